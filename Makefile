@@ -1,0 +1,43 @@
+# Civicard — the two commands: `make demo` and `make test`. See README.md.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PORT ?= 8000
+UV_VERSION ?= 0.13.9
+UV := .tools/bin/uv
+CIVICARD := .venv/bin/civicard
+PYTEST := .venv/bin/pytest
+PG_URL ?= postgres://postgres@127.0.0.1:5432/civicard
+export UV_PROJECT_ENVIRONMENT := .venv
+
+.PHONY: install demo test test-sqlite test-postgres test-browser messages lint
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --quiet --python $(PYTHON)
+
+demo: install
+	$(CIVICARD) migrate --no-input -v0
+	$(CIVICARD) demo
+	@echo ""
+	@echo "Civicard demo: http://127.0.0.1:$(PORT)/   (Ctrl+C to stop)"
+	CIVICARD_DEBUG=1 CIVICARD_REQUIRE_STAFF_MFA=0 $(CIVICARD) runserver 127.0.0.1:$(PORT)
+
+test: install test-sqlite test-postgres test-browser
+
+test-sqlite:
+	$(PYTEST) -m "not browser" -q
+
+test-postgres:
+	DATABASE_URL=$(PG_URL) $(PYTEST) -m "not browser" -q
+
+test-browser:
+	DATABASE_URL=$(PG_URL) $(PYTEST) -m browser -q
+
+messages: install
+	for app in civicard/*/; do [ -d $$app/locale ] && (cd $$app && ../../$(CIVICARD) makemessages -l fr --no-obsolete -v0 && ../../$(CIVICARD) compilemessages -v0) || true; done
+	cd civicard && ../$(CIVICARD) makemessages -l fr --no-obsolete -v0 && ../$(CIVICARD) compilemessages -v0
+
+lint: install
+	.venv/bin/ruff check .

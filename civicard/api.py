@@ -1,0 +1,49 @@
+"""The JSON API: one NinjaAPI mounting each domain's router; errors are {code, message, fields}."""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from civicard.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
+from civicard.people.api import router as people_router
+
+api = NinjaAPI(title="Civicard API", version="1", urls_namespace="api")
+
+
+def _error(request, error: DomainError):
+    return api.create_response(request, error.as_dict(), status=error.http_status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, error: DomainError):
+    return _error(request, error)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, error: ValidationError):
+    fields: dict[str, list[str]] = {}
+    for item in error.errors:
+        location = [str(part) for part in item.get("loc", []) if part not in ("body", "query",
+                                                                               "path", "payload")]
+        fields.setdefault(".".join(location) or "__all__", []).append(item.get("msg", ""))
+    return _error(request, InvalidInput(fields=fields))
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, error):
+    return _error(request, PermissionRefused())
+
+
+@api.exception_handler(Http404)
+def not_found(request, error):
+    return _error(request, NotFound())
+
+
+@api.exception_handler(HttpError)
+def http_error(request, error: HttpError):
+    return api.create_response(
+        request, {"code": "http_error", "message": str(error), "fields": {}},
+        status=error.status_code)
+
+
+api.add_router("/people/", people_router)

@@ -1,0 +1,43 @@
+"""The demo territory: each domain app may have a `demo.py` with `load(ctx)`, run in the order of
+DOMAIN_APPS. Every `load` must be idempotent: `civicard demo` can run any number of times."""
+
+import importlib
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+
+from civicard.core import clock
+
+DEMO_PASSWORD = "civicard-demo-2026"
+DEMO_EMAIL_DOMAIN = "demo.civicard.test"
+
+
+@dataclass
+class DemoContext:
+    now: datetime
+    rng: random.Random
+    territory: object = None
+    logins: list[tuple[str, str]] = field(default_factory=list)  # (what it shows, e-mail)
+    notes: list[str] = field(default_factory=list)  # where to look, printed after the logins
+
+    def rng_for(self, name: str) -> random.Random:
+        """A generator of its own per app, so one app's data does not shift another's."""
+        return random.Random(f"civicard-demo-{name}")
+
+
+def load_demo() -> DemoContext:
+    ctx = DemoContext(now=clock.now(), rng=random.Random(2026))
+    for app in settings.DOMAIN_APPS:
+        try:
+            module = importlib.import_module(f"{app}.demo")
+        except ModuleNotFoundError as error:
+            if error.name != f"{app}.demo":
+                raise
+            continue
+        if hasattr(module, "load"):
+            with transaction.atomic():
+                module.load(ctx)
+    return ctx

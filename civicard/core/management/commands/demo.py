@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from civicard.core.demo import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo territory (idempotent: running it again adds nothing)."
+
+    def handle(self, *args, **options):
+        ctx = load_demo()
+        self.stdout.write(self.style.SUCCESS(f"Demo territory ready: {ctx.territory}"))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for label, email in ctx.logins:
+            self.stdout.write(f"  {label:<28} {email}")
+        for note in ctx.notes:
+            self.stdout.write(f"  • {note}")

@@ -1,0 +1,67 @@
+"""Notices to people: an inbox entry and an e-mail, in the reader's language, sent in the
+background; a failed delivery is recorded and retried, never blocking the request."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import translation
+
+from civicard.core import clock
+from civicard.notifications.models import Delivery, Notification
+from civicard.people.models import Person
+
+
+def _render(text, params: dict | None, language: str) -> str:
+    with translation.override(language):
+        text = str(text)
+        return text % params if params else text
+
+
+def _queue(delivery: Delivery) -> None:
+    from civicard.notifications.tasks import deliver
+
+    transaction.on_commit(lambda: deliver.enqueue(delivery.pk))
+
+
+def notify(*, person: Person, kind: str, subject, body, params: dict | None = None,
+           url: str = "", at: datetime | None = None) -> Notification:
+    """Write `subject`/`body` (lazy translatable strings with %(name)s placeholders) to the
+    person's inbox in their language, and e-mail it if they have an address."""
+    at = at or clock.now()
+    language = person.language
+    notification = Notification.objects.create(
+        person=person, kind=kind, language=language, url=url, created_at=at,
+        subject=_render(subject, params, language), body=_render(body, params, language),
+    )
+    email = person.email or (person.user.email if person.user_id else "")
+    if email and not person.erased_at:
+        delivery = Delivery.objects.create(
+            notification=notification, to=email, subject=notification.subject,
+            body=notification.body + (f"\n\n{url}" if url else ""), created_at=at,
+        )
+        _queue(delivery)
+    return notification
+
+
+def send_email(*, to: str, language: str, subject, body, params: dict | None = None,
+               at: datetime | None = None) -> Delivery:
+    """An e-mail to an address that is not (yet) a person, e.g. an invitation."""
+    delivery = Delivery.objects.create(
+        to=to, subject=_render(subject, params, language), body=_render(body, params, language),
+        created_at=at or clock.now(),
+    )
+    _queue(delivery)
+    return delivery
+
+
+def send_rendered_email(*, to: str, subject: str, body: str) -> Delivery:
+    """An e-mail already rendered by a library (allauth's confirmation and reset mails)."""
+    delivery = Delivery.objects.create(to=to, subject=subject[:200], body=body,
+                                       created_at=clock.now())
+    _queue(delivery)
+    return delivery
+
+
+def mark_read(*, person: Person, notification_id: int, at: datetime) -> int:
+    return Notification.objects.filter(person=person, pk=notification_id,
+                                       read_at__isnull=True).update(read_at=at)
