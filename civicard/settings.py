@@ -199,8 +199,12 @@ USE_TZ = True
 TIME_ZONE = os.environ.get("CIVICARD_TIME_ZONE", "Europe/Paris")
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "civicard" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Outside production, serve assets straight from the apps (no collectstatic step needed).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -43,7 +43,8 @@ def _create_trigger(table: str):
             schema_editor.execute(
                 "CREATE OR REPLACE FUNCTION civicard_refuse_change() RETURNS trigger AS $$ "
                 "BEGIN RAISE EXCEPTION 'append-only table %', TG_TABLE_NAME; END; "
-                "$$ LANGUAGE plpgsql"
+                "$$ LANGUAGE plpgsql",
+                None,
             )
             schema_editor.execute(
                 f'CREATE TRIGGER "{table}_append_only" BEFORE UPDATE OR DELETE ON "{table}" '
