@@ -229,6 +229,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("CIVICARD_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_flag("CIVICARD_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("CIVICARD_FROM_EMAIL", "Civicard <no-reply@civicard.localhost>")
 
+# The public address of this install, for links in e-mails.
+CIVICARD_BASE_URL = os.environ.get("CIVICARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Background work: Django's tasks API, stored in the database and run by `civicard worker`.
 TASKS = {
     "default": {

@@ -3,12 +3,17 @@ background; a failed delivery is recorded and retried, never blocking the reques
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 
 from civicard.core import clock
 from civicard.notifications.models import Delivery, Notification
 from civicard.people.models import Person
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.CIVICARD_BASE_URL}{path}"
 
 
 def _render(text, params: dict | None, language: str) -> str:
@@ -37,7 +42,8 @@ def notify(*, person: Person, kind: str, subject, body, params: dict | None = No
     if email and not person.erased_at:
         delivery = Delivery.objects.create(
             notification=notification, to=email, subject=notification.subject,
-            body=notification.body + (f"\n\n{url}" if url else ""), created_at=at,
+            body=notification.body + (f"\n\n{absolute_url(url)}" if url else ""),
+            created_at=at,
         )
         _queue(delivery)
     return notification

@@ -93,7 +93,7 @@ def attach_member(*, household: Household, person: Person, is_guardian: bool, ac
 @transaction.atomic
 def invite_guardian(*, household: Household, email: str, by: Person, actor: User,
                     at: datetime) -> GuardianInvitation:
-    from civicard.notifications.operations import send_email
+    from civicard.notifications.operations import absolute_url, send_email
 
     check_guardian(by, household)
     invitation = GuardianInvitation.objects.create(
@@ -110,7 +110,8 @@ def invite_guardian(*, household: Household, email: str, by: Person, actor: User
             "Open this link to accept (valid 14 days):\n%(link)s\n"
         ),
         params={"name": by.display_name,
-                "link": reverse("people:accept_invitation", args=[invitation.token])},
+                "link": absolute_url(reverse("people:accept_invitation",
+                                             args=[invitation.token]))},
     )
     return invitation
 
