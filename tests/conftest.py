@@ -52,7 +52,8 @@ def neighbourhood(territory):
 @pytest.fixture
 def make_login(db):
     def make(email, *, role=None, commune=None, full_name=None, language="en"):
-        user = User.objects.create_user(email, PASSWORD)
+        admin = role == Role.ADMINISTRATOR  # the Django admin is for administrators
+        user = User.objects.create_user(email, PASSWORD, is_staff=admin, is_superuser=admin)
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
         Person.objects.create(user=user, full_name=full_name or email.split("@")[0].title(),
                               language=language, email=email)

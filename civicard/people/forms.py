@@ -1,10 +1,10 @@
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from civicard.core import clock
+from civicard.core.languages import native_language_choices
 from civicard.people.models import Person
 from civicard.people.operations import register_resident
 from civicard.territory.queries import current_territory, neighbourhood_choices
@@ -13,12 +13,6 @@ from civicard.territory.queries import current_territory, neighbourhood_choices
 class LanguageField(forms.ChoiceField):
     def __init__(self, **kwargs):
         super().__init__(choices=native_language_choices(), **kwargs)
-
-
-def native_language_choices():
-    from django.conf.locale import LANG_INFO
-
-    return [(code, LANG_INFO[code]["name_local"]) for code, _name in settings.LANGUAGES]
 
 
 class SignupForm(AllauthSignupForm):

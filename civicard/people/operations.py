@@ -200,6 +200,8 @@ def assign_role(*, user: User, role: str, commune=None, actor: User | None,
                 at: datetime) -> RoleAssignment:
     assignment, _created = RoleAssignment.objects.get_or_create(user=user, role=role,
                                                                 commune=commune)
+    if role == Role.ADMINISTRATOR:  # the Django admin site is the administrators' tool
+        User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
     audit.record(actor=actor, action="role.assigned", obj=assignment,
                  extra={"role": role, "user_id": user.pk}, at=at)
     return assignment

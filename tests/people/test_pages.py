@@ -1,0 +1,184 @@
+import re
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core import mail
+
+from civicard.core.models import AuditLogEntry
+from civicard.core.permissions import Role
+from civicard.people.models import Household, Person, User
+from tests.conftest import PASSWORD
+
+
+def test_sign_up_verify_email_and_land_with_a_household(client, territory,
+                                                        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/signup/", {
+            "full_name": "Fatou Diop", "email": "fatou@example.org", "password1": PASSWORD,
+            "password2": PASSWORD, "language": "fr"})
+    assert response.status_code == 302
+    person = Person.objects.get(user__email="fatou@example.org")
+    assert (person.full_name, person.language) == ("Fatou Diop", "fr")
+    assert person.households.get().memberships.get().is_guardian
+    path = re.search(r"/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
+    assert client.post(path).status_code == 302
+    assert client.get("/me/household/").status_code == 200
+
+
+def test_signup_with_bad_input_names_the_fields_and_writes_nothing(client, territory):
+    response = client.post("/accounts/signup/", {"full_name": "", "email": "not-an-email",
+                                                 "password1": "x", "password2": "y",
+                                                 "language": "xx"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) >= {"full_name", "email", "language"}
+    assert User.objects.count() == 0
+
+
+def test_login_attempts_are_rate_limited(client, resident):
+    pages = [client.post("/accounts/login/", {"login": "resident@example.org",
+                                              "password": "wrong"}).content.decode()
+             for _ in range(6)]
+    too_many = "Too many failed login attempts"
+    assert [too_many in page for page in pages] == [False] * 5 + [True]
+    right = client.post("/accounts/login/", {"login": "resident@example.org",
+                                             "password": PASSWORD})
+    assert right.status_code == 200  # still refused while the limit holds
+    assert too_many in right.content.decode()
+
+
+def test_add_child_form_shows_the_field_error_and_writes_nothing(client, resident,
+                                                                 make_household):
+    household = make_household(resident.person)
+    client.force_login(resident)
+    response = client.post(f"/me/household/{household.pk}/add-child/",
+                           {"full_name": "Léo", "birth_date": "2099-01-01", "language": "fr"})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"birth_date": [
+        "The date of birth cannot be in the future or more than 120 years ago."]}
+    assert household.memberships.count() == 1
+
+
+@pytest.mark.parametrize("payload", [
+    {}, {"full_name": "x" * 5000, "birth_date": "not a date", "language": "fr"},
+    {"full_name": "\x00", "birth_date": "2018-13-45", "language": "zz"},
+])
+def test_malformed_posts_never_give_a_500(client, resident, make_household, payload):
+    household = make_household(resident.person)
+    client.force_login(resident)
+    for path in (f"/me/household/{household.pk}/add-child/", f"/me/household/{household.pk}/invite/",
+                 f"/me/household/{household.pk}/address/", "/me/profile/", "/me/delete/"):
+        assert client.post(path, payload).status_code == 200
+    assert household.memberships.count() == 1
+
+
+def test_choosing_a_language_is_remembered_on_the_person(client, resident):
+    client.force_login(resident)
+    client.post("/language/", {"language": "ar", "next": "/"})
+    resident.person.refresh_from_db()
+    assert resident.person.language == "ar"
+    page = client.get("/").content.decode()
+    assert '<html lang="ar" dir="rtl">' in page
+
+
+def test_language_picker_names_each_language_in_itself(client, territory):
+    page = client.get("/").content.decode()
+    for name in ("Français", "English", "Українська", "العربية", "فارسی", "ትግርኛ", "Soomaali",
+                 "தமிழ்", "Shqip", "Türkçe"):
+        assert name in page
+
+
+def test_french_pages_are_translated(client, territory):
+    client.post("/language/", {"language": "fr", "next": "/"})
+    assert "Un compte, une carte, tous les services publics" in client.get("/").content.decode()
+
+
+def test_untranslated_language_falls_back_to_english(client, territory):
+    client.post("/language/", {"language": "ti", "next": "/"})
+    page = client.get("/").content.decode()
+    assert '<html lang="ti" dir="ltr">' in page
+    assert "One account, one card, every public service" in page
+
+
+def test_staff_must_set_up_totp_before_anything_else(client, make_login, settings):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = True
+    agent = make_login("agent2@example.org", role=Role.COUNTER_AGENT)
+    client.force_login(agent)
+    response = client.get("/counter/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/totp/activate/"
+    Authenticator.objects.create(user=agent, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    assert client.get("/counter/").status_code == 200
+
+
+def test_residents_are_not_asked_for_totp(client, resident, settings):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = True
+    client.force_login(resident)
+    assert client.get("/me/household/").status_code == 200
+
+
+def test_agent_creates_household_at_the_counter(client, agent, neighbourhood, settings):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    client.force_login(agent)
+    response = client.post("/counter/households/new/", {
+        "full_name": "Odette Texier", "birth_date": "1941-02-03", "language": "fr", "phone": "",
+        "email": "", "street": "3 rue des Écoles", "postal_code": "79000",
+        "neighbourhood": neighbourhood.pk})
+    household = Household.objects.get()
+    assert response["Location"] == f"/counter/households/{household.pk}/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_counter_form_with_bad_postal_code_writes_nothing(client, agent, neighbourhood, settings):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    client.force_login(agent)
+    response = client.post("/counter/households/new/", {
+        "full_name": "Odette", "language": "fr", "street": "3 rue", "postal_code": "ABC",
+        "neighbourhood": neighbourhood.pk})
+    assert response.context["form"].errors == {"postal_code": ["Enter a 5-digit postal code."]}
+    assert Household.objects.count() == 0
+
+
+def test_assisted_session_acts_for_the_resident_and_is_audited(client, agent, resident,
+                                                               make_household, settings):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    household = make_household(resident.person)
+    client.force_login(agent)
+    client.post(f"/counter/assist/{resident.person.pk}/")
+    page = client.get("/me/household/").content.decode()
+    assert "You are helping Rosa" in page
+    client.post(f"/me/household/{household.pk}/add-child/",
+                {"full_name": "Léo Parkinson", "birth_date": "2018-04-01", "language": "fr"})
+    entry = AuditLogEntry.objects.get(action="household.member_added")
+    assert (entry.actor, entry.acting_for_id) == (agent, resident.person.pk)
+    client.post("/counter/assist/stop/")
+    assert "You are helping" not in client.get("/").content.decode()
+
+
+def test_income_bracket_shown_at_the_counter_only_on_request_and_audited(
+        client, agent, resident, make_household, settings):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    household = make_household(resident.person)
+    client.force_login(agent)
+    client.get(f"/counter/households/{household.pk}/")
+    assert not AuditLogEntry.objects.filter(action="household.income_bracket_read").exists()
+    client.get(f"/counter/households/{household.pk}/?show=income_bracket")
+    assert AuditLogEntry.objects.filter(action="household.income_bracket_read",
+                                        actor=agent).count() == 1
+
+
+def test_export_downloads_json(client, resident):
+    client.force_login(resident)
+    response = client.get("/me/export.json")
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json()["person"]["full_name"] == "Rosa Parkinson"
+
+
+def test_delete_account_erases_and_logs_out(client, resident):
+    client.force_login(resident)
+    assert client.post("/me/delete/", {}).status_code == 200  # confirmation required
+    response = client.post("/me/delete/", {"confirm": "on"})
+    assert response["Location"] == "/"
+    resident.refresh_from_db()
+    assert not resident.is_active
+    assert client.get("/me/household/").status_code == 302
