@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' assets itself rather than from a CDN
     "allauth",
     "allauth.account",
     "allauth.socialaccount",

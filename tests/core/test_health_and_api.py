@@ -31,3 +31,14 @@ def test_unknown_page_is_a_readable_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/accounts/signup/", "/api/docs"])
+def test_pages_load_no_asset_from_another_host(client, path):
+    import re
+
+    page = client.get(path).content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets, path
+    assert [a for a in assets if a.startswith(("http:", "https:", "//"))] == []
