@@ -28,7 +28,9 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("CIVICARD_SECRET_KEY must be set when CIVICARD_ENV=production.")
     SECRET_KEY = "development-only-key-never-used-in-production-0123456789abcdef"
 
-ALLOWED_HOSTS = os.environ.get("CIVICARD_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+ALLOWED_HOSTS = os.environ.get(
+    "CIVICARD_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"
+).split(",")
 CSRF_TRUSTED_ORIGINS = [
     origin for origin in os.environ.get("CIVICARD_CSRF_TRUSTED_ORIGINS", "").split(",") if origin
 ]

@@ -110,6 +110,9 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["household", "person"], name="membership_unique")
         ]
 
+    def __str__(self):
+        return f"{self.person} — {self.household}"
+
 
 class GuardianInvitation(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE,
@@ -125,6 +128,9 @@ class GuardianInvitation(models.Model):
     class Meta:
         verbose_name = _("guardian invitation")
         verbose_name_plural = _("guardian invitations")
+
+    def __str__(self):
+        return f"{self.email} → {self.household}"
 
 
 class RoleAssignment(models.Model):
@@ -163,3 +169,6 @@ class AssistedSession(models.Model):
     class Meta:
         verbose_name = _("assisted session")
         verbose_name_plural = _("assisted sessions")
+
+    def __str__(self):
+        return f"{self.agent} → {self.person}"

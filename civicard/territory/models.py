@@ -30,7 +30,8 @@ class Commune(models.Model):
     name = models.CharField(_("name"), max_length=120)
     official_code = models.CharField(
         _("official code"), max_length=5, unique=True,
-        validators=[RegexValidator(r"^(\d{5}|2[AB]\d{3})$", _("Enter the 5-character INSEE code."))],
+        validators=[RegexValidator(r"^(\d{5}|2[AB]\d{3})$",
+                                   _("Enter the 5-character INSEE code."))],
         help_text=_("The INSEE code of the commune, e.g. 79202."),
     )
 
