@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "civicard.core.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -177,7 +178,10 @@ LANG_INFO.update(
         "so": {"bidi": False, "code": "so", "name": "Somali", "name_local": "Soomaali"},
     }
 )
-LANGUAGE_CODE = os.environ.get("CIVICARD_LANGUAGE", "fr")
+# English is the source language and the fallback of every untranslated string; the territory's
+# language is what a visitor who states no preference (no cookie, no browser language) sees.
+LANGUAGE_CODE = "en"
+CIVICARD_DEFAULT_LANGUAGE = os.environ.get("CIVICARD_LANGUAGE", "fr")
 LANGUAGES = [
     ("fr", _("French")),
     ("en", _("English")),

@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.cache import cache
 from django.db import connection
 
 from civicard.core.permissions import Role
@@ -19,8 +20,9 @@ def _immediate_tasks_and_plain_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    settings.LANGUAGE_CODE = "en"
+    settings.CIVICARD_DEFAULT_LANGUAGE = "en"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # rate-limit counters must not leak from one test to the next
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.shortcuts import render
+from django.utils import translation
 
 from civicard.core.errors import DomainError
 
@@ -18,3 +20,17 @@ class DomainErrorMiddleware:
                 request, "error.html", {"error": exception}, status=exception.http_status
             )
         return None
+
+
+class DefaultLanguageMiddleware:
+    """A visitor who states no language (no cookie, no browser preference) gets the territory's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+                and not request.headers.get("Accept-Language")):
+            translation.activate(settings.CIVICARD_DEFAULT_LANGUAGE)
+            request.LANGUAGE_CODE = settings.CIVICARD_DEFAULT_LANGUAGE
+        return self.get_response(request)

@@ -62,7 +62,9 @@ class Visitor:
 
 
 @pytest.fixture
-def visitor(chromium, live_server, transactional_db):
+def visitor(postgres_only, chromium, live_server, transactional_db):
+    """Browser tests need a flushable database: PostgreSQL truncates the append-only tables,
+    SQLite would have to DELETE from them, which their triggers refuse."""
     context = chromium.new_context(viewport=PHONE, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)

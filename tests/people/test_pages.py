@@ -182,3 +182,21 @@ def test_delete_account_erases_and_logs_out(client, resident):
     resident.refresh_from_db()
     assert not resident.is_active
     assert client.get("/me/household/").status_code == 302
+
+
+def test_visitor_without_preference_gets_the_territory_language(client, territory, settings):
+    settings.CIVICARD_DEFAULT_LANGUAGE = "fr"
+    page = client.get("/").content.decode()
+    assert '<html lang="fr" dir="ltr">' in page
+    assert "Un compte, une carte, tous les services publics" in page
+    english = client.get("/", headers={"accept-language": "en"}).content.decode()
+    assert "One account, one card, every public service" in english
+
+
+def test_arabic_without_catalog_falls_back_to_english_not_french(client, territory, settings):
+    settings.CIVICARD_DEFAULT_LANGUAGE = "fr"
+    client.post("/language/", {"language": "ar", "next": "/"})
+    page = client.get("/").content.decode()
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "One account, one card, every public service" in page
+    assert "Un compte" not in page
