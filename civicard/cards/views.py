@@ -3,6 +3,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -186,3 +187,9 @@ def counter_print(request, pk):
         "is_staff_card": card.purpose == CardPurpose.STAFF,
         "is_digital": card.kind == CardKind.DIGITAL,
     }, f"civicard-card-{card.number}.pdf", request)
+
+
+# Labels of the links this app adds to base.html and home.html (translated in this catalog).
+NAV_LABELS = (gettext_lazy("My card"), gettext_lazy("My services"), gettext_lazy("Cards"),
+              gettext_lazy("Counter: cards and balances"),
+              gettext_lazy("Services, tariffs and balances"))
