@@ -209,3 +209,12 @@ def test_permission_matrix_and_refusals_change_nothing(client, setup, resident, 
         assert LedgerEntry.objects.count() == before
         card.refresh_from_db()
         assert card.status == "active"
+
+
+def test_api_lists_my_accounts_and_refuses_anonymous(client, resident, setup):
+    assert client.get("/api/wallets/accounts").json()["code"] == "permission_refused"
+    client.force_login(resident)
+    body = client.get("/api/wallets/accounts").json()
+    assert [(a["service"], a["balance_cents"]) for a in body] == [("Canteen", 2000),
+                                                                   ("Pool", 0)]
+    assert body[0]["last_entries"][0]["kind"] == "top_up"
