@@ -40,6 +40,8 @@ DOMAIN_APPS = [
     "civicard.territory",
     "civicard.people",
     "civicard.notifications",
+    "civicard.cards",
+    "civicard.wallets",
 ]
 
 INSTALLED_APPS = [

@@ -19,4 +19,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("civicard.people.urls")),
     path("", include("civicard.notifications.urls")),
+    path("", include("civicard.cards.urls")),
+    path("", include("civicard.wallets.urls")),
 ]

@@ -1,0 +1,92 @@
+"""Reads about cards; `card_for_credential` is what every terminal and desk calls."""
+
+from datetime import datetime
+
+from django.db.models import Q
+
+from civicard.cards import codes
+from civicard.cards.exceptions import CardBlocked, CardExpired, CardUnknown, QrExpired
+from civicard.cards.models import Card, CardKind, CardStatus
+from civicard.core.permissions import Role, check_role
+from civicard.people.models import Person
+
+
+def _usable(card: Card, at: datetime) -> Card:
+    if card.status in (CardStatus.BLOCKED, CardStatus.REPLACED):
+        raise CardBlocked()
+    if card.status != CardStatus.ACTIVE:
+        raise CardBlocked()
+    if card.expires_on < at.date():
+        raise CardExpired()
+    return card
+
+
+def card_for_credential(credential: str, at: datetime) -> Card:
+    """The card behind what a reader sent: a chip UID, or the rotating QR payload of a digital
+    card (CC1.<number>.<code>). Raises CardUnknown, CardBlocked, CardExpired or QrExpired.
+    The static QR printed on a card is refused here: it only finds a person at a counter."""
+    credential = (credential or "").strip()
+    if credential.startswith(codes.QR_PREFIX + "."):
+        parts = credential.split(".")
+        if len(parts) != 3:
+            raise CardUnknown()
+        _prefix, number, code = parts
+        card = (Card.objects.select_related("person")
+                .filter(number=number, kind=CardKind.DIGITAL).first())
+        if card is None or not card.secret:
+            raise CardUnknown()
+        age = codes.code_age(card.secret, code, at.timestamp())
+        if age is None:
+            raise CardUnknown()
+        _usable(card, at)
+        if age > codes.TOLERANCE_STEPS:
+            raise QrExpired()
+        return card
+    uid = codes.normalise_uid(credential)
+    if uid is None:
+        raise CardUnknown()
+    card = Card.objects.select_related("person").filter(uid_hash=codes.uid_hash(uid)).first()
+    if card is None:
+        raise CardUnknown()
+    return _usable(card, at)
+
+
+def find_people(agent, text: str, *, limit: int = 30):
+    """Counter search: by name, by card number (spaces allowed), by the printed QR, by a
+    scanned chip UID or rotating QR."""
+    check_role(agent, Role.COUNTER_AGENT, Role.SERVICE_MANAGER)
+    text = " ".join((text or "").split())
+    if len(text) < 2:
+        return Person.objects.none()
+    compact = text.replace(" ", "")
+    numbers = set()
+    if compact.startswith(codes.STATIC_PREFIX + "."):
+        numbers.add(compact.split(".", 1)[1])
+    elif compact.startswith(codes.QR_PREFIX + ".") and compact.count(".") == 2:
+        numbers.add(compact.split(".")[1])
+    elif compact.isdigit():
+        numbers.add(compact)
+    condition = Q(full_name__icontains=text) | Q(cards__number__in=numbers)
+    uid = codes.normalise_uid(compact)
+    if uid:
+        condition |= Q(cards__uid_hash=codes.uid_hash(uid))
+    return (Person.objects.filter(condition, erased_at__isnull=True).distinct()
+            .order_by("full_name", "pk")[:limit])
+
+
+def cards_of(person: Person):
+    return person.cards.prefetch_related("events__actor").order_by("-issued_at", "-id")
+
+
+def live_digital_card(person: Person) -> Card | None:
+    return (Card.objects.filter(person=person, kind=CardKind.DIGITAL,
+                                status=CardStatus.ACTIVE).first())
+
+
+def household_cards(person: Person):
+    """The resident's cards and those of the other members of households they guard."""
+    guarded = Person.objects.filter(
+        memberships__household__memberships__person=person,
+        memberships__household__memberships__is_guardian=True)
+    return (Card.objects.filter(Q(person=person) | Q(person__in=guarded))
+            .select_related("person").distinct().order_by("person_id", "-issued_at"))
