@@ -7,7 +7,7 @@ from civicard.territory.queries import neighbourhood_choices
 
 
 def _choices(values, empty):
-    return [("", empty)] + [(value, value) for value in values]
+    return [("", empty)] + [(value, standard.LABELS.get(value, value)) for value in values]
 
 
 class PlaceFilterForm(forms.Form):
@@ -43,7 +43,7 @@ class PlaceFilterForm(forms.Form):
             q=data["q"] or "")
 
 
-SERVICE_CHOICES = [(value, value) for value in standard.services()]
+SERVICE_CHOICES = [(value, standard.LABELS.get(value, value)) for value in standard.services()]
 
 
 class ProposalForm(forms.Form):

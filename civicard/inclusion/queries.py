@@ -56,7 +56,7 @@ def day_intervals(horaires: str, day: date) -> list[tuple[time, time]] | None:
     start = datetime.combine(day, time.min)
     found = []
     for begin, end, state, _comment in hours.intervals(start, start + timedelta(days=1)):
-        if str(state).endswith("OPEN"):
+        if state == opening_hours.State.OPEN:
             found.append((begin.time(), (end if end else start + timedelta(days=1)).time()))
     return found
 

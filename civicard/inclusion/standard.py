@@ -259,3 +259,53 @@ def to_csv(rows: list[dict]) -> str:
     for row in rows:
         writer.writerow([format_value(row.get(name)) for name in field_names()])
     return buffer.getvalue()
+
+
+# --- the standard's values in the reader's language ----------------------------------------
+
+LABELS = {
+    "Aide aux démarches administratives": _("Help with online forms and public services"),
+    "Maîtrise des outils numériques du quotidien": _("Using a computer, a phone, e-mail"),
+    "Insertion professionnelle via le numérique": _("Finding a job online, writing a CV"),
+    "Utilisation sécurisée du numérique": _("Staying safe online"),
+    "Parentalité et éducation avec le numérique": _("Children, school and screens"),
+    "Loisirs et créations numériques": _("Leisure and creating with digital tools"),
+    "Compréhension du monde numérique": _("Understanding the digital world"),
+    "Accès internet et matériel informatique": _("Free internet access and computers"),
+    "Acquisition de matériel informatique à prix solidaire":
+        _("Buying a cheap computer or phone"),
+    "Jeunes": _("Young people"),
+    "Étudiants": _("Students"),
+    "Familles et/ou enfants": _("Families and children"),
+    "Seniors": _("Older people"),
+    "Femmes": _("Women"),
+    "Gratuit": _("Free"),
+    "Gratuit sous condition": _("Free under conditions"),
+    "Payant": _("Paying"),
+    "Se présenter": _("Just come"),
+    "Téléphoner": _("Call first"),
+    "Contacter par mail": _("Send an e-mail first"),
+    "Prendre un RDV en ligne": _("Book online"),
+    "Ce lieu n'accueille pas de public": _("This place does not receive the public"),
+    "Envoyer un mail avec une fiche de prescription": _("Sent by a social worker"),
+    "Surdité": _("Deaf people"),
+    "Handicaps moteurs": _("Physical disabilities"),
+    "Handicaps mentaux": _("Mental disabilities"),
+    "Illettrisme": _("People who do not read well"),
+    "Langues étrangères (anglais)": _("English spoken"),
+    "Langues étrangères (autres)": _("Other languages spoken"),
+    "Déficience visuelle": _("Blind and partially sighted people"),
+    "En autonomie": _("On your own, with help nearby"),
+    "Accompagnement individuel": _("One-to-one help"),
+    "Dans un atelier collectif": _("Group workshops"),
+    "À distance": _("Remote help"),
+}
+
+
+def label(value: str) -> str:
+    """A standard value in plain words in the current language."""
+    return str(LABELS.get(value, value))
+
+
+def labels(raw: str) -> list[str]:
+    return [label(value) for value in raw.split(SEPARATOR) if value] if raw else []

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from civicard.core import audit, clock
 from civicard.core.errors import DomainError, NotFound
 from civicard.core.permissions import Role, holds_role, role_required
-from civicard.inclusion import charts, operations, queries
+from civicard.inclusion import charts, operations, queries, standard
 from civicard.inclusion.forms import (
     AccompanimentForm,
     BookingForm,
@@ -80,11 +80,12 @@ def place_detail(request, pk):
         "phone_display": place.telephone.replace("+33", "0", 1) if place.telephone.startswith(
             "+33") else place.telephone,
         "emails": place.values("courriels"), "websites": place.values("site_web"),
-        "services": place.values("services"),
-        "publics": ", ".join(place.values("publics_specifiquement_adresses")),
-        "fees": ", ".join(place.values("frais_a_charge")),
-        "access": ", ".join(place.values("modalites_acces")),
-        "support": ", ".join(place.values("prise_en_charge_specifique")),
+        "services": standard.labels(place.services),
+        "publics": ", ".join(standard.labels(place.publics_specifiquement_adresses)),
+        "fees": ", ".join(standard.labels(place.frais_a_charge)),
+        "access": ", ".join(standard.labels(place.modalites_acces)),
+        "support": ", ".join(standard.labels(place.prise_en_charge_specifique)),
+        "help_kinds": ", ".join(standard.labels(place.modalites_accompagnement)),
     })
 
 

@@ -48,3 +48,9 @@ def place(territory, validator):
     operations.import_places(content=csv_bytes(row()), territory=territory, actor=validator,
                              at=AT)
     return Place.objects.get(standard_id="lieu-1")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
