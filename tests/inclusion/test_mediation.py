@@ -1,6 +1,6 @@
 """Office hours recurrence, appointments and reminders, the accompaniment log and the goal."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -55,12 +55,12 @@ def test_wall_clock_time_is_kept_across_dst(thursdays):
     # 12:00 UTC after.
     march = schedule.sessions(thursdays, date(2026, 3, 19), date(2026, 3, 19))[0]
     april = schedule.sessions(thursdays, date(2026, 4, 2), date(2026, 4, 2))[0]
-    assert march.starts_at.astimezone(timezone.utc).time() == time(13)
-    assert april.starts_at.astimezone(timezone.utc).time() == time(12)
+    assert march.starts_at.astimezone(UTC).time() == time(13)
+    assert april.starts_at.astimezone(UTC).time() == time(12)
     assert april.starts_at.astimezone(PARIS).time() == time(14)
     # and back to winter time on 25 October 2026
     november = schedule.sessions(thursdays, date(2026, 11, 5), date(2026, 11, 5))[0]
-    assert november.starts_at.astimezone(timezone.utc).time() == time(13)
+    assert november.starts_at.astimezone(UTC).time() == time(13)
 
 
 def test_cancellations_and_extra_sessions(thursdays, validator):
