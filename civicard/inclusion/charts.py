@@ -43,7 +43,8 @@ def progress_svg(progress, *, deadline, goal) -> str:
     if reached:
         parts.append(f'<polyline points="{x(0):.1f},{y(0):.1f} {reached}" fill="none" '
                      'stroke="#0b4f9c" stroke-width="3"/>')
-    parts.append(f'<text x="{PAD + 4}" y="{PAD - 8}" font-size="12" fill="#222">'
+    parts.append(f'<text x="{WIDTH - PAD}" y="{PAD - 8}" font-size="12" fill="#222" '
+                 'text-anchor="end">'
                  f'{escape(_("target"))} {progress.target}</text>')
     parts.append(f'<text x="{PAD}" y="{HEIGHT - 8}" font-size="12" fill="#222">'
                  f'{escape(goal.start_date.isoformat())}</text>')

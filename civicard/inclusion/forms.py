@@ -11,6 +11,8 @@ def _choices(values, empty):
 
 
 class PlaceFilterForm(forms.Form):
+    label_suffix = ""
+
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search"}))
     service = forms.ChoiceField(label=_("Help with"), required=False)

@@ -48,8 +48,8 @@ def is_open(place_horaires: str, at: datetime) -> bool:
     return bool(hours.is_open(at.astimezone(zone()).replace(tzinfo=None)))
 
 
-def day_intervals(horaires: str, day: date) -> list[tuple[time, time]] | None:
-    """Opening intervals on a local day; None when the hours are unknown."""
+def day_intervals(horaires: str, day: date) -> list[str] | None:
+    """Opening intervals on a local day as "09:00–12:00"; None when the hours are unknown."""
     hours = parsed_hours(horaires)
     if hours is None:
         return None
@@ -57,11 +57,12 @@ def day_intervals(horaires: str, day: date) -> list[tuple[time, time]] | None:
     found = []
     for begin, end, state, _comment in hours.intervals(start, start + timedelta(days=1)):
         if state == opening_hours.State.OPEN:
-            found.append((begin.time(), (end if end else start + timedelta(days=1)).time()))
+            finish = end if end else start + timedelta(days=1)
+            found.append(f"{begin:%H:%M}–{'24:00' if finish.date() > day else f'{finish:%H:%M}'}")
     return found
 
 
-def week_hours(horaires: str, today: date) -> list[tuple[date, list[tuple[time, time]]]]:
+def week_hours(horaires: str, today: date) -> list[tuple[date, list[str]]]:
     if parsed_hours(horaires) is None:
         return []
     return [(today + timedelta(days=n), day_intervals(horaires, today + timedelta(days=n)))
