@@ -24,8 +24,8 @@ def _territory():
 @router.get("/places.geojson", summary="Published places as GeoJSON (same filters as the list)")
 def places_geojson(request):
     form = PlaceFilterForm(request.GET or None)
-    places = queries.find_places(_territory(), form.filters(), at=clock.now())
-    return HttpResponse(json.dumps(queries.geojson(places), separators=(",", ":")),
+    data = queries.geojson(_territory(), form.filters(), at=clock.now())
+    return HttpResponse(json.dumps(data, separators=(",", ":"), ensure_ascii=False),
                         content_type="application/geo+json")
 
 

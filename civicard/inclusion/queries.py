@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import opening_hours
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, FloatField, Min, Q, Value
 
 from civicard.core.errors import NotFound
 from civicard.inclusion import schedule, standard
@@ -103,9 +103,7 @@ class PlaceFilters:
         return None
 
 
-def find_places(territory, filters: PlaceFilters, *, at: datetime) -> list[Place]:
-    """Published places matching the filters; near me: within 5 km, nearest first (each
-    place gets `.distance_km`)."""
+def _matching(territory, filters: PlaceFilters):
     places = Place.objects.filter(territory=territory, status=Place.Status.PUBLISHED)
     if filters.service in standard.services():
         places = places.filter(_has_value("services", filters.service))
@@ -119,25 +117,83 @@ def find_places(territory, filters: PlaceFilters, *, at: datetime) -> list[Place
         places = places.filter(Q(nom__icontains=word) | Q(commune__icontains=word)
                                | Q(presentation_resume__icontains=word)
                                | Q(adresse__icontains=word) | Q(services__icontains=word))
-    places = places.only(
-        "pk", "standard_id", "nom", "commune", "code_postal", "adresse", "latitude", "longitude",
-        "horaires", "services", "frais_a_charge", "accepts_pass_numerique",
-        "presentation_resume", "neighbourhood_id", "telephone")
-    found = list(places)
-    if filters.open_now:
-        found = [place for place in found if is_open(place.horaires, at)]
     origin = filters.origin
-    if origin is not None:
-        near = []
-        for place in found:
-            if place.latitude is None or place.longitude is None:
+    if origin is not None:  # a bounding box first, so the database does most of the work
+        dlat = NEAR_KM / 111.0
+        dlon = NEAR_KM / (111.0 * max(math.cos(math.radians(origin[0])), 0.01))
+        places = places.filter(latitude__range=(origin[0] - dlat, origin[0] + dlat),
+                               longitude__range=(origin[1] - dlon, origin[1] + dlon))
+    return places.order_by("nom", "pk")
+
+
+def find_rows(territory, filters: PlaceFilters, *, at: datetime, fields: tuple) -> list:
+    """Rows (pk, horaires, latitude, longitude, *fields) of the published places matching the
+    filters, with their distance (None without an origin); near me: within 5 km, nearest
+    first. "Open now" is evaluated once per distinct `horaires` text."""
+    rows = _matching(territory, filters).values_list("pk", "horaires", "latitude",
+                                                     "longitude", *fields)
+    open_cache: dict[str, bool] = {}
+    origin = filters.origin
+    found = []
+    for row in rows:
+        if filters.open_now:
+            state = open_cache.get(row[1])
+            if state is None:
+                state = open_cache[row[1]] = is_open(row[1], at)
+            if not state:
                 continue
-            place.distance_km = distance_km(origin[0], origin[1], place.latitude,
-                                            place.longitude)
-            if place.distance_km <= NEAR_KM:
-                near.append(place)
-        found = sorted(near, key=lambda p: p.distance_km)
+        distance = None
+        if origin is not None:
+            if row[2] is None or row[3] is None:
+                continue
+            distance = distance_km(origin[0], origin[1], row[2], row[3])
+            if distance > NEAR_KM:
+                continue
+        found.append((row, distance))
+    if origin is not None:
+        found.sort(key=lambda item: item[1])
     return found
+
+
+class PlaceSelection:
+    """The matching places, loaded page by page (a Paginator can slice it)."""
+
+    def __init__(self, rows):
+        self.ids = [row[0] for row, _distance in rows]
+        self.distances = {row[0]: distance for row, distance in rows}
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    __len__ = count
+
+    def __getitem__(self, index):
+        ids = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
+        by_pk = Place.objects.only(*LIST_FIELDS).in_bulk(ids)
+        places = []
+        for pk in ids:
+            place = by_pk[pk]
+            place.distance_km = self.distances[pk]
+            places.append(place)
+        return places if isinstance(index, slice) else places[0]
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+LIST_FIELDS = ("pk", "standard_id", "nom", "commune", "code_postal", "adresse", "latitude",
+               "longitude", "horaires", "services", "frais_a_charge",
+               "accepts_pass_numerique", "presentation_resume", "neighbourhood_id", "telephone")
+
+
+def find_places(territory, filters: PlaceFilters, *, at: datetime):
+    """Published places matching the filters, by name, or nearest first (with
+    `.distance_km`) when an origin is given. Without "open now" or "near me" the database
+    does everything (count and page)."""
+    if not filters.open_now and filters.origin is None:
+        return _matching(territory, filters).only(*LIST_FIELDS).annotate(
+            distance_km=Value(None, output_field=FloatField()))
+    return PlaceSelection(find_rows(territory, filters, at=at, fields=()))
 
 
 def published_place(pk: int) -> Place:
@@ -148,17 +204,19 @@ def published_place(pk: int) -> Place:
     return place
 
 
-def geojson(places) -> dict:
+def geojson(territory, filters: PlaceFilters, *, at: datetime) -> dict:
+    """A small GeoJSON for slow phones: each point carries its id and name, coordinates to
+    5 decimals (about 1 m); the page of a place is /inclusion/places/<id>/."""
     features = []
-    for place in places:
-        if place.latitude is None or place.longitude is None:
+    for (pk, _hours, latitude, longitude, nom), _distance in find_rows(
+            territory, filters, at=at, fields=("nom",)):
+        if latitude is None or longitude is None:
             continue
         features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
-            "properties": {"id": place.pk, "nom": place.nom, "adresse": place.adresse,
-                           "commune": place.commune, "services": place.services,
-                           "url": f"/inclusion/places/{place.pk}/"},
+            "type": "Feature", "id": pk,
+            "geometry": {"type": "Point",
+                         "coordinates": [round(longitude, 5), round(latitude, 5)]},
+            "properties": {"nom": nom},
         })
     return {"type": "FeatureCollection", "features": features}
 

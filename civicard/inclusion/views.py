@@ -50,11 +50,13 @@ def places(request):
     territory = current_territory()
     form = PlaceFilterForm(request.GET or None)
     found = queries.find_places(territory, form.filters(), at=clock.now()) if territory else []
-    page = Paginator(found, queries.PAGE_SIZE).get_page(request.GET.get("page"))
+
+    paginator = Paginator(found, queries.PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "inclusion/places.html", {
-        "form": form, "page": page, "count": len(found), "query": query.urlencode(),
+        "form": form, "page": page, "count": paginator.count, "query": query.urlencode(),
         "filters": form.filters(), "can_validate": holds_role(request.user, *VALIDATORS),
     })
 

@@ -152,4 +152,5 @@ def test_geojson(territory, validator, client, place):
     feature = data["features"][0]
     assert feature["geometry"] == {"type": "Point", "coordinates": [-0.2, 46.1]}
     assert feature["properties"]["nom"] == "Médiathèque du Centre"
+    assert feature["id"] == place.pk
     assert json.dumps(data)

@@ -18,12 +18,10 @@
         var c = feature.geometry.coordinates, p = feature.properties;
         var marker = L.marker([c[1], c[0]], { title: p.nom, alt: p.nom, keyboard: true }).addTo(map);
         var link = document.createElement("a");
-        link.href = p.url;
+        link.href = "/inclusion/places/" + feature.id + "/";
         link.textContent = p.nom;
         var text = document.createElement("div");
         text.appendChild(link);
-        text.appendChild(document.createElement("br"));
-        text.appendChild(document.createTextNode(p.adresse + ", " + p.commune));
         marker.bindPopup(text);
         bounds.push([c[1], c[0]]);
       });
