@@ -305,3 +305,42 @@ def test_only_validators_publish(territory, resident, place):
         operations.import_places(content=b"id\n", territory=territory, actor=resident, at=AT)
     assert Place.objects.get().nom == "Médiathèque du Centre"
     assert PlaceProposal.objects.get().status == "pending"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_racing_for_one_slot_get_one_booking(postgres_only, territory, make_login):
+    import threading
+
+    from django.db import connection
+
+    from tests.inclusion.conftest import csv_bytes, row
+
+    user = make_login("racer-mediator@example.org", role=Role.MEDIATOR)
+    operations.import_places(content=csv_bytes(row()), territory=territory, actor=user, at=AT)
+    mediator = Mediator.objects.create(user=user, display_name="M")
+    hours = OfficeHours.objects.create(
+        mediator=mediator, place=Place.objects.get(), weekday=3, start_time=time(14),
+        end_time=time(15), valid_from=date(2026, 1, 1))
+    people = [make_login(f"racer{n}@example.org") for n in range(2)]
+    slot = datetime(2026, 3, 19, 14, 0, tzinfo=PARIS)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def race(person_user):
+        try:
+            barrier.wait()
+            operations.book_appointment(office_hours=hours, starts_at=slot,
+                                        person=person_user.person, actor=person_user, at=AT)
+            outcomes.append("booked")
+        except SlotNotAvailable:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race, args=(p,)) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["booked", "refused"]
+    assert Appointment.objects.filter(status="booked").count() == 1
