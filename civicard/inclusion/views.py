@@ -46,6 +46,14 @@ def _local_now():
 
 # --- directory, map and place page ----------------------------------------------------------
 
+def _phone_display(number: str) -> str:
+    """+33549001122 → 05 49 00 11 22 (French numbers); other numbers as they are."""
+    if number.startswith("+33") and len(number) == 12:
+        local = "0" + number[3:]
+        return " ".join(local[i:i + 2] for i in range(0, 10, 2))
+    return number
+
+
 def places(request):
     territory = current_territory()
     form = PlaceFilterForm(request.GET or None)
@@ -79,8 +87,7 @@ def place_detail(request, pk):
         "place": place, "today": today, "open_now": queries.is_open(place.horaires, now),
         "week": queries.week_hours(place.horaires, now.date()), "sessions": sessions[:8],
         "actors": place.actors.all(), "initiatives": place.initiatives.select_related("actor"),
-        "phone_display": place.telephone.replace("+33", "0", 1) if place.telephone.startswith(
-            "+33") else place.telephone,
+        "phone_display": _phone_display(place.telephone),
         "emails": place.values("courriels"), "websites": place.values("site_web"),
         "services": standard.labels(place.services),
         "publics": ", ".join(standard.labels(place.publics_specifiquement_adresses)),

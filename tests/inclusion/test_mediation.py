@@ -344,3 +344,18 @@ def test_two_people_racing_for_one_slot_get_one_booking(postgres_only, territory
         thread.join()
     assert sorted(outcomes) == ["booked", "refused"]
     assert Appointment.objects.filter(status="booked").count() == 1
+
+
+def test_erasing_an_account_keeps_only_anonymous_statistics(mediator, validator, place,
+                                                             resident, thursdays):
+    from civicard.people.operations import erase_person
+
+    _log(mediator, validator, place, date(2026, 2, 1), person=resident.person)
+    appointment = operations.book_appointment(
+        office_hours=thursdays, starts_at=datetime(2026, 3, 19, 14, tzinfo=PARIS),
+        person=resident.person, actor=resident, at=AT)
+    erase_person(person=resident.person, actor=resident, at=AT)
+    entry = Accompaniment.objects.get()
+    assert entry.person is None and entry.pseudonym
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"

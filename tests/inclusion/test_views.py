@@ -67,7 +67,7 @@ def test_place_page_plain_hours_and_buttons(client, places, mediator):
     with clock.frozen(MONDAY_10):
         page = client.get(f"/inclusion/places/{place.pk}/").content.decode()
     assert "Open now." in page and "Open today 09:00–12:00, 14:00–18:00" in page
-    assert 'href="tel:+33549000000"' in page and "Call 0549000000" in page
+    assert 'href="tel:+33549000000"' in page and "Call 05 49 00 00 00" in page
     assert 'href="mailto:mediatheque@example.org"' in page
     assert "Thursday 19 March, 14:00–17:00" in page
     assert "Help with online forms and public services" in page
