@@ -24,18 +24,19 @@ from civicard.territory.models import Neighbourhood
 CSV = Path(__file__).resolve().parent / "demo_data" / "lieux-val-de-brenne.csv"
 
 ACTORS = [
-    ("Brenne Numérique", Actor.Kind.ASSOCIATION, "Association of volunteers teaching computers.",
-     ["vdb-005", "vdb-008", "vdb-024"], [("Smartphone workshops for seniors",
-                                          "Every Wednesday afternoon, in small groups.")]),
+    ("Brenne Numérique", Actor.Kind.ASSOCIATION, "Des bénévoles qui apprennent l’informatique.",
+     ["vdb-005", "vdb-008", "vdb-024"], [("Ateliers smartphone pour les seniors",
+                                          "Chaque mercredi après-midi, en petits groupes.")]),
     ("Ville de Saint-Aubin-sur-Brenne", Actor.Kind.PUBLIC_SERVICE, "",
-     ["vdb-001", "vdb-003", "vdb-019"], [("Digital mediators in the neighbourhoods",
-                                          "Two conseillers numériques hold office hours.")]),
-    ("Les Bricoleurs de la Brenne", Actor.Kind.ASSOCIATION, "Repair cafés.",
-     ["vdb-006", "vdb-026"], [("Repair café", "Bring your broken computer or phone.")]),
+     ["vdb-001", "vdb-003", "vdb-019"], [("Médiateurs numériques dans les quartiers",
+                                          "Deux conseillers numériques en permanence.")]),
+    ("Les Bricoleurs de la Brenne", Actor.Kind.ASSOCIATION, "Cafés réparation.",
+     ["vdb-006", "vdb-026"], [("Repair café", "Apportez votre ordinateur ou téléphone en panne.")]),
     ("Collège Paul-Éluard", Actor.Kind.SCHOOL, "",
-     ["vdb-019"], [("Parents and screens", "Evenings for parents: school apps, screen time.")]),
-    ("ReBoot Solidaire", Actor.Kind.COMPANY, "Reconditioned computers at a solidarity price.",
-     ["vdb-023"], [("A computer for €50", "For people with a pass numérique or RSA.")]),
+     ["vdb-019"], [("Parents et écrans", "Soirées pour les parents : ENT, temps d’écran.")]),
+    ("ReBoot Solidaire", Actor.Kind.COMPANY, "Ordinateurs reconditionnés à prix solidaire.",
+     ["vdb-023"], [("Un ordinateur pour 50 €",
+                    "Pour les personnes avec un pass numérique ou au RSA.")]),
 ]
 
 MEDIATORS = [
@@ -82,9 +83,9 @@ def load(ctx):
         if place.accessibility_notes:
             continue
         place.accepts_pass_numerique = number % 3 == 0
-        place.accessibility_notes = ["Step-free entrance, adapted toilets.",
-                                     "Lift to the first floor.",
-                                     "Two steps at the entrance; ask for the ramp."][number % 3]
+        place.accessibility_notes = ["Entrée de plain-pied, toilettes adaptées.",
+                                     "Ascenseur jusqu’au premier étage.",
+                                     "Deux marches à l’entrée ; demandez la rampe."][number % 3]
         place.save(update_fields=["accepts_pass_numerique", "accessibility_notes"])
 
     for name, kind, description, place_ids, initiatives in ACTORS:
@@ -130,7 +131,9 @@ def load(ctx):
                          "/inclusion/mediator/ and /inclusion/dashboard/ as mediator@.")
         return
     hoods = list(Neighbourhood.objects.filter(commune__territory=territory))
-    weights = [5 if h.is_priority else 1 for h in hoods]
+    # Les Terrasses is well served (on track), Le Clos Fleuri less so (behind): the dashboard
+    # shows both cases.
+    weights = [{"QN07901M": 3, "QN07902M": 0.5}.get(h.qpv_code, 1) for h in hoods]
     # a pool of people, some of whom come back several times
     people = [(f"p{n}", f"f{n}", rng.randint(1935, 2008), rng.choices(hoods, weights)[0])
               for n in range(520)]
