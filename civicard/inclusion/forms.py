@@ -58,7 +58,8 @@ class ProposalForm(forms.Form):
                                         "know it."))
     telephone = forms.CharField(label=_("Phone"), required=False, max_length=20,
                                 help_text=_("International form, e.g. +33549001122."))
-    courriels = forms.EmailField(label=_("E-mail"), required=False)
+    courriels = forms.CharField(label=_("E-mail"), required=False, max_length=250,
+                                help_text=_("Several addresses: separate them with |."))
     horaires = forms.CharField(label=_("Opening hours"), required=False, max_length=200,
                                help_text=_("For example: Mo-Fr 09:00-12:00; Sa 10:00-12:00"))
     services = forms.MultipleChoiceField(label=_("Help offered"), choices=SERVICE_CHOICES,
