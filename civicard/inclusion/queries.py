@@ -209,6 +209,7 @@ def geojson(territory, filters: PlaceFilters, *, at: datetime) -> dict:
     """A small GeoJSON for slow phones: each point carries its id and name, coordinates to
     5 decimals (about 1 m); the page of a place is /inclusion/places/<id>/."""
     features = []
+    with_office_hours = set(OfficeHours.objects.values_list("place_id", flat=True))
     for (pk, _hours, latitude, longitude, nom), _distance in find_rows(
             territory, filters, at=at, fields=("nom",)):
         if latitude is None or longitude is None:
@@ -217,7 +218,8 @@ def geojson(territory, filters: PlaceFilters, *, at: datetime) -> dict:
             "type": "Feature", "id": pk,
             "geometry": {"type": "Point",
                          "coordinates": [round(longitude, 5), round(latitude, 5)]},
-            "properties": {"nom": nom},
+            "properties": {"nom": nom, **({"permanence": 1} if pk in with_office_hours
+                                           else {})},
         })
     return {"type": "FeatureCollection", "features": features}
 

@@ -60,6 +60,8 @@ def test_visitor_filters_opens_a_place_and_books(visitor, inclusion_world):
     assert page.locator(".leaflet-marker-icon").count() == 1
     visitor.screenshot("inclusion-map")
     page.click(".leaflet-marker-icon")
+    assert "A digital mediator holds office hours here." in page.locator(
+        ".leaflet-popup-content").inner_text()
     page.click(".leaflet-popup-content a")
     visitor.check()
     assert page.locator("h1").inner_text() == "Open Library"

@@ -22,6 +22,10 @@
         link.textContent = p.nom;
         var text = document.createElement("div");
         text.appendChild(link);
+        if (p.permanence && box.dataset.officeHours) {
+          text.appendChild(document.createElement("br"));
+          text.appendChild(document.createTextNode(box.dataset.officeHours));
+        }
         marker.bindPopup(text);
         bounds.push([c[1], c[0]]);
       });
