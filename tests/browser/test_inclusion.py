@@ -102,6 +102,8 @@ def test_mediator_logs_and_sees_the_dashboard(visitor, inclusion_world):
     page.click("main form button[type=submit]")
     visitor.check()
     assert "The accompaniment was recorded." in page.locator(".messages").inner_text()
+    assert "Open Library" in page.locator(".table-scroll").inner_text()
+    visitor.screenshot("inclusion-mediator-after-log")
     page = visitor.go("/inclusion/dashboard/")
     assert "1 person accompanied out of a target of 40" in page.locator("main").inner_text()
     visitor.screenshot("inclusion-dashboard")
