@@ -359,3 +359,20 @@ def test_erasing_an_account_keeps_only_anonymous_statistics(mediator, validator,
     assert entry.person is None and entry.pseudonym
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
+
+
+def test_reminder_command(thursdays, resident):
+    import io
+
+    from django.core.management import call_command
+
+    from civicard.core import clock
+
+    operations.book_appointment(office_hours=thursdays,
+                                starts_at=datetime(2026, 3, 19, 16, tzinfo=PARIS),
+                                person=resident.person, actor=resident, at=AT)
+    out = io.StringIO()
+    with clock.frozen(datetime(2026, 3, 18, 9, tzinfo=PARIS)):
+        call_command("send_inclusion_reminders", stdout=out)
+        call_command("send_inclusion_reminders", stdout=out)
+    assert out.getvalue().splitlines() == ["1 reminder(s) sent.", "0 reminder(s) sent."]
