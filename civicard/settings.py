@@ -42,6 +42,7 @@ DOMAIN_APPS = [
     "civicard.notifications",
     "civicard.cards",
     "civicard.wallets",
+    "civicard.inclusion",
 ]
 
 INSTALLED_APPS = [
@@ -252,6 +253,13 @@ TASKS = {
 # Notifications: how often a failed delivery is retried, and after how long.
 CIVICARD_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("CIVICARD_DELIVERY_MAX_ATTEMPTS", "5"))
 CIVICARD_DELIVERY_RETRY_SECONDS = int(os.environ.get("CIVICARD_DELIVERY_RETRY_SECONDS", "300"))
+
+# Digital inclusion: the map's tile server ({z}/{x}/{y} URL; empty: no tiles, the map still
+# shows the places) and the secret of the accompaniment log's pseudonyms.
+CIVICARD_MAP_TILES_URL = os.environ.get("CIVICARD_MAP_TILES_URL", "")
+CIVICARD_MAP_TILES_ATTRIBUTION = os.environ.get(
+    "CIVICARD_MAP_TILES_ATTRIBUTION", "© OpenStreetMap contributors")
+CIVICARD_PSEUDONYM_SECRET = os.environ.get("CIVICARD_PSEUDONYM_SECRET", "")
 
 LOGGING = {
     "version": 1,

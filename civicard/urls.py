@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("civicard.notifications.urls")),
     path("", include("civicard.cards.urls")),
     path("", include("civicard.wallets.urls")),
+    path("inclusion/", include("civicard.inclusion.urls")),
 ]

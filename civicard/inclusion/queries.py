@@ -1,0 +1,340 @@
+"""Reads for the directory, the map, the place page, mediators and the goal dashboard."""
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import opening_hours
+from django.conf import settings
+from django.db.models import Count, FloatField, Min, Q, Value
+
+from civicard.core.errors import NotFound
+from civicard.inclusion import schedule, standard
+from civicard.inclusion.models import (
+    Accompaniment,
+    Appointment,
+    Goal,
+    Mediator,
+    OfficeHours,
+    Place,
+)
+from civicard.territory.models import Neighbourhood
+
+PAGE_SIZE = 30
+NEAR_KM = 5.0
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+@lru_cache(maxsize=4096)
+def parsed_hours(text: str):
+    if not text:
+        return None
+    try:
+        return opening_hours.OpeningHours(text, max_interval_days=8)
+    except (SyntaxError, opening_hours.ParserError, ValueError):
+        return None
+
+
+def is_open(place_horaires: str, at: datetime) -> bool:
+    hours = parsed_hours(place_horaires)
+    if hours is None:
+        return False
+    return bool(hours.is_open(at.astimezone(zone()).replace(tzinfo=None)))
+
+
+def day_intervals(horaires: str, day: date) -> list[str] | None:
+    """Opening intervals on a local day as "09:00–12:00"; None when the hours are unknown."""
+    hours = parsed_hours(horaires)
+    if hours is None:
+        return None
+    start = datetime.combine(day, time.min)
+    found = []
+    for begin, end, state, _comment in hours.intervals(start, start + timedelta(days=1)):
+        if state == opening_hours.State.OPEN:
+            finish = end if end else start + timedelta(days=1)
+            found.append(f"{begin:%H:%M}–{'24:00' if finish.date() > day else f'{finish:%H:%M}'}")
+    return found
+
+
+def week_hours(horaires: str, today: date) -> list[tuple[date, list[str]]]:
+    if parsed_hours(horaires) is None:
+        return []
+    return [(today + timedelta(days=n), day_intervals(horaires, today + timedelta(days=n)))
+            for n in range(7)]
+
+
+def distance_km(lat1, lon1, lat2, lon2) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371 * 2 * math.asin(math.sqrt(a))
+
+
+def _has_value(field: str, value: str) -> Q:
+    """`|`-separated field holds exactly `value` (plain LIKE, fast on both databases)."""
+    return (Q(**{field: value}) | Q(**{f"{field}__startswith": f"{value}|"})
+            | Q(**{f"{field}__endswith": f"|{value}"})
+            | Q(**{f"{field}__contains": f"|{value}|"}))
+
+
+@dataclass
+class PlaceFilters:
+    service: str = ""
+    public: str = ""
+    free: bool = False
+    open_now: bool = False
+    pass_numerique: bool = False
+    neighbourhood: Neighbourhood | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    q: str = ""
+
+    @property
+    def origin(self) -> tuple[float, float] | None:
+        if self.latitude is not None and self.longitude is not None:
+            return (self.latitude, self.longitude)
+        if self.neighbourhood is not None:
+            return (float(self.neighbourhood.centre_latitude),
+                    float(self.neighbourhood.centre_longitude))
+        return None
+
+
+def _matching(territory, filters: PlaceFilters):
+    places = Place.objects.filter(territory=territory, status=Place.Status.PUBLISHED)
+    if filters.service in standard.services():
+        places = places.filter(_has_value("services", filters.service))
+    if filters.public in standard.publics():
+        places = places.filter(_has_value("publics_specifiquement_adresses", filters.public))
+    if filters.free:
+        places = places.filter(_has_value("frais_a_charge", "Gratuit"))
+    if filters.pass_numerique:
+        places = places.filter(accepts_pass_numerique=True)
+    for word in filters.q.split()[:5]:
+        places = places.filter(Q(nom__icontains=word) | Q(commune__icontains=word)
+                               | Q(presentation_resume__icontains=word)
+                               | Q(adresse__icontains=word) | Q(services__icontains=word))
+    origin = filters.origin
+    if origin is not None:  # a bounding box first, so the database does most of the work
+        dlat = NEAR_KM / 111.0
+        dlon = NEAR_KM / (111.0 * max(math.cos(math.radians(origin[0])), 0.01))
+        places = places.filter(latitude__range=(origin[0] - dlat, origin[0] + dlat),
+                               longitude__range=(origin[1] - dlon, origin[1] + dlon))
+    return places.order_by("nom", "pk")
+
+
+def find_rows(territory, filters: PlaceFilters, *, at: datetime, fields: tuple) -> list:
+    """Rows (pk, horaires, latitude, longitude, *fields) of the published places matching the
+    filters, with their distance (None without an origin); near me: within 5 km, nearest
+    first. "Open now" is evaluated once per distinct `horaires` text."""
+    rows = _matching(territory, filters).values_list("pk", "horaires", "latitude",
+                                                     "longitude", *fields)
+    open_cache: dict[str, bool] = {}
+    origin = filters.origin
+    found = []
+    for row in rows:
+        if filters.open_now:
+            state = open_cache.get(row[1])
+            if state is None:
+                state = open_cache[row[1]] = is_open(row[1], at)
+            if not state:
+                continue
+        distance = None
+        if origin is not None:
+            if row[2] is None or row[3] is None:
+                continue
+            distance = distance_km(origin[0], origin[1], row[2], row[3])
+            if distance > NEAR_KM:
+                continue
+        found.append((row, distance))
+    if origin is not None:
+        found.sort(key=lambda item: item[1])
+    return found
+
+
+class PlaceSelection:
+    """The matching places, loaded page by page (a Paginator can slice it)."""
+
+    def __init__(self, rows):
+        self.ids = [row[0] for row, _distance in rows]
+        self.distances = {row[0]: distance for row, distance in rows}
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    __len__ = count
+
+    def __getitem__(self, index):
+        ids = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
+        by_pk = Place.objects.only(*LIST_FIELDS).in_bulk(ids)
+        places = []
+        for pk in ids:
+            place = by_pk[pk]
+            place.distance_km = self.distances[pk]
+            places.append(place)
+        return places if isinstance(index, slice) else places[0]
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+LIST_FIELDS = ("pk", "standard_id", "nom", "commune", "code_postal", "adresse", "latitude",
+               "longitude", "horaires", "services", "frais_a_charge",
+               "accepts_pass_numerique", "presentation_resume", "neighbourhood_id", "telephone")
+
+
+def find_places(territory, filters: PlaceFilters, *, at: datetime):
+    """Published places matching the filters, by name, or nearest first (with
+    `.distance_km`) when an origin is given. Without "open now" or "near me" the database
+    does everything (count and page)."""
+    if not filters.open_now and filters.origin is None:
+        return _matching(territory, filters).only(*LIST_FIELDS).annotate(
+            distance_km=Value(None, output_field=FloatField()))
+    return PlaceSelection(find_rows(territory, filters, at=at, fields=()))
+
+
+def published_place(pk: int) -> Place:
+    place = (Place.objects.filter(pk=pk, status=Place.Status.PUBLISHED)
+             .select_related("neighbourhood__commune").first())
+    if place is None:
+        raise NotFound()
+    return place
+
+
+def geojson(territory, filters: PlaceFilters, *, at: datetime) -> dict:
+    """A small GeoJSON for slow phones: each point carries its id and name, coordinates to
+    5 decimals (about 1 m); the page of a place is /inclusion/places/<id>/."""
+    features = []
+    with_office_hours = set(OfficeHours.objects.values_list("place_id", flat=True))
+    for (pk, _hours, latitude, longitude, nom), _distance in find_rows(
+            territory, filters, at=at, fields=("nom",)):
+        if latitude is None or longitude is None:
+            continue
+        features.append({
+            "type": "Feature", "id": pk,
+            "geometry": {"type": "Point",
+                         "coordinates": [round(longitude, 5), round(latitude, 5)]},
+            "properties": {"nom": nom, **({"permanence": 1} if pk in with_office_hours
+                                           else {})},
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def export_rows(territory) -> list[dict]:
+    from civicard.inclusion.operations import place_row
+
+    return [place_row(place) for place in Place.objects.filter(
+        territory=territory, status=Place.Status.PUBLISHED).order_by("standard_id")]
+
+
+# --- office hours and appointments ----------------------------------------------------------
+
+def upcoming_sessions(*, place: Place | None = None, mediator: Mediator | None = None,
+                      start: date, days: int = 28) -> list[tuple[OfficeHours, schedule.Session]]:
+    rows = OfficeHours.objects.select_related("mediator", "place").prefetch_related("changes")
+    if place is not None:
+        rows = rows.filter(place=place)
+    if mediator is not None:
+        rows = rows.filter(mediator=mediator)
+    found = []
+    for office_hours in rows:
+        for session in schedule.sessions(office_hours, start, start + timedelta(days=days),
+                                         time_zone=settings.TIME_ZONE,
+                                         changes=list(office_hours.changes.all())):
+            found.append((office_hours, session))
+    return sorted(found, key=lambda item: item[1].starts_at)
+
+
+def free_slots(office_hours: OfficeHours, *, start: date, days: int, at: datetime):
+    """[(session, [free slot starts])] for the next `days` days."""
+    taken = set(Appointment.objects.filter(
+        office_hours=office_hours, status=Appointment.Status.BOOKED,
+        starts_at__gte=at).values_list("starts_at", flat=True))
+    result = []
+    for session in schedule.sessions(office_hours, start, start + timedelta(days=days),
+                                     time_zone=settings.TIME_ZONE):
+        free = [begin for begin, _end in schedule.slots(session, office_hours.slot_minutes)
+                if begin > at and begin not in taken]
+        if free:
+            result.append((session, free))
+    return result
+
+
+def mediator_day(mediator: Mediator, day: date):
+    start = datetime.combine(day, time.min, tzinfo=zone())
+    appointments = (Appointment.objects.filter(
+        office_hours__mediator=mediator, status=Appointment.Status.BOOKED,
+        starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
+        .select_related("person", "office_hours__place"))
+    sessions = upcoming_sessions(mediator=mediator, start=day, days=0)
+    return sessions, list(appointments)
+
+
+# --- goal dashboard -------------------------------------------------------------------------
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    return date(year, month % 12 + 1, 1)
+
+
+@dataclass
+class NeighbourhoodProgress:
+    neighbourhood: Neighbourhood
+    population: int
+    target: int
+    months: list[tuple[date, int, int]]  # (month start, cumulative unique people, target so far)
+    reached: int
+    projected: int
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.reached / self.population if self.population else 0.0
+
+    @property
+    def on_track(self) -> bool:
+        return self.projected >= self.target
+
+
+def goal_progress(goal: Goal, *, today: date) -> tuple[date, list[NeighbourhoodProgress]]:
+    """Unique people (pseudonyms) accompanied per neighbourhood, counted in the month they were
+    first seen, cumulated month by month; a linear projection to the deadline."""
+    deadline = date(goal.start_date.year + goal.years, goal.start_date.month,
+                    min(goal.start_date.day, 28))
+    total_months = goal.years * 12
+    first_month = date(goal.start_date.year, goal.start_date.month, 1)
+    last_month = date(min(today, deadline).year, min(today, deadline).month, 1)
+    month_count = (last_month.year - first_month.year) * 12 + last_month.month \
+        - first_month.month + 1
+    result = []
+    for hood in goal.neighbourhoods.select_related("commune").order_by("name"):
+        population = hood.population or 0
+        target = math.ceil(population * float(goal.percent) / 100)
+        firsts = (Accompaniment.objects.filter(neighbourhood=hood, date__gte=goal.start_date,
+                                               date__lte=deadline)
+                  .values("pseudonym").annotate(first=Min("date")))
+        per_month: dict[date, int] = {}
+        for item in firsts:
+            key = date(item["first"].year, item["first"].month, 1)
+            per_month[key] = per_month.get(key, 0) + 1
+        months, running = [], 0
+        for n in range(max(month_count, 0)):
+            month = add_months(first_month, n)
+            running += per_month.get(month, 0)
+            months.append((month, running, math.ceil(target * (n + 1) / total_months)))
+        elapsed = max(month_count, 1)
+        projected = round(running * total_months / elapsed)
+        result.append(NeighbourhoodProgress(hood, population, target, months, running,
+                                            projected))
+    return deadline, result
+
+
+def accompaniment_totals(mediator: Mediator | None = None) -> dict:
+    rows = Accompaniment.objects.all()
+    if mediator is not None:
+        rows = rows.filter(mediator=mediator)
+    return rows.aggregate(total=Count("pk"), people=Count("pseudonym", distinct=True))
