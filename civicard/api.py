@@ -5,6 +5,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from civicard.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
+from civicard.moderation.api import router as moderation_router
+from civicard.mutualaid.api import router as mutualaid_router
 from civicard.people.api import router as people_router
 
 api = NinjaAPI(title="Civicard API", version="1", urls_namespace="api")
@@ -47,3 +49,5 @@ def http_error(request, error: HttpError):
 
 
 api.add_router("/people/", people_router)
+api.add_router("/mutualaid/", mutualaid_router)
+api.add_router("/moderation/", moderation_router)

@@ -38,6 +38,8 @@ DOMAIN_APPS = [
     "civicard.territory",
     "civicard.people",
     "civicard.notifications",
+    "civicard.mutualaid",
+    "civicard.moderation",
 ]
 
 INSTALLED_APPS = [
@@ -240,6 +242,9 @@ TASKS = {
 # Notifications: how often a failed delivery is retried, and after how long.
 CIVICARD_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("CIVICARD_DELIVERY_MAX_ATTEMPTS", "5"))
 CIVICARD_DELIVERY_RETRY_SECONDS = int(os.environ.get("CIVICARD_DELIVERY_RETRY_SECONDS", "300"))
+
+# Map tiles for the neighbourhood maps (empty: no tiles, the map and its list still work).
+CIVICARD_MAP_TILES_URL = os.environ.get("CIVICARD_MAP_TILES_URL", "")
 
 LOGGING = {
     "version": 1,

@@ -19,4 +19,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("civicard.people.urls")),
     path("", include("civicard.notifications.urls")),
+    path("help/", include("civicard.mutualaid.urls")),
+    path("moderation/", include("civicard.moderation.urls")),
 ]
