@@ -1,4 +1,5 @@
 from ninja import Router, Schema
+from ninja.responses import Status
 from ninja.security import django_auth
 
 from civicard.core import clock
@@ -32,7 +33,7 @@ def report(request, payload: ReportIn):
     made = operations.report_content(kind=payload.kind, object_id=payload.object_id,
                                      reporter=request.resident, reason=payload.reason,
                                      note=payload.note, actor=request.user, at=clock.now())
-    return 201, {"id": made.pk}
+    return Status(201, {"id": made.pk})
 
 
 @router.get("/queue", response=list[QueueRow], summary="Reported contents (moderators only)")

@@ -2,6 +2,7 @@ from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.responses import Status
 from ninja.security import django_auth
 
 from civicard.core import clock
@@ -124,7 +125,7 @@ def create_post(request, payload: PostIn):
         neighbourhood=get_object_or_404(Neighbourhood, pk=payload.neighbourhood_id),
         availability=payload.availability, language=payload.language, actor=request.user,
         at=clock.now())
-    return 201, _post_out(post)
+    return Status(201, _post_out(post))
 
 
 @router.get("/posts/{post_id}", response=PostOut)
@@ -139,7 +140,7 @@ def contact(request, post_id: int, payload: MessageIn):
     post = queries.post_for(person, post_id, clock.now())
     conversation = operations.start_conversation(post=post, person=person, body=payload.body,
                                                  actor=request.user, at=clock.now())
-    return 201, {"id": conversation.pk}
+    return Status(201, {"id": conversation.pk})
 
 
 @router.post("/town-requests", response={201: CreatedOut},
@@ -151,7 +152,7 @@ def ask_town(request, payload: TownRequestIn):
         body=payload.body,
         neighbourhood=get_object_or_404(Neighbourhood, pk=payload.neighbourhood_id),
         consent_to_publish=payload.consent_to_publish, actor=request.user, at=clock.now())
-    return 201, {"id": made.pk}
+    return Status(201, {"id": made.pk})
 
 
 @router.get("/town-requests", response=list[TownRequestOut], summary="Social workers only")
@@ -168,7 +169,7 @@ def report_person(request, payload: ReportIn):
     report = operations.report_vulnerable_person(
         reporter=person, territory=current_territory(), who=payload.who, where=payload.where,
         why=payload.why, actor=request.user, at=clock.now())
-    return 201, {"id": report.pk}
+    return Status(201, {"id": report.pk})
 
 
 @router.get("/vulnerable-person-reports/{report_id}", response=ReportOut,

@@ -162,7 +162,7 @@ class AssociationForm(forms.Form):
                                    widget=forms.Textarea(attrs={"rows": 5}))
     contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
-    website = forms.URLField(label=_("Website"), required=False)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     neighbourhood = NeighbourhoodField(required=False)
     categories = forms.ModelMultipleChoiceField(
         label=_("Categories"), queryset=Category.objects.filter(is_active=True), required=False,

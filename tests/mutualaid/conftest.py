@@ -48,3 +48,41 @@ def make_post(hoods):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(people, make_post, hoods, territory):
+    """One of everything: a post with a conversation, a request to the town, a report,
+    a paper slip, an association with news, a helpful neighbour."""
+    from datetime import date
+
+    from civicard.mutualaid.models import Association
+
+    rosa, paul, social = people["rosa"], people["paul"], people["social"]
+    post = make_post(rosa)
+    conversation = operations.start_conversation(post=post, person=paul.person,
+                                                 body="I can help", actor=paul, at=AT)
+    town = operations.ask_town(person=rosa.person, category=Category.objects.get(code="paperwork"),
+                               body="ZEBRA-TOWN-SECRET I cannot pay my rent",
+                               neighbourhood=hoods["Centre"], consent_to_publish=False,
+                               actor=rosa, at=AT)
+    report = operations.report_vulnerable_person(
+        reporter=paul.person, territory=territory, who="ZEBRA-WHO-SECRET Mr Dupont",
+        where="ZEBRA-WHERE-SECRET 3rd floor", why="ZEBRA-WHY-SECRET shutters closed",
+        actor=paul, at=AT)
+    slip = operations.type_paper_slip(
+        box_location="Bakery", slip_date=date(2026, 3, 1), kind="request",
+        category=Category.objects.get(code="company"), title="A visit on Sundays",
+        description="Lady would like a visit", neighbourhood=hoods["Centre"], reach_by="phone",
+        phone="05 49 11 22 33", actor=social, at=AT)
+    association = Association.objects.create(territory=territory, name="Les Amis du Centre",
+                                             slug="amis", presentation="We help.")
+    association.editors.add(people["editor"])
+    news = operations.publish_news(association=association, title="Fête", body="Come!",
+                                   language="fr", actor=people["editor"], at=AT)
+    helper = operations.declare_helpful(person=paul.person, neighbourhood=hoods["Centre"],
+                                        skills=[Category.objects.get(code="shopping")],
+                                        what="Shopping", when="Evenings", actor=paul, at=AT)
+    return {"post": post, "conversation": conversation, "town": town, "report": report,
+            "slip": slip, "association": association, "news": news, "helper": helper,
+            "message": conversation.messages.get()}
