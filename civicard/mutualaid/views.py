@@ -39,7 +39,8 @@ def feed(request):
     return render(request, "mutualaid/feed.html", {
         "form": form, "posts": posts[:30], "next_page": page + 1 if len(posts) > 30 else None,
         "home": queries.home_neighbourhood(request.resident),
-        "is_social_worker": holds_role(request.user, Role.SOCIAL_WORKER)})
+        "is_social_worker": holds_role(request.user, Role.SOCIAL_WORKER),
+        "is_moderator": holds_role(request.user, Role.MODERATOR)})
 
 
 @resident_required
