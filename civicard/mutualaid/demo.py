@@ -94,6 +94,9 @@ def _login(email):
 def load(ctx):
     if Post.objects.exists():
         return
+    from civicard.mutualaid.operations import ensure_default_categories
+
+    ensure_default_categories()
     rng = ctx.rng_for("mutualaid")
     now = ctx.now
     categories = {c.code: c for c in Category.objects.all()}

@@ -471,3 +471,19 @@ def follow_association(*, association: Association, person: Person, follow: bool
                                      defaults={"created_at": at})
     else:
         Follow.objects.filter(association=association, person=person).delete()
+
+
+DEFAULT_CATEGORIES = [
+    ("lend", "Tools and objects to lend", "🔧"), ("diy", "DIY", "🪚"),
+    ("shopping", "Shopping and errands", "🛒"), ("housework", "Housework", "🧹"),
+    ("company", "Company and visits", "☕"), ("transport", "Transport", "🚗"),
+    ("paperwork", "Paperwork", "📄"), ("childcare", "Childcare", "🧸"), ("other", "Other", "🤝"),
+]
+
+
+def ensure_default_categories() -> None:
+    """The built-in categories (also created by a data migration); a territory edits them in
+    the admin."""
+    for order, (code, label, icon) in enumerate(DEFAULT_CATEGORIES):
+        Category.objects.get_or_create(code=code, defaults={"label": label, "icon": icon,
+                                                            "order": order})
