@@ -24,7 +24,7 @@ class DecisionForm(forms.Form):
 
 
 class AppealForm(forms.Form):
-    text = forms.CharField(label=Appeal._meta.get_field("text").verbose_name, max_length=2000,
+    text = forms.CharField(label=_("Why do you disagree?"), max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -83,12 +83,12 @@ class TownRequestForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    who = forms.CharField(label=VulnerabilityReport._meta.get_field("who").verbose_name,
+    who = forms.CharField(label=_("Who is it?"),
                           max_length=200, help_text=_("A name or a description, e.g. \"the "
                                                       "elderly man on the 3rd floor\"."))
-    where = forms.CharField(label=VulnerabilityReport._meta.get_field("where").verbose_name,
+    where = forms.CharField(label=_("Where can they be found or reached?"),
                             max_length=300)
-    why = forms.CharField(label=VulnerabilityReport._meta.get_field("why").verbose_name,
+    why = forms.CharField(label=_("Why are you worried?"),
                           max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
                           help_text=_("Describe what you saw. Do not write medical details "
                                       "(illness, treatment)."))

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicard.core import clock
@@ -12,9 +13,13 @@ from civicard.mutualaid.models import HelpfulNeighbour, Post
 from civicard.people.views import form_error, resident_required
 from civicard.territory.queries import current_territory
 
-EMERGENCY_NUMBERS = [("15", "SAMU"), ("17", "Police"), ("18", "Pompiers"), ("112", "EU"),
-                     ("114", "SMS"), ("119", "Enfance en danger"),
-                     ("3977", "Maltraitance des personnes âgées")]
+EMERGENCY_NUMBERS = [
+    ("15", gettext_lazy("Medical emergency (SAMU)")), ("17", gettext_lazy("Police")),
+    ("18", gettext_lazy("Fire brigade")), ("112", gettext_lazy("European emergency number")),
+    ("114", gettext_lazy("Emergency by text message, for deaf or hard-of-hearing people")),
+    ("119", gettext_lazy("Children in danger")),
+    ("3977", gettext_lazy("Abuse of elderly or disabled people")),
+]
 
 
 def _initial_neighbourhood(person):
