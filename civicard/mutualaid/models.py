@@ -107,8 +107,9 @@ class Post(models.Model):
         verbose_name = _("post")
         verbose_name_plural = _("posts")
         indexes = [
-            models.Index(fields=["territory", "status", "neighbourhood", "-created_at"],
+            models.Index(fields=["status", "neighbourhood", "-created_at"],
                          name="mutualaid_post_feed"),
+            models.Index(fields=["status", "-created_at"], name="mutualaid_post_recent"),
             models.Index(fields=["author", "-created_at"], name="mutualaid_post_author"),
         ]
         constraints = [

@@ -3,7 +3,7 @@ read only here, only by social workers, and every read of a report is audited.""
 
 from datetime import datetime
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from civicard.core import audit
@@ -47,28 +47,39 @@ def visible_posts(at: datetime):
 
 def feed(*, person: Person | None, at: datetime, kind: str = "", category: str = "",
          neighbourhood: int | None = None, text: str = "", limit: int = 30, offset: int = 0):
-    """Open posts: the person's neighbourhood first, then adjacent ones, then the rest."""
+    """Open posts, newest first: the person's neighbourhood, then the adjacent ones, then the
+    rest. Each tier is one indexed query; a page only reads the tiers it needs."""
     posts = visible_posts(at)
     if kind:
         posts = posts.filter(kind=kind)
     if category:
         posts = posts.filter(category__code=category)
-    if neighbourhood:
-        posts = posts.filter(neighbourhood_id=neighbourhood)
     if text:
         posts = posts.filter(Q(title__icontains=text) | Q(description__icontains=text))
-    home = home_neighbourhood(person)
-    if home is not None and not neighbourhood:
-        near = adjacent_neighbourhood_ids(home)
-        posts = posts.annotate(nearness=Case(
-            When(neighbourhood_id=home.pk, then=Value(0)),
-            When(neighbourhood_id__in=near, then=Value(1)),
-            default=Value(2), output_field=IntegerField()))
-        order = ["nearness", "-created_at"]
+    posts = posts.select_related("category", "neighbourhood", "author__helpful_neighbour")
+    home = None if neighbourhood else home_neighbourhood(person)
+    if neighbourhood:
+        tiers = [posts.filter(neighbourhood_id=neighbourhood)]
+    elif home is None:
+        tiers = [posts]
     else:
-        order = ["-created_at"]
-    return (posts.select_related("category", "neighbourhood", "author__helpful_neighbour")
-            .order_by(*order, "-pk")[offset:offset + limit])
+        near = adjacent_neighbourhood_ids(home)
+        tiers = [posts.filter(neighbourhood_id=home.pk),
+                 posts.filter(neighbourhood_id__in=near),
+                 posts.exclude(neighbourhood_id__in=[home.pk, *near])]
+    page, skip = [], offset
+    for tier in tiers:
+        tier = tier.order_by("-created_at", "-pk")
+        if skip:
+            size = tier.count()
+            if size <= skip:
+                skip -= size
+                continue
+        page += list(tier[skip:skip + limit - len(page)])
+        skip = 0
+        if len(page) >= limit:
+            break
+    return page
 
 
 def post_for(person: Person | None, pk: int, at: datetime) -> Post:

@@ -133,6 +133,11 @@ def test_feed_puts_my_neighbourhood_then_my_commune_first(people, make_post):
     mine = make_post(people["paul"], hood="Centre", at=AT)
     feed = list(queries.feed(person=people["rosa"].person, at=AT + timedelta(hours=4)))
     assert feed == [mine, near, far]
+    pages = [queries.feed(person=people["rosa"].person, at=AT + timedelta(hours=4), limit=1,
+                          offset=offset) for offset in range(4)]
+    assert pages == [[mine], [near], [far], []]
+    assert queries.feed(person=people["rosa"].person, at=AT + timedelta(hours=4), limit=2,
+                        offset=1) == [near, far]
     assert list(queries.feed(person=people["rosa"].person, at=AT + timedelta(hours=4),
                              kind="offer")) == []
 
