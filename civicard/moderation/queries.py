@@ -9,7 +9,13 @@ from django.shortcuts import get_object_or_404
 from civicard.core import audit
 from civicard.core.permissions import Role, check_role
 from civicard.moderation import content as contents
-from civicard.moderation.models import Appeal, ContentReport, Decision, ModerationSettings
+from civicard.moderation.models import (
+    Appeal,
+    ContentKind,
+    ContentReport,
+    Decision,
+    ModerationSettings,
+)
 from civicard.mutualaid.models import Post
 from civicard.people.models import Person
 
@@ -41,6 +47,8 @@ def queue(reader, *, limit: int = 50):
                     .values("kind", "object_id")
                     .annotate(reports=Count("pk"), last=Max("created_at"))
                     .order_by("-reports", "-last")[:limit])
+    for row in reported:
+        row["label"] = ContentKind(row["kind"]).label
     held = list(Post.objects.filter(status=Post.Status.HELD).order_by("created_at")
                 .values("pk", "title", "created_at")[:limit])
     appeals = list(Appeal.objects.filter(decided_at__isnull=True)

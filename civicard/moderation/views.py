@@ -50,7 +50,8 @@ def item(request, kind, pk):
             messages.success(request, _("Your decision was recorded and the author told."))
             return redirect("moderation:queue")
     return render(request, "moderation/item.html", {
-        "content": content, "reports": reports, "decisions": decisions, "form": form})
+        "content": content, "kind_label": ContentKind(kind).label, "reports": reports,
+        "decisions": decisions, "form": form})
 
 
 @role_required(Role.MODERATOR)

@@ -251,3 +251,19 @@ def test_paper_slip_publishes_a_post_relayed_by_the_town(people, hoods):
                                                  body="I can visit", actor=people["paul"], at=AT)
     assert conversation.recipient == people["social"].person
     assert Conversation.objects.count() == 1
+
+
+def test_erasing_a_person_removes_their_posts_requests_and_helper_card(people, make_post, hoods):
+    from civicard.people.operations import erase_person
+
+    rosa = people["rosa"]
+    make_post(rosa)
+    operations.ask_town(person=rosa.person, category=Category.objects.get(code="other"),
+                        body="help", neighbourhood=hoods["Centre"], consent_to_publish=False,
+                        actor=rosa, at=AT)
+    operations.declare_helpful(person=rosa.person, neighbourhood=hoods["Centre"], skills=[],
+                               what="w", when="w", actor=rosa, at=AT)
+    erase_person(person=rosa.person, actor=rosa, at=AT)
+    assert not Post.objects.filter(author=rosa.person).exists()
+    assert not TownRequest.objects.filter(person=rosa.person).exists()
+    assert not queries.find_helpers(people["social"]).filter(person=rosa.person).exists()
