@@ -270,3 +270,41 @@ def test_map_shows_counts_never_people(world, people):
     assert centre["helpful_neighbours"] == 1 and centre["open_offers"] == 0
     assert set(centre) == {"id", "name", "commune", "latitude", "longitude",
                            "helpful_neighbours", "open_offers"}
+
+
+def test_anonymous_writes_are_refused_and_change_nothing(world, people, hoods):
+    anonymous = client_for(None)
+    pk, conversation = world["post"].pk, world["conversation"].pk
+    before = snapshot()
+    for url in (reverse("mutualaid:new_post"), reverse("mutualaid:contact", args=[pk]),
+                reverse("mutualaid:close", args=[pk]), reverse("mutualaid:helpful"),
+                reverse("mutualaid:conversation", args=[conversation]),
+                reverse("mutualaid:block", args=[conversation]), reverse("mutualaid:ask_town"),
+                reverse("mutualaid:report_person"),
+                reverse("moderation:report", args=["post", pk]),
+                reverse("moderation:my_decisions")):
+        response = anonymous.post(url, {"body": "x", "who": "x", "where": "x", "why": "x",
+                                        "reason": "spam", "title": "x", "kind": "offer"})
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+    follow = anonymous.post(reverse("mutualaid:association", args=["amis"]), {"follow": "1"})
+    assert follow.status_code == 302 and "/accounts/login/" in follow["Location"]
+    for method, url in (("post", "/api/mutualaid/posts"),
+                        ("post", f"/api/mutualaid/posts/{pk}/contact"),
+                        ("post", "/api/mutualaid/town-requests"),
+                        ("get", "/api/mutualaid/town-requests"),
+                        ("post", "/api/mutualaid/vulnerable-person-reports"),
+                        ("get", f"/api/mutualaid/vulnerable-person-reports/{world['report'].pk}"),
+                        ("get", "/api/mutualaid/posts"), ("post", "/api/moderation/reports"),
+                        ("get", "/api/moderation/queue")):
+        response = getattr(anonymous, method)(url, {} if method == "get" else {"body": "x"},
+                                              **({} if method == "get" else
+                                                 {"content_type": "application/json"}))
+        assert response.status_code == 403, url
+        assert response.json()["code"] == "permission_refused"
+    assert snapshot() == before
+
+
+def test_town_request_read_by_a_social_worker_is_audited(world, people):
+    client_for(people["social"]).get(reverse("mutualaid:ccas_request", args=[world["town"].pk]))
+    entry = AuditLogEntry.objects.get(action="mutualaid.town_request_read")
+    assert entry.actor == people["social"] and entry.object_id == str(world["town"].pk)
