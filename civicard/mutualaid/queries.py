@@ -13,6 +13,7 @@ from civicard.mutualaid.models import (
     Category,
     Conversation,
     HelpfulNeighbour,
+    PaperSlip,
     Post,
     TownRequest,
     VulnerabilityReport,
@@ -174,6 +175,11 @@ def report_for(reader, pk: int) -> VulnerabilityReport:
     report = get_object_or_404(VulnerabilityReport, pk=pk)
     audit.record(actor=reader, action="mutualaid.report_read", obj=report)
     return report
+
+
+def paper_slips(reader):
+    check_role(reader, Role.SOCIAL_WORKER)
+    return PaperSlip.objects.select_related("post").order_by("-created_at")
 
 
 def find_helpers(reader, *, neighbourhood: int | None = None, category: str = ""):

@@ -246,7 +246,8 @@ def report_person(request):
 def ccas(request):
     return render(request, "mutualaid/ccas.html", {
         "requests": queries.town_requests(request.user)[:50],
-        "reports": queries.reports(request.user)[:50]})
+        "reports": queries.reports(request.user)[:50],
+        "slips": queries.paper_slips(request.user)[:30]})
 
 
 @role_required(Role.SOCIAL_WORKER)
