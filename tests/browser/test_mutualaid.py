@@ -137,7 +137,8 @@ def test_social_worker_types_a_paper_slip(visitor, residents, make_login):
     visitor.screenshot("mutualaid-paper-slip")
     submit(page, "Publish the slip")
     visitor.check()
-    assert "Relayed by the town" in page.locator("main").inner_text(), page.locator(".error, .form-errors").all_inner_texts()
+    errors = page.locator(".error, .form-errors").all_inner_texts()
+    assert "Relayed by the town" in page.locator("main").inner_text(), errors
     assert "05 49" not in page.locator("main").inner_text()
     assert PaperSlip.objects.get().post.origin == Post.Origin.SLIP
 
