@@ -89,17 +89,32 @@ def report_content(*, kind: str, object_id: int, reporter: Person, reason: str, 
     return report
 
 
+def describe(decision: Decision) -> str:
+    """What happened, as one sentence in the active language."""
+    what = str(WHAT_HAPPENED[decision.action])
+    if decision.until:
+        return what % {"until": decision.until.strftime("%Y-%m-%d %H:%M")}
+    return what
+
+
 def _tell(person: Person | None, decision: Decision, at: datetime) -> None:
     if person is None or person.erased_at:
         return
-    what = WHAT_HAPPENED[decision.action]
-    until = decision.until.strftime("%Y-%m-%d %H:%M") if decision.until else ""
     notify(person=person, kind="moderation.decision",
            subject=_("A moderation decision about you"),
            body=_("%(what)s Reason: %(why)s You can appeal this decision once."),
-           params={"what": str(what) % {"until": until} if "%(until)s" in str(what)
-                   else str(what), "why": decision.justification},
+           params={"what": _Describe(decision), "why": decision.justification},
            url=reverse("moderation:my_decisions"), at=at)
+
+
+class _Describe:
+    """Rendered lazily, so that `notify` writes it in the reader's language."""
+
+    def __init__(self, decision):
+        self.decision = decision
+
+    def __str__(self):
+        return describe(self.decision)
 
 
 @transaction.atomic

@@ -76,6 +76,7 @@ def my_decisions(request):
     decisions = list(queries.decisions_about(request.resident))
     posted = request.POST.get("decision", "") if request.method == "POST" else ""
     for decision in decisions:
+        decision.what = operations.describe(decision)
         bound = posted == str(decision.pk)
         decision.form = forms.AppealForm(request.POST if bound else None,
                                          prefix=f"d{decision.pk}")
