@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from civicard.mutualaid.models import Category, HelpfulNeighbour, Post, VulnerabilityReport
@@ -95,8 +96,8 @@ class ReportForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=VulnerabilityReport.Outcome.choices,
-                                widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect, choices=[
+        (value, capfirst(label)) for value, label in VulnerabilityReport.Outcome.choices])
     note = forms.CharField(label=_("Note (no medical details)"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}))
     close = forms.BooleanField(label=_("Close this report"), required=False)
