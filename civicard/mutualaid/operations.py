@@ -228,6 +228,17 @@ def stop_helpful(*, person: Person, actor: User, at: datetime) -> None:
 # The private line to the town (CCAS)
 
 
+def _tell_social_workers(subject, body, url: str, at: datetime) -> None:
+    """A content-free notice to every social worker: the e-mail must not carry the request."""
+    from civicard.people.models import RoleAssignment
+
+    users = RoleAssignment.objects.filter(role=Role.SOCIAL_WORKER).values_list("user_id",
+                                                                              flat=True)
+    for person in Person.objects.filter(user_id__in=users, erased_at__isnull=True):
+        notify(person=person, kind="mutualaid.ccas_inbox", subject=subject, body=body, url=url,
+               at=at)
+
+
 @transaction.atomic
 def ask_town(*, person: Person, category: Category, body: str, neighbourhood: Neighbourhood,
              consent_to_publish: bool, actor: User, at: datetime) -> TownRequest:
@@ -237,6 +248,9 @@ def ask_town(*, person: Person, category: Category, body: str, neighbourhood: Ne
         body=body.strip(), neighbourhood=neighbourhood, language=person.language,
         created_at=at, consent_to_publish_at=at if consent_to_publish else None)
     TownMessage.objects.create(request=request, sender=person, body=body.strip(), created_at=at)
+    _tell_social_workers(_("A new private request to the town"),
+                         _("A resident sent a private request. Open the social services desk "
+                           "to read it."), reverse("mutualaid:ccas"), at)
     return request
 
 
@@ -326,6 +340,9 @@ def report_vulnerable_person(*, reporter: Person, territory: Territory, who: str
     report = VulnerabilityReport.objects.create(
         territory=territory, reporter=reporter, who=who.strip(), where=where.strip(),
         why=why.strip(), created_at=at)
+    _tell_social_workers(_("A new report about a vulnerable person"),
+                         _("A neighbour is worried about someone. Open the social services desk "
+                           "to read the report."), reverse("mutualaid:ccas"), at)
     notify(person=reporter, kind="mutualaid.report_ack",
            subject=_("Thank you, the social services received your message"),
            body=_("A social worker will look into it. For the person's privacy you will not "

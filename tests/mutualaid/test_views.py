@@ -168,9 +168,17 @@ def test_private_request_and_report_never_reach_non_social_workers(world, people
                 assert secret not in body, (who, url, secret)
             if who != "social":
                 assert "05 49 11 22 33" not in body, (who, url)
-    for notice in Notification.objects.exclude(person=people["social"].person):
+    from civicard.notifications.models import Delivery
+
+    # No notice carries them, not even the social worker's (it may travel by e-mail).
+    assert Notification.objects.filter(person=people["social"].person,
+                                       kind="mutualaid.ccas_inbox").count() == 2
+    for notice in Notification.objects.all():
         for secret in SECRETS:
             assert secret not in notice.subject + notice.body
+    for delivery in Delivery.objects.all():
+        for secret in SECRETS:
+            assert secret not in delivery.subject + delivery.body
     # Only the social worker reads them, and each read is audited.
     social = client_for(people["social"])
     assert "ZEBRA-WHY-SECRET" in social.get(
