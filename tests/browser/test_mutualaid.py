@@ -189,7 +189,21 @@ def test_moderator_handles_a_report_and_another_decides_the_appeal(visitor, resi
     assert Decision.objects.get().overturned_at is not None
 
 
-def test_map_and_associations_pages(visitor, residents):
+def test_map_associations_and_private_request_pages(visitor, residents, make_login, territory):
+    from civicard.mutualaid.models import Association
+
+    association = Association.objects.create(territory=territory, name="Repair Café",
+                                             slug="repair-cafe", presentation="We repair.")
+    editor = make_login("editor@example.org", role=Role.ASSOCIATION_EDITOR)
+    association.editors.add(editor)
+    operations.add_event(association=association, title="Repair afternoon", description="",
+                         starts_at=clock.now() + timedelta(days=3), place="Town hall",
+                         registration="", is_free=True, price="", language="en", actor=editor,
+                         at=clock.now())
+    request = operations.ask_town(
+        person=residents["lea"].person, category=Category.objects.get(code="shopping"),
+        body="I cannot carry my shopping.", neighbourhood=Neighbourhood.objects.get(name="Centre"),
+        consent_to_publish=True, actor=residents["lea"], at=clock.now())
     visitor.log_in("rosa@example.org", PASSWORD)
     page = visitor.go("/help/map/")
     assert page.locator("table tbody tr").count() == 3
@@ -198,3 +212,20 @@ def test_map_and_associations_pages(visitor, residents):
     visitor.screenshot("mutualaid-ask-town")
     visitor.go("/help/helpful-neighbour/")
     visitor.go("/help/associations/")
+    page = visitor.go("/help/associations/repair-cafe/")
+    submit(page, "Follow")
+    visitor.check()
+    visitor.screenshot("mutualaid-association")
+    make_login("social@example.org", role=Role.SOCIAL_WORKER, full_name="Nadia Social")
+    switch(visitor, "social@example.org")
+    page = visitor.go(f"/help/ccas/requests/{request.pk}/")
+    visitor.screenshot("mutualaid-ccas-request")
+    page.fill("input[name=title]", "Shopping to carry on Saturdays")
+    page.fill("textarea[name=description]", "A neighbour needs help carrying shopping.")
+    submit(page, "Publish without the name")
+    visitor.check()
+    assert "Relayed by the town" in page.locator("main").inner_text()
+    visitor.go("/help/ccas/helpful-neighbours/?category=shopping")
+    switch(visitor, "editor@example.org")
+    visitor.go("/help/associations/repair-cafe/news/")
+    visitor.go("/help/associations/repair-cafe/event/")
