@@ -6,6 +6,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from civicard.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
 from civicard.inclusion.api import router as inclusion_router
+from civicard.moderation.api import router as moderation_router
+from civicard.mutualaid.api import router as mutualaid_router
 from civicard.people.api import router as people_router
 from civicard.wallets.api import router as wallets_router
 
@@ -51,3 +53,5 @@ def http_error(request, error: HttpError):
 api.add_router("/people/", people_router)
 api.add_router("/wallets/", wallets_router)
 api.add_router("/inclusion/", inclusion_router)
+api.add_router("/mutualaid/", mutualaid_router)
+api.add_router("/moderation/", moderation_router)

@@ -43,6 +43,8 @@ DOMAIN_APPS = [
     "civicard.cards",
     "civicard.wallets",
     "civicard.inclusion",
+    "civicard.mutualaid",
+    "civicard.moderation",
 ]
 
 INSTALLED_APPS = [
@@ -254,8 +256,8 @@ TASKS = {
 CIVICARD_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("CIVICARD_DELIVERY_MAX_ATTEMPTS", "5"))
 CIVICARD_DELIVERY_RETRY_SECONDS = int(os.environ.get("CIVICARD_DELIVERY_RETRY_SECONDS", "300"))
 
-# Digital inclusion: the map's tile server ({z}/{x}/{y} URL; empty: no tiles, the map still
-# shows the places) and the secret of the accompaniment log's pseudonyms.
+# Maps (places, neighbourhoods): the tile server ({z}/{x}/{y} URL; empty: no tiles, the maps and
+# their lists still work). Digital inclusion: the secret of the accompaniment log's pseudonyms.
 CIVICARD_MAP_TILES_URL = os.environ.get("CIVICARD_MAP_TILES_URL", "")
 CIVICARD_MAP_TILES_ATTRIBUTION = os.environ.get(
     "CIVICARD_MAP_TILES_ATTRIBUTION", "© OpenStreetMap contributors")

@@ -22,4 +22,6 @@ urlpatterns = [
     path("", include("civicard.cards.urls")),
     path("", include("civicard.wallets.urls")),
     path("inclusion/", include("civicard.inclusion.urls")),
+    path("help/", include("civicard.mutualaid.urls")),
+    path("moderation/", include("civicard.moderation.urls")),
 ]

@@ -1,0 +1,50 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from civicard.core.permissions import Role
+from civicard.mutualaid import operations
+from civicard.mutualaid.models import Category
+from civicard.territory.models import Neighbourhood
+
+AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def hoods(territory):
+    return {h.name: h for h in Neighbourhood.objects.all()}
+
+
+@pytest.fixture
+def people(make_login, make_household, hoods):
+    """Residents with a household in a neighbourhood, and one login per staff role."""
+    made = {}
+    for name, hood in (("rosa", "Centre"), ("paul", "Centre"), ("lea", "Les Tours"),
+                       ("omar", "Le Port"), ("zoe", "Centre")):
+        user = make_login(f"{name}@example.org", full_name=f"{name.title()} Example")
+        make_household(user.person, neighbourhood=hoods[hood])
+        made[name] = user
+    made["social"] = make_login("social@example.org", role=Role.SOCIAL_WORKER)
+    made["moderator"] = make_login("moderator@example.org", role=Role.MODERATOR)
+    made["moderator2"] = make_login("moderator2@example.org", role=Role.MODERATOR)
+    made["editor"] = make_login("editor@example.org", role=Role.ASSOCIATION_EDITOR)
+    made["agent"] = make_login("agent@example.org", role=Role.COUNTER_AGENT)
+    return made
+
+
+@pytest.fixture
+def make_post(hoods):
+    def make(user, *, kind="request", title="Help carrying shopping",
+             description="I need someone to carry my shopping on Saturday.", hood="Centre",
+             category="shopping", at=AT):
+        return operations.create_post(
+            author=user.person, kind=kind, category=Category.objects.get(code=category),
+            title=title, description=description, neighbourhood=hoods[hood],
+            availability="Saturday morning", language="en", actor=user, at=at)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
