@@ -79,7 +79,7 @@ def test_place_page_plain_hours_and_buttons(client, places, mediator):
 def test_map_page_serves_leaflet_and_works_without_tiles(client, places, settings):
     settings.CIVICARD_MAP_TILES_URL = ""
     page = client.get("/inclusion/map/").content.decode()
-    assert "inclusion/leaflet/leaflet.js" in page and 'data-tiles=""' in page
+    assert "/static/vendor/leaflet/leaflet.js" in page and 'data-tiles=""' in page
     assert "See the same places as a list" in page
 
 
