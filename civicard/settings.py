@@ -40,6 +40,7 @@ DOMAIN_APPS = [
     "civicard.notifications",
     "civicard.cards",
     "civicard.wallets",
+    "civicard.benefits",
 ]
 
 INSTALLED_APPS = [
