@@ -119,3 +119,9 @@ class MonthNotOver(DomainError):
     code = "month_not_over"
     message = _("A month's statement can only be issued once the month is over.")
     http_status = 409
+
+
+class CardNumberUnknown(DomainError):
+    code = "card_number_unknown"
+    message = _("No card has this number. Check the number printed under the photo.")
+    http_status = 422

@@ -17,6 +17,7 @@ from civicard.benefits.exceptions import (
     BeneficiaryMissing,
     BookletAlreadyCancelled,
     BookletNotAvailable,
+    CardNumberUnknown,
     CodeMistyped,
     CodeMistypedWithHint,
     MonthNotOver,
@@ -316,12 +317,26 @@ def create_booklets(*, programme: Programme, social_service: SocialService, coun
         return batch
 
 
+def _person_by_card_number(number: str) -> Person:
+    from civicard.cards.models import Card
+
+    digits = "".join(ch for ch in number if ch.isdigit())
+    card = Card.objects.select_related("person").filter(number=digits).first() if digits else None
+    if card is None or card.person.erased_at:
+        raise CardNumberUnknown(fields={"card_number": [CardNumberUnknown.message]})
+    return card.person
+
+
 def hand_out_booklet(*, booklet: Booklet, actor, at: datetime, person: Person | None = None,
-                     age_bracket: str = "", neighbourhood=None) -> Booklet:
-    """A social worker gives a booklet to a registered person, or anonymously (only an age
-    bracket and a neighbourhood are kept). Its vouchers can be spent from then on."""
+                     card_number: str = "", age_bracket: str = "",
+                     neighbourhood=None) -> Booklet:
+    """A social worker gives a booklet to a registered person (or their card number), or
+    anonymously (only an age bracket and a neighbourhood are kept). Its vouchers can be spent
+    from then on."""
     if not rules.is_social_worker_of(actor, booklet.social_service):
         raise PermissionRefused()
+    if person is None and card_number.strip():
+        person = _person_by_card_number(card_number)
     if person is None and not (age_bracket in AgeBracket.values and neighbourhood is not None):
         raise BeneficiaryMissing()
     with transaction.atomic():

@@ -1,7 +1,7 @@
 """Reads for the venue desk, the residents, the social workers and the funders."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
@@ -260,3 +260,49 @@ def statement_for(user, pk: int) -> Statement:
                                  or rules.is_venue_staff(user, statement.venue)):
         raise PermissionRefused()
     return statement
+
+
+def booklet_for_printing(user, pk: int) -> Booklet:
+    booklet = (Booklet.objects.select_related("programme__funder", "social_service")
+               .filter(pk=pk).first())
+    if booklet is None or not (rules.is_social_worker_of(user, booklet.social_service)
+                               or rules.is_funder_staff(user, booklet.programme.funder)):
+        raise PermissionRefused()
+    return booklet
+
+
+def accepting_venues(programme: Programme, day: date) -> list[Venue]:
+    return list(Venue.objects.filter(accreditations__programme=programme,
+                                     accreditations__active_from__lte=day)
+                .exclude(accreditations__active_to__lt=day).distinct().order_by("name"))
+
+
+def dashboard(user, programmes: list[Programme], *, at: datetime, social: bool) -> dict:
+    """Figures for the funder's (or, for a social worker, their service's) dashboard."""
+    month = rules.month_of(at)
+    previous = (month - timedelta(days=1)).replace(day=1)
+    sections = []
+    if social:
+        services = user.benefit_links.filter(social_service__isnull=False).values(
+            "social_service")
+        programmes = list(Programme.objects.filter(booklets__social_service__in=services)
+                          .distinct().order_by("pk"))
+    for programme in programmes:
+        section = {"programme": programme}
+        if programme.grant == Grant.BOOKLETS:
+            booklets = Booklet.objects.filter(programme=programme)
+            if social:
+                booklets = booklets.filter(social_service__in=services)
+            section["funnel"] = booklet_funnel(booklets)
+            section["priority"] = priority_share(booklets)
+            if not social:
+                section["money"] = redeemed_by_venue_and_month(programme)
+                section["statements"] = list(statements_of(programme)[:40])
+                section["previous_month"] = previous
+                section["previous_issued"] = Statement.objects.filter(
+                    programme=programme, month=previous).exists()
+        else:
+            section["entries"] = entries_by_venue(programme, month)
+            section["month"] = month
+        sections.append(section)
+    return {"sections": sections, "social": social}
