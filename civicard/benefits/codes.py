@@ -22,8 +22,13 @@ def check_char(body: str) -> str:
 
 
 def new_code() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
-    return body + check_char(body)
+    """A fresh random code whose check character is a plain letter or digit too (the five
+    extra check symbols are still read, they are just never printed: easier to type)."""
+    while True:
+        body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
+        check = check_char(body)
+        if check in ALPHABET:
+            return body + check
 
 
 def normalise(text: str) -> str:

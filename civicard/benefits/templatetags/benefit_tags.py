@@ -18,7 +18,8 @@ def benefit_desks(user):
     if not getattr(user, "is_authenticated", False):
         return set()
     desks = set()
-    if holds_role(user, Role.VENUE_STAFF) and user.benefit_links.filter(venue__isnull=False).exists():
+    links = user.benefit_links
+    if holds_role(user, Role.VENUE_STAFF) and links.filter(venue__isnull=False).exists():
         desks.add("venue")
     if holds_role(user, Role.SOCIAL_WORKER) and user.benefit_links.filter(
             social_service__isnull=False).exists():

@@ -1,0 +1,162 @@
+"""Pages and the permission matrix: each view × role (and anonymous); a refused call writes
+nothing."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from civicard.benefits import codes, operations
+from civicard.benefits.models import Booklet, BookletStatus, Redemption, SocialService, Statement
+from civicard.core import clock
+from civicard.core.permissions import Role
+from tests.conftest import PASSWORD
+
+from .conftest import AT, accredit, handed_out_booklet
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_mfa(settings):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+
+
+@pytest.fixture
+def setup(pass_programme, entries_programme, ccas, make_venue, venue_user, social_user,
+          funder_user, territory, make_login):
+    venue, other = make_venue("Cyber-base"), make_venue("Other venue")
+    for v in (venue, other):
+        accredit(pass_programme, v, services=["CV", "e-mail"])
+        accredit(entries_programme, v)
+    other_service = SocialService.objects.create(territory=territory, name="Other CCAS")
+    mine = operations.create_booklets(programme=pass_programme, social_service=ccas, count=2,
+                                      actor=None, at=AT)
+    theirs = operations.create_booklets(programme=pass_programme, social_service=other_service,
+                                        count=1, actor=None, at=AT)
+    return {
+        "venue": venue, "other": other, "staff": venue_user(venue),
+        "other_staff": venue_user(other), "social": social_user(ccas),
+        "funder": funder_user, "resident": make_login("rosa@example.org"),
+        "mine": Booklet.objects.filter(batch=mine).order_by("pk").first(),
+        "theirs": Booklet.objects.get(batch=theirs),
+        "counter": make_login("agent@example.org", role=Role.COUNTER_AGENT),
+    }
+
+
+def _login(client, user):
+    if user is not None:
+        assert client.login(email=user.email, password=PASSWORD)
+
+
+@pytest.mark.parametrize("name, allowed", [
+    ("benefits:desk", {"staff", "other_staff"}),
+    ("benefits:booklets", {"social"}),
+    ("benefits:dashboard", {"social", "funder"}),
+    ("benefits:mine", {"staff", "other_staff", "social", "funder", "resident", "counter"}),
+])
+def test_page_matrix(client, setup, name, allowed):
+    for who in [None, "staff", "other_staff", "social", "funder", "resident", "counter"]:
+        client.logout()
+        _login(client, setup.get(who))
+        with clock.frozen(AT):
+            response = client.get(reverse(name))
+        if who is None:
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        elif who in allowed:
+            assert response.status_code == 200, who
+        else:
+            assert response.status_code == 403, who
+
+
+@pytest.mark.parametrize("who, status", [
+    (None, 302), ("staff", 403), ("resident", 403), ("funder", 403), ("social", 200)])
+def test_hand_out_matrix_and_other_service_refused(client, setup, who, status, neighbourhood):
+    _login(client, setup.get(who))
+    booklet = setup["mine"]
+    url = reverse("benefits:booklet", args=[booklet.pk])
+    with clock.frozen(AT):
+        response = client.post(url, {"age_bracket": "60_74", "neighbourhood": neighbourhood.pk})
+    booklet.refresh_from_db()
+    if status == 200:
+        assert response.status_code == 302
+        assert booklet.status == BookletStatus.HANDED_OUT
+    else:
+        assert response.status_code == status
+        assert booklet.status == BookletStatus.CREATED
+    if who == "social":
+        theirs = setup["theirs"]
+        response = client.post(reverse("benefits:booklet", args=[theirs.pk]),
+                               {"age_bracket": "60_74"})
+        assert response.status_code == 403
+        theirs.refresh_from_db()
+        assert theirs.status == BookletStatus.CREATED
+        listing = client.get(reverse("benefits:booklets")).content.decode()
+        assert setup["mine"].number in listing and theirs.number not in listing
+
+
+def test_venue_redeems_by_code_and_sees_only_its_own(client, setup, pass_programme):
+    booklet = setup["mine"]
+    Booklet.objects.filter(pk=booklet.pk).update(status=BookletStatus.HANDED_OUT,
+                                                 handed_out_at=AT)
+    voucher = booklet.vouchers.get(position=1)
+    _login(client, setup["staff"])
+    with clock.frozen(AT):
+        preview = client.post(reverse("benefits:desk"), {"code": codes.display(voucher.code)})
+        assert preview.status_code == 200
+        assert "10.00" in preview.content.decode()
+        key = preview.context["confirm"].initial["key"]
+        done = client.post(reverse("benefits:redeem"), {
+            "credential": voucher.code, "key": key, "service": "CV"}, follow=True)
+    assert "Voucher accepted" in done.content.decode()
+    redemption = Redemption.objects.get()
+    assert redemption.venue == setup["venue"]
+    client.logout()
+    _login(client, setup["other_staff"])
+    with clock.frozen(AT):
+        page = client.get(reverse("benefits:desk")).content.decode()
+        assert "voucher 10.00" not in page
+        undo = client.post(reverse("benefits:undo", args=[redemption.pk]))
+    assert undo.status_code == 403
+    redemption.refresh_from_db()
+    assert redemption.undone_at is None
+
+
+def test_a_typo_on_the_desk_shows_the_hint_and_writes_nothing(client, setup):
+    voucher = setup["mine"].vouchers.get(position=1)
+    code = voucher.code
+    typo = code[1] + code[0] + code[2:] if code[0] != code[1] else code[::-1]
+    _login(client, setup["staff"])
+    with clock.frozen(AT):
+        response = client.post(reverse("benefits:desk"), {"code": typo})
+    text = response.content.decode()
+    assert response.status_code == 200
+    if code[0] != code[1]:
+        assert codes.display(code) in text
+    assert Redemption.objects.count() == 0
+
+
+def test_statement_files_only_for_the_venue_and_the_funder(client, setup, pass_programme):
+    vouchers = handed_out_booklet(pass_programme, setup["mine"].social_service)[0].vouchers.all()
+    operations.redeem_voucher(voucher=vouchers[0], venue=setup["venue"], service="CV",
+                              actor=setup["staff"], at=AT, idempotency_key="statement-1")
+    later = AT + timedelta(days=40)
+    [statement, _other] = sorted(operations.issue_statements(
+        programme=pass_programme, month=AT.date(), actor=setup["funder"], at=later),
+        key=lambda s: s.venue_id != setup["venue"].pk)
+    for who, status in [("staff", 200), ("funder", 200), ("other_staff", 403), ("social", 403)]:
+        client.logout()
+        _login(client, setup[who])
+        csv_response = client.get(reverse("benefits:statement_csv", args=[statement.pk]))
+        assert csv_response.status_code == status
+        if status == 200:
+            body = csv_response.content.decode()
+            assert "TOTAL,1000" in body
+    client.logout()
+    _login(client, setup["funder"])
+    payments = client.get(reverse("benefits:payments_csv",
+                                  args=[pass_programme.pk, AT.strftime("%Y-%m")]))
+    assert "10.00;EUR" in payments.content.decode()
+    pdf = client.get(reverse("benefits:statement_pdf", args=[statement.pk]))
+    assert pdf.content.startswith(b"%PDF")
+    assert Statement.objects.count() == 2
