@@ -7,7 +7,7 @@ month) with `select_for_update`, run the checks, then write — so racing venues
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils.translation import gettext_lazy as _
 
 from civicard.benefits import codes, rules
@@ -399,9 +399,10 @@ def issue_statements(*, programme: Programme, month: date, actor, at: datetime) 
         raise MonthNotOver()
     statements = []
     with transaction.atomic():
-        pending = (Redemption.objects.select_for_update()
-                   .filter(programme=programme, kind=RedemptionKind.VOUCHER, at__lt=end,
-                           undone_at__isnull=True, statement_lines__isnull=True)
+        settled = StatementLine.objects.filter(redemption=OuterRef("pk"))
+        pending = (Redemption.objects.select_for_update(of=("self",))
+                   .filter(~Exists(settled), programme=programme, kind=RedemptionKind.VOUCHER,
+                           at__lt=end, undone_at__isnull=True)
                    .select_related("voucher", "venue").order_by("venue_id", "pk"))
         by_venue: dict[int, list[Redemption]] = {}
         for redemption in pending:
