@@ -394,3 +394,27 @@ class StatementLine(AppendOnlyModel):
         ordering = ["at", "id"]
         constraints = [models.UniqueConstraint(fields=["redemption", "amount_cents"],
                                                name="statement_line_once")]
+
+
+class NoticeRun(models.Model):
+    """One sending of a month's notices for a programme: resumable (last person reached) and
+    never repeated (unique per programme, month and kind)."""
+
+    class Kind(models.TextChoices):
+        AVAILABLE = "available", _("the month's entries are available")
+        LAPSE = "lapse", _("unused entries lapse in 3 days")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    last_person_id = models.BigIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["programme", "month", "kind"],
+                                               name="notice_run_unique")]
+
+    def __str__(self):
+        return f"{self.programme} {self.month:%Y-%m} {self.kind}"

@@ -209,8 +209,9 @@ def _add_charts(section: dict) -> None:
         by_venue: dict[str, float] = {}
         for row in section["money"]:
             by_venue[row["venue"]] = by_venue.get(row["venue"], 0) + row["cents"] / 100
-        section["money_chart"] = charts.bars(sorted(by_venue.items()),
-                                             title=_("Vouchers redeemed per venue, in euros"), unit=" €")
+        section["money_chart"] = charts.bars(
+            sorted(by_venue.items()), title=_("Vouchers redeemed per venue, in euros"),
+            unit=" €")
     if section.get("entries"):
         section["entries_chart"] = charts.bars(
             [(row["venue__name"], row["count"]) for row in section["entries"]],
