@@ -151,9 +151,27 @@ def my_rights(person, at: datetime) -> list[MonthlyRight]:
                                            accreditations__active_from__lte=day)
                       .exclude(accreditations__active_to__lt=day)
                       .select_related("neighbourhood").distinct().order_by("name"))
+        for venue in venues:
+            venue.open_now, venue.next_change = opening_state(venue, at)
         rights.append(MonthlyRight(programme=programme, left=entries_left(person, programme, at),
                                    month_end=rules.month_end(day.replace(day=1)), venues=venues))
     return rights
+
+
+def opening_state(venue: Venue, at: datetime) -> tuple[bool | None, datetime | None]:
+    """(open now?, when that changes) from the venue's OSM opening hours; (None, None) if the
+    hours are missing or unreadable."""
+    import opening_hours
+    from django.utils import timezone
+
+    if not venue.opening_hours:
+        return None, None
+    try:
+        hours = opening_hours.OpeningHours(venue.opening_hours)
+        local = timezone.localtime(at).replace(tzinfo=None)
+        return hours.is_open(local), hours.next_change(local)
+    except (SyntaxError, ValueError, RuntimeError):
+        return None, None
 
 
 def my_booklets(person):
