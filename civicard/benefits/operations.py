@@ -132,17 +132,15 @@ def redeem_voucher(*, voucher: Voucher, venue: Venue, service: str = "", actor, 
     """Spend one money voucher at a venue: once, ever."""
     key = _check_key(idempotency_key)
     _check_actor(actor, venue, channel)
-    replayed = _replay(key, venue=venue, voucher_id=voucher.pk)
-    if replayed is not None:
-        return replayed
     try:
         with transaction.atomic():
-            locked = Voucher.objects.select_for_update().get(pk=voucher.pk)
-            replayed = _replay(key, venue=venue, voucher_id=voucher.pk)  # a retry that waited
+            locked = (Voucher.objects.select_for_update(of=("self",))
+                      .select_related("booklet__programme").get(pk=voucher.pk))
+            replayed = _replay(key, venue=venue, voucher_id=voucher.pk)  # a retry, maybe waiting
             if replayed is not None:
                 return replayed
-            booklet = Booklet.objects.get(pk=locked.booklet_id)
-            programme = Programme.objects.get(pk=booklet.programme_id)
+            booklet = locked.booklet
+            programme = booklet.programme
             check_voucher_usable(locked, booklet, at)
             accreditation = rules.accreditation(programme, venue, rules.local_date(at))
             service = check_service(accreditation, service)
@@ -204,9 +202,6 @@ def redeem_entry(*, venue: Venue, actor, at: datetime, idempotency_key: str, car
         person = card.person
     key = _check_key(idempotency_key)
     _check_actor(actor, venue, channel)
-    replayed = _replay(key, venue=venue, person_id=person.pk)
-    if replayed is not None:
-        return replayed
     day = rules.local_date(at)
     candidates = [programme] if programme else list(monthly_programmes_at(venue, day))
     if not candidates:
@@ -215,7 +210,8 @@ def redeem_entry(*, venue: Venue, actor, at: datetime, idempotency_key: str, car
     last_error = None
     for candidate in candidates:
         try:
-            rules.accreditation(candidate, venue, day)
+            if programme is not None:
+                rules.accreditation(candidate, venue, day)
             rules.check_eligible(candidate, person, day)
             with transaction.atomic():
                 usage = _usage_row(person, candidate, month)
