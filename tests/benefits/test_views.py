@@ -160,3 +160,52 @@ def test_statement_files_only_for_the_venue_and_the_funder(client, setup, pass_p
     pdf = client.get(reverse("benefits:statement_pdf", args=[statement.pk]))
     assert pdf.content.startswith(b"%PDF")
     assert Statement.objects.count() == 2
+
+
+def test_booklet_pdf_has_the_five_codes(client, setup):
+    import shutil
+    import subprocess
+
+    _login(client, setup["social"])
+    booklet = setup["mine"]
+    response = client.get(reverse("benefits:booklet_pdf", args=[booklet.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=response.content,
+                              capture_output=True, check=True).stdout.decode()
+        for voucher in booklet.vouchers.all():
+            assert codes.display(voucher.code) in text
+    client.logout()
+    _login(client, setup["staff"])
+    assert client.get(reverse("benefits:booklet_pdf", args=[booklet.pk])).status_code == 403
+
+
+def test_hand_out_by_card_number_and_card_entry_at_the_desk(client, setup, holder):
+    from civicard.cards.models import Card
+
+    card = Card.objects.get(person=holder)
+    _login(client, setup["social"])
+    response = client.post(reverse("benefits:booklet", args=[setup["mine"].pk]),
+                           {"card_number": "0000"})
+    assert "No card has this number" in response.content.decode()
+    client.post(reverse("benefits:booklet", args=[setup["mine"].pk]),
+                {"card_number": " ".join([card.number[:4], card.number[4:]])})
+    booklet = Booklet.objects.get(pk=setup["mine"].pk)
+    assert booklet.person == holder and booklet.status == BookletStatus.HANDED_OUT
+    client.logout()
+    _login(client, setup["staff"])
+    with clock.frozen(AT):
+        preview = client.post(reverse("benefits:desk"), {"code": "04A1B2C3D4E5F6"})
+        assert "Odette" in preview.content.decode()
+        assert preview.context["offer"].entries_left == 2
+        key = preview.context["confirm"].initial["key"]
+        client.post(reverse("benefits:redeem"), {"credential": "04A1B2C3D4E5F6", "key": key})
+        client.post(reverse("benefits:redeem"), {"credential": "04A1B2C3D4E5F6", "key": key})
+        assert Redemption.objects.filter(person=holder).count() == 1
+        entry = Redemption.objects.get(person=holder)
+        client.post(reverse("benefits:undo", args=[entry.pk]))
+    entry.refresh_from_db()
+    assert entry.undone_at is not None
+    client.logout()
+    _login(client, setup["resident"])
+    assert client.get(reverse("benefits:mine")).status_code == 200
