@@ -52,6 +52,17 @@ def test_resident_sees_the_qr_change_and_tops_up_through_the_dummy_bank(visitor,
     from civicard.cards import codes
     assert second == codes.qr_payload(card.number, card.secret, start + 30)
 
+    # Offline: the service worker serves the cached card page; the phone computes the code.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    page.goto(visitor.base_url + "/me/card/")
+    assert page.locator("#qr-box svg").count() == 1
+    offline_payload = page.get_attribute("#qr-box", "data-payload")
+    assert offline_payload.startswith(f"CC1.{card.number}.")
+    page.context.set_offline(False)
+
     page = visitor.go("/me/services/")
     page.click("text=Top up")
     visitor.check()
@@ -95,3 +106,29 @@ def test_counter_agent_blocks_a_card_and_issues_a_replacement(visitor, family, m
     visitor.screenshot("cards-counter-person")
     page = visitor.go(f"/counter/households/{_account.household_id}/wallets/")
     visitor.screenshot("wallets-counter")
+
+
+def test_manager_and_cash_report_pages_are_accessible(visitor, family, make_login):
+    user, account = family
+    agent = make_login("agent2@example.org", role=Role.COUNTER_AGENT)
+    manager = make_login("manager@example.org", role=Role.SERVICE_MANAGER)
+    from civicard.core import clock
+    operations.top_up(account=account, amount_cents=1500, means="cash", reason="desk",
+                      idempotency_key="b1", actor=agent, at=clock.now())
+    operations.charge(account=account, amount_cents=4000, reason="meals",
+                      idempotency_key="b2", actor=None, at=clock.now())
+    visitor.log_in(manager.email, PASSWORD)
+    page = visitor.go(f"/manage/services/{account.service_id}/")
+    assert "Accounts below zero" in page.locator("main").inner_text()
+    visitor.screenshot("wallets-manage-service")
+    page.click("text=Log out")
+    visitor.log_in(agent.email, PASSWORD)
+    page = visitor.go("/counter/cash-report/")
+    assert "15.00" in page.locator("table").inner_text()
+    visitor.screenshot("wallets-cash-report")
+    page = visitor.go(f"/counter/households/{account.household_id}/wallets/")
+    page.click(f"#account-{account.pk} summary:has-text('Top up')")
+    page.fill(f"#f{account.pk}-amount", "-3")
+    page.click(f"#account-{account.pk} button:has-text('Record the top-up')")
+    visitor.check()
+    assert "Enter an amount" in page.locator(f"#account-{account.pk}").inner_text()
