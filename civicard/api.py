@@ -4,6 +4,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from civicard.benefits.api import router as benefits_router
 from civicard.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
 from civicard.people.api import router as people_router
 from civicard.wallets.api import router as wallets_router
@@ -49,3 +50,4 @@ def http_error(request, error: HttpError):
 
 api.add_router("/people/", people_router)
 api.add_router("/wallets/", wallets_router)
+api.add_router("/benefits/", benefits_router)

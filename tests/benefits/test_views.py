@@ -209,3 +209,34 @@ def test_hand_out_by_card_number_and_card_entry_at_the_desk(client, setup, holde
     client.logout()
     _login(client, setup["resident"])
     assert client.get(reverse("benefits:mine")).status_code == 200
+
+
+def test_api_redeem_matrix(client, setup, pass_programme):
+    import json
+
+    booklet = setup["mine"]
+    Booklet.objects.filter(pk=booklet.pk).update(status=BookletStatus.HANDED_OUT,
+                                                 handed_out_at=AT)
+    voucher = booklet.vouchers.get(position=1)
+    body = {"venue_id": setup["venue"].pk, "credential": codes.display(voucher.code),
+            "service": "CV", "idempotency_key": "api-key-1"}
+    for who, status in [(None, 403), ("resident", 403), ("other_staff", 403), ("social", 403)]:
+        client.logout()
+        _login(client, setup.get(who))
+        with clock.frozen(AT):
+            response = client.post("/api/benefits/redeem", json.dumps(body),
+                                   content_type="application/json")
+        assert response.status_code in (status, 401), who
+        assert Redemption.objects.count() == 0
+    client.logout()
+    _login(client, setup["staff"])
+    with clock.frozen(AT):
+        ok = client.post("/api/benefits/redeem", json.dumps(body), content_type="application/json")
+        again = client.post("/api/benefits/redeem", json.dumps(body | {"idempotency_key": "k2"
+                                                                      "-other"}),
+                            content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["amount_cents"] == 1000
+    assert again.status_code == 409 and again.json()["code"] == "voucher_already_used"
+    typo = client.post("/api/benefits/redeem", json.dumps(body | {"credential": "ABCD"}),
+                       content_type="application/json")
+    assert typo.status_code == 404 and typo.json()["code"] == "card_unknown"
