@@ -165,6 +165,9 @@ def booklet(request, pk):
 @role_required(Role.SOCIAL_WORKER)
 def cancel_booklet(request, pk):
     item = queries.booklet_for_social_worker(request.user, pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm the booklet is lost."))
+        return redirect("benefits:booklet", pk=item.pk)
     try:
         operations.cancel_booklet(booklet=item, actor=request.user, at=clock.now())
     except DomainError as error:

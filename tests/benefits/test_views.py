@@ -240,3 +240,20 @@ def test_api_redeem_matrix(client, setup, pass_programme):
     typo = client.post("/api/benefits/redeem", json.dumps(body | {"credential": "ABCD"}),
                        content_type="application/json")
     assert typo.status_code == 404 and typo.json()["code"] == "card_unknown"
+
+
+def test_cancel_needs_the_tick_and_only_the_own_service(client, setup):
+    booklet = setup["mine"]
+    Booklet.objects.filter(pk=booklet.pk).update(status=BookletStatus.HANDED_OUT,
+                                                 handed_out_at=AT)
+    _login(client, setup["social"])
+    client.post(reverse("benefits:cancel_booklet", args=[booklet.pk]))
+    booklet.refresh_from_db()
+    assert booklet.status == BookletStatus.HANDED_OUT
+    theirs = setup["theirs"]
+    refused = client.post(reverse("benefits:cancel_booklet", args=[theirs.pk]),
+                          {"confirm": "yes"})
+    assert refused.status_code == 403
+    client.post(reverse("benefits:cancel_booklet", args=[booklet.pk]), {"confirm": "yes"})
+    booklet.refresh_from_db()
+    assert booklet.status == BookletStatus.CANCELLED
