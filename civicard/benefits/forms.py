@@ -46,3 +46,15 @@ class NoticesForm(forms.Form):
     monthly_notices = forms.BooleanField(
         label=_("Tell me when my free entries arrive and 3 days before they lapse"),
         required=False)
+
+
+class BatchForm(forms.Form):
+    count = forms.IntegerField(label=_("Number of booklets"), min_value=1, max_value=5000)
+    social_service = forms.ModelChoiceField(label=_("Social service that hands them out"),
+                                            queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        from civicard.benefits.models import SocialService
+
+        super().__init__(*args, **kwargs)
+        self.fields["social_service"].queryset = SocialService.objects.order_by("name")

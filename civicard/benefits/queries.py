@@ -312,6 +312,9 @@ def dashboard(user, programmes: list[Programme], *, at: datetime, social: bool) 
             if social:
                 booklets = booklets.filter(social_service__in=services)
             section["funnel"] = booklet_funnel(booklets)
+            if not social:
+                section["batches"] = list(programme.batches.select_related("social_service")
+                                          .order_by("-created_at")[:10])
             section["priority"] = priority_share(booklets)
             if not social:
                 section["money"] = redeemed_by_venue_and_month(programme)
@@ -324,3 +327,12 @@ def dashboard(user, programmes: list[Programme], *, at: datetime, social: bool) 
             section["month"] = month
         sections.append(section)
     return {"sections": sections, "social": social}
+
+
+def batch_for_funder(user, pk: int):
+    from civicard.benefits.models import BookletBatch
+
+    batch = BookletBatch.objects.select_related("programme__funder").filter(pk=pk).first()
+    if batch is None or not rules.is_funder_staff(user, batch.programme.funder):
+        raise PermissionRefused()
+    return batch

@@ -18,6 +18,8 @@ urlpatterns = [
          name="issue_statements"),
     path("benefits/programmes/<int:pk>/payments-<str:month>.csv", views.payments_csv,
          name="payments_csv"),
+    path("benefits/programmes/<int:pk>/batches/", views.create_batch, name="create_batch"),
+    path("benefits/batches/<int:pk>/print.pdf", views.batch_pdf, name="batch_pdf"),
     path("benefits/statements/<int:pk>.csv", views.statement_csv, name="statement_csv"),
     path("benefits/statements/<int:pk>.pdf", views.statement_pdf, name="statement_pdf"),
 ]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from civicard.benefits import charts, operations, queries, rules
 from civicard.benefits.forms import (
+    BatchForm,
     BookletSearchForm,
     CodeForm,
     ConfirmForm,
@@ -198,6 +199,7 @@ def dashboard(request):
     context = queries.dashboard(request.user, programmes, at=clock.now(), social=social)
     for section in context["sections"]:
         _add_charts(section)
+        section["batch_form"] = BatchForm(prefix=f"p{section['programme'].pk}")
     return render(request, "benefits/dashboard.html", context)
 
 
@@ -283,4 +285,35 @@ def payments_csv(request, pk, month):
             writer.writerow([statement.number, statement.venue.name, statement.venue.iban,
                              f"{statement.total_cents / 100:.2f}", programme.currency,
                              f"{programme.name} {month}"])
+    return response
+
+
+@require_POST
+@role_required(Role.SERVICE_MANAGER)
+def create_batch(request, pk):
+    programme = queries.programme_for_funder(request.user, pk)
+    form = BatchForm(request.POST, prefix=f"p{programme.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Enter a number of booklets from 1 to 5,000 and choose the "
+                                  "social service."))
+        return redirect("benefits:dashboard")
+    try:
+        batch = operations.create_booklets(programme=programme, actor=request.user,
+                                           at=clock.now(), **form.cleaned_data)
+    except DomainError as error:
+        messages.error(request, error.text())
+    else:
+        messages.success(request, _("%(count)s booklets were created for %(service)s.") % {
+            "count": batch.size, "service": batch.social_service.name})
+    return redirect("benefits:dashboard")
+
+
+@role_required(Role.SERVICE_MANAGER)
+def batch_pdf(request, pk):
+    from civicard.benefits import pdf
+
+    batch = queries.batch_for_funder(request.user, pk)
+    booklets = batch.booklets.select_related("programme__funder").order_by("number")[:200]
+    response = HttpResponse(pdf.booklets_pdf(list(booklets)), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="booklets-batch-{batch.pk}.pdf"'
     return response

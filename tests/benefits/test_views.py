@@ -257,3 +257,23 @@ def test_cancel_needs_the_tick_and_only_the_own_service(client, setup):
     client.post(reverse("benefits:cancel_booklet", args=[booklet.pk]), {"confirm": "yes"})
     booklet.refresh_from_db()
     assert booklet.status == BookletStatus.CANCELLED
+
+
+def test_funder_creates_a_batch_and_prints_it(client, setup, pass_programme, ccas):
+    url = reverse("benefits:create_batch", args=[pass_programme.pk])
+    data = {f"p{pass_programme.pk}-count": "2", f"p{pass_programme.pk}-social_service": ccas.pk}
+    before = Booklet.objects.count()
+    for who in ("staff", "social", "resident"):
+        client.logout()
+        _login(client, setup[who])
+        assert client.post(url, data).status_code == 403
+    assert Booklet.objects.count() == before
+    client.logout()
+    _login(client, setup["funder"])
+    client.post(url, data)
+    assert Booklet.objects.count() == before + 2
+    batch = Booklet.objects.order_by("-pk").first().batch
+    response = client.get(reverse("benefits:batch_pdf", args=[batch.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    page = client.get(reverse("benefits:dashboard")).content.decode()
+    assert "Create the booklets" in page
