@@ -99,6 +99,7 @@ def test_hand_out_redeem_and_settle(visitor, territory, make_login, settings):
         at=clock.now() + timedelta(days=40))
     page = visitor.go("/benefits/dashboard/")
     assert "Payment export" in page.inner_text("main")
+    visitor.screenshot("benefits-dashboard-statements")
     csv = page.request.get(visitor.base_url + f"/benefits/statements/{statement.pk}.csv").text()
     assert "TOTAL,1000" in csv
 
