@@ -432,3 +432,18 @@ def statement_total(statement: Statement) -> str:
 def set_monthly_notices(*, person: Person, wanted: bool, actor, at: datetime) -> None:
     NoticePreference.objects.update_or_create(person=person,
                                               defaults={"monthly_notices": wanted})
+
+
+def choose_member(*, programme: Programme, person: Person, actor, at: datetime):
+    """A social worker adds a person to a programme open to "people a social worker chooses"."""
+    from civicard.benefits.models import Eligibility, ProgrammeMember
+    from civicard.core.permissions import Role, check_role
+
+    check_role(actor, Role.SOCIAL_WORKER)
+    if programme.eligibility != Eligibility.CHOSEN:
+        raise InvalidInput(fields={"programme": [_("This programme is open without a choice.")]})
+    member, _created = ProgrammeMember.objects.get_or_create(
+        programme=programme, person=person, defaults={"added_at": at})
+    audit.record(actor=actor, action="benefits.member_chosen", obj=programme, at=at,
+                 acting_for=person)
+    return member

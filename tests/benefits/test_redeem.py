@@ -286,3 +286,23 @@ def test_statements_freeze_and_later_ones_carry_late_lines(pass_programme, ccas,
     with pytest.raises(DomainError):
         march.lines.first().delete()
     assert StatementLine.objects.count() == 4
+
+
+def test_chosen_programme_needs_a_social_workers_choice(entries_programme, holder, make_venue,
+                                                        venue_user, social_user, ccas,
+                                                        make_login):
+    entries_programme.eligibility = "chosen"
+    entries_programme.save()
+    museum = make_venue()
+    accredit(entries_programme, museum)
+    staff = venue_user(museum)
+    assert _error(operations.redeem_entry, person=holder, venue=museum, actor=staff, at=AT,
+                  idempotency_key="chosen-1").code == "not_eligible"
+    with pytest.raises(PermissionRefused):
+        operations.choose_member(programme=entries_programme, person=holder,
+                                 actor=make_login("nobody@example.org"), at=AT)
+    operations.choose_member(programme=entries_programme, person=holder,
+                             actor=social_user(ccas), at=AT)
+    operations.redeem_entry(person=holder, venue=museum, actor=staff, at=AT,
+                            idempotency_key="chosen-2")
+    assert queries.entries_left(holder, entries_programme, AT) == 1
