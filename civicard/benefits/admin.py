@@ -4,6 +4,7 @@ from civicard.benefits.models import (
     Accreditation,
     Booklet,
     BookletBatch,
+    Correction,
     Funder,
     Programme,
     ProgrammeMember,
@@ -64,4 +65,5 @@ class StatementAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register([Funder, SocialService, StaffLink, BookletBatch, ProgrammeMember])
+admin.site.register([Funder, SocialService, StaffLink, BookletBatch, ProgrammeMember,
+                     Correction])

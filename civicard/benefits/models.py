@@ -418,3 +418,26 @@ class NoticeRun(models.Model):
 
     def __str__(self):
         return f"{self.programme} {self.month:%Y-%m} {self.kind}"
+
+
+class Correction(models.Model):
+    """A signed amount the funder adds to a venue's next statement (a frozen one never changes)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="+")
+    amount_cents = models.IntegerField(_("amount (cents, negative to take back)"))
+    reason = models.CharField(_("reason"), max_length=160)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              related_name="+")
+    settled_on = models.ForeignKey(StatementLine, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        constraints = [models.CheckConstraint(condition=~Q(amount_cents=0),
+                                              name="correction_not_zero")]
+
+    def __str__(self):
+        return f"{self.venue} {self.amount_cents} {self.reason}"

@@ -39,6 +39,7 @@ from civicard.benefits.models import (
     Booklet,
     BookletBatch,
     BookletStatus,
+    Correction,
     Grant,
     MonthlyUsage,
     NoticePreference,
@@ -403,17 +404,30 @@ def issue_statements(*, programme: Programme, month: date, actor, at: datetime) 
         by_venue: dict[int, list[Redemption]] = {}
         for redemption in pending:
             by_venue.setdefault(redemption.venue_id, []).append(redemption)
-        venue_ids = set(by_venue) | set(
+        corrections: dict[int, list] = {}
+        for correction in (Correction.objects.select_for_update()
+                           .filter(programme=programme, settled_on__isnull=True, at__lt=end)
+                           .order_by("venue_id", "pk")):
+            corrections.setdefault(correction.venue_id, []).append(correction)
+        venue_ids = set(by_venue) | set(corrections) | set(
             programme.accreditations.filter(active_from__lt=rules.next_month(month))
             .exclude(active_to__lt=month).values_list("venue_id", flat=True))
         for venue in Venue.objects.filter(pk__in=venue_ids).order_by("pk"):
             if Statement.objects.filter(programme=programme, venue=venue, month=month).exists():
                 raise StatementAlreadyIssued()
             redemptions = by_venue.get(venue.pk, [])
+            fixes = corrections.get(venue.pk, [])
             statement = Statement.objects.create(
                 programme=programme, venue=venue, month=month, issued_at=at,
-                issued_by=_user(actor), total_cents=sum(r.amount_cents for r in redemptions),
+                issued_by=_user(actor),
+                total_cents=sum(r.amount_cents for r in redemptions)
+                + sum(c.amount_cents for c in fixes),
                 number=f"{programme.pk}-{month:%Y%m}-{venue.pk}")
+            for fix in fixes:
+                fix.settled_on = StatementLine.objects.create(
+                    statement=statement, amount_cents=fix.amount_cents, at=fix.at,
+                    label=str(_("Correction: %(reason)s") % {"reason": fix.reason}))
+                fix.save(update_fields=["settled_on"])
             StatementLine.objects.bulk_create([
                 StatementLine(statement=statement, redemption=r, amount_cents=r.amount_cents,
                               at=r.at, label=f"{codes.display(r.voucher.code)} {r.service}".strip())
@@ -422,6 +436,24 @@ def issue_statements(*, programme: Programme, month: date, actor, at: datetime) 
         audit.record(actor=actor, action="benefits.statements_issued", obj=programme, at=at,
                      extra={"month": month.isoformat(), "count": len(statements)})
     return statements
+
+
+def add_correction(*, programme: Programme, venue: Venue, amount_cents: int, reason: str,
+                   actor, at: datetime) -> Correction:
+    """The funder corrects a venue's reimbursement: a signed line on its next statement."""
+    if not rules.is_funder_staff(actor, programme.funder):
+        raise PermissionRefused()
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Say why the amount is corrected.")]})
+    if not isinstance(amount_cents, int) or amount_cents == 0 or abs(amount_cents) > 10_000_000:
+        raise InvalidInput(fields={"amount": [_("Enter a non-zero amount.")]})
+    correction = Correction.objects.create(programme=programme, venue=venue,
+                                           amount_cents=amount_cents, reason=reason[:160],
+                                           at=at, actor=_user(actor))
+    audit.record(actor=actor, action="benefits.correction_added", obj=correction, at=at,
+                 extra={"amount_cents": amount_cents})
+    return correction
 
 
 def statement_total(statement: Statement) -> str:

@@ -306,3 +306,31 @@ def test_chosen_programme_needs_a_social_workers_choice(entries_programme, holde
     operations.redeem_entry(person=holder, venue=museum, actor=staff, at=AT,
                             idempotency_key="chosen-2")
     assert queries.entries_left(holder, entries_programme, AT) == 1
+
+
+def test_a_correction_goes_on_the_next_statement_never_on_a_frozen_one(
+        pass_programme, ccas, make_venue, venue_user, funder_user):
+    venue = make_venue()
+    accredit(pass_programme, venue)
+    staff = venue_user(venue)
+    voucher = handed_out_booklet(pass_programme, ccas)[0].vouchers.first()
+    operations.redeem_voucher(voucher=voucher, venue=venue, actor=staff, at=AT,
+                              idempotency_key="corr-1")
+    [march] = operations.issue_statements(programme=pass_programme, month=date(2026, 3, 1),
+                                          actor=funder_user, at=AT.replace(month=4, day=2))
+    with pytest.raises(PermissionRefused):
+        operations.add_correction(programme=pass_programme, venue=venue, amount_cents=-1000,
+                                  reason="Voucher used twice", actor=staff,
+                                  at=AT.replace(month=4, day=3))
+    assert _error(operations.add_correction, programme=pass_programme, venue=venue,
+                  amount_cents=-1000, reason="  ", actor=funder_user,
+                  at=AT.replace(month=4, day=3)).code == "invalid_input"
+    operations.add_correction(programme=pass_programme, venue=venue, amount_cents=-1000,
+                              reason="Workshop not held", actor=funder_user,
+                              at=AT.replace(month=4, day=3))
+    [april] = operations.issue_statements(programme=pass_programme, month=date(2026, 4, 1),
+                                          actor=funder_user, at=AT.replace(month=5, day=1))
+    march.refresh_from_db()
+    assert march.total_cents == 1000 and march.lines.count() == 1
+    assert april.total_cents == -1000
+    assert "Workshop not held" in april.lines.get().label
