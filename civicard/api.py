@@ -4,6 +4,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from civicard.benefits.api import router as benefits_router
 from civicard.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
 from civicard.inclusion.api import router as inclusion_router
 from civicard.moderation.api import router as moderation_router
@@ -55,3 +56,4 @@ api.add_router("/wallets/", wallets_router)
 api.add_router("/inclusion/", inclusion_router)
 api.add_router("/mutualaid/", mutualaid_router)
 api.add_router("/moderation/", moderation_router)
+api.add_router("/benefits/", benefits_router)

@@ -45,6 +45,7 @@ DOMAIN_APPS = [
     "civicard.inclusion",
     "civicard.mutualaid",
     "civicard.moderation",
+    "civicard.benefits",
 ]
 
 INSTALLED_APPS = [

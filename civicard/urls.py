@@ -24,4 +24,5 @@ urlpatterns = [
     path("inclusion/", include("civicard.inclusion.urls")),
     path("help/", include("civicard.mutualaid.urls")),
     path("moderation/", include("civicard.moderation.urls")),
+    path("", include("civicard.benefits.urls")),
 ]

@@ -1,0 +1,69 @@
+from django.contrib import admin
+
+from civicard.benefits.models import (
+    Accreditation,
+    Booklet,
+    BookletBatch,
+    Correction,
+    Funder,
+    Programme,
+    ProgrammeMember,
+    Redemption,
+    SocialService,
+    StaffLink,
+    Statement,
+    Venue,
+)
+
+
+class AccreditationInline(admin.TabularInline):
+    model = Accreditation
+    extra = 0
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ("name", "funder", "kind", "grant", "eligibility", "starts_on", "ends_on")
+    inlines = [AccreditationInline]
+    filter_horizontal = ("neighbourhoods",)
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ("name", "neighbourhood", "opening_hours")
+    search_fields = ("name",)
+
+
+@admin.register(Booklet)
+class BookletAdmin(admin.ModelAdmin):
+    list_display = ("number", "programme", "social_service", "status", "handed_out_at")
+    list_filter = ("status", "programme")
+    search_fields = ("number",)
+    readonly_fields = ("person",)
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(admin.ModelAdmin):
+    list_display = ("at", "venue", "kind", "amount_cents", "undone_at")
+    list_filter = ("kind", "venue")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Statement)
+class StatementAdmin(admin.ModelAdmin):
+    list_display = ("number", "venue", "month", "total_cents", "issued_at")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register([Funder, SocialService, StaffLink, BookletBatch, ProgrammeMember,
+                     Correction])

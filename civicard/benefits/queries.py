@@ -1,0 +1,338 @@
+"""Reads for the venue desk, the residents, the social workers and the funders."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+
+from civicard.benefits import codes, rules
+from civicard.benefits.exceptions import NotAcceptedHere, VoucherUnknown
+from civicard.benefits.models import (
+    Booklet,
+    BookletStatus,
+    Grant,
+    MonthlyUsage,
+    Programme,
+    Redemption,
+    RedemptionKind,
+    Statement,
+    Venue,
+    Voucher,
+)
+from civicard.benefits.operations import (
+    check_entries_left,
+    check_voucher_usable,
+    find_voucher,
+    monthly_programmes_at,
+)
+from civicard.core import audit
+from civicard.core.errors import DomainError, PermissionRefused
+
+
+def identify(credential: str, at: datetime):
+    """A voucher (typed or scanned code) or a card (chip UID or rotating QR)."""
+    from civicard.cards.queries import card_for_credential
+
+    text = (credential or "").strip()
+    if not text:
+        raise VoucherUnknown()
+    if codes.looks_like_voucher(text) or text.upper().startswith(codes.QR_PREFIX):
+        return find_voucher(text)
+    return card_for_credential(text, at)
+
+
+@dataclass
+class Offer:
+    """What a presented code gives at this venue, before the staff confirms."""
+
+    kind: str
+    credential: str
+    first_name: str = ""
+    voucher: Voucher | None = None
+    value_cents: int = 0
+    currency: str = "EUR"
+    services: list[str] = field(default_factory=list)
+    entries_left: int = 0
+    programme: Programme | None = None
+    refusal: DomainError | None = None
+
+
+def entries_left(person, programme: Programme, at: datetime) -> int:
+    used = (MonthlyUsage.objects.filter(person=person, programme=programme,
+                                        month=rules.month_of(at))
+            .values_list("used", flat=True).first()) or 0
+    return max(programme.entries_per_month - used, 0)
+
+
+def offer(credential: str, venue: Venue, at: datetime) -> Offer:
+    """Read-only preview for the desk: raises for an unknown code; a known one that would be
+    refused comes back with its `refusal`, so the page can show why."""
+    found = identify(credential, at)
+    day = rules.local_date(at)
+    if isinstance(found, Voucher):
+        booklet = found.booklet
+        programme = booklet.programme
+        result = Offer(kind="voucher", credential=credential, voucher=found,
+                       value_cents=found.value_cents, currency=programme.currency,
+                       programme=programme,
+                       first_name=booklet.person.display_name if booklet.person_id else "")
+        try:
+            check_voucher_usable(found, booklet, at)
+            accreditation = rules.accreditation(programme, venue, day)
+            result.services = list(accreditation.services or [])
+        except DomainError as error:
+            result.refusal = error
+        return result
+    person = found.person
+    result = Offer(kind="entry", credential=credential, first_name=person.display_name)
+    programmes = list(monthly_programmes_at(venue, day))
+    if not programmes:
+        result.refusal = NotAcceptedHere()
+        return result
+    for programme in programmes:
+        try:
+            rules.check_eligible(programme, person, day)
+            stored = MonthlyUsage.objects.filter(person=person, programme=programme,
+                                                 month=rules.month_of(at)).first()
+            if stored is not None:
+                check_entries_left(programme, stored, venue)
+        except DomainError as error:
+            result.refusal = error
+            result.programme = programme
+            continue
+        result.programme, result.refusal = programme, None
+        result.entries_left = entries_left(person, programme, at)
+        return result
+    return result
+
+
+def venue_for(user, venue_id=None) -> Venue:
+    venues = Venue.objects.filter(staff_links__user=user).order_by("pk")
+    venue = venues.filter(pk=venue_id).first() if venue_id else venues.first()
+    if venue is None:
+        raise PermissionRefused()
+    return venue
+
+
+def todays_redemptions(venue: Venue, at: datetime):
+    start = rules.day_start(at)
+    return (Redemption.objects.filter(venue=venue, at__gte=start, at__lte=at)
+            .select_related("person", "voucher", "programme").order_by("-at", "-id"))
+
+
+def redemption_for_venue(user, pk: int) -> Redemption:
+    redemption = Redemption.objects.select_related("venue").filter(pk=pk).first()
+    if redemption is None or not rules.is_venue_staff(user, redemption.venue):
+        raise PermissionRefused()
+    return redemption
+
+
+# Residents
+
+
+@dataclass
+class MonthlyRight:
+    programme: Programme
+    left: int
+    month_end: date
+    venues: list
+
+
+def my_rights(person, at: datetime) -> list[MonthlyRight]:
+    day = rules.local_date(at)
+    rights = []
+    for programme in (Programme.objects.filter(grant=Grant.MONTHLY, starts_on__lte=day)
+                      .exclude(ends_on__lt=day).order_by("pk")):
+        try:
+            rules.check_eligible(programme, person, day)
+        except DomainError:
+            continue
+        venues = list(Venue.objects.filter(accreditations__programme=programme,
+                                           accreditations__active_from__lte=day)
+                      .exclude(accreditations__active_to__lt=day)
+                      .select_related("neighbourhood").distinct().order_by("name"))
+        for venue in venues:
+            venue.open_now, venue.next_change = opening_state(venue, at)
+        rights.append(MonthlyRight(programme=programme, left=entries_left(person, programme, at),
+                                   month_end=rules.month_end(day.replace(day=1)), venues=venues))
+    return rights
+
+
+def opening_state(venue: Venue, at: datetime) -> tuple[bool | None, datetime | None]:
+    """(open now?, when that changes) from the venue's OSM opening hours; (None, None) if the
+    hours are missing or unreadable."""
+    import opening_hours
+    from django.utils import timezone
+
+    if not venue.opening_hours:
+        return None, None
+    try:
+        hours = opening_hours.OpeningHours(venue.opening_hours)
+        local = timezone.localtime(at).replace(tzinfo=None)
+        return hours.is_open(local), hours.next_change(local)
+    except (SyntaxError, ValueError, RuntimeError):
+        return None, None
+
+
+def my_booklets(person):
+    return (Booklet.objects.filter(person=person).select_related("programme")
+            .prefetch_related("vouchers").order_by("-handed_out_at"))
+
+
+# Social workers
+
+
+def booklets_of_service(user, *, status: str = "", q: str = ""):
+    services = user.benefit_links.filter(social_service__isnull=False).values("social_service")
+    booklets = (Booklet.objects.filter(social_service__in=services)
+                .select_related("programme", "person").annotate(
+                    used=Count("vouchers", filter=Q(vouchers__used_at__isnull=False))))
+    if status:
+        booklets = booklets.filter(status=status)
+    if q:
+        booklets = booklets.filter(number__icontains=q.strip())
+    return booklets.order_by("number")
+
+
+def booklet_for_social_worker(user, pk: int) -> Booklet:
+    booklet = (Booklet.objects.select_related("programme__funder", "social_service", "person")
+               .filter(pk=pk).first())
+    if booklet is None or not rules.is_social_worker_of(user, booklet.social_service):
+        raise PermissionRefused()
+    if booklet.person_id:
+        audit.record(actor=user, action="benefits.booklet_read", obj=booklet,
+                     acting_for=booklet.person)
+    return booklet
+
+
+# Funders and dashboards
+
+
+def programmes_for_funder(user):
+    from civicard.core.permissions import Role, holds_role
+
+    programmes = Programme.objects.select_related("funder").order_by("pk")
+    if holds_role(user, Role.ADMINISTRATOR):
+        return programmes
+    return programmes.filter(funder__staff_links__user=user)
+
+
+def programme_for_funder(user, pk: int) -> Programme:
+    programme = programmes_for_funder(user).filter(pk=pk).first()
+    if programme is None:
+        raise PermissionRefused()
+    return programme
+
+
+def booklet_funnel(booklets) -> dict:
+    started = Exists(Voucher.objects.filter(booklet=OuterRef("pk"), used_at__isnull=False))
+    unused = Exists(Voucher.objects.filter(booklet=OuterRef("pk"), used_at__isnull=True))
+    handed = booklets.exclude(status=BookletStatus.CREATED)
+    return {
+        "created": booklets.count(),
+        "handed_out": handed.count(),
+        "started": handed.filter(started).count(),
+        "fully_used": handed.filter(started).exclude(unused).count(),
+        "cancelled": booklets.filter(status=BookletStatus.CANCELLED).count(),
+    }
+
+
+def priority_share(booklets) -> tuple[int, int]:
+    handed = booklets.exclude(status=BookletStatus.CREATED)
+    return (handed.filter(neighbourhood__is_priority=True).count(), handed.count())
+
+
+def redeemed_by_venue_and_month(programme: Programme):
+    """[(venue, month, count, cents, reimbursed cents)] of live redemptions."""
+    from django.db.models.functions import TruncMonth
+
+    rows = (Redemption.objects.filter(programme=programme, undone_at__isnull=True)
+            .annotate(month=TruncMonth("at")).values("venue__name", "month")
+            .annotate(count=Count("pk"), cents=Sum("amount_cents"),
+                      settled=Sum("statement_lines__amount_cents"))
+            .order_by("month", "venue__name"))
+    return [{"venue": r["venue__name"], "month": r["month"].date() if hasattr(
+        r["month"], "date") else r["month"], "count": r["count"], "cents": r["cents"] or 0,
+        "settled": r["settled"] or 0} for r in rows]
+
+
+def entries_by_venue(programme: Programme, month: date):
+    start, end = rules.month_bounds(month)
+    return list(Redemption.objects.filter(programme=programme, kind=RedemptionKind.ENTRY,
+                                          undone_at__isnull=True, at__gte=start, at__lt=end)
+                .values("venue__name").annotate(count=Count("pk")).order_by("-count",
+                                                                            "venue__name"))
+
+
+def statements_of(programme: Programme, month: date | None = None):
+    statements = Statement.objects.filter(programme=programme).select_related("venue")
+    if month:
+        statements = statements.filter(month=month)
+    return statements.order_by("-month", "venue__name")
+
+
+def statement_for(user, pk: int) -> Statement:
+    statement = (Statement.objects.select_related("programme__funder", "venue")
+                 .filter(pk=pk).first())
+    if statement is None or not (rules.is_funder_staff(user, statement.programme.funder)
+                                 or rules.is_venue_staff(user, statement.venue)):
+        raise PermissionRefused()
+    return statement
+
+
+def booklet_for_printing(user, pk: int) -> Booklet:
+    booklet = (Booklet.objects.select_related("programme__funder", "social_service")
+               .filter(pk=pk).first())
+    if booklet is None or not (rules.is_social_worker_of(user, booklet.social_service)
+                               or rules.is_funder_staff(user, booklet.programme.funder)):
+        raise PermissionRefused()
+    return booklet
+
+
+def accepting_venues(programme: Programme, day: date) -> list[Venue]:
+    return list(Venue.objects.filter(accreditations__programme=programme,
+                                     accreditations__active_from__lte=day)
+                .exclude(accreditations__active_to__lt=day).distinct().order_by("name"))
+
+
+def dashboard(user, programmes: list[Programme], *, at: datetime, social: bool) -> dict:
+    """Figures for the funder's (or, for a social worker, their service's) dashboard."""
+    month = rules.month_of(at)
+    previous = (month - timedelta(days=1)).replace(day=1)
+    sections = []
+    if social:
+        services = user.benefit_links.filter(social_service__isnull=False).values(
+            "social_service")
+        programmes = list(Programme.objects.filter(booklets__social_service__in=services)
+                          .distinct().order_by("pk"))
+    for programme in programmes:
+        section = {"programme": programme}
+        if programme.grant == Grant.BOOKLETS:
+            booklets = Booklet.objects.filter(programme=programme)
+            if social:
+                booklets = booklets.filter(social_service__in=services)
+            section["funnel"] = booklet_funnel(booklets)
+            if not social:
+                section["batches"] = list(programme.batches.select_related("social_service")
+                                          .order_by("-created_at")[:10])
+            section["priority"] = priority_share(booklets)
+            if not social:
+                section["money"] = redeemed_by_venue_and_month(programme)
+                section["statements"] = list(statements_of(programme)[:40])
+                section["previous_month"] = previous
+                section["previous_issued"] = Statement.objects.filter(
+                    programme=programme, month=previous).exists()
+        else:
+            section["entries"] = entries_by_venue(programme, month)
+            section["month"] = month
+        sections.append(section)
+    return {"sections": sections, "social": social}
+
+
+def batch_for_funder(user, pk: int):
+    from civicard.benefits.models import BookletBatch
+
+    batch = BookletBatch.objects.select_related("programme__funder").filter(pk=pk).first()
+    if batch is None or not rules.is_funder_staff(user, batch.programme.funder):
+        raise PermissionRefused()
+    return batch
