@@ -200,3 +200,17 @@ def test_arabic_without_catalog_falls_back_to_english_not_french(client, territo
     assert '<html lang="ar" dir="rtl">' in page
     assert "One account, one card, every public service" in page
     assert "Un compte" not in page
+
+
+@pytest.mark.parametrize("role,tile", [
+    (Role.SOCIAL_WORKER, "/help/ccas/"), (Role.MEDIATOR, "/inclusion/mediator/"),
+    (Role.MODERATOR, "/moderation/"), (Role.SERVICE_MANAGER, "/manage/services/"),
+    (Role.ASSOCIATION_EDITOR, "/help/associations/"),
+])
+def test_home_shows_each_staff_role_its_own_desk_only(client, make_login, settings, role, tile):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    client.force_login(make_login(f"{role}@example.org", role=role))
+    page = client.get("/").content.decode()
+    desks = {"/help/ccas/", "/inclusion/mediator/", "/moderation/", "/manage/services/",
+             "/help/associations/"}
+    assert {d for d in desks if f'class="tile tile-staff" href="{d}"' in page} == {tile}
