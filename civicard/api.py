@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from civicard.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
+from civicard.access.api import router as access_router
 from civicard.people.api import router as people_router
 
 api = NinjaAPI(title="Civicard API", version="1", urls_namespace="api")
@@ -47,3 +48,4 @@ def http_error(request, error: HttpError):
 
 
 api.add_router("/people/", people_router)
+api.add_router("/terminals/", access_router)

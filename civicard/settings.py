@@ -40,6 +40,7 @@ DOMAIN_APPS = [
     "civicard.notifications",
     "civicard.cards",
     "civicard.wallets",
+    "civicard.access",
 ]
 
 INSTALLED_APPS = [
