@@ -19,4 +19,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("civicard.people.urls")),
     path("", include("civicard.notifications.urls")),
+    path("", include("civicard.access.urls")),
 ]

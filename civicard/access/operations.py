@@ -73,6 +73,19 @@ MESSAGES = {
     "already_used": _("This card was just used here. Please wait a moment."),
 }
 REASON_CODES = list(MESSAGES)
+REASON_LABELS = {
+    "ok": _("allowed"),
+    "credential_invalid": _("unreadable card"),
+    "card_unknown": _("unknown card"),
+    "card_blocked": _("blocked card"),
+    "card_expired": _("expired card"),
+    "qr_expired": _("old phone code"),
+    "closed": _("closed"),
+    "no_right": _("no right here"),
+    "quota_exceeded": _("no visits left"),
+    "insufficient_balance": _("balance too low"),
+    "already_used": _("used just before"),
+}
 
 
 def message_in(language: str, reason: str, name: str = "") -> str:
