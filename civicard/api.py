@@ -4,8 +4,8 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from civicard.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
 from civicard.access.api import router as access_router
+from civicard.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
 from civicard.people.api import router as people_router
 
 api = NinjaAPI(title="Civicard API", version="1", urls_namespace="api")

@@ -305,7 +305,7 @@ def _response(*, terminal: Terminal, outcome: str, reason: str, person: Person |
     body = {
         "decision": outcome,
         "reason_code": reason,
-        "message": " / ".join(messages.values()),
+        "message": " / ".join(dict.fromkeys(messages.values())),
         "messages": messages,
         "display_name": name,
         "balance_cents": None,
