@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from civicard.access.api import router as access_router
 from civicard.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
 from civicard.people.api import router as people_router
+from civicard.wallets.api import router as wallets_router
 
 api = NinjaAPI(title="Civicard API", version="1", urls_namespace="api")
 
@@ -48,4 +49,5 @@ def http_error(request, error: HttpError):
 
 
 api.add_router("/people/", people_router)
+api.add_router("/wallets/", wallets_router)
 api.add_router("/terminals/", access_router)

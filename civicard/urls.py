@@ -19,5 +19,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("civicard.people.urls")),
     path("", include("civicard.notifications.urls")),
+    path("", include("civicard.cards.urls")),
+    path("", include("civicard.wallets.urls")),
     path("", include("civicard.access.urls")),
 ]

@@ -1,10 +1,7 @@
 """Demo: 2 pools, a waste centre, a squash court, the town hall and 3 schools with doors;
 a registered terminal per checkpoint; staff door groups; four weeks of scan history."""
 
-import hashlib
 from datetime import date, time, timedelta
-
-from django.db.models import Max
 
 from civicard.access.models import (
     Checkpoint,
@@ -20,7 +17,6 @@ from civicard.access.models import (
 from civicard.access.operations import token_hash
 from civicard.cards import codes
 from civicard.cards.models import Card, CardKind, CardStatus
-from civicard.core.demo import DEMO_EMAIL_DOMAIN
 from civicard.people.models import Household, Membership, Person
 from civicard.wallets.models import (
     Account,
@@ -34,23 +30,16 @@ from civicard.wallets.models import (
 )
 
 DEMO_TOKEN = "cct_demo-pool-turnstile-do-not-use-in-production"
-DEMO_UID = "04A1B2C3D4E5F6"  # Amina's card (the resident login)
+DEMO_UID = "04DE30ACCE5501"  # the test card of Lou Essai, enrolled at the pool
 WEEKS = 4
 
-SERVICES = [
-    # slug, name, mode, rule, tariffs {use: cents}
-    ("pool", "Piscines", PaymentMode.PREPAID_WALLET, ShortageRule.REFUSE, {"entry": 350}),
-    ("waste-centre", "Déchèterie", PaymentMode.PREPAID_WALLET,
-     ShortageRule.SERVE_AND_GO_NEGATIVE, {"visit": 800}),
-    ("squash", "Squash", PaymentMode.FREE, ShortageRule.REFUSE, {}),
-]
 POOL_HOURS = "Mo-Fr 07:00-21:00; Sa,Su 09:00-19:00; PH off"
 FACILITIES = [
     # name, kind, service slug, [(checkpoint, kind, hours, charge_use, passback)]
-    ("Piscine des Bains", "pool", "pool",
+    ("Piscine Aquabrenne", "pool", "pool-aquabrenne",
      [("Tourniquet d'entrée", "turnstile", POOL_HOURS, "entry", 120)]),
-    ("Piscine du Lac", "pool", "pool",
-     [("Tourniquet d'entrée", "turnstile", POOL_HOURS, "entry", 120)]),
+    ("Piscine des Ormeaux", "pool", "pool-ormeaux",
+     [("Tourniquet d'entrée", "turnstile", "Jun-Aug Mo-Su 10:00-19:00; PH off", "entry", 120)]),
     ("Déchèterie de la Maladrerie", "waste_centre", "waste-centre",
      [("Barrière", "gate", "Tu-Sa 09:00-12:00,14:00-18:00; PH off", "", None)]),
     ("Squash du Parc", "sports", "squash", [("Porte du court", "door", "24/7", "", None)]),
@@ -67,76 +56,61 @@ FACILITIES = [
      [("Portail", "gate", "Mo,Tu,Th,Fr 08:20-16:45; We 08:20-12:00; PH off", "", None),
       ("Porte de service", "door", "Mo-Fr 08:00-17:00; PH off", "", None)]),
 ]
+SERVICE_DEFAULTS = {  # used only when the wallets demo has not created them
+    "pool-aquabrenne": ("Aquabrenne pool", PaymentMode.PREPAID_WALLET),
+    "pool-ormeaux": ("Les Ormeaux outdoor pool", PaymentMode.ENTRIES_PACK),
+    "waste-centre": ("Waste centre", PaymentMode.FREE),
+    "squash": ("Squash court", PaymentMode.PER_USE),
+}
 
 
 def _services(ctx):
     services = {}
-    for slug, name, mode, rule, tariffs in SERVICES:
-        service, _ = Service.objects.get_or_create(
+    for slug, (name, mode) in SERVICE_DEFAULTS.items():
+        services[slug], _ = Service.objects.get_or_create(
             territory=ctx.territory, slug=slug,
-            defaults={"name": name, "payment_mode": mode, "shortage_rule": rule})
-        for use, cents in tariffs.items():
-            Tariff.objects.get_or_create(service=service, use=use, income_bracket=None,
-                                         resident=None, defaults={
-                                             "amount_cents": cents,
-                                             "valid_from": date(ctx.now.year - 1, 1, 1),
-                                             "created_at": ctx.now})
-        services[slug] = service
+            defaults={"name": name, "payment_mode": mode, "shortage_rule": ShortageRule.REFUSE})
+    pool = services["pool-aquabrenne"]
+    if not Tariff.objects.filter(service=pool, use="entry").exists():
+        Tariff.objects.create(service=pool, use="entry", amount_cents=320,
+                              valid_from=date(ctx.now.year - 1, 1, 1), created_at=ctx.now)
     Quota.objects.get_or_create(service=services["waste-centre"],
                                 defaults={"free_per_year": 24, "max_per_year": 34,
                                           "charge_use": "visit"})
+    # every household may use the waste centre (its quota counts per household)
+    waste = services["waste-centre"]
+    enrolled = set(Enrolment.objects.filter(service=waste).values_list("household_id",
+                                                                         flat=True))
+    Enrolment.objects.bulk_create(
+        [Enrolment(service=waste, household_id=pk, starts_on=date(ctx.now.year - 1, 1, 1),
+                   created_at=ctx.now)
+         for pk in Household.objects.filter(territory=ctx.territory).values_list("pk", flat=True)
+         if pk not in enrolled], batch_size=1000)
     return services
 
 
-def _physical_cards(ctx, people):
-    """A live physical card for each person (the cards demo may already have issued them)."""
-    have = set(Card.objects.filter(kind=CardKind.PHYSICAL, status__in=["issued", "active"])
-               .values_list("person_id", flat=True))
-    new = []
-    for person in people:
-        if person.pk in have:
-            continue
-        uid = DEMO_UID if person.user_id and person.user.email == \
-            f"resident@{DEMO_EMAIL_DOMAIN}" else hashlib.sha256(
-                f"demo-uid-{person.pk}".encode()).hexdigest()[:14].upper()
-        if Card.objects.filter(uid_hash=codes.uid_hash(uid)).exists():
-            continue
-        new.append(Card(person=person, kind=CardKind.PHYSICAL, number=codes.new_number(),
-                        uid_hash=codes.uid_hash(uid), uid_hint=uid[-4:],
+def _test_card(ctx, pool):
+    """Lou Essai's household: enrolled at the pool with 20 € on its account, and a physical
+    card whose chip number is printed by `civicard demo` for terminal-sim."""
+    if Card.objects.filter(uid_hash=codes.uid_hash(DEMO_UID)).exists():
+        return
+    person = Person.objects.create(full_name="Lou Essai", language="fr")
+    household = Household.objects.create(territory=ctx.territory)
+    Membership.objects.create(household=household, person=person, is_guardian=True)
+    Enrolment.objects.create(service=pool, household=household,
+                             starts_on=date(ctx.now.year - 1, 1, 1), created_at=ctx.now)
+    if pool.has_wallet:
+        account = Account.objects.create(household=household, service=pool,
+                                         currency=ctx.territory.currency, created_at=ctx.now)
+        LedgerEntry.objects.create(account=account, kind=EntryKind.TOP_UP, amount_cents=2000,
+                                   balance_after_cents=2000, means="cash", at=ctx.now,
+                                   reason="Rechargement (démo)",
+                                   idempotency_key="demo-access-test-card")
+        Account.objects.filter(pk=account.pk).update(balance_cents=2000)
+    Card.objects.create(person=person, kind=CardKind.PHYSICAL, number=codes.new_number(),
+                        uid_hash=codes.uid_hash(DEMO_UID), uid_hint=DEMO_UID[-4:],
                         status=CardStatus.ACTIVE, issued_at=ctx.now, activated_at=ctx.now,
-                        expires_on=ctx.now.date().replace(year=ctx.now.year + 5)))
-    Card.objects.bulk_create(new, batch_size=1000)
-    return {c.person_id: c for c in Card.objects.filter(
-        kind=CardKind.PHYSICAL, status=CardStatus.ACTIVE, person__in=people)}
-
-
-def _wallets(ctx, services, households):
-    """Household enrolments and funded accounts, written as ledger entries."""
-    start = date(ctx.now.year - 1, 1, 1)
-    for slug in ("pool", "waste-centre", "squash"):
-        service = services[slug]
-        enrolled = set(Enrolment.objects.filter(service=service)
-                       .values_list("household_id", flat=True))
-        Enrolment.objects.bulk_create(
-            [Enrolment(service=service, household=h, starts_on=start, created_at=ctx.now)
-             for h in households if h.pk not in enrolled], batch_size=1000)
-        if not service.has_wallet:
-            continue
-        existing = set(Account.objects.filter(service=service)
-                       .values_list("household_id", flat=True))
-        Account.objects.bulk_create(
-            [Account(household=h, service=service, currency=ctx.territory.currency,
-                     created_at=ctx.now) for h in households if h.pk not in existing],
-            batch_size=1000)
-        unfunded = Account.objects.filter(service=service, entries__isnull=True)
-        entries = []
-        for account in unfunded:
-            entries.append(LedgerEntry(
-                account=account, kind=EntryKind.TOP_UP, amount_cents=2000,
-                balance_after_cents=2000, means="cash", at=ctx.now - timedelta(days=40),
-                reason="Rechargement (démo)", idempotency_key=f"demo-access-{account.pk}"))
-        LedgerEntry.objects.bulk_create(entries, batch_size=1000)
-        Account.objects.filter(pk__in=[e.account_id for e in entries]).update(balance_cents=2000)
+                        expires_on=ctx.now.date().replace(year=ctx.now.year + 5))
 
 
 def _history(ctx, terminals, cards_by_person, staff_groups):
@@ -188,6 +162,7 @@ def load(ctx):
     if ctx.territory is None:
         return
     services = _services(ctx)
+    _test_card(ctx, services["pool-aquabrenne"])
     commune = ctx.territory.communes.order_by("pk").first()
     checkpoints = []
     for name, kind, slug, points in FACILITIES:
@@ -209,29 +184,25 @@ def load(ctx):
                 "token_hint": token[-4:], "registered_at": ctx.now, "language": "fr",
                 "software_version": "demo-reader/2.3", "last_seen_at": ctx.now})
         terminals.append(terminal)
-    households = list(Household.objects.filter(territory=ctx.territory).order_by("pk"))
-    people = list(Person.objects.filter(memberships__household__in=households)
-                  .select_related("user").distinct())
-    staff_people = list(Person.objects.filter(user__role_assignments__isnull=False)
-                        .select_related("user").distinct())
-    cards = _physical_cards(ctx, people + staff_people)
-    _wallets(ctx, services, households)
-    staff_groups = _door_groups(ctx, staff_people, people)
+    cards = {c.person_id: c for c in Card.objects.filter(kind=CardKind.PHYSICAL,
+                                                         status=CardStatus.ACTIVE)}
+    staff_people = list(Person.objects.filter(user__role_assignments__isnull=False).distinct())
+    residents = [pk for pk in cards if pk not in {p.pk for p in staff_people}]
+    staff_groups = _door_groups(ctx, staff_people, residents)
     _history(ctx, terminals, cards, staff_groups)
-    version = Decision.objects.aggregate(m=Max("id"))["m"]
     ctx.notes.append(
-        "Access: a pool turnstile answers at /api/terminals/scan. Try the reader: "
-        f"`.venv/bin/civicard terminal-sim --token {DEMO_TOKEN}` (server on :8000), "
-        f"then type {DEMO_UID} (Amina's card; the pool opens 07:00-21:00, 09:00-19:00 at "
-        "weekends, and says `closed` outside). The manager sees it at /access/log/ "
-        f"({version or 0} demo decisions).")
+        "Access: the manager opens “Access and terminals” (live log, uses this week). Try a "
+        f"reader against `make demo`: `.venv/bin/civicard terminal-sim --token {DEMO_TOKEN}`, "
+        f"then type {DEMO_UID} (Lou Essai's card; the Aquabrenne pool opens 07:00-21:00, "
+        "09:00-19:00 at weekends, and answers `closed` outside), `offline`, the same number "
+        "again, `online`. Amina's phone QR payload works online too.")
 
 
 def _door_groups(ctx, staff_people, people):
     schools = list(Facility.objects.filter(territory=ctx.territory, kind="school"))
     town_hall = Facility.objects.filter(territory=ctx.territory, kind="town_hall").first()
     rng = ctx.rng_for("access-staff")
-    cleaners = rng.sample(people, min(6, len(people)))
+    cleaners = rng.sample(sorted(people), min(6, len(people)))
     groups = []
     specs = [
         ("Équipe d'entretien — toutes les écoles", schools, cleaners,
@@ -243,11 +214,10 @@ def _door_groups(ctx, staff_people, people):
         group, created = DoorGroup.objects.get_or_create(territory=ctx.territory, name=name)
         if created:
             group.facilities.set([f for f in facilities if f])
-            group.members.set(members)
+            group.members.set(list(members))
             TimeWindow.objects.bulk_create([TimeWindow(group=group, weekday=d, starts=s, ends=e)
                                             for d, s, e in windows])
         groups.append(group)
     return groups
 
 
-__all__ = ["load", "DEMO_TOKEN", "DEMO_UID", "Membership"]

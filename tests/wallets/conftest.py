@@ -46,3 +46,9 @@ def make_account(household):
 @pytest.fixture
 def manager(make_login):
     return make_login("manager@example.org", role=Role.SERVICE_MANAGER)
+
+
+@pytest.fixture(autouse=True)
+def _no_staff_mfa(settings):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests

@@ -1,0 +1,95 @@
+"""Charges per second through wallets.operations.charge on PostgreSQL, 8 concurrent workers:
+(a) spread over many accounts, (b) all on one hot account (serialised by its row lock).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/civicard_bench .venv/bin/python bench/charge.py
+
+It creates its own database tables (migrate) and data; prints throughput and p50/p99 latency.
+"""
+
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicard.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from civicard.core import clock  # noqa: E402
+from civicard.people.models import Household  # noqa: E402
+from civicard.territory.models import Territory  # noqa: E402
+from civicard.wallets import operations  # noqa: E402
+from civicard.wallets.models import Account, Service, ShortageRule  # noqa: E402
+from civicard.wallets.queries import check_ledger  # noqa: E402
+
+WORKERS = int(os.environ.get("BENCH_WORKERS", "8"))
+PER_WORKER = int(os.environ.get("BENCH_CHARGES", "250"))
+
+
+def setup(accounts: int):
+    if connection.vendor != "postgresql":
+        sys.exit("Run on PostgreSQL: set DATABASE_URL=postgres://…")
+    call_command("migrate", verbosity=0)
+    territory, _ = Territory.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    run = f"{time.time_ns()}"
+    service = Service.objects.create(territory=territory, slug=f"bench-{run}", name="Bench",
+                                     shortage_rule=ShortageRule.SERVE_AND_GO_NEGATIVE)
+    households = Household.objects.bulk_create([Household(territory=territory)
+                                                for _ in range(accounts)])
+    return run, [Account.objects.create(household=h, service=service, currency="EUR",
+                                        created_at=clock.now()).pk for h in households]
+
+
+def scenario(name: str, account_ids: list[int], run: str) -> None:
+    latencies: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(WORKERS)
+
+    def worker(index: int):
+        mine = []
+        accounts = [Account.objects.get(pk=pk) for pk in account_ids]
+        barrier.wait()
+        for n in range(PER_WORKER):
+            account = accounts[(index * PER_WORKER + n) % len(accounts)]
+            started = time.perf_counter()
+            operations.charge(account=account, amount_cents=100, reason="bench",
+                              idempotency_key=f"bench:{run}:{name}:{index}:{n}", actor=None,
+                              at=clock.now())
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+        connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    print(f"{name:<14} {len(latencies):>6} charges  {len(latencies) / elapsed:>8.0f} /s  "
+          f"p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
+
+
+def main():
+    run, many = setup(1000)
+    print(f"PostgreSQL, {WORKERS} workers x {PER_WORKER} charges each")
+    scenario("many accounts", many, run)
+    scenario("one hot account", many[:1], run)
+    differences = check_ledger()
+    print("check-ledger:", "consistent" if not differences else f"{len(differences)} differences")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from civicard.cards.models import BlockReason, CardKind
+
+
+class FindPersonForm(forms.Form):
+    q = forms.CharField(label=_("Name, card number, or scan the card"), max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search", "autofocus": True}))
+
+
+class IssueCardForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of card"), choices=CardKind.choices)
+    uid = forms.CharField(label=_("Chip number (physical card only)"), required=False,
+                          max_length=40, help_text=_("Read it with the card reader."))
+    staff = forms.BooleanField(label=_("Staff card"), required=False)
+
+
+class BlockCardForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why?"), choices=BlockReason.choices)
+
+
+class ReplaceCardForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why?"), choices=BlockReason.choices)
+    uid = forms.CharField(label=_("Chip number of the new card (physical card only)"),
+                          required=False, max_length=40)
