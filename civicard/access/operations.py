@@ -103,7 +103,8 @@ def terminal_for_token(token: str | None) -> Terminal:
     """The active terminal behind a bearer token, or TerminalUnauthorized (HTTP 401)."""
     if not token or len(token) > 200:
         raise TerminalUnauthorized()
-    terminal = (Terminal.objects.select_related("checkpoint__facility", "checkpoint__service")
+    terminal = (Terminal.objects.select_related("checkpoint__facility",
+                                                "checkpoint__service__quota")
                 .filter(token_hash=token_hash(token), revoked_at__isnull=True).first())
     if terminal is None:
         raise TerminalUnauthorized()
@@ -253,6 +254,13 @@ def _pay(*, checkpoint: Checkpoint, household: Household, use: str, key: str, at
         effects.balance_cents = account.balance_cents
 
 
+def _quota_of(service) -> Quota | None:
+    try:
+        return service.quota  # joined with the terminal's checkpoint in terminal_for_token
+    except Quota.DoesNotExist:
+        return None
+
+
 def _effects(*, terminal: Terminal, checkpoint: Checkpoint, person: Person,
              household: Household | None, right: str, key: str, at: datetime,
              offline: bool) -> Effects:
@@ -261,7 +269,7 @@ def _effects(*, terminal: Terminal, checkpoint: Checkpoint, person: Person,
     service = checkpoint.service
     if right == "enrolment" and service is not None and household is not None:
         use = checkpoint.charge_use or None
-        quota = Quota.objects.filter(service=service).first()
+        quota = _quota_of(service)
         if quota is not None:
             quota_use, effects.remaining_quota = _count_visit(
                 quota=quota, household=household, at=at, offline=offline)
