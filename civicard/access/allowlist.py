@@ -13,6 +13,7 @@ import json
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -35,16 +36,36 @@ def short(uid_hash: str) -> str:
     return uid_hash[:HASH_CHARS]
 
 
-def _holders(checkpoint: Checkpoint, today):
-    """Person ids enrolled in the checkpoint's service today (ages are checked online only)."""
+def _holder_hashes(checkpoint: Checkpoint, today, person_ids=None):
+    """Short hashes of the live physical cards enrolled in the checkpoint's service today,
+    directly or through a household (ages are checked online only). One SQL statement of
+    plain joins, unordered, streamed: a million rows in a few seconds."""
     if checkpoint.service_id is None:
-        return None
-    live = (Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-            & Q(service_id=checkpoint.service_id))
-    direct = Enrolment.objects.filter(live, person__isnull=False).values("person_id")
-    households = Enrolment.objects.filter(live, household__isnull=False).values("household_id")
-    members = Membership.objects.filter(household_id__in=households).values("person_id")
-    return Q(person_id__in=direct) | Q(person_id__in=members)
+        return
+    card, membership, enrolment = (Card._meta.db_table, Membership._meta.db_table,
+                                   Enrolment._meta.db_table)
+    people = [pk for pk in (person_ids or ()) if pk is not None]
+    live_card = "c.kind = %s AND c.status = %s AND c.expires_on >= %s"
+    card_params = [CardKind.PHYSICAL, CardStatus.ACTIVE, today]
+    if person_ids is not None:  # a delta: a few people, a plain IN list on every database
+        live_card += " AND c.person_id IN ({})".format(", ".join(["%s"] * len(people))
+                                                       or "NULL")
+        card_params += people
+    live_enrolment = ("e.service_id = %s AND e.starts_on <= %s "
+                      "AND (e.ends_on IS NULL OR e.ends_on >= %s)")
+    sql = (f'SELECT substr(c.uid_hash, 1, {HASH_CHARS}) FROM "{card}" c '
+           f'JOIN "{membership}" m ON m.person_id = c.person_id '
+           f'JOIN "{enrolment}" e ON e.household_id = m.household_id '
+           f"WHERE {live_card} AND {live_enrolment} "
+           f'UNION ALL SELECT substr(c.uid_hash, 1, {HASH_CHARS}) FROM "{card}" c '
+           f'JOIN "{enrolment}" e ON e.person_id = c.person_id '
+           f"WHERE {live_card} AND {live_enrolment}")
+    params = (card_params + [checkpoint.service_id, today, today]) * 2
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(20000):
+            for (short_hash,) in rows:
+                yield short_hash
 
 
 def _staff_profiles(checkpoint: Checkpoint):
@@ -74,15 +95,11 @@ def _staff_profiles(checkpoint: Checkpoint):
 def _entries(checkpoint: Checkpoint, *, today, person_ids=None):
     """{short hash: profile key} of the cards allowed here (optionally only some people)."""
     cards = Card.objects.filter(kind=CardKind.PHYSICAL, status=CardStatus.ACTIVE,
-                                expires_on__gte=today)
+                                expires_on__gte=today).order_by()
     if person_ids is not None:
         cards = cards.filter(person_id__in=person_ids)
     staff_keys, staff_profiles = _staff_profiles(checkpoint)
-    entries = {}
-    holders = _holders(checkpoint, today)
-    if holders is not None:
-        for uid_hash in cards.filter(holders).values_list("uid_hash", flat=True).iterator(20000):
-            entries[uid_hash[:HASH_CHARS]] = "holder"
+    entries = dict.fromkeys(_holder_hashes(checkpoint, today, person_ids), "holder")
     if staff_keys:
         for uid_hash, person_id in (cards.filter(person_id__in=list(staff_keys))
                                     .values_list("uid_hash", "person_id")):
@@ -143,5 +160,6 @@ def build(terminal: Terminal, *, since: str | None, now: datetime) -> bytes:
 
 
 def signed(terminal: Terminal, *, since: str | None, now: datetime) -> tuple[bytes, str]:
-    body = build(terminal, since=since, now=now)
+    with transaction.atomic():  # one snapshot; server-side cursors need no WITH HOLD copy
+        body = build(terminal, since=since, now=now)
     return body, sign(body)
