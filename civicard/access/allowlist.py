@@ -152,11 +152,14 @@ def build(terminal: Terminal, *, since: str | None, now: datetime) -> bytes:
                  "key": base64.b64encode(hash_key()).decode()},
         "passback_seconds": checkpoint.passback_seconds,
         "profiles": profile_list,
-        "cards": [[h, index[k]] for h, k in entries.items()],
         "remove": ([] if touched_cards is None else
                    sorted({short(h) for h in touched_cards if h} - set(entries))),
     }
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    head = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    # A million [hash, profile] pairs: hashes are hex, so plain joining is valid JSON and
+    # eight times faster than json.dumps on nested lists.
+    cards = ",".join(f'["{h}",{index[k]}]' for h, k in entries.items())
+    return f'{head[:-1]},"cards":[{cards}]}}'.encode()
 
 
 def signed(terminal: Terminal, *, since: str | None, now: datetime) -> tuple[bytes, str]:
