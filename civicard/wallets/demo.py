@@ -19,23 +19,24 @@ from civicard.wallets.models import (
     Tariff,
 )
 
+# The demo territory is French: what staff type in (service names, reasons) is in French.
 # slug, name, commune code (None: whole territory), mode, rule, floor in cents
 SERVICES = [
-    ("canteen", "School canteen", "79901", PaymentMode.PREPAID_WALLET,
+    ("canteen", "Restaurant scolaire", "79901", PaymentMode.PREPAID_WALLET,
      ShortageRule.SERVE_AND_GO_NEGATIVE, -3000),
-    ("daycare", "Before and after school care", "79901", PaymentMode.PREPAID_WALLET,
+    ("daycare", "Accueil périscolaire", "79901", PaymentMode.PREPAID_WALLET,
      ShortageRule.SERVE_AND_GO_NEGATIVE, None),
-    ("leisure-centre", "Leisure centre", None, PaymentMode.PREPAID_WALLET, ShortageRule.REFUSE,
+    ("leisure-centre", "Centre de loisirs", None, PaymentMode.PREPAID_WALLET, ShortageRule.REFUSE,
      None),
-    ("pool-aquabrenne", "Aquabrenne pool", None, PaymentMode.PREPAID_WALLET,
+    ("pool-aquabrenne", "Piscine Aquabrenne", None, PaymentMode.PREPAID_WALLET,
      ShortageRule.REFUSE, None),
-    ("pool-ormeaux", "Les Ormeaux outdoor pool", "79902", PaymentMode.ENTRIES_PACK,
+    ("pool-ormeaux", "Piscine découverte des Ormeaux", "79902", PaymentMode.ENTRIES_PACK,
      ShortageRule.REFUSE, None),
-    ("library", "Library", None, PaymentMode.FREE, ShortageRule.REFUSE, None),
-    ("toy-library", "Toy library", None, PaymentMode.FREE, ShortageRule.REFUSE, None),
-    ("waste-centre", "Waste centre", None, PaymentMode.FREE, ShortageRule.REFUSE, None),
-    ("squash", "Squash court", "79901", PaymentMode.PER_USE, ShortageRule.REFUSE, None),
-    ("rooms", "Rooms for rent", None, PaymentMode.PER_USE, ShortageRule.REFUSE, None),
+    ("library", "Médiathèque", None, PaymentMode.FREE, ShortageRule.REFUSE, None),
+    ("toy-library", "Ludothèque", None, PaymentMode.FREE, ShortageRule.REFUSE, None),
+    ("waste-centre", "Déchèterie", None, PaymentMode.FREE, ShortageRule.REFUSE, None),
+    ("squash", "Court de squash", "79901", PaymentMode.PER_USE, ShortageRule.REFUSE, None),
+    ("rooms", "Salles municipales", None, PaymentMode.PER_USE, ShortageRule.REFUSE, None),
 ]
 # use, {bracket code: cents} for residents, cents for non-residents
 TARIFFS = {
@@ -189,13 +190,13 @@ def load(ctx):
                 floor = 0 if kind == "pool" else canteen.floor_cents
                 if balance + amount < floor:
                     continue  # the rule refused it (pool) or the floor was reached
-                reason = "Meal" if kind == "canteen" else "Entry"
+                reason = "Repas" if kind == "canteen" else "Entrée piscine"
                 means, actor = "", None
             else:
                 online = guardian is not None and rng.random() < 0.6
                 means = "online" if online else rng.choice(["cash", "cheque", "bank_card"])
                 actor = guardian if online else agent.pk
-                reason = "Online payment" if online else "Top-up at the counter"
+                reason = "Paiement en ligne" if online else "Rechargement au guichet"
             balance += amount
             entries.append((account.pk, what, amount, balance, means, at, actor, reason,
                             f"demo:{account.pk}:{number}"))
@@ -212,7 +213,7 @@ def load(ctx):
         entries.append((account.pk, "top_up", amount, account.balance_cents,
                         rng.choice(["cash", "cash", "cheque", "bank_card"]),
                         min(now, opening + timedelta(minutes=17 * index)), agent.pk,
-                        "Top-up at the counter", f"demo:cashday:{index}"))
+                        "Rechargement au guichet", f"demo:cashday:{index}"))
     _insert_entries(entries)
     Account.objects.bulk_update(accounts, ["balance_cents"], batch_size=1000)
     ctx.notes.append(note)

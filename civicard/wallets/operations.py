@@ -156,15 +156,14 @@ def charge(*, account: Account, amount_cents: int, reason: str, idempotency_key:
 
 def top_up(*, account: Account, amount_cents: int, means: str, reason: str,
            idempotency_key: str, actor, at: datetime, currency: str | None = None) -> LedgerEntry:
-    """Credit the account: at the counter (cash, cheque, bank card) or by an online payment."""
+    """An agent records money taken at the counter (cash, cheque, bank card)."""
     check_amount(amount_cents)
     check_key(idempotency_key)
     reason = check_reason(reason)
     check_currency(account, currency)
-    if means not in Means.values or means == Means.NONE:
+    if means not in COUNTER_MEANS:  # online payments are credited by settle_online_payment
         raise InvalidInput(fields={"means": [_("Choose how the money was paid.")]})
-    if means in COUNTER_MEANS:
-        check_role(actor, Role.COUNTER_AGENT, commune_id=account.household.commune_id)
+    check_role(actor, Role.COUNTER_AGENT, commune_id=account.household.commune_id)
     entry = _move(account=account, kind=EntryKind.TOP_UP, amount_cents=amount_cents,
                   reason=reason, key=idempotency_key, actor=actor, at=at, means=means)
     return entry

@@ -1,5 +1,5 @@
 import csv
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
@@ -49,8 +49,10 @@ def my_services(request):
     for account in accounts:
         account.recent = queries.last_entries(account)
     today = clock.now().date()
+    last = today.replace(day=1) - timedelta(days=1)
     return render(request, "wallets/my_services.html",
-                  {"accounts": accounts, "year": today.year, "month": today.month})
+                  {"accounts": accounts, "year": today.year, "month": today.month,
+                   "last_year": last.year, "last_month": last.month})
 
 
 @resident_required

@@ -52,6 +52,17 @@ def test_resident_sees_the_qr_change_and_tops_up_through_the_dummy_bank(visitor,
     from civicard.cards import codes
     assert second == codes.qr_payload(card.number, card.secret, start + 30)
 
+    # Offline: the service worker serves the cached card page; the phone computes the code.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    page.goto(visitor.base_url + "/me/card/")
+    assert page.locator("#qr-box svg").count() == 1
+    offline_payload = page.get_attribute("#qr-box", "data-payload")
+    assert offline_payload.startswith(f"CC1.{card.number}.")
+    page.context.set_offline(False)
+
     page = visitor.go("/me/services/")
     page.click("text=Top up")
     visitor.check()
