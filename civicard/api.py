@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from civicard.benefits.api import router as benefits_router
+from civicard.access.api import router as access_router
 from civicard.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
 from civicard.inclusion.api import router as inclusion_router
 from civicard.moderation.api import router as moderation_router
@@ -57,3 +58,4 @@ api.add_router("/inclusion/", inclusion_router)
 api.add_router("/mutualaid/", mutualaid_router)
 api.add_router("/moderation/", moderation_router)
 api.add_router("/benefits/", benefits_router)
+api.add_router("/terminals/", access_router)

@@ -46,6 +46,7 @@ DOMAIN_APPS = [
     "civicard.mutualaid",
     "civicard.moderation",
     "civicard.benefits",
+    "civicard.access",
 ]
 
 INSTALLED_APPS = [

@@ -25,4 +25,5 @@ urlpatterns = [
     path("help/", include("civicard.mutualaid.urls")),
     path("moderation/", include("civicard.moderation.urls")),
     path("", include("civicard.benefits.urls")),
+    path("", include("civicard.access.urls")),
 ]

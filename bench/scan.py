@@ -1,0 +1,319 @@
+"""Terminal decisions per second against the server run as in production, next to /health.
+
+    createdb -h 127.0.0.1 -U postgres civicard_bench_access
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/civicard_bench_access \
+        .venv/bin/python bench/scan.py [--cards 100000] [--million] [--seconds 30]
+
+1. Fills the database (once) with N card holders: one household each, all enrolled in a free
+   service (library desk), half also enrolled at the pool with a funded prepaid account.
+2. Starts gunicorn (gthread workers, production settings) on 127.0.0.1 only.
+3. Drives /health with 16 client threads for 10 s, then 16 simulated terminals for `--seconds`:
+   even ones at the pool turnstile (each entry charged through the wallet), odd ones at the
+   free desk,
+   each presenting random cards with fresh idempotency keys. Prints scans/s and p50/p95/p99.
+4. Runs check-ledger, then times and sizes the full signed allow-list (100,000 cards, and
+   1,000,000 with --million: the extra holders are added to the database first).
+"""
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.client
+import io
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicard.settings")
+os.environ.setdefault("CIVICARD_SECRET_KEY", "bench-secret-key-" + "x" * 40)
+if "CIVICARD_TERMINAL_SIGNING_KEY" not in os.environ:
+    os.environ["CIVICARD_TERMINAL_SIGNING_KEY"] = base64.b64encode(
+        hashlib.sha256(b"bench-signing-key").digest()).decode()
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from civicard.access import allowlist, operations  # noqa: E402
+from civicard.access.models import Checkpoint, Facility, Terminal  # noqa: E402
+from civicard.territory.models import Territory  # noqa: E402
+from civicard.wallets.models import PaymentMode, Service, ShortageRule, Tariff  # noqa: E402
+from civicard.wallets.queries import check_ledger  # noqa: E402
+
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+TERMINALS = 16
+START_BALANCE = 100_000_00
+
+
+def uid_of(n: int) -> str:
+    return f"B0{n:012X}"
+
+
+def _copy(table: str, columns: list[str], rows) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
+            while data := buffer.read(1 << 20):
+                copy.write(data)
+
+
+def _next_id(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"')
+        return cursor.fetchone()[0]
+
+
+def _reset_sequence(table: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                       f'(SELECT MAX(id) FROM "{table}"))')
+
+
+def setup_services():
+    territory, _ = Territory.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    pool, _ = Service.objects.get_or_create(territory=territory, slug="bench-pool", defaults={
+        "name": "Bench pool", "payment_mode": PaymentMode.PREPAID_WALLET,
+        "shortage_rule": ShortageRule.REFUSE})
+    library, _ = Service.objects.get_or_create(territory=territory, slug="bench-library",
+                                               defaults={"name": "Bench library",
+                                                         "payment_mode": PaymentMode.FREE})
+    if not Tariff.objects.filter(service=pool).exists():
+        Tariff.objects.create(service=pool, use="entry", amount_cents=1,
+                              valid_from=date(2020, 1, 1), created_at=datetime.now(UTC))
+    facility, _ = Facility.objects.get_or_create(territory=territory, name="Bench centre",
+                                                 defaults={"kind": "pool"})
+    turnstile, _ = Checkpoint.objects.get_or_create(
+        facility=facility, name="Turnstile", defaults={"kind": "turnstile", "service": pool,
+                                                        "charge_use": "entry"})
+    desk, _ = Checkpoint.objects.get_or_create(
+        facility=facility, name="Desk", defaults={"kind": "library_desk", "service": library})
+    return territory, pool, library, turnstile, desk
+
+
+def populate(territory, pool, library, upto: int) -> None:
+    """Add holders until `upto` exist (ids of bench people are tracked by their e-mail)."""
+    from civicard.people.models import Person
+    have = Person.objects.filter(email__endswith="@bench.invalid").count()
+    if have >= upto:
+        _opening_entries(pool)
+        return
+    started = time.perf_counter()
+    now = datetime.now(UTC).isoformat()
+    count = upto - have
+    p0, h0, m0, c0 = (_next_id(t) for t in ("people_person", "people_household",
+                                             "people_membership", "cards_card"))
+    e0, a0 = (_next_id(t) for t in ("wallets_enrolment", "wallets_account"))
+    numbers = range(have, upto)
+    _copy("people_person", ["id", "full_name", "preferred_name", "language", "email", "phone",
+                            "created_at"],
+          ((p0 + i, f"Holder {n}", "", "fr", f"h{n}@bench.invalid", "", now)
+           for i, n in enumerate(numbers)))
+    _copy("people_household", ["id", "territory_id", "created_at"],
+          ((h0 + i, territory.pk, now) for i in range(count)))
+    _copy("people_membership", ["id", "household_id", "person_id", "is_guardian", "joined_at"],
+          ((m0 + i, h0 + i, p0 + i, "t", now) for i in range(count)))
+    key = hashlib.sha256(b"civicard-card-uid:" + settings.SECRET_KEY.encode()).digest()
+    _copy("cards_card", ["id", "person_id", "kind", "purpose", "number", "uid_hash", "uid_hint",
+                         "secret", "status", "block_reason", "issued_at", "activated_at",
+                         "expires_on"],
+          ((c0 + i, p0 + i, "physical", "resident", f"B{n:011d}",
+            hmac.new(key, uid_of(n).encode(), hashlib.sha256).hexdigest(), uid_of(n)[-4:], "",
+            "active", "", now, now, "2099-01-01") for i, n in enumerate(numbers)))
+    enrolments = [(e0 + i, library.pk, h0 + i, "2020-01-01", now) for i in range(count)]
+    paying = [i for i, n in enumerate(numbers) if n % 2 == 0]
+    enrolments += [(e0 + count + j, pool.pk, h0 + i, "2020-01-01", now)
+                   for j, i in enumerate(paying)]
+    _copy("wallets_enrolment", ["id", "service_id", "household_id", "starts_on", "created_at"],
+          enrolments)
+    _copy("wallets_account", ["id", "household_id", "service_id", "currency", "balance_cents",
+                              "created_at"],
+          ((a0 + j, h0 + i, pool.pk, "EUR", START_BALANCE, now) for j, i in enumerate(paying)))
+    for table in ("people_person", "people_household", "people_membership", "cards_card",
+                  "wallets_enrolment", "wallets_account"):
+        _reset_sequence(table)
+    _opening_entries(pool)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"  added {count:,} holders in {time.perf_counter() - started:.1f} s")
+
+
+def _opening_entries(pool) -> None:
+    """The opening top-up of every bench account that has none (ids from the sequence: the
+    server may have charged accounts meanwhile)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO wallets_ledgerentry (account_id, kind, amount_cents, "
+            "balance_after_cents, means, at, reason, idempotency_key) "
+            "SELECT a.id, 'top_up', %s, %s, 'cash', now(), 'bench', 'bench-topup-' || a.id "
+            "FROM wallets_account a WHERE a.service_id = %s AND NOT EXISTS "
+            "(SELECT 1 FROM wallets_ledgerentry e WHERE e.account_id = a.id) ORDER BY a.id",
+            [START_BALANCE, START_BALANCE, pool.pk])
+
+
+def start_server(workers: int, threads: int):
+    env = {**os.environ, "CIVICARD_ENV": "production", "CIVICARD_SSL_REDIRECT": "0",
+           "CIVICARD_ALLOWED_HOSTS": "127.0.0.1", "CIVICARD_LOG_LEVEL": "ERROR"}
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "civicard.wsgi", "--bind", f"127.0.0.1:{PORT}",
+         "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+         "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True)
+    for _ in range(100):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
+            c.request("GET", "/health")
+            if c.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    sys.exit("gunicorn did not start")
+
+
+def drive(name: str, seconds: float, make_request) -> dict:
+    latencies, errors, lock = [], [], threading.Lock()
+    stop = time.perf_counter() + seconds
+    barrier = threading.Barrier(TERMINALS)
+
+    def client(index: int):
+        rng = random.Random(index)
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+        mine, bad = [], []
+        barrier.wait()
+        while time.perf_counter() < stop:
+            method, path, body, headers, check = make_request(index, rng)
+            started = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                ok = response.status == 200 and check(data)
+            except (OSError, http.client.HTTPException) as error:
+                ok, data = False, str(error).encode()
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+            mine.append(time.perf_counter() - started)
+            if not ok:
+                bad.append(data[:200])
+        with lock:
+            latencies.extend(mine)
+            errors.extend(bad)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(TERMINALS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
+
+    result = {"name": name, "requests": len(latencies), "per_s": len(latencies) / elapsed,
+              "p50": statistics.median(latencies) * 1000, "p95": pct(0.95), "p99": pct(0.99),
+              "errors": len(errors)}
+    print(f"  {name:<8} {result['requests']:>7,} requests {result['per_s']:>8.0f} /s   "
+          f"p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
+          f"p99 {result['p99']:6.1f} ms  errors {result['errors']}")
+    if errors:
+        print("    first error:", errors[0])
+    return result
+
+
+def time_allowlist(checkpoint, label: str) -> None:
+    terminal = Terminal.objects.filter(checkpoint=checkpoint).first()
+    started = time.perf_counter()
+    body, signature = allowlist.signed(terminal, since=None, now=datetime.now(UTC))
+    elapsed = time.perf_counter() - started
+    cards = len(json.loads(body)["cards"])
+    print(f"  allow-list {label}: {cards:,} cards, {len(body) / 1e6:.1f} MB, "
+          f"built and signed in {elapsed:.2f} s")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--million", action="store_true")
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--terminals", type=int, default=16)
+    parser.add_argument("--no-allowlist", action="store_true")
+    args = parser.parse_args()
+    global TERMINALS
+    TERMINALS = max(2, args.terminals)
+    if connection.vendor != "postgresql":
+        sys.exit("Run on PostgreSQL: DATABASE_URL=postgres://…")
+    call_command("migrate", verbosity=0)
+    territory, pool, library, turnstile, desk = setup_services()
+    print(f"Population: {args.cards:,} card holders (half with a pool wallet)")
+    populate(territory, pool, library, args.cards)
+    tokens = []
+    manager = None
+    for index in range(TERMINALS):
+        checkpoint = turnstile if index % 2 == 0 else desk
+        token = f"cct_bench-{index}"
+        Terminal.objects.update_or_create(token_hash=operations.token_hash(token), defaults={
+            "checkpoint": checkpoint, "name": f"bench {index}", "token_hint": token[-4:],
+            "registered_at": datetime.now(UTC), "registered_by": manager, "language": "fr"})
+        tokens.append(token)
+    connection.close()
+
+    server = start_server(args.workers, args.threads)
+    try:
+        print(f"gunicorn: {args.workers} workers x {args.threads} threads, 127.0.0.1:{PORT}; "
+              f"{TERMINALS} client threads")
+        health = drive("/health", 10, lambda i, rng: (
+            "GET", "/health", None, {}, lambda data: True))
+
+        def scan_request(index, rng):
+            paying = index % 2 == 0
+            n = rng.randrange(0, args.cards, 2) if paying else rng.randrange(args.cards)
+            body = json.dumps({"credential": uid_of(n), "idempotency_key": str(uuid.uuid4())})
+            return ("POST", "/api/terminals/scan", body,
+                    {"Authorization": f"Bearer {tokens[index]}",
+                     "Content-Type": "application/json"},
+                    lambda data: b'"allow"' in data)
+
+        scans = drive("scan", args.seconds, scan_request)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    ratio = scans["per_s"] / health["per_s"] * 100
+    print(f"  scans/s = {ratio:.0f}% of /health's (target >= 50%); "
+          f"p99 {scans['p99']:.1f} ms (target <= 25 ms); errors {scans['errors']}")
+    differences = check_ledger()
+    print("check-ledger:", "consistent" if not differences else f"{len(differences)} differences")
+    if args.no_allowlist:
+        return
+    from civicard.people.models import Person
+    holders = Person.objects.filter(email__endswith="@bench.invalid").count()
+    time_allowlist(desk, f"{holders:,} holders")
+    if args.million and holders < 1_000_000:
+        populate(territory, pool, library, 1_000_000)
+        time_allowlist(desk, "1,000,000 holders")
+
+
+if __name__ == "__main__":
+    main()

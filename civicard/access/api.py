@@ -1,0 +1,115 @@
+"""The terminal protocol (docs/terminals.md): scan, allow-list, offline events, public key."""
+
+from datetime import datetime
+
+from django.http import HttpResponse
+from ninja import Router, Schema
+
+from civicard.access import allowlist, operations, signing
+from civicard.core import clock
+
+router = Router(tags=["terminals"])
+
+
+def _terminal(request):
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return operations.terminal_for_token(token.strip() if scheme.lower() == "bearer" else None)
+
+
+def _version(request) -> str:
+    return request.headers.get("X-Civicard-Software", "")
+
+
+class ScanIn(Schema):
+    credential: str
+    idempotency_key: str
+    at: datetime | None = None
+
+
+class ScanOut(Schema):
+    decision: str
+    reason_code: str
+    message: str
+    messages: dict[str, str]
+    display_name: str
+    balance_cents: int | None = None
+    remaining_quota: int | None = None
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+@router.post("/scan", response={200: ScanOut, 401: ErrorOut, 422: ErrorOut},
+             summary="Decide on one presented card")
+def scan(request, payload: ScanIn):
+    terminal = _terminal(request)
+    decision = operations.scan(terminal=terminal, credential=payload.credential,
+                               idempotency_key=payload.idempotency_key, at=payload.at,
+                               now=clock.now(), software_version=_version(request))
+    return decision.response
+
+
+@router.get("/allowlist", summary="The signed allow-list of the terminal's checkpoint",
+            response={200: None, 401: ErrorOut, 422: ErrorOut})
+def get_allowlist(request, since: str | None = None):
+    terminal = _terminal(request)
+    operations.touch(terminal, now=clock.now(), software_version=_version(request))
+    body, signature = allowlist.signed(terminal, since=since, now=clock.now())
+    response = HttpResponse(body, content_type="application/json")
+    response["X-Civicard-Signature"] = signature
+    return response
+
+
+class EventIn(Schema):
+    idempotency_key: str
+    credential: str
+    at: datetime
+    decision: str
+    reason_code: str = ""
+
+
+class EventsIn(Schema):
+    events: list[EventIn]
+
+
+class EventResultOut(Schema):
+    idempotency_key: str
+    status: str
+    code: str
+    shortfall_cents: int
+
+
+class EventsOut(Schema):
+    recorded: int
+    duplicates: int
+    rejected: int
+    results: list[EventResultOut]
+
+
+@router.post("/events", response={200: EventsOut, 401: ErrorOut, 422: ErrorOut},
+             summary="Upload decisions taken offline (idempotent per event key)")
+def events(request, payload: EventsIn):
+    terminal = _terminal(request)
+    results = operations.upload_events(terminal=terminal,
+                                       events=[e.dict() for e in payload.events],
+                                       now=clock.now(), software_version=_version(request))
+    return {
+        "recorded": sum(r.status == "recorded" for r in results),
+        "duplicates": sum(r.status == "duplicate" for r in results),
+        "rejected": sum(r.status == "rejected" for r in results),
+        "results": [r.__dict__ for r in results],
+    }
+
+
+class PublicKeyOut(Schema):
+    algorithm: str
+    public_key: str
+
+
+@router.get("/public-key", response=PublicKeyOut, summary="The key that signs allow-lists")
+def public_key(request):
+    return {"algorithm": "ed25519", "public_key": signing.public_key_b64()}

@@ -1,0 +1,483 @@
+"""Every write of the access capability: the decision engine, offline events, terminals.
+
+A scan is decided in the order of the rules, each refusal giving its reason code:
+  1. the card (card_unknown, card_blocked, card_expired, qr_expired; credential_invalid);
+  2. opening hours, unless a staff door group opens out of hours (closed);
+  3. a right here: staff door group window, enrolment in the service, or a booking (no_right);
+  4. the household's yearly quota (quota_exceeded);
+  5. payment through the wallet, under the service's shortage rule (insufficient_balance);
+  6. anti-passback (already_used).
+Steps 4-6 run in one savepoint: a refusal at 5 or 6 takes back the quota visit and the charge.
+The decision row is unique per (terminal, idempotency key): a retry gets the first answer."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+import opening_hours
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from civicard.access import rights
+from civicard.access.exceptions import (
+    AlreadyRevoked,
+    AtInFuture,
+    AtTooOld,
+    KeyInvalid,
+    NameMissing,
+    TerminalUnauthorized,
+    TooManyEvents,
+)
+from civicard.access.models import (
+    Checkpoint,
+    Decision,
+    DoorGroup,
+    Outcome,
+    Quota,
+    QuotaCounter,
+    Terminal,
+    Via,
+)
+from civicard.cards import codes
+from civicard.cards.exceptions import CardBlocked, CardExpired, CardUnknown, QrExpired
+from civicard.cards.models import Card, CardKind
+from civicard.cards.queries import card_for_credential
+from civicard.core import audit
+from civicard.core.permissions import Role, check_role
+from civicard.people.models import Household, Person
+from civicard.wallets.exceptions import FloorReached, InsufficientBalance, NoTariff
+from civicard.wallets.models import Account
+from civicard.wallets.operations import charge
+from civicard.wallets.queries import enrolment_for, tariff_for
+
+FUTURE_TOLERANCE = timedelta(seconds=60)   # terminal clocks drift a little
+ONLINE_MAX_AGE = timedelta(minutes=5)      # older scans are offline events
+MAX_EVENTS = 500
+TOUCH_EVERY = timedelta(seconds=30)        # last contact is written at most this often
+
+MESSAGES = {
+    "ok": _("Welcome, %(name)s."),
+    "credential_invalid": _("The card could not be read. Please try again."),
+    "card_unknown": _("This card is not known. Please ask at the counter."),
+    "card_blocked": _("This card is blocked. Please ask at the counter."),
+    "card_expired": _("This card has expired. Please ask at the counter."),
+    "qr_expired": _("This code is too old. Show the card on your phone again."),
+    "closed": _("Closed now. Please check the opening hours."),
+    "no_right": _("This card does not open here."),
+    "quota_exceeded": _("No visits are left for this year."),
+    "insufficient_balance": _("The balance is too low. Please top it up first."),
+    "already_used": _("This card was just used here. Please wait a moment."),
+}
+REASON_CODES = list(MESSAGES)
+REASON_LABELS = {
+    "ok": _("allowed"),
+    "credential_invalid": _("unreadable card"),
+    "card_unknown": _("unknown card"),
+    "card_blocked": _("blocked card"),
+    "card_expired": _("expired card"),
+    "qr_expired": _("old phone code"),
+    "closed": _("closed"),
+    "no_right": _("no right here"),
+    "quota_exceeded": _("no visits left"),
+    "insufficient_balance": _("balance too low"),
+    "already_used": _("used just before"),
+}
+
+
+def message_in(language: str, reason: str, name: str = "") -> str:
+    with translation.override(language):
+        return str(MESSAGES[reason]) % {"name": name} if reason == "ok" else str(MESSAGES[reason])
+
+
+# Terminals ------------------------------------------------------------------------------------
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def terminal_for_token(token: str | None) -> Terminal:
+    """The active terminal behind a bearer token, or TerminalUnauthorized (HTTP 401)."""
+    if not token or len(token) > 200:
+        raise TerminalUnauthorized()
+    terminal = (Terminal.objects.select_related("checkpoint__facility",
+                                                "checkpoint__service__quota")
+                .filter(token_hash=token_hash(token), revoked_at__isnull=True).first())
+    if terminal is None:
+        raise TerminalUnauthorized()
+    return terminal
+
+
+def touch(terminal: Terminal, *, now: datetime, software_version: str = "") -> None:
+    version = (software_version or "")[:40]
+    if (terminal.last_seen_at is None or now - terminal.last_seen_at >= TOUCH_EVERY
+            or (version and version != terminal.software_version)):
+        fields = {"last_seen_at": now}
+        if version:
+            fields["software_version"] = version
+        Terminal.objects.filter(pk=terminal.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(terminal, name, value)
+
+
+def register_terminal(*, checkpoint: Checkpoint, name: str, language: str = "fr", actor,
+                      at: datetime, token: str | None = None) -> tuple[Terminal, str]:
+    """Register a device; the token is returned once and only its hash is kept."""
+    check_role(actor, Role.SERVICE_MANAGER, commune_id=checkpoint.facility.commune_id)
+    name = " ".join((name or "").split())[:120]
+    if not name:
+        raise NameMissing(fields={"name": [NameMissing.message]})
+    token = token or "cct_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        terminal = Terminal.objects.create(
+            checkpoint=checkpoint, name=name, language=language or "fr",
+            token_hash=token_hash(token), token_hint=token[-4:], registered_at=at,
+            registered_by=actor if getattr(actor, "is_authenticated", False) else None)
+        audit.record(actor=actor, action="terminal.registered", obj=terminal, at=at)
+    return terminal, token
+
+
+def revoke_terminal(*, terminal: Terminal, actor, at: datetime) -> Terminal:
+    check_role(actor, Role.SERVICE_MANAGER, commune_id=terminal.checkpoint.facility.commune_id)
+    with transaction.atomic():
+        if not Terminal.objects.filter(pk=terminal.pk, revoked_at__isnull=True).update(
+                revoked_at=at):
+            raise AlreadyRevoked()
+        audit.record(actor=actor, action="terminal.revoked", obj=terminal, at=at)
+    terminal.refresh_from_db()
+    return terminal
+
+
+# Rules ----------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=256)
+def _hours(expression: str, country: str):
+    return opening_hours.OpeningHours(expression, country=country or None)
+
+
+def is_open(checkpoint: Checkpoint, at: datetime) -> bool:
+    """Open at `at` by the checkpoint's OSM opening hours; public holidays of its country
+    follow the expression (`PH off` closes on them)."""
+    local = timezone.localtime(at).replace(tzinfo=None)
+    try:
+        return _hours(checkpoint.opening_hours, checkpoint.country).is_open(local)
+    except Exception:  # an expression the parser refuses: closed, never a 500
+        return False
+
+
+def staff_groups(person: Person, checkpoint: Checkpoint):
+    return (DoorGroup.objects.filter(members=person)
+            .filter(Q(checkpoints=checkpoint) | Q(facilities=checkpoint.facility_id))
+            .prefetch_related("windows").distinct())
+
+
+def staff_grant(person: Person, checkpoint: Checkpoint, at: datetime) -> DoorGroup | None:
+    """The staff door group whose weekly window covers `at` here, preferring one that opens
+    out of hours."""
+    local = timezone.localtime(at)
+    found = None
+    for group in staff_groups(person, checkpoint):
+        if any(window.covers(local) for window in group.windows.all()):
+            if group.out_of_hours:
+                return group
+            found = found or group
+    return found
+
+
+def household_of(person: Person) -> Household | None:
+    membership = (person.memberships.select_related("household")
+                  .order_by("-is_guardian", "household_id").first())
+    if membership is None:
+        membership = person.memberships.select_related("household").order_by("household_id").first()
+    return membership.household if membership else None
+
+
+class Refused(Exception):
+    def __init__(self, code: str):
+        self.code = code
+        super().__init__(code)
+
+
+@dataclass
+class Effects:
+    entry: object = None
+    balance_cents: int | None = None
+    remaining_quota: int | None = None
+    counted: bool = False
+    shortfall_cents: int = 0
+
+
+def _count_visit(*, quota: Quota, household: Household, at: datetime, offline: bool):
+    """Lock the household's counter for the year and count one visit. Returns (tariff use to
+    charge or None, free visits left)."""
+    year = timezone.localtime(at).year
+    QuotaCounter.objects.get_or_create(quota=quota, household=household, year=year)
+    counter = QuotaCounter.objects.select_for_update().get(quota=quota, household=household,
+                                                           year=year)
+    if counter.used >= quota.max_per_year and not offline:
+        raise Refused("quota_exceeded")
+    use = quota.charge_use if counter.used >= quota.free_per_year else None
+    QuotaCounter.objects.filter(pk=counter.pk).update(used=F("used") + 1)
+    return use, max(quota.free_per_year - counter.used - 1, 0)
+
+
+def _pay(*, checkpoint: Checkpoint, household: Household, use: str, key: str, at: datetime,
+         offline: bool, effects: Effects) -> None:
+    service = checkpoint.service
+    if not service.has_wallet:
+        return
+    try:
+        amount = tariff_for(service=service, household=household,
+                            on=timezone.localtime(at).date(), use=use).amount_cents
+    except NoTariff:
+        return
+    if amount <= 0:
+        return
+    account = Account.objects.filter(household=household, service=service).first()
+    if account is None:
+        if offline:
+            effects.shortfall_cents = amount
+            return
+        raise Refused("insufficient_balance")
+    reason = f"{checkpoint.facility.name} — {checkpoint.name}"
+    try:
+        effects.entry = charge(account=account, amount_cents=amount, reason=reason,
+                               idempotency_key=key, actor=None, at=at)
+        effects.balance_cents = account.balance_cents
+    except (InsufficientBalance, FloorReached):
+        if not offline:
+            raise Refused("insufficient_balance") from None
+        effects.shortfall_cents = amount  # entered offline: owed, recorded, never dropped
+        effects.balance_cents = account.balance_cents
+
+
+def _quota_of(service) -> Quota | None:
+    try:
+        return service.quota  # joined with the terminal's checkpoint in terminal_for_token
+    except Quota.DoesNotExist:
+        return None
+
+
+def _effects(*, terminal: Terminal, checkpoint: Checkpoint, person: Person,
+             household: Household | None, right: str, key: str, at: datetime,
+             offline: bool) -> Effects:
+    """Rules 4-6, in a savepoint (the caller's). Staff and bookings neither count nor pay."""
+    effects = Effects()
+    service = checkpoint.service
+    if right == "enrolment" and service is not None and household is not None:
+        use = checkpoint.charge_use or None
+        quota = _quota_of(service)
+        if quota is not None:
+            quota_use, effects.remaining_quota = _count_visit(
+                quota=quota, household=household, at=at, offline=offline)
+            effects.counted = True
+            use = quota_use or use
+        if use:
+            _pay(checkpoint=checkpoint, household=household, use=use,
+                 key=f"access:{terminal.pk}:{key}", at=at, offline=offline, effects=effects)
+    if checkpoint.passback_seconds and not offline:
+        if Decision.objects.filter(
+                person=person, checkpoint=checkpoint, outcome=Outcome.ALLOW,
+                at__gt=at - timedelta(seconds=checkpoint.passback_seconds),
+                at__lte=at).exists():
+            raise Refused("already_used")
+    return effects
+
+
+def _looks_like_credential(credential: str) -> bool:
+    if credential.startswith(codes.QR_PREFIX + "."):
+        return credential.count(".") == 2 and len(credential) <= 60
+    return codes.normalise_uid(credential) is not None
+
+
+def _card_behind(credential: str) -> Card | None:
+    """The card a refused credential names, whatever its state (for the log only)."""
+    if credential.startswith(codes.QR_PREFIX + "."):
+        return (Card.objects.select_related("person")
+                .filter(number=credential.split(".")[1], kind=CardKind.DIGITAL).first())
+    uid = codes.normalise_uid(credential)
+    return (Card.objects.select_related("person").filter(uid_hash=codes.uid_hash(uid)).first()
+            if uid else None)
+
+
+def _response(*, terminal: Terminal, outcome: str, reason: str, person: Person | None,
+              effects: Effects | None = None) -> dict:
+    name = person.display_name if person is not None else ""
+    languages = [terminal.language]
+    if person is not None and person.language not in languages:
+        languages.insert(0, person.language)
+    messages = {lang: message_in(lang, reason, name) for lang in languages}
+    body = {
+        "decision": outcome,
+        "reason_code": reason,
+        "message": " / ".join(dict.fromkeys(messages.values())),
+        "messages": messages,
+        "display_name": name,
+        "balance_cents": None,
+        "remaining_quota": None,
+    }
+    if effects is not None:
+        body["balance_cents"] = effects.balance_cents
+        body["remaining_quota"] = effects.remaining_quota
+    return body
+
+
+def _log(*, terminal, key, at, now, outcome, reason, card=None, person=None, household=None,
+         right="", effects: Effects | None = None, via=Via.ONLINE) -> Decision:
+    effects = effects or Effects()
+    return Decision.objects.create(
+        terminal=terminal, checkpoint_id=terminal.checkpoint_id, idempotency_key=key, at=at,
+        recorded_at=now, card=card, person=person, household=household, outcome=outcome,
+        reason_code=reason, via=via, right=right, entry=effects.entry,
+        shortfall_cents=effects.shortfall_cents, counted=effects.counted,
+        response=_response(terminal=terminal, outcome=outcome, reason=reason, person=person,
+                           effects=effects if outcome == Outcome.ALLOW else None))
+
+
+def _decide(*, terminal: Terminal, credential: str, key: str, at: datetime,
+            now: datetime) -> Decision:
+    checkpoint = terminal.checkpoint
+    log = {"terminal": terminal, "key": key, "at": at, "now": now}
+    if not _looks_like_credential(credential):
+        return _log(**log, outcome=Outcome.DENY, reason="credential_invalid")
+    try:
+        card = card_for_credential(credential, at)
+    except (CardUnknown, CardBlocked, CardExpired, QrExpired) as error:
+        card = _card_behind(credential) if error.code != "card_unknown" else None
+        return _log(**log, outcome=Outcome.DENY, reason=error.code, card=card,
+                    person=card.person if card else None)
+    person = card.person
+    household = household_of(person)
+    log.update(card=card, person=person, household=household)
+    group = staff_grant(person, checkpoint, at)
+    if not is_open(checkpoint, at) and not (group is not None and group.out_of_hours):
+        return _log(**log, outcome=Outcome.DENY, reason="closed")
+    right = ""
+    if group is not None:
+        right = "staff"
+    elif checkpoint.service_id and enrolment_for(service=checkpoint.service, person=person,
+                                                 on=timezone.localtime(at).date()):
+        right = "enrolment"
+    elif rights.booking_covers(person, checkpoint, at):
+        right = "booking"
+    if not right:
+        return _log(**log, outcome=Outcome.DENY, reason="no_right")
+    try:
+        with transaction.atomic():
+            effects = _effects(terminal=terminal, checkpoint=checkpoint, person=person,
+                               household=household, right=right, key=key, at=at, offline=False)
+    except Refused as refusal:
+        return _log(**log, outcome=Outcome.DENY, reason=refusal.code, right=right)
+    return _log(**log, outcome=Outcome.ALLOW, reason="ok", right=right, effects=effects)
+
+
+def check_key(key) -> str:
+    if not isinstance(key, str) or not key.strip() or len(key) > 100:
+        raise KeyInvalid(fields={"idempotency_key": [KeyInvalid.message]})
+    return key
+
+
+def scan(*, terminal: Terminal, credential: str, idempotency_key: str,
+         at: datetime | None = None, now: datetime, software_version: str = "") -> Decision:
+    """Decide on one presented card, log it, and return the decision row (its `response` is
+    the answer). A retry with the same key returns the first decision and changes nothing."""
+    key = check_key(idempotency_key)
+    touch(terminal, now=now, software_version=software_version)
+    existing = Decision.objects.filter(terminal=terminal, idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    if at is None:
+        at = now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at, timezone.get_current_timezone())
+    if at > now + FUTURE_TOLERANCE:
+        raise AtInFuture(fields={"at": [AtInFuture.message]})
+    if at < now - ONLINE_MAX_AGE:
+        raise AtTooOld(fields={"at": [AtTooOld.message]})
+    credential = (credential or "").strip() if isinstance(credential, str) else ""
+    try:
+        with transaction.atomic():
+            return _decide(terminal=terminal, credential=credential[:200], key=key, at=at,
+                           now=now)
+    except IntegrityError:
+        # The same key raced in: the first decision stands, its charge is the only one.
+        existing = Decision.objects.filter(terminal=terminal, idempotency_key=key).first()
+        if existing is None:
+            raise
+        return existing
+
+
+# Offline events ---------------------------------------------------------------------------------
+
+@dataclass
+class EventResult:
+    idempotency_key: str
+    status: str  # recorded, duplicate, rejected
+    code: str = ""
+    shortfall_cents: int = 0
+
+
+def _record_event(*, terminal: Terminal, event: dict, now: datetime) -> EventResult:
+    key = event.get("idempotency_key")
+    try:
+        key = check_key(key)
+    except KeyInvalid as error:
+        return EventResult(str(key)[:100], "rejected", error.code)
+    if Decision.objects.filter(terminal=terminal, idempotency_key=key).exists():
+        return EventResult(key, "duplicate")
+    at = event.get("at")
+    if not isinstance(at, datetime):
+        return EventResult(key, "rejected", "at_missing")
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at, timezone.get_current_timezone())
+    if at > now + FUTURE_TOLERANCE:
+        return EventResult(key, "rejected", AtInFuture.code)
+    outcome = event.get("decision")
+    reason = event.get("reason_code") or ("ok" if outcome == Outcome.ALLOW else "")
+    if outcome not in Outcome.values or reason not in MESSAGES:
+        return EventResult(key, "rejected", "decision_invalid")
+    credential = (event.get("credential") or "").strip()[:200]
+    card = _card_behind(credential) if _looks_like_credential(credential) else None
+    person = card.person if card else None
+    household = household_of(person) if person else None
+    right, effects = "", Effects()
+    checkpoint = terminal.checkpoint
+    with transaction.atomic():
+        if outcome == Outcome.ALLOW and person is not None:
+            if staff_grant(person, checkpoint, at) is not None:
+                right = "staff"
+            elif checkpoint.service_id and enrolment_for(
+                    service=checkpoint.service, person=person,
+                    on=timezone.localtime(at).date()):
+                right = "enrolment"
+            elif rights.booking_covers(person, checkpoint, at):
+                right = "booking"
+            else:
+                right = "offline"  # the list said yes; the right has since gone
+            if right == "enrolment":
+                effects = _effects(terminal=terminal, checkpoint=checkpoint, person=person,
+                                   household=household, right=right, key=key, at=at,
+                                   offline=True)
+        _log(terminal=terminal, key=key, at=at, now=now, outcome=outcome, reason=reason,
+             card=card, person=person, household=household, right=right, effects=effects,
+             via=Via.OFFLINE)
+    return EventResult(key, "recorded", "", effects.shortfall_cents)
+
+
+def upload_events(*, terminal: Terminal, events: list[dict], now: datetime,
+                  software_version: str = "") -> list[EventResult]:
+    """Record decisions a terminal took offline, each at most once (by its key). An allowed
+    entry that needed a charge is charged now; a short balance is recorded as a shortfall."""
+    if len(events) > MAX_EVENTS:
+        raise TooManyEvents(limit=MAX_EVENTS)
+    touch(terminal, now=now, software_version=software_version)
+    results = []
+    for event in events:
+        try:
+            results.append(_record_event(terminal=terminal, event=event, now=now))
+        except IntegrityError:
+            results.append(EventResult(str(event.get("idempotency_key")), "duplicate"))
+    return results

@@ -1,0 +1,59 @@
+"""Feed the allow-list change counter from every write that can change who may pass."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from civicard.access.models import AccessChange, Checkpoint, DoorGroup, TimeWindow
+from civicard.cards.models import Card, CardEvent
+from civicard.core import clock
+from civicard.people.models import Membership
+from civicard.wallets.models import Enrolment
+
+
+def _changed(person_ids):
+    at = clock.now()
+    AccessChange.objects.bulk_create([AccessChange(person_id=pk, at=at) for pk in person_ids])
+
+
+@receiver(post_save, sender=Card)
+def card_saved(sender, instance, **kwargs):
+    _changed([instance.person_id])
+
+
+@receiver(post_save, sender=CardEvent)
+def card_event(sender, instance, **kwargs):
+    # Blocking a card updates it with .update(): its event row is the signal we get.
+    _changed([instance.card.person_id])
+
+
+@receiver([post_save, post_delete], sender=Enrolment)
+def enrolment_changed(sender, instance, **kwargs):
+    if instance.person_id:
+        _changed([instance.person_id])
+    else:
+        _changed(list(Membership.objects.filter(household_id=instance.household_id)
+                      .values_list("person_id", flat=True)))
+
+
+@receiver([post_save, post_delete], sender=Membership)
+def membership_changed(sender, instance, **kwargs):
+    _changed([instance.person_id])
+
+
+@receiver(m2m_changed, sender=DoorGroup.members.through)
+def members_changed(sender, instance, action, pk_set, **kwargs):
+    if action.startswith("post_"):
+        if isinstance(instance, DoorGroup):
+            _changed(pk_set or list(instance.members.values_list("pk", flat=True)))
+        else:
+            _changed([instance.pk])
+
+
+@receiver([post_save, post_delete], sender=DoorGroup)
+@receiver([post_save, post_delete], sender=TimeWindow)
+@receiver([post_save, post_delete], sender=Checkpoint)
+@receiver(m2m_changed, sender=DoorGroup.facilities.through)
+@receiver(m2m_changed, sender=DoorGroup.checkpoints.through)
+def everything_changed(sender, **kwargs):
+    if kwargs.get("action", "post_").startswith("post_"):
+        _changed([None])

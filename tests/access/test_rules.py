@@ -1,0 +1,217 @@
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from civicard.access import rights
+from civicard.access.exceptions import AtInFuture, AtTooOld, KeyInvalid
+from civicard.access.models import Decision, DoorGroup, Quota, QuotaCounter, TimeWindow
+from civicard.cards import codes
+from civicard.cards.models import Card
+from civicard.wallets.models import Account, LedgerEntry, ShortageRule, Tariff
+
+from .conftest import AT, enrol, fund, scan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pool(pool_service, make_checkpoint, make_terminal, holder):
+    checkpoint = make_checkpoint(pool_service, hours="Mo-Su 08:00-20:00; PH off",
+                                 charge_use="entry")
+    terminal, _token = make_terminal(checkpoint)
+    enrol(pool_service, household=holder.household)
+    fund(pool_service, holder.household, 1000)
+    return terminal
+
+
+def test_allowed_entry_charges_the_tariff_and_answers_in_both_languages(pool, holder):
+    answer = scan(pool)
+    assert answer["decision"] == "allow" and answer["reason_code"] == "ok"
+    assert answer["display_name"] == "Amina"
+    assert answer["balance_cents"] == 650
+    assert set(answer["messages"]) == {"ar", "fr"}
+    assert answer["messages"]["fr"] == "Bienvenue, Amina."
+    assert answer["message"] == " / ".join(answer["messages"].values())
+    decision = Decision.objects.get()
+    assert (decision.person, decision.card, decision.right) == (holder, holder.physical,
+                                                                "enrolment")
+    assert decision.entry.amount_cents == -350
+
+
+def test_rotating_qr_code_is_accepted_and_an_old_one_refused(pool, holder):
+    now_code = codes.qr_payload(holder.digital.number, holder.digital.secret, AT.timestamp())
+    assert scan(pool, now_code, key="a")["decision"] == "allow"
+    old = codes.qr_payload(holder.digital.number, holder.digital.secret,
+                           AT.timestamp() - 600)
+    answer = scan(pool, old, key="b")
+    assert (answer["decision"], answer["reason_code"]) == ("deny", "qr_expired")
+
+
+@pytest.mark.parametrize("credential, reason", [
+    ("FFFFFFFFFFFFFF", "card_unknown"),
+    ("not a card!", "credential_invalid"),
+    ("", "credential_invalid"),
+    ("CC1.123", "credential_invalid"),
+    ("CC1.000000000000.12345678", "card_unknown"),
+    ("Z" * 5000, "credential_invalid"),
+])
+def test_bad_credentials_are_refused_with_a_reason(pool, credential, reason):
+    answer = scan(pool, credential)
+    assert (answer["decision"], answer["reason_code"]) == ("deny", reason)
+    assert Decision.objects.get().card is None
+
+
+def test_blocked_and_expired_cards(pool, holder):
+    Card.objects.filter(pk=holder.physical.pk).update(status="blocked", block_reason="lost")
+    answer = scan(pool, key="a")
+    assert answer["reason_code"] == "card_blocked"
+    assert Decision.objects.get(idempotency_key="a").card == holder.physical
+    Card.objects.filter(pk=holder.physical.pk).update(status="active", block_reason="",
+                                                      expires_on=date(2026, 3, 1))
+    assert scan(pool, key="b")["reason_code"] == "card_expired"
+    assert LedgerEntry.objects.filter(kind="charge").count() == 0
+
+
+def test_closed_outside_opening_hours_and_on_public_holidays(pool):
+    evening = datetime(2026, 3, 2, 20, 30, tzinfo=UTC)  # 21:30 in Paris
+    assert scan(pool, key="a", at=evening)["reason_code"] == "closed"
+    easter_monday = datetime(2026, 4, 6, 9, 0, tzinfo=UTC)
+    assert scan(pool, key="b", at=easter_monday)["reason_code"] == "closed"
+    ordinary_monday = datetime(2026, 4, 13, 9, 0, tzinfo=UTC)
+    assert scan(pool, key="c", at=ordinary_monday)["decision"] == "allow"
+
+
+def test_no_right_without_enrolment(pool_service, make_checkpoint, make_terminal, holder):
+    terminal, _ = make_terminal(make_checkpoint(pool_service, name="Side door"))
+    assert scan(terminal)["reason_code"] == "no_right"
+
+
+def test_insufficient_balance_under_the_refuse_rule_charges_nothing(pool, holder):
+    Tariff.objects.update(amount_cents=2000)
+    answer = scan(pool)
+    assert (answer["decision"], answer["reason_code"]) == ("deny", "insufficient_balance")
+    assert Account.objects.get().balance_cents == 1000
+
+
+def test_serve_and_go_negative_lets_the_balance_go_below_zero(pool, pool_service):
+    pool_service.shortage_rule = ShortageRule.SERVE_AND_GO_NEGATIVE
+    pool_service.save()
+    Tariff.objects.update(amount_cents=2000)
+    assert scan(pool)["balance_cents"] == -1000
+
+
+def test_anti_passback_refuses_a_second_pass_and_takes_back_its_charge(
+        pool_service, make_checkpoint, make_terminal, holder):
+    checkpoint = make_checkpoint(pool_service, name="Gate", charge_use="entry", passback=60)
+    terminal, _ = make_terminal(checkpoint)
+    enrol(pool_service, household=holder.household)
+    fund(pool_service, holder.household, 1000)
+    assert scan(terminal, key="a")["decision"] == "allow"
+    second = scan(terminal, key="b", at=AT + timedelta(seconds=30))
+    assert second["reason_code"] == "already_used"
+    assert Account.objects.get().balance_cents == 650
+    assert scan(terminal, key="c", at=AT + timedelta(seconds=61))["decision"] == "allow"
+
+
+@pytest.fixture
+def waste(make_service, make_checkpoint, make_terminal, holder):
+    service = make_service("waste")
+    Tariff.objects.create(service=service, use="visit", amount_cents=500,
+                          valid_from=date(2026, 1, 1), created_at=AT)
+    Quota.objects.create(service=service, free_per_year=24, max_per_year=34)
+    enrol(service, household=holder.household)
+    fund(service, holder.household, 10_000)
+    terminal, _ = make_terminal(make_checkpoint(service, name="Gate",
+                                                facility_name="Waste centre"))
+    return terminal
+
+
+def test_waste_centre_quota_free_then_charged_then_refused(waste, holder):
+    answers = [scan(waste, key=f"v{i}", at=AT + timedelta(minutes=i)) for i in range(35)]
+    assert [a["remaining_quota"] for a in answers[:3]] == [23, 22, 21]
+    assert all(a["balance_cents"] is None for a in answers[:24])
+    assert answers[24]["balance_cents"] == 9500
+    assert answers[33]["balance_cents"] == 5000
+    assert (answers[34]["decision"], answers[34]["reason_code"]) == ("deny", "quota_exceeded")
+    assert QuotaCounter.objects.get().used == 34
+    # a new year starts again from zero
+    next_year = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+    assert scan(waste, key="ny", at=next_year)["remaining_quota"] == 23
+
+
+def test_a_refused_charge_takes_back_the_quota_visit(waste, holder):
+    QuotaCounter.objects.create(quota=Quota.objects.get(), household=holder.household,
+                                year=2026, used=24)
+    Account.objects.update(balance_cents=0)
+    LedgerEntry.objects.all()  # the opening entry stays; only the stored balance matters here
+    assert scan(waste)["reason_code"] == "insufficient_balance"
+    assert QuotaCounter.objects.get().used == 24
+
+
+@pytest.fixture
+def cleaning(territory, make_checkpoint, make_terminal, holder):
+    door = make_checkpoint(None, name="Main door", hours="Mo-Fr 08:30-17:00; PH off",
+                           facility_name="School Jules Ferry", kind="door")
+    group = DoorGroup.objects.create(territory=territory, name="Cleaning team")
+    group.facilities.add(door.facility)
+    group.members.add(holder)
+    for day in range(5):
+        TimeWindow.objects.create(group=group, weekday=day, starts=time(6), ends=time(8))
+    TimeWindow.objects.create(group=group, weekday=4, starts=time(22), ends=time(2))
+    terminal, _ = make_terminal(door)
+    return terminal
+
+
+@pytest.mark.parametrize("local, outcome", [
+    (datetime(2026, 3, 2, 6, 30), "allow"),   # Monday, in the window, before opening
+    (datetime(2026, 3, 2, 8, 0), "closed"),   # window over, school not open yet
+    (datetime(2026, 3, 2, 9, 0), "no_right"),  # open, but staff right only in the window
+    (datetime(2026, 3, 6, 23, 0), "allow"),   # Friday night window...
+    (datetime(2026, 3, 7, 1, 59), "allow"),   # ...runs past midnight into Saturday
+    (datetime(2026, 3, 7, 2, 0), "closed"),
+    (datetime(2026, 3, 5, 23, 0), "closed"),  # Thursday night: no window
+])
+def test_staff_windows_including_across_midnight(cleaning, local, outcome):
+    from zoneinfo import ZoneInfo
+    at = local.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    answer = scan(cleaning, at=at)
+    assert (answer["reason_code"] if answer["decision"] == "deny" else "allow") == outcome
+    if outcome == "allow":
+        assert Decision.objects.get().right == "staff"
+
+
+def test_booking_hook_gives_a_right(make_service, make_checkpoint, make_terminal, holder):
+    terminal, _ = make_terminal(make_checkpoint(make_service("squash"), name="Court door"))
+    assert scan(terminal, key="a")["reason_code"] == "no_right"
+
+    def booked(person, checkpoint, at):
+        return person == holder and at == AT
+
+    rights.register(booked)
+    try:
+        assert scan(terminal, key="b")["decision"] == "allow"
+        assert Decision.objects.get(idempotency_key="b").right == "booking"
+    finally:
+        rights.unregister(booked)
+
+
+def test_retry_returns_the_first_answer_and_charges_once(pool):
+    first = scan(pool, key="same")
+    Tariff.objects.update(amount_cents=1)
+    again = scan(pool, key="same", at=AT + timedelta(seconds=3),
+                 now=AT + timedelta(seconds=3))
+    assert again == first
+    assert Decision.objects.count() == 1
+    assert LedgerEntry.objects.filter(kind="charge").count() == 1
+
+
+def test_times_and_keys_out_of_bounds_are_refused_and_not_logged(pool):
+    with pytest.raises(AtInFuture):
+        scan(pool, at=AT + timedelta(minutes=5), now=AT)
+    with pytest.raises(AtTooOld):
+        scan(pool, at=AT - timedelta(hours=1), now=AT)
+    with pytest.raises(KeyInvalid):
+        scan(pool, key="")
+    with pytest.raises(KeyInvalid):
+        scan(pool, key="x" * 101)
+    assert Decision.objects.count() == 0
