@@ -4,8 +4,8 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from civicard.benefits.api import router as benefits_router
 from civicard.access.api import router as access_router
+from civicard.benefits.api import router as benefits_router
 from civicard.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
 from civicard.inclusion.api import router as inclusion_router
 from civicard.moderation.api import router as moderation_router

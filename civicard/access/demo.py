@@ -77,8 +77,11 @@ def _services(ctx):
     Quota.objects.get_or_create(service=services["waste-centre"],
                                 defaults={"free_per_year": 24, "max_per_year": 34,
                                           "charge_use": "visit"})
-    # every household may use the waste centre (its quota counts per household)
-    waste = services["waste-centre"]
+    return services
+
+
+def _enrol_every_household_at_the_waste_centre(ctx, waste):
+    """Every household may use the waste centre (its quota counts per household)."""
     enrolled = set(Enrolment.objects.filter(service=waste).values_list("household_id",
                                                                          flat=True))
     Enrolment.objects.bulk_create(
@@ -86,7 +89,6 @@ def _services(ctx):
                    created_at=ctx.now)
          for pk in Household.objects.filter(territory=ctx.territory).values_list("pk", flat=True)
          if pk not in enrolled], batch_size=1000)
-    return services
 
 
 def _test_card(ctx, pool):
@@ -163,6 +165,7 @@ def load(ctx):
         return
     services = _services(ctx)
     _test_card(ctx, services["pool-aquabrenne"])
+    _enrol_every_household_at_the_waste_centre(ctx, services["waste-centre"])
     commune = ctx.territory.communes.order_by("pk").first()
     checkpoints = []
     for name, kind, slug, points in FACILITIES:
