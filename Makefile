@@ -38,7 +38,7 @@ test-browser:
 # French catalogs: one per app that has its own locale/, the project's for the rest.
 messages: install
 	for app in $$(ls -d civicard/*/locale 2>/dev/null); do (cd $$(dirname $$app) && ../../$(CIVICARD) makemessages -l fr --no-obsolete -v0 && ../../$(CIVICARD) compilemessages -v0); done
-	cd civicard && ../$(CIVICARD) makemessages -l fr --no-obsolete -v0 --ignore "static/*" $$(for app in $$(ls -d */locale 2>/dev/null); do printf -- "--ignore %s/* " $$(dirname $$app); done) && ../$(CIVICARD) compilemessages -v0
+	cd civicard && ../$(CIVICARD) makemessages -l fr --no-obsolete -v0 --ignore "static/*" $$(for app in $$(ls -d */locale 2>/dev/null); do printf -- "--ignore %s " $$(dirname $$app); done) && ../$(CIVICARD) compilemessages -v0
 
 lint: install
 	.venv/bin/ruff check .
