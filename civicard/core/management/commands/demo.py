@@ -10,7 +10,8 @@ class Command(BaseCommand):
         ctx = load_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo territory ready: {ctx.territory}"))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        width = max(len(label) for label, _email in ctx.logins)
         for label, email in ctx.logins:
-            self.stdout.write(f"  {label:<28} {email}")
+            self.stdout.write(f"  {label:<{width}}  {email}")
         for note in ctx.notes:
             self.stdout.write(f"  • {note}")
