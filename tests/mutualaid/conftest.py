@@ -34,6 +34,9 @@ def people(make_login, make_household, hoods):
 
 @pytest.fixture
 def make_post(hoods):
+    # a transactional test before this one may have flushed the migration's categories
+    operations.ensure_default_categories()
+
     def make(user, *, kind="request", title="Help carrying shopping",
              description="I need someone to carry my shopping on Saturday.", hood="Centre",
              category="shopping", at=AT):
