@@ -22,11 +22,6 @@ AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris
 UID = "04A1B2C3D4E5F6"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # logins are made in most tests here; the real hasher costs a second each on CI
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def manager(make_login):

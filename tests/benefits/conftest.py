@@ -23,10 +23,6 @@ from civicard.people.models import Person
 AT = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def funder(territory):

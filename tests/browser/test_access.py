@@ -6,7 +6,6 @@ from civicard.access.terminal import Simulator, http_transport
 from civicard.core.permissions import Role
 from tests.access.conftest import (  # noqa: F401 - fixtures shared with tests/access
     UID,
-    _fast_passwords,
     enrol,
     fund,
     holder,

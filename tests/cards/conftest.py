@@ -4,4 +4,3 @@ import pytest
 @pytest.fixture(autouse=True)
 def _no_staff_mfa(settings):
     settings.CIVICARD_REQUIRE_STAFF_MFA = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests

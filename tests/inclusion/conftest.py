@@ -51,6 +51,5 @@ def place(territory, validator):
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _no_staff_mfa(settings):
     settings.CIVICARD_REQUIRE_STAFF_MFA = False

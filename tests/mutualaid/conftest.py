@@ -48,10 +48,6 @@ def make_post(hoods):
     return make
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def world(people, make_post, hoods, territory):

@@ -51,4 +51,3 @@ def manager(make_login):
 @pytest.fixture(autouse=True)
 def _no_staff_mfa(settings):
     settings.CIVICARD_REQUIRE_STAFF_MFA = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests
