@@ -4,6 +4,7 @@ mediation venues and last month's frozen statements."""
 
 import uuid
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -60,6 +61,17 @@ def _link(email: str, **target) -> None:
         StaffLink.objects.get_or_create(user=user, **target)
 
 
+def _venue(territory, name, hours, address, hood, index, iban) -> Venue:
+    """A venue a few hundred metres from its neighbourhood's centre (a different spot for each
+    venue, so two venues of one neighbourhood do not hide each other on the map)."""
+    north, east = (index % 3 - 1) * Decimal("0.0025"), (index // 3 % 3 - 1) * Decimal("0.0035")
+    return Venue.objects.create(
+        territory=territory, name=name, opening_hours=hours, address=address, neighbourhood=hood,
+        latitude=hood.centre_latitude + north if hood.centre_latitude is not None else None,
+        longitude=hood.centre_longitude + east if hood.centre_longitude is not None else None,
+        iban=iban)
+
+
 def load(ctx):
     territory = ctx.territory
     now = ctx.now
@@ -79,14 +91,12 @@ def load(ctx):
                                        accountant_reference="PASS-NUM")
     ccas = SocialService.objects.create(territory=territory, name="CCAS")
     start = date(now.year - 1, 1, 1)
-    culture = [Venue.objects.create(territory=territory, name=name, opening_hours=hours,
-                                    address=address, neighbourhood=rng.choice(hoods),
-                                    iban=f"FR76 3000 4000 0100 0000 {index:04d} 042")
+    culture = [_venue(territory, name, hours, address, rng.choice(hoods), index,
+                      f"FR76 3000 4000 0100 0000 {index:04d} 042")
                for index, (name, hours, address) in enumerate(CULTURE)]
     mediation = [culture[-1]] + [
-        Venue.objects.create(territory=territory, name=name, opening_hours=hours,
-                             address=address, neighbourhood=rng.choice(hoods),
-                             iban=f"FR76 3000 4000 0200 0000 {index:04d} 042")
+        _venue(territory, name, hours, address, rng.choice(hoods), len(CULTURE) + index,
+               f"FR76 3000 4000 0200 0000 {index:04d} 042")
         for index, (name, hours, address) in enumerate(MEDIATION)]
     entries = Programme.objects.create(
         funder=town, name="Sorties culture et sport", kind=BenefitKind.ENTRIES,

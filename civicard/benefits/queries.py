@@ -151,11 +151,26 @@ def my_rights(person, at: datetime) -> list[MonthlyRight]:
                                            accreditations__active_from__lte=day)
                       .exclude(accreditations__active_to__lt=day)
                       .select_related("neighbourhood").distinct().order_by("name"))
+        left = entries_left(person, programme, at)
+        used_here = used_by_venue(person, programme, at)
         for venue in venues:
             venue.open_now, venue.next_change = opening_state(venue, at)
-        rights.append(MonthlyRight(programme=programme, left=entries_left(person, programme, at),
+            venue.left_here = left
+            if programme.per_venue_cap is not None:
+                venue.left_here = max(0, min(left, programme.per_venue_cap
+                                             - used_here.get(venue.pk, 0)))
+        rights.append(MonthlyRight(programme=programme, left=left,
                                    month_end=rules.month_end(day.replace(day=1)), venues=venues))
     return rights
+
+
+def used_by_venue(person, programme: Programme, at: datetime) -> dict[int, int]:
+    """{venue id: free entries of this month used there} (undone ones do not count), the count
+    the per-venue cap is checked against at the desk."""
+    rows = (Redemption.objects.filter(usage__person=person, usage__programme=programme,
+                                      usage__month=rules.month_of(at), undone_at__isnull=True)
+            .order_by().values("venue").annotate(used=Count("pk")).values_list("venue", "used"))
+    return dict(rows)
 
 
 def opening_state(venue: Venue, at: datetime) -> tuple[bool | None, datetime | None]:

@@ -2,11 +2,15 @@ import csv
 import uuid
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import date as date_format
+from django.template.defaultfilters import time as time_format
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from civicard.benefits import charts, operations, queries, rules
@@ -39,9 +43,46 @@ def my_benefits(request):
                                        actor=request.user, at=clock.now())
         messages.success(request, _("Your choice was saved."))
         return redirect("benefits:mine")
+    rights = queries.my_rights(person, clock.now())
+    for right in rights:
+        right.map_id = f"venue-map-{right.programme.pk}"
+        right.map = venue_features(right.venues)
     return render(request, "benefits/mine.html", {
-        "rights": queries.my_rights(person, clock.now()),
-        "booklets": queries.my_booklets(person), "form": form})
+        "rights": rights, "booklets": queries.my_booklets(person), "form": form,
+        "has_map": any(right.map["features"] for right in rights),
+        "tiles_url": settings.CIVICARD_MAP_TILES_URL,
+        "tiles_attribution": settings.CIVICARD_MAP_TILES_ATTRIBUTION})
+
+
+def venue_features(venues) -> dict:
+    """The venues with coordinates as GeoJSON for the map, with the same lines as the list:
+    what is left there this month, open now or when it opens, the opening hours."""
+    features = []
+    for venue in venues:
+        if venue.latitude is None or venue.longitude is None:
+            continue
+        lines = [venue.address] if venue.address else []
+        if venue.left_here == 0:
+            lines.append(_("No free entries left here this month."))
+        else:
+            lines.append(ngettext("%(counter)s free entry left here this month.",
+                                  "%(counter)s free entries left here this month.",
+                                  venue.left_here) % {"counter": venue.left_here})
+        if venue.open_now:
+            lines.append(_("Open now, until %(time)s") % {
+                "time": time_format(venue.next_change, "H:i")})
+        elif venue.open_now is False and venue.next_change:
+            lines.append(_("Closed now; opens %(day)s at %(time)s") % {
+                "day": date_format(venue.next_change, "l"),
+                "time": time_format(venue.next_change, "H:i")})
+        if venue.opening_hours:
+            lines.append(f"{_('Opening hours:')} {venue.opening_hours}")
+        features.append({
+            "type": "Feature", "id": venue.pk,
+            "geometry": {"type": "Point",
+                         "coordinates": [float(venue.longitude), float(venue.latitude)]},
+            "properties": {"name": venue.name, "lines": lines}})
+    return {"type": "FeatureCollection", "features": features}
 
 
 # Venue desk

@@ -277,3 +277,59 @@ def test_funder_creates_a_batch_and_prints_it(client, setup, pass_programme, cca
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     page = client.get(reverse("benefits:dashboard")).content.decode()
     assert "Create the booklets" in page
+
+
+def _island(html: str, element_id: str) -> dict:
+    import json
+    import re
+
+    found = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html,
+                      re.S)
+    assert found, f"no JSON island {element_id}"
+    return json.loads(found.group(1))
+
+
+def test_resident_page_maps_the_venues_with_what_is_left_there(
+        client, entries_programme, make_venue, venue_user, make_login):
+    museum = make_venue("Museum", latitude="46.64780", longitude="-0.24720",
+                        address="2 place du Musée")
+    pool = make_venue("Pool", latitude="46.65310", longitude="-0.23610")
+    pool.opening_hours = "Mo 08:00-09:00"
+    pool.save()
+    theatre = make_venue("Theatre")  # no coordinates: in the list, not on the map
+    for venue in (museum, pool, theatre):
+        accredit(entries_programme, venue)
+    resident = make_login("rosa@example.org")
+    operations.redeem_entry(person=resident.person, venue=museum, actor=venue_user(museum),
+                            at=AT, idempotency_key="map-entry-1")  # the cap here is 1
+    _login(client, resident)
+    with clock.frozen(AT):  # a Tuesday, 11:00 in Paris
+        html = client.get(reverse("benefits:mine")).content.decode()
+    map_id = f"venue-map-{entries_programme.pk}"
+    assert f'id="{map_id}"' in html and f'data-features="{map_id}-data"' in html
+    assert "js/placemap.js" in html and "vendor/leaflet/leaflet.js" in html
+    data = _island(html, f"{map_id}-data")
+    features = {f["properties"]["name"]: f for f in data["features"]}
+    assert sorted(features) == ["Museum", "Pool"]
+    assert features["Museum"]["geometry"]["coordinates"] == [-0.2472, 46.6478]
+    assert features["Pool"]["geometry"]["coordinates"] == [-0.2361, 46.6531]
+    assert features["Museum"]["properties"]["lines"] == [
+        "2 place du Musée", "No free entries left here this month.",
+        "Open now, until 18:00", "Opening hours: Tu-Su 10:00-18:00"]
+    assert features["Pool"]["properties"]["lines"] == [
+        "1 free entry left here this month.", "Closed now; opens Monday at 08:00",
+        "Opening hours: Mo 08:00-09:00"]
+    # The list, the alternative without JavaScript, says the same and keeps the theatre.
+    listing = html.split(f'id="{map_id}"')[0]
+    assert listing.count("No free entries left here this month.") == 1
+    assert listing.count("1 free entry left here this month.") == 2  # the pool and the theatre
+    assert "Theatre" in listing
+
+
+def test_no_map_when_no_venue_has_coordinates(client, entries_programme, make_venue, make_login):
+    accredit(entries_programme, make_venue("Museum"))
+    _login(client, make_login("rosa@example.org"))
+    with clock.frozen(AT):
+        html = client.get(reverse("benefits:mine")).content.decode()
+    assert "Museum" in html and "1 free entry left here this month." in html
+    assert "data-place-map" not in html and "leaflet.js" not in html

@@ -110,9 +110,12 @@ def test_resident_sees_entries_left_and_venues(visitor, territory, make_login, s
     programme = Programme.objects.create(
         funder=funder, name="Free outings", kind=BenefitKind.ENTRIES, grant=Grant.MONTHLY,
         entries_per_month=4, per_venue_cap=2, starts_on=date(2020, 1, 1))
-    for name, hours in [("Town museum", "Tu-Su 10:00-18:00"), ("Pool", "Mo-Fr 12:00-20:00")]:
+    for name, hours, lat, lon in [("Town museum", "Tu-Su 10:00-18:00", "46.6478", "-0.2472"),
+                                  ("Pool", "Mo-Fr 12:00-20:00", "46.6531", "-0.2361"),
+                                  ("Cinema", "Mo-Su 13:30-22:30", "46.6419", "-0.2558")]:
         venue = Venue.objects.create(territory=territory, name=name, opening_hours=hours,
-                                     address="1 place de la Mairie")
+                                     address="1 place de la Mairie", latitude=lat,
+                                     longitude=lon)
         Accreditation.objects.create(programme=programme, venue=venue,
                                      active_from=date(2020, 1, 1))
     resident = make_login("rosa@example.org", full_name="Rosa Parkinson")
@@ -120,4 +123,22 @@ def test_resident_sees_entries_left_and_venues(visitor, territory, make_login, s
     page = visitor.go("/me/benefits/")
     text = page.inner_text("main")
     assert "Free outings" in text and "Town museum" in text and "Tu-Su 10:00-18:00" in text
+    assert text.count("2 free entries left here this month.") == 3
     visitor.screenshot("benefits-resident")
+
+    # The same venues on the map, without a street background (no tile server configured).
+    box = f"#venue-map-{programme.pk}"
+    page.wait_for_selector(f"{box}[data-loaded]")
+    assert page.locator(box).get_attribute("data-loaded") == "3"
+    markers = page.locator(f"{box} .leaflet-marker-icon")
+    assert sorted(m.get_attribute("alt") for m in markers.all()) == [
+        "Cinema", "Pool", "Town museum"]
+    page.locator(f"{box} .leaflet-marker-icon[alt='Town museum']").click()
+    popup = page.locator(f"{box} .leaflet-popup-content").inner_text()
+    assert "Town museum" in popup and "2 free entries left here this month." in popup
+    assert "Opening hours: Tu-Su 10:00-18:00" in popup
+    page.wait_for_function(  # the popup fades in; axe checks it once it is fully shown
+        "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
+    visitor.check()
+    page.locator(box).scroll_into_view_if_needed()
+    visitor.screenshot("benefits-resident-map")

@@ -1,0 +1,80 @@
+/* Maps of places, shared by the apps (inclusion's map page, the resident's benefits page).
+   Every element with a data-place-map attribute becomes a Leaflet map of keyboard-reachable
+   markers. The page always carries the same places as a list: the map is an extra.
+
+   Where the places come from (GeoJSON FeatureCollection, points in [longitude, latitude]):
+     data-geojson="URL"          fetched from the API, or
+     data-features="ELEMENT-ID"  an inline JSON island ({{ data|json_script:"ELEMENT-ID" }}).
+   What a marker shows (all texts come translated from the server):
+     data-name-property          the property holding the name (default "name");
+     data-link="/x/{id}/"        the name links to this address, {id} being the feature's id;
+     properties.lines            optional list of text lines under the name;
+     data-note-property, data-note  a line added when that property is true.
+   The map itself:
+     data-images (Leaflet's marker images folder), data-tiles (tile URL; empty: no background,
+     the markers still show on a plain background), data-attribution, data-status (id of a
+     role=status element with a data-template containing %s for the number of places).
+   When the markers are placed, the element gets data-loaded="<number of markers>". */
+(function () {
+  "use strict";
+  if (!window.L) { return; }
+
+  function popup(box, feature) {
+    var p = feature.properties || {}, name = p[box.dataset.nameProperty || "name"] || "";
+    var text = document.createElement("div"), title;
+    if (box.dataset.link && feature.id !== undefined && feature.id !== null) {
+      title = document.createElement("a");
+      title.href = box.dataset.link.replace("{id}", encodeURIComponent(feature.id));
+    } else {
+      title = document.createElement("strong");
+    }
+    title.textContent = name;
+    text.appendChild(title);
+    var lines = (p.lines || []).slice();
+    if (box.dataset.noteProperty && p[box.dataset.noteProperty] && box.dataset.note) {
+      lines.push(box.dataset.note);
+    }
+    lines.forEach(function (line) {
+      text.appendChild(document.createElement("br"));
+      text.appendChild(document.createTextNode(line));
+    });
+    return { name: name, content: text };
+  }
+
+  function show(box, map, data) {
+    var bounds = [];
+    (data.features || []).forEach(function (feature) {
+      var c = feature.geometry && feature.geometry.coordinates;
+      if (!c) { return; }
+      var shown = popup(box, feature);
+      L.marker([c[1], c[0]], { title: shown.name, alt: shown.name, keyboard: true })
+        .addTo(map)
+        // keep the open popup clear of the zoom buttons in the top left corner
+        .bindPopup(shown.content, { maxWidth: 220, autoPanPaddingTopLeft: [48, 10], autoPanPaddingBottomRight: [10, 10] });
+      bounds.push([c[1], c[0]]);
+    });
+    if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 }); }
+    var status = box.dataset.status && document.getElementById(box.dataset.status);
+    if (status) {
+      var template = status.dataset.template;
+      status.textContent = template ? template.replace("%s", bounds.length) : String(bounds.length);
+    }
+    box.dataset.loaded = String(bounds.length);
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-place-map]"), function (box) {
+    if (box.dataset.images) { L.Icon.Default.imagePath = box.dataset.images; }
+    var map = L.map(box, { scrollWheelZoom: false }).setView([46.65, -0.25], 12);
+    if (box.dataset.tiles) {
+      L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: box.dataset.attribution }).addTo(map);
+    }
+    if (box.dataset.features) {
+      var island = document.getElementById(box.dataset.features);
+      show(box, map, island ? JSON.parse(island.textContent) : { features: [] });
+    } else if (box.dataset.geojson) {
+      fetch(box.dataset.geojson, { headers: { Accept: "application/geo+json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (data) { show(box, map, data); });
+    }
+  });
+})();
