@@ -104,9 +104,11 @@ def terminal_for_token(token: str | None) -> Terminal:
     """The active terminal behind a bearer token, or TerminalUnauthorized (HTTP 401)."""
     if not token or len(token) > 200:
         raise TerminalUnauthorized()
-    terminal = (Terminal.objects.select_related("checkpoint__facility",
-                                                "checkpoint__service__quota")
-                .filter(token_hash=token_hash(token), revoked_at__isnull=True).first())
+    # token_hash is unique: no ordering (the default one joins the facility to sort by name).
+    terminal = next(iter(Terminal.objects.select_related("checkpoint__facility",
+                                                         "checkpoint__service__quota")
+                         .filter(token_hash=token_hash(token), revoked_at__isnull=True)
+                         .order_by()[:1]), None)
     if terminal is None:
         raise TerminalUnauthorized()
     return terminal
