@@ -10,8 +10,8 @@ Versions are ids of AccessChange rows (civicard.access.signals)."""
 import base64
 import hashlib
 import json
-from operator import itemgetter
 from datetime import datetime
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import connection, transaction
