@@ -12,13 +12,14 @@ The decision row is unique per (terminal, idempotency key): a retry gets the fir
 
 import hashlib
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 import opening_hours
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -103,9 +104,11 @@ def terminal_for_token(token: str | None) -> Terminal:
     """The active terminal behind a bearer token, or TerminalUnauthorized (HTTP 401)."""
     if not token or len(token) > 200:
         raise TerminalUnauthorized()
-    terminal = (Terminal.objects.select_related("checkpoint__facility",
-                                                "checkpoint__service__quota")
-                .filter(token_hash=token_hash(token), revoked_at__isnull=True).first())
+    # token_hash is unique: no ordering (the default one joins the facility to sort by name).
+    terminal = next(iter(Terminal.objects.select_related("checkpoint__facility",
+                                                         "checkpoint__service__quota")
+                         .filter(token_hash=token_hash(token), revoked_at__isnull=True)
+                         .order_by()[:1]), None)
     if terminal is None:
         raise TerminalUnauthorized()
     return terminal
@@ -187,12 +190,24 @@ def staff_grant(person: Person, checkpoint: Checkpoint, at: datetime) -> DoorGro
     return found
 
 
+def staff_here(checkpoint: Checkpoint) -> Exists:
+    """Whether a door group of the card's holder covers the checkpoint: an annotation read
+    with the card, so that the door groups are only fetched for staff."""
+    return Exists(DoorGroup.objects.filter(members=OuterRef("person_id"))
+                  .filter(Q(checkpoints=checkpoint.pk) | Q(facilities=checkpoint.facility_id)))
+
+
+def households_of(person: Person) -> tuple[Household | None, list[int]]:
+    """The household a decision is logged against (one where the person is a guardian, the
+    lowest id first) and the ids of all the person's households, in one statement."""
+    memberships = list(person.memberships.select_related("household")
+                       .order_by("-is_guardian", "household_id"))
+    return (memberships[0].household if memberships else None,
+            [m.household_id for m in memberships])
+
+
 def household_of(person: Person) -> Household | None:
-    membership = (person.memberships.select_related("household")
-                  .order_by("-is_guardian", "household_id").first())
-    if membership is None:
-        membership = person.memberships.select_related("household").order_by("household_id").first()
-    return membership.household if membership else None
+    return households_of(person)[0]
 
 
 class Refused(Exception):
@@ -344,29 +359,37 @@ def _decide(*, terminal: Terminal, credential: str, key: str, at: datetime,
     if not _looks_like_credential(credential):
         return _log(**log, outcome=Outcome.DENY, reason="credential_invalid")
     try:
-        card = card_for_credential(credential, at)
+        card = card_for_credential(credential, at,
+                                   cards=Card.objects.annotate(staff_here=staff_here(checkpoint)))
     except (CardUnknown, CardBlocked, CardExpired, QrExpired) as error:
         card = _card_behind(credential) if error.code != "card_unknown" else None
         return _log(**log, outcome=Outcome.DENY, reason=error.code, card=card,
                     person=card.person if card else None)
     person = card.person
-    household = household_of(person)
+    household, household_ids = households_of(person)
     log.update(card=card, person=person, household=household)
-    group = staff_grant(person, checkpoint, at)
+    group = staff_grant(person, checkpoint, at) if card.staff_here else None
     if not is_open(checkpoint, at) and not (group is not None and group.out_of_hours):
         return _log(**log, outcome=Outcome.DENY, reason="closed")
     right = ""
     if group is not None:
         right = "staff"
     elif checkpoint.service_id and enrolment_for(service=checkpoint.service, person=person,
-                                                 on=timezone.localtime(at).date()):
+                                                 on=timezone.localtime(at).date(),
+                                                 household_ids=household_ids):
         right = "enrolment"
     elif rights.booking_covers(person, checkpoint, at):
         right = "booking"
     if not right:
         return _log(**log, outcome=Outcome.DENY, reason="no_right")
+    # Rules 4-6 need a savepoint only when a refusal can follow a write of theirs: a counted
+    # quota visit, or anti-passback after a count or a charge. A charge alone is atomic by
+    # itself (wallets' own savepoint) and a refused one writes nothing.
+    counts = (right == "enrolment" and household is not None
+              and checkpoint.service is not None and _quota_of(checkpoint.service) is not None)
+    undo = transaction.atomic() if counts or checkpoint.passback_seconds else nullcontext()
     try:
-        with transaction.atomic():
+        with undo:
             effects = _effects(terminal=terminal, checkpoint=checkpoint, person=person,
                                household=household, right=right, key=key, at=at, offline=False)
     except Refused as refusal:

@@ -102,8 +102,10 @@ def _locked(*accounts: Account) -> dict[int, Account]:
 
 def _append(*, account: Account, kind: str, amount_cents: int, reason: str, key: str, actor,
             at: datetime, means: str = "", related: LedgerEntry | None = None) -> LedgerEntry:
+    """`account` is a row locked by `_locked` in this transaction, so its balance read under
+    the lock plus the amount is the new balance: no need to read it back."""
     Account.objects.filter(pk=account.pk).update(balance_cents=F("balance_cents") + amount_cents)
-    account.refresh_from_db(fields=["balance_cents"])
+    account.balance_cents += amount_cents
     return LedgerEntry.objects.create(
         account=account, kind=kind, amount_cents=amount_cents,
         balance_after_cents=account.balance_cents, means=means, at=at,

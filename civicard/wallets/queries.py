@@ -55,9 +55,12 @@ def _age(person: Person, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def enrolment_for(*, service: Service, person: Person, on: date) -> Enrolment | None:
-    """The enrolment giving `person` a right to `service` on `on`, if any."""
-    household_ids = list(person.memberships.values_list("household_id", flat=True))
+def enrolment_for(*, service: Service, person: Person, on: date,
+                  household_ids: list[int] | None = None) -> Enrolment | None:
+    """The enrolment giving `person` a right to `service` on `on`, if any. A caller that has
+    already read the person's households passes their ids (`household_ids`)."""
+    if household_ids is None:
+        household_ids = list(person.memberships.values_list("household_id", flat=True))
     candidates = (Enrolment.objects.filter(service=service, starts_on__lte=on)
                   .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
                   .filter(Q(person=person) | Q(household_id__in=household_ids))
