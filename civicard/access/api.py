@@ -11,10 +11,12 @@ from civicard.core import clock
 router = Router(tags=["terminals"])
 
 
-def _terminal(request):
+def _terminal(request, key: str = ""):
+    """The terminal behind the bearer token, and the answer it was given for `key` if any."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    return operations.terminal_for_token(token.strip() if scheme.lower() == "bearer" else None)
+    return operations.terminal_for_token(token.strip() if scheme.lower() == "bearer" else None,
+                                         key)
 
 
 def _version(request) -> str:
@@ -46,16 +48,17 @@ class ErrorOut(Schema):
 @router.post("/scan", response={200: ScanOut, 401: ErrorOut, 422: ErrorOut},
              summary="Decide on one presented card")
 def scan(request, payload: ScanIn):
-    terminal = _terminal(request)
+    terminal, answered = _terminal(request, payload.idempotency_key)
     return operations.scan(terminal=terminal, credential=payload.credential,
                            idempotency_key=payload.idempotency_key, at=payload.at,
-                           now=clock.now(), software_version=_version(request))
+                           now=clock.now(), software_version=_version(request),
+                           answered=answered)
 
 
 @router.get("/allowlist", summary="The signed allow-list of the terminal's checkpoint",
             response={200: None, 401: ErrorOut, 422: ErrorOut})
 def get_allowlist(request, since: str | None = None):
-    terminal = _terminal(request)
+    terminal, _answered = _terminal(request)
     operations.touch(terminal, now=clock.now(), software_version=_version(request))
     body, signature = allowlist.signed(terminal, since=since, now=clock.now())
     response = HttpResponse(body, content_type="application/json")
@@ -92,7 +95,7 @@ class EventsOut(Schema):
 @router.post("/events", response={200: EventsOut, 401: ErrorOut, 422: ErrorOut},
              summary="Upload decisions taken offline (idempotent per event key)")
 def events(request, payload: EventsIn):
-    terminal = _terminal(request)
+    terminal, _answered = _terminal(request)
     results = operations.upload_events(terminal=terminal,
                                        events=[e.dict() for e in payload.events],
                                        now=clock.now(), software_version=_version(request))

@@ -99,14 +99,15 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def terminal_for_token(token: str | None) -> Terminal:
-    """The active terminal behind a bearer token, or TerminalUnauthorized (HTTP 401)."""
+def terminal_for_token(token: str | None, key: str = "") -> tuple[Terminal, dict | None]:
+    """The active terminal behind a bearer token, or TerminalUnauthorized (HTTP 401), and the
+    answer it was already given for the idempotency key `key`, if any."""
     if not token or len(token) > 200:
         raise TerminalUnauthorized()
-    terminal = presented.active_terminal(token_hash(token))
+    terminal, answer = presented.active_terminal(token_hash(token), key)
     if terminal is None:
         raise TerminalUnauthorized()
-    return terminal
+    return terminal, answer
 
 
 def touch(terminal: Terminal, *, now: datetime, software_version: str = "") -> None:
@@ -231,8 +232,10 @@ def _pay(*, checkpoint: Checkpoint, found: Presented, use: str, key: str, at: da
         raise Refused("insufficient_balance")
     reason = f"{checkpoint.facility.name} — {checkpoint.name}"
     try:
+        # A repeated key can only be this very scan racing: its decision's own unique key
+        # rolls the scan's transaction back, and the first answer is given (see scan()).
         effects.entry = charge(account=account, amount_cents=amount, reason=reason,
-                               idempotency_key=key, actor=None, at=at)
+                               idempotency_key=key, actor=None, at=at, savepoint=False)
         effects.balance_cents = account.balance_cents
     except (InsufficientBalance, FloorReached):
         if not offline:
@@ -263,15 +266,22 @@ def _right(checkpoint: Checkpoint, found: Presented, at: datetime,
 
 
 def _counts(checkpoint: Checkpoint, found: Presented, right: str) -> bool:
-    return (right == "enrolment" and bool(found.homes) and checkpoint.service is not None
-            and _quota_of(checkpoint.service) is not None)
+    """Whether rule 4 counts a quota visit."""
+    return _writes(checkpoint, found, right) and _quota_of(checkpoint.service) is not None
+
+
+def _writes(checkpoint: Checkpoint, found: Presented, right: str) -> bool:
+    """Whether rules 4-5 may write: a quota visit to count or an entry to charge."""
+    service = checkpoint.service
+    return (right == "enrolment" and bool(found.homes) and service is not None
+            and (bool(checkpoint.charge_use) or _quota_of(service) is not None))
 
 
 def _effects(*, terminal: Terminal, checkpoint: Checkpoint, found: Presented, right: str,
              key: str, at: datetime, offline: bool) -> Effects:
     """Rules 4-6, in a savepoint (the caller's). Staff and bookings neither count nor pay."""
     effects = Effects()
-    if right == "enrolment" and found.homes and checkpoint.service is not None:
+    if _writes(checkpoint, found, right):
         use = checkpoint.charge_use or None
         quota = _quota_of(checkpoint.service)
         if quota is not None:
@@ -360,18 +370,23 @@ def _decide(*, terminal: Terminal, credential: str, key: str, at: datetime,
     right = _right(checkpoint, found, at, group)
     if not right:
         return _log(**log, outcome=Outcome.DENY, reason="no_right")
-    # Rules 4-6 need a savepoint only when a refusal can follow a write of theirs: a counted
-    # quota visit, or anti-passback after a count or a charge. A charge alone is atomic by
-    # itself (wallets' own savepoint) and a refused one writes nothing.
-    undo = (transaction.atomic() if _counts(checkpoint, found, right)
-            or checkpoint.passback_seconds else nullcontext())
-    try:
-        with undo:
-            effects = _effects(terminal=terminal, checkpoint=checkpoint, found=found,
-                               right=right, key=key, at=at, offline=False)
-    except Refused as refusal:
-        return _log(**log, outcome=Outcome.DENY, reason=refusal.code, right=right)
-    return _log(**log, outcome=Outcome.ALLOW, reason="ok", right=right, effects=effects)
+    # Rules 4-6 write (a quota visit, a charge) in one transaction with the decision row;
+    # a savepoint takes them back when a refusal can follow a write of theirs: after a
+    # counted visit, or anti-passback. A refused charge writes nothing. Without writes, the
+    # decision row alone needs no transaction.
+    writes = _writes(checkpoint, found, right)
+    undo = writes and (_counts(checkpoint, found, right) or checkpoint.passback_seconds)
+    with transaction.atomic() if writes else nullcontext():
+        try:
+            with transaction.atomic() if undo else nullcontext():
+                effects = _effects(terminal=terminal, checkpoint=checkpoint, found=found,
+                                   right=right, key=key, at=at, offline=False)
+        except Refused as refusal:
+            return _log(**log, outcome=Outcome.DENY, reason=refusal.code, right=right)
+        return _log(**log, outcome=Outcome.ALLOW, reason="ok", right=right, effects=effects)
+
+
+UNREAD = object()  # scan(answered=…): not read by the caller
 
 
 def check_key(key) -> str:
@@ -381,12 +396,14 @@ def check_key(key) -> str:
 
 
 def scan(*, terminal: Terminal, credential: str, idempotency_key: str,
-         at: datetime | None = None, now: datetime, software_version: str = "") -> dict:
+         at: datetime | None = None, now: datetime, software_version: str = "",
+         answered=UNREAD) -> dict:
     """Decide on one presented card, log it, and return the answer. A retry with the same key
-    returns the first answer and changes nothing."""
+    returns the first answer and changes nothing. `answered`: the answer already given for
+    the key (or None), when the caller read it with the terminal (terminal_for_token)."""
     key = check_key(idempotency_key)
     touch(terminal, now=now, software_version=software_version)
-    first = presented.logged_answer(terminal.pk, key)
+    first = presented.logged_answer(terminal.pk, key) if answered is UNREAD else answered
     if first is not None:
         return first
     if at is None:
@@ -399,9 +416,7 @@ def scan(*, terminal: Terminal, credential: str, idempotency_key: str,
         raise AtTooOld(fields={"at": [AtTooOld.message]})
     credential = (credential or "").strip() if isinstance(credential, str) else ""
     try:
-        with transaction.atomic():
-            return _decide(terminal=terminal, credential=credential[:200], key=key, at=at,
-                           now=now)
+        return _decide(terminal=terminal, credential=credential[:200], key=key, at=at, now=now)
     except IntegrityError:
         # The same key raced in: the first decision stands, its charge is the only one.
         first = presented.logged_answer(terminal.pk, key)

@@ -72,11 +72,12 @@ QUOTA = _columns(Quota, "id", "service", "free_per_year", "max_per_year", "charg
 
 TERMINAL_SQL = (
     f"SELECT {_select('t', TERMINAL)}, {_select('cp', CHECKPOINT)}, {_select('f', FACILITY)}, "
-    f"{_select('s', SERVICE)}, {_select('q', QUOTA)} "
+    f"{_select('s', SERVICE)}, {_select('q', QUOTA)}, d.response "
     f'FROM "{T[Terminal]}" t JOIN "{T[Checkpoint]}" cp ON cp.id = t.checkpoint_id '
     f'JOIN "{T[Facility]}" f ON f.id = cp.facility_id '
     f'LEFT JOIN "{T[Service]}" s ON s.id = cp.service_id '
     f'LEFT JOIN "{T[Quota]}" q ON q.service_id = s.id '
+    f'LEFT JOIN "{T[Decision]}" d ON d.terminal_id = t.id AND d.idempotency_key = %s '
     "WHERE t.token_hash = %s AND t.revoked_at IS NULL")
 
 
@@ -87,16 +88,17 @@ def _split(row, *widths):
         start += width
 
 
-def active_terminal(token_hash: str) -> Terminal | None:
-    """The unrevoked terminal with this token hash, its checkpoint, facility, service and the
-    service's quota attached, in one statement."""
+def active_terminal(token_hash: str, key: str = "") -> tuple[Terminal | None, dict | None]:
+    """The unrevoked terminal with this token hash — its checkpoint, facility, service and
+    the service's quota attached — and the answer it was already given for `key`, if any:
+    one statement."""
     with connection.cursor() as cursor:
-        cursor.execute(TERMINAL_SQL, [token_hash])
+        cursor.execute(TERMINAL_SQL, [key, token_hash])
         row = cursor.fetchone()
     if row is None:
-        return None
-    t, cp, f, s, q = _split(row, len(TERMINAL), len(CHECKPOINT), len(FACILITY), len(SERVICE),
-                            len(QUOTA))
+        return None, None
+    t, cp, f, s, q, answer = _split(row, len(TERMINAL), len(CHECKPOINT), len(FACILITY),
+                                    len(SERVICE), len(QUOTA), 1)
     terminal = _instance(Terminal, TERMINAL, t)
     checkpoint = _instance(Checkpoint, CHECKPOINT, cp)
     checkpoint.facility = _instance(Facility, FACILITY, f)
@@ -106,7 +108,7 @@ def active_terminal(token_hash: str) -> Terminal | None:
         QUOTA_OF_SERVICE.set_cached_value(service, _instance(Quota, QUOTA, q) if q[0] else None)
         checkpoint.service = service
     terminal.checkpoint = checkpoint
-    return terminal
+    return terminal, _answer(answer[0])
 
 
 # The presented card -------------------------------------------------------------------------
@@ -183,10 +185,14 @@ def presented_card(lookup: dict, checkpoint: Checkpoint) -> Presented | None:
 RESPONSE = Decision._meta.get_field("response")
 
 
+def _answer(response) -> dict | None:
+    return RESPONSE.from_db_value(response, None, connection) if response is not None else None
+
+
 def logged_answer(terminal_id: int, key: str) -> dict | None:
     """The answer already given for this key at this terminal, if any."""
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT response FROM "{T[Decision]}" '
                        "WHERE terminal_id = %s AND idempotency_key = %s", [terminal_id, key])
         row = cursor.fetchone()
-    return RESPONSE.from_db_value(row[0], None, connection) if row else None
+    return _answer(row[0]) if row else None

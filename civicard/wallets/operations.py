@@ -75,14 +75,13 @@ def check_currency(account: Account, currency: str | None) -> None:
                             expected=account.currency, given=str(currency)[:8])
 
 
-def check_shortage(service: Service, balance_cents: int, amount_cents: int) -> None:
-    """The service's rule when a charge meets a short balance."""
-    after = balance_cents - amount_cents
-    if service.shortage_rule == ShortageRule.REFUSE:
-        if after < 0:
-            raise InsufficientBalance()
-    elif service.floor_cents is not None and after < service.floor_cents:
-        raise FloorReached()
+def lowest_balance(service: Service) -> int | None:
+    """The lowest balance a charge may leave under the service's rule (None: no limit)."""
+    return 0 if service.shortage_rule == ShortageRule.REFUSE else service.floor_cents
+
+
+def shortage_error(service: Service) -> InsufficientBalance | FloorReached:
+    return InsufficientBalance() if service.shortage_rule == ShortageRule.REFUSE else FloorReached()
 
 
 def _replay(key: str, *, account_id: int, kind: str, amount_cents: int) -> LedgerEntry | None:
@@ -106,65 +105,89 @@ def _append(*, account: Account, kind: str, amount_cents: int, reason: str, key:
     the lock plus the amount is the new balance: no need to read it back."""
     Account.objects.filter(pk=account.pk).update(balance_cents=F("balance_cents") + amount_cents)
     account.balance_cents += amount_cents
-    return _entry(account=account, kind=kind, amount_cents=amount_cents, reason=reason, key=key,
-                  actor=actor, at=at, means=means, related=related)
+    return _entry(account=account, kind=kind, amount_cents=amount_cents,
+                  balance_after=account.balance_cents, reason=reason, key=key, actor=actor,
+                  at=at, means=means, related=related)
 
 
-def _entry(*, account: Account, kind: str, amount_cents: int, reason: str, key: str, actor,
-           at: datetime, means: str = "", related: LedgerEntry | None = None) -> LedgerEntry:
+def _entry(*, account: Account, kind: str, amount_cents: int, balance_after: int, reason: str,
+           key: str, actor, at: datetime, means: str = "",
+           related: LedgerEntry | None = None) -> LedgerEntry:
     """Append the entry recording a movement already made; the key is unique in the database."""
     return rows.insert(LedgerEntry(
         account=account, kind=kind, amount_cents=amount_cents,
-        balance_after_cents=account.balance_cents, means=means, at=at,
+        balance_after_cents=balance_after, means=means, at=at,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         reason=reason, idempotency_key=key, related=related))
 
 
 SHIFT_SQL = (f'UPDATE "{Account._meta.db_table}" SET balance_cents = balance_cents + %s '
              "WHERE id = %s RETURNING balance_cents")
+SHIFT_ABOVE_SQL = (f'UPDATE "{Account._meta.db_table}" SET balance_cents = balance_cents + %s '
+                   "WHERE id = %s AND balance_cents + %s >= %s RETURNING balance_cents")
+
+
+def _refused(refusal: DomainError, *, account: Account, kind: str, amount_cents: int,
+             key: str) -> LedgerEntry:
+    """A movement the rule refuses: unless its key was already used, then its first entry
+    stands (a retry after the balance went down)."""
+    replayed = _replay(key, account_id=account.pk, kind=kind, amount_cents=amount_cents)
+    if replayed is None:
+        raise refusal
+    return replayed
 
 
 def _move(*, account: Account, kind: str, amount_cents: int, reason: str, key: str, actor,
-          at: datetime, means: str = "", check=None) -> LedgerEntry:
-    """Move one account's balance by `amount_cents` (signed) and append the entry, in a
-    savepoint. The UPDATE takes the row lock and returns the new balance; `check(service,
-    balance before)` may refuse, which rolls the savepoint back. A key already used (the
-    database refuses the entry) returns its first entry, whatever the balance now."""
+          at: datetime, means: str = "", lowest: int | None = None,
+          refusal: DomainError | None = None, savepoint: bool = True) -> LedgerEntry:
+    """Move one account's balance by `amount_cents` (signed) and append the entry. The UPDATE
+    takes the row lock and returns the new balance; with `lowest`, it only applies if the
+    balance stays at or above it, else nothing is written and `refusal` is raised. A key
+    already used (the database refuses a second entry) returns its first entry — unless
+    `savepoint=False` put the movement in the caller's transaction: then the error is the
+    caller's to handle (its transaction is rolled back)."""
     try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
+        with transaction.atomic(savepoint=savepoint), connection.cursor() as cursor:
+            if lowest is None:
                 cursor.execute(SHIFT_SQL, [amount_cents, account.pk])
-                balance = cursor.fetchone()[0]
-            if check is not None:
-                check(account.service, balance - amount_cents)
-            account.balance_cents = balance
-            return _entry(account=account, kind=kind, amount_cents=amount_cents, reason=reason,
-                          key=key, actor=actor, at=at, means=means)
-    except (IntegrityError, DomainError):
+            else:
+                cursor.execute(SHIFT_ABOVE_SQL, [amount_cents, account.pk, amount_cents, lowest])
+            row = cursor.fetchone()
+            entry = None if row is None else _entry(
+                account=account, kind=kind, amount_cents=amount_cents, balance_after=row[0],
+                reason=reason, key=key, actor=actor, at=at, means=means)
+    except IntegrityError:
+        if connection.needs_rollback:  # in the caller's transaction, without a savepoint
+            raise
         replayed = _replay(key, account_id=account.pk, kind=kind, amount_cents=amount_cents)
         if replayed is None:
             raise
         return replayed
+    if entry is None:  # refused, and nothing written: the caller's transaction goes on
+        return _refused(refusal, account=account, kind=kind, amount_cents=amount_cents, key=key)
+    account.balance_cents = entry.balance_after_cents
+    return entry
 
 
 # Money ---------------------------------------------------------------------------------------
 
 def charge(*, account: Account, amount_cents: int, reason: str, idempotency_key: str, actor,
-           at: datetime, currency: str | None = None) -> LedgerEntry:
+           at: datetime, currency: str | None = None, savepoint: bool = True) -> LedgerEntry:
     """Take `amount_cents` from the account under its service's shortage rule. Used by every
-    capability that makes a household pay (terminals, canteen, bookings…)."""
+    capability that makes a household pay (terminals, canteen, bookings…). A caller whose own
+    transaction answers a repeated key (a terminal decision) passes `savepoint=False`."""
     check_amount(amount_cents)
     check_key(idempotency_key)
     reason = check_reason(reason)
     check_currency(account, currency)
-
-    def rule(service: Service, balance_cents: int):
-        if service.payment_mode == PaymentMode.FREE:
-            raise ServiceIsFree()
-        check_shortage(service, balance_cents, amount_cents)
-
+    service = account.service
+    if service.payment_mode == PaymentMode.FREE:
+        return _refused(ServiceIsFree(), account=account, kind=EntryKind.CHARGE,
+                        amount_cents=-amount_cents, key=idempotency_key)
     return _move(account=account, kind=EntryKind.CHARGE, amount_cents=-amount_cents,
-                 reason=reason, key=idempotency_key, actor=actor, at=at, check=rule)
+                 reason=reason, key=idempotency_key, actor=actor, at=at,
+                 lowest=lowest_balance(service), refusal=shortage_error(service),
+                 savepoint=savepoint)
 
 
 def top_up(*, account: Account, amount_cents: int, means: str, reason: str,

@@ -14,15 +14,15 @@ from .conftest import AT, enrol, fund
 
 pytestmark = pytest.mark.django_db
 
-CHARGED_SCAN = 12  # 21, then 16 with the ORM; hand-written SQL since (access/presented.py)
-FREE_SCAN = 7  # 12, then 8
+CHARGED_SCAN = 9  # 21, then 16 with the ORM; hand-written SQL since (access/presented.py)
+FREE_SCAN = 4  # 12, then 8
 
 
 def _scan_queries(token: str, key: str) -> tuple[int, dict, list[str]]:
     with CaptureQueriesContext(connection) as captured:
-        terminal = operations.terminal_for_token(token)
+        terminal, answered = operations.terminal_for_token(token, key)
         decision = operations.scan(terminal=terminal, credential="04A1B2C3D4E5F6",
-                                   idempotency_key=key, at=AT, now=AT)
+                                   idempotency_key=key, at=AT, now=AT, answered=answered)
     return len(captured), decision, [q["sql"] for q in captured]
 
 
