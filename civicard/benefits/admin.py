@@ -31,6 +31,10 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 class VenueForm(forms.ModelForm):
+    class Meta:
+        model = Venue
+        fields = "__all__"
+
     def clean_opening_hours(self) -> str:
         text = self.cleaned_data["opening_hours"]
         if reason := opening_hours.problem(text):

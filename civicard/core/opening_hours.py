@@ -43,11 +43,13 @@ def problem(expression: str) -> str:
         opening_hours.OpeningHours(expression)
     except opening_hours.ParserError as error:
         found = re.search(r"--> 1:(\d+)", str(error))
-        column = int(found.group(1)) if found else 1
-        if column > 1:
+        start = int(found.group(1)) - 1 if found else 0
+        while start > 0 and expression[start - 1] not in " ;,":  # from the start of the word
+            start -= 1
+        if start > 0:
             return _("“%(value)s” is not in the OpenStreetMap opening hours syntax: “%(part)s” "
                      "is not understood. Example: %(example)s.") % {
-                "value": expression, "part": expression[column - 1:], "example": EXAMPLE}
+                "value": expression, "part": expression[start:], "example": EXAMPLE}
         return _("“%(value)s” is not in the OpenStreetMap opening hours syntax. "
                  "Example: %(example)s.") % {"value": expression, "example": EXAMPLE}
     return ""

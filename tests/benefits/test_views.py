@@ -338,3 +338,17 @@ def test_no_map_when_no_venue_has_coordinates(client, entries_programme, make_ve
         html = client.get(reverse("benefits:mine")).content.decode()
     assert "Museum" in html and "1 free entry left here this month." in html
     assert "data-place-map" not in html and "leaflet.js" not in html
+
+
+@pytest.mark.parametrize("hours,error", [
+    ("Tu-Su 10:00-18:00; PH off", None),
+    ("", None),
+    ("Mardi 10h-18h", "“Mardi 10h-18h” is not in the OpenStreetMap opening hours syntax. "
+                      "Example: Mo-Fr 09:00-12:00,14:00-18:00; Sa 09:00-12:00."),
+])
+def test_venue_admin_form_refuses_hours_it_cannot_read(territory, hours, error):
+    from civicard.benefits.admin import VenueForm
+
+    form = VenueForm(data={"territory": territory.pk, "name": "Museum", "opening_hours": hours})
+    assert form.is_valid() is (error is None)
+    assert form.errors.get("opening_hours") == ([error] if error else None)

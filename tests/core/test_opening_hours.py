@@ -114,8 +114,14 @@ def test_problem_explains_in_plain_words():
         assert opening_hours.problem("Mo-Fr 25:00-26:00") == (
             "“Mo-Fr 25:00-26:00” is not in the OpenStreetMap opening hours syntax: "
             f"“25:00-26:00” is not understood. Example: {example}.")
+        assert opening_hours.problem("Mo-Fr 09:00-12:00; Samedi 9h") == (
+            "“Mo-Fr 09:00-12:00; Samedi 9h” is not in the OpenStreetMap opening hours syntax: "
+            f"“Samedi 9h” is not understood. Example: {example}.")
         assert opening_hours.problem("whenever") == (
             f"“whenever” is not in the OpenStreetMap opening hours syntax. Example: {example}.")
+        assert opening_hours.problem("Mardi 10h-18h") == (  # "Mar" reads as March: whole word
+            "“Mardi 10h-18h” is not in the OpenStreetMap opening hours syntax. "
+            f"Example: {example}.")
     with translation.override("fr"):
         assert opening_hours.problem("whenever") == (
             "« whenever » n’est pas écrit dans la syntaxe OpenStreetMap des horaires. "
