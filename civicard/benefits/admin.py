@@ -33,7 +33,8 @@ class ProgrammeAdmin(admin.ModelAdmin):
 class VenueForm(forms.ModelForm):
     class Meta:
         model = Venue
-        fields = "__all__"
+        fields = ["territory", "name", "address", "neighbourhood", "opening_hours", "latitude",
+                  "longitude", "iban"]
 
     def clean_opening_hours(self) -> str:
         text = self.cleaned_data["opening_hours"]
