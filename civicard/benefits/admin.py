@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from civicard.benefits.models import (
@@ -14,6 +15,7 @@ from civicard.benefits.models import (
     Statement,
     Venue,
 )
+from civicard.core import opening_hours
 
 
 class AccreditationInline(admin.TabularInline):
@@ -28,8 +30,22 @@ class ProgrammeAdmin(admin.ModelAdmin):
     filter_horizontal = ("neighbourhoods",)
 
 
+class VenueForm(forms.ModelForm):
+    class Meta:
+        model = Venue
+        fields = ["territory", "name", "address", "neighbourhood", "opening_hours", "latitude",
+                  "longitude", "iban"]
+
+    def clean_opening_hours(self) -> str:
+        text = self.cleaned_data["opening_hours"]
+        if reason := opening_hours.problem(text):
+            raise forms.ValidationError(reason)
+        return text
+
+
 @admin.register(Venue)
 class VenueAdmin(admin.ModelAdmin):
+    form = VenueForm
     list_display = ("name", "neighbourhood", "opening_hours")
     search_fields = ("name",)
 

@@ -35,12 +35,12 @@ LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect widt
         '<text x="38" y="26" font-family="sans-serif" font-size="15" font-weight="bold" '
         'fill="#fff">{name}</text></svg>')
 CULTURE = [
-    ("Musée de la Ville", "Tu-Su 10:00-18:00", "2 place du Musée"),
+    ("Musée de la Ville", "Tu-Su 10:00-18:00; PH off", "2 place du Musée"),
     ("Piscine des Tilleuls", "Mo-Fr 12:00-20:00; Sa,Su 09:00-18:00", "rue des Sports"),
     ("Théâtre municipal", "We-Sa 14:00-19:00", "1 place de la Mairie"),
     ("Patinoire", "We 14:00-18:00; Sa,Su 10:00-18:00", "avenue Jean Jaurès"),
-    ("Cinéma Le Palace", "Mo-Su 13:30-22:30", "12 rue Victor Hugo"),
-    ("Médiathèque Jacques-Prévert", "Tu-Sa 10:00-18:00", "5 rue des Écoles"),
+    ("Cinéma Le Palace", "Mo-Th,Su 13:30-22:30; Fr,Sa 13:30-01:00", "12 rue Victor Hugo"),
+    ("Médiathèque Jacques-Prévert", "Tu-Sa 10:00-18:00; PH off", "5 rue des Écoles"),
 ]
 MEDIATION = [
     ("Espace numérique des Tours", "Mo-Fr 09:00-17:00", "8 allée des Tilleuls"),

@@ -25,7 +25,7 @@ from civicard.benefits.operations import (
     find_voucher,
     monthly_programmes_at,
 )
-from civicard.core import audit
+from civicard.core import audit, opening_hours
 from civicard.core.errors import DomainError, PermissionRefused
 
 
@@ -154,7 +154,8 @@ def my_rights(person, at: datetime) -> list[MonthlyRight]:
         left = entries_left(person, programme, at)
         used_here = used_by_venue(person, programme, at)
         for venue in venues:
-            venue.open_now, venue.next_change = opening_state(venue, at)
+            venue.hours_now = opening_hours.summary(venue.opening_hours, at)
+            venue.week = opening_hours.week(venue.opening_hours, day)
             venue.left_here = left
             if programme.per_venue_cap is not None:
                 venue.left_here = max(0, min(left, programme.per_venue_cap
@@ -171,22 +172,6 @@ def used_by_venue(person, programme: Programme, at: datetime) -> dict[int, int]:
                                       usage__month=rules.month_of(at), undone_at__isnull=True)
             .order_by().values("venue").annotate(used=Count("pk")).values_list("venue", "used"))
     return dict(rows)
-
-
-def opening_state(venue: Venue, at: datetime) -> tuple[bool | None, datetime | None]:
-    """(open now?, when that changes) from the venue's OSM opening hours; (None, None) if the
-    hours are missing or unreadable."""
-    import opening_hours
-    from django.utils import timezone
-
-    if not venue.opening_hours:
-        return None, None
-    try:
-        hours = opening_hours.OpeningHours(venue.opening_hours)
-        local = timezone.localtime(at).replace(tzinfo=None)
-        return hours.is_open(local), hours.next_change(local)
-    except (SyntaxError, ValueError, RuntimeError):
-        return None, None
 
 
 def my_booklets(person):

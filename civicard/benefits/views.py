@@ -6,8 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import date as date_format
-from django.template.defaultfilters import time as time_format
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -56,7 +54,7 @@ def my_benefits(request):
 
 def venue_features(venues) -> dict:
     """The venues with coordinates as GeoJSON for the map, with the same lines as the list:
-    what is left there this month, open now or when it opens, the opening hours."""
+    what is left there this month, open now or when it opens, today's opening hours."""
     features = []
     for venue in venues:
         if venue.latitude is None or venue.longitude is None:
@@ -68,15 +66,8 @@ def venue_features(venues) -> dict:
             lines.append(ngettext("%(counter)s free entry left here this month.",
                                   "%(counter)s free entries left here this month.",
                                   venue.left_here) % {"counter": venue.left_here})
-        if venue.open_now:
-            lines.append(_("Open now, until %(time)s") % {
-                "time": time_format(venue.next_change, "H:i")})
-        elif venue.open_now is False and venue.next_change:
-            lines.append(_("Closed now; opens %(day)s at %(time)s") % {
-                "day": date_format(venue.next_change, "l"),
-                "time": time_format(venue.next_change, "H:i")})
-        if venue.opening_hours:
-            lines.append(f"{_('Opening hours:')} {venue.opening_hours}")
+        if venue.week:
+            lines += [venue.hours_now, _("Today: %(hours)s") % {"hours": venue.week[0].hours}]
         features.append({
             "type": "Feature", "id": venue.pk,
             "geometry": {"type": "Point",

@@ -3,13 +3,12 @@
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import opening_hours
 from django.conf import settings
 from django.db.models import Count, FloatField, Min, Q, Value
 
+from civicard.core import opening_hours
 from civicard.core.errors import NotFound
 from civicard.inclusion import schedule, standard
 from civicard.inclusion.models import (
@@ -28,44 +27,6 @@ NEAR_KM = 5.0
 
 def zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
-
-
-@lru_cache(maxsize=4096)
-def parsed_hours(text: str):
-    if not text:
-        return None
-    try:
-        return opening_hours.OpeningHours(text, max_interval_days=8)
-    except (SyntaxError, opening_hours.ParserError, ValueError):
-        return None
-
-
-def is_open(place_horaires: str, at: datetime) -> bool:
-    hours = parsed_hours(place_horaires)
-    if hours is None:
-        return False
-    return bool(hours.is_open(at.astimezone(zone()).replace(tzinfo=None)))
-
-
-def day_intervals(horaires: str, day: date) -> list[str] | None:
-    """Opening intervals on a local day as "09:00–12:00"; None when the hours are unknown."""
-    hours = parsed_hours(horaires)
-    if hours is None:
-        return None
-    start = datetime.combine(day, time.min)
-    found = []
-    for begin, end, state, _comment in hours.intervals(start, start + timedelta(days=1)):
-        if state == opening_hours.State.OPEN:
-            finish = end if end else start + timedelta(days=1)
-            found.append(f"{begin:%H:%M}–{'24:00' if finish.date() > day else f'{finish:%H:%M}'}")
-    return found
-
-
-def week_hours(horaires: str, today: date) -> list[tuple[date, list[str]]]:
-    if parsed_hours(horaires) is None:
-        return []
-    return [(today + timedelta(days=n), day_intervals(horaires, today + timedelta(days=n)))
-            for n in range(7)]
 
 
 def distance_km(lat1, lon1, lat2, lon2) -> float:
@@ -140,7 +101,7 @@ def find_rows(territory, filters: PlaceFilters, *, at: datetime, fields: tuple) 
         if filters.open_now:
             state = open_cache.get(row[1])
             if state is None:
-                state = open_cache[row[1]] = is_open(row[1], at)
+                state = open_cache[row[1]] = opening_hours.is_open(row[1], at)
             if not state:
                 continue
         distance = None

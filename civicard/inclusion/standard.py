@@ -14,8 +14,9 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-import opening_hours
 from django.utils.translation import gettext_lazy as _
+
+from civicard.core import opening_hours
 
 STANDARD_DIR = Path(__file__).resolve().parent / "standard"
 SCHEMA_PATH = STANDARD_DIR / "schema.json"
@@ -133,18 +134,6 @@ def _cell_message(name: str, kind: str, note: str, value) -> str:
     return str(_("the value “%(value)s” is not accepted.") % {"value": value})
 
 
-def check_horaires(text: str) -> str:
-    """'' when `text` is valid OpenStreetMap opening_hours syntax, else a plain-words reason."""
-    if not text:
-        return ""
-    try:
-        opening_hours.OpeningHours(text)
-    except (SyntaxError, opening_hours.ParserError, ValueError):
-        return str(_("“%(value)s” is not in the OpenStreetMap opening hours syntax, "
-                     "e.g. Mo-Fr 09:00-12:00,14:00-17:30; Sa 09:00-12:00.") % {"value": text})
-    return ""
-
-
 def decode(content: bytes) -> str:
     """UTF-8 text (a byte-order mark is allowed) or ValueError with a plain-words reason."""
     try:
@@ -223,7 +212,7 @@ def read(content: bytes) -> ReadResult:
                         line, name, _cell_message(name, error.type, getattr(error, "note", ""),
                                                   cell if cell is not None else "")))
                     bad = True
-                horaires_problem = check_horaires(values.get("horaires") or "")
+                horaires_problem = opening_hours.problem(values.get("horaires") or "")
                 if horaires_problem and not any(p.line == line and p.field == "horaires"
                                                 for p in result.problems):
                     result.problems.append(RowProblem(line, "horaires", horaires_problem))

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civicard.core import audit, clock
+from civicard.core import audit, clock, opening_hours
 from civicard.core.errors import DomainError, NotFound
 from civicard.core.permissions import Role, holds_role, role_required
 from civicard.inclusion import charts, operations, queries, standard
@@ -81,11 +81,11 @@ def place_map(request):
 def place_detail(request, pk):
     place = queries.published_place(pk)
     now = _local_now()
-    today = queries.day_intervals(place.horaires, now.date())
+    week = opening_hours.week(place.horaires, now.date())
     sessions = queries.upcoming_sessions(place=place, start=now.date(), days=28)
     return render(request, "inclusion/place.html", {
-        "place": place, "today": today, "open_now": queries.is_open(place.horaires, now),
-        "week": queries.week_hours(place.horaires, now.date()), "sessions": sessions[:8],
+        "place": place, "week": week, "today": week[0] if week else None,
+        "hours_now": opening_hours.summary(place.horaires, now), "sessions": sessions[:8],
         "actors": place.actors.all(), "initiatives": place.initiatives.select_related("actor"),
         "phone_display": _phone_display(place.telephone),
         "emails": place.values("courriels"), "websites": place.values("site_web"),

@@ -315,15 +315,20 @@ def test_resident_page_maps_the_venues_with_what_is_left_there(
     assert features["Pool"]["geometry"]["coordinates"] == [-0.2361, 46.6531]
     assert features["Museum"]["properties"]["lines"] == [
         "2 place du Musée", "No free entries left here this month.",
-        "Open now, until 18:00", "Opening hours: Tu-Su 10:00-18:00"]
+        "Open now · until 18:00", "Today: 10:00–18:00"]
     assert features["Pool"]["properties"]["lines"] == [
-        "1 free entry left here this month.", "Closed now; opens Monday at 08:00",
-        "Opening hours: Mo 08:00-09:00"]
-    # The list, the alternative without JavaScript, says the same and keeps the theatre.
+        "1 free entry left here this month.", "Closed now · opens Monday at 08:00",
+        "Today: Closed"]
+    # The list, the alternative without JavaScript, says the same and keeps the theatre; its
+    # week is in plain words, never in OSM syntax.
     listing = html.split(f'id="{map_id}"')[0]
     assert listing.count("No free entries left here this month.") == 1
     assert listing.count("1 free entry left here this month.") == 2  # the pool and the theatre
     assert "Theatre" in listing
+    assert listing.count("<strong>Open now · until 18:00</strong>") == 2  # museum, theatre
+    assert "<strong>Closed now · opens Monday at 08:00</strong>" in listing
+    assert '<th scope="row">Monday 16 March</th><td>08:00–09:00</td>' in listing
+    assert "Tu-Su" not in html and "Mo 08:00-09:00" not in html
 
 
 def test_no_map_when_no_venue_has_coordinates(client, entries_programme, make_venue, make_login):
@@ -333,3 +338,17 @@ def test_no_map_when_no_venue_has_coordinates(client, entries_programme, make_ve
         html = client.get(reverse("benefits:mine")).content.decode()
     assert "Museum" in html and "1 free entry left here this month." in html
     assert "data-place-map" not in html and "leaflet.js" not in html
+
+
+@pytest.mark.parametrize("hours,error", [
+    ("Tu-Su 10:00-18:00; PH off", None),
+    ("", None),
+    ("Mardi 10h-18h", "“Mardi 10h-18h” is not in the OpenStreetMap opening hours syntax. "
+                      "Example: Mo-Fr 09:00-12:00,14:00-18:00; Sa 09:00-12:00."),
+])
+def test_venue_admin_form_refuses_hours_it_cannot_read(territory, hours, error):
+    from civicard.benefits.admin import VenueForm
+
+    form = VenueForm(data={"territory": territory.pk, "name": "Museum", "opening_hours": hours})
+    assert form.is_valid() is (error is None)
+    assert form.errors.get("opening_hours") == ([error] if error else None)

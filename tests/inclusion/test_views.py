@@ -66,7 +66,10 @@ def test_place_page_plain_hours_and_buttons(client, places, mediator):
                                valid_from=date(2026, 1, 1))
     with clock.frozen(MONDAY_10):
         page = client.get(f"/inclusion/places/{place.pk}/").content.decode()
-    assert "Open now." in page and "Open today 09:00–12:00, 14:00–18:00" in page
+    assert "<strong>Open now · until 12:00</strong>" in page
+    assert "Today: 09:00–12:00, 14:00–18:00" in page
+    assert ('<th scope="row">Saturday 14 March</th><td>Closed</td>' in page
+            and '<th scope="row">Sunday 15 March</th><td>Closed</td>' in page)
     assert 'href="tel:+33549000000"' in page and "Call 05 49 00 00 00" in page
     assert 'href="mailto:mediatheque@example.org"' in page
     assert "Thursday 19 March, 14:00–17:00" in page
