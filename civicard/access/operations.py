@@ -666,6 +666,11 @@ def save_door_group(*, group: DoorGroup | None = None, territory, name: str, out
     return group
 
 
+def _window_extra(window: TimeWindow) -> dict:
+    return {"weekday": window.weekday, "starts": f"{window.starts:%H:%M}",
+            "ends": f"{window.ends:%H:%M}"}
+
+
 def add_window(*, group: DoorGroup, weekday: int, starts, ends, actor,
                at: datetime) -> TimeWindow:
     """A weekly window; one whose end is not after its start runs past midnight."""
@@ -677,7 +682,7 @@ def add_window(*, group: DoorGroup, weekday: int, starts, ends, actor,
         window = TimeWindow.objects.create(group=group, weekday=weekday, starts=starts,
                                            ends=ends)
         audit.record(actor=actor, action="door_group.window_added", obj=group, at=at,
-                     extra={"window": str(window)})
+                     extra=_window_extra(window))
     return window
 
 
@@ -685,7 +690,7 @@ def remove_window(*, window: TimeWindow, actor, at: datetime) -> None:
     _check_group(actor, window.group)
     with transaction.atomic():
         audit.record(actor=actor, action="door_group.window_removed", obj=window.group, at=at,
-                     extra={"window": str(window)})
+                     extra=_window_extra(window))
         window.delete()
 
 
