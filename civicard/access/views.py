@@ -248,7 +248,7 @@ def member_change(request, pk, person_pk, add: bool):
     person = queries.person_for_manager(request.user, person_pk)
     change, done = ((operations.add_member, _("%(name)s can now open the group's doors."))
                     if add else
-                    (operations.remove_member, _("%(name)s can no longer open them.")))
+                    (operations.remove_member, _("%(name)s can no longer open the group's doors.")))
     try:
         change(group=group, person=person, actor=request.user, at=clock.now())
     except DomainError as error:
