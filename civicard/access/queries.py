@@ -19,6 +19,8 @@ from civicard.access.models import (
     Terminal,
     TimeWindow,
 )
+from civicard.cards.models import Card, CardStatus
+from civicard.cards.queries import find_people
 from civicard.core.errors import NotFound
 from civicard.core.permissions import Role, check_role, role_communes
 from civicard.people.models import Person
@@ -137,6 +139,14 @@ def services_for_manager(manager):
 def services_without_quota(manager):
     return (_scoped(manager, Service.objects, "commune_id")
             .filter(quota__isnull=True).order_by("name"))
+
+
+def staff_candidates(manager, text: str):
+    """People a manager may add to a door group: the counter search by name or card number,
+    with their live cards' last digits to tell namesakes apart."""
+    live = Card.objects.filter(status=CardStatus.ACTIVE).order_by("kind", "-issued_at")
+    return find_people(manager, text).prefetch_related(Prefetch("cards", queryset=live,
+                                                                to_attr="live_cards"))
 
 
 def person_for_manager(manager, pk: int) -> Person:

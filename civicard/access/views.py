@@ -14,7 +14,6 @@ from civicard.access.forms import (
     RegisterTerminalForm,
     WindowForm,
 )
-from civicard.cards.queries import find_people
 from civicard.core import audit, clock
 from civicard.core.errors import DomainError
 from civicard.core.permissions import Role, role_required
@@ -204,7 +203,7 @@ def door_group(request, pk):
 
 def _group_page(request, group, *, form=None, window_form=None):
     search = PersonSearchForm(request.GET or None)
-    found = (find_people(request.user, search.cleaned_data["q"])
+    found = (queries.staff_candidates(request.user, search.cleaned_data["q"])
              if search.is_valid() else None)
     members = list(queries.group_members(group))
     return render(request, "access/door_group.html", {

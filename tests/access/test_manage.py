@@ -302,7 +302,9 @@ def test_door_group_page_adds_a_window_past_midnight_and_a_member_found_by_card_
                                status="active", issued_at=AT, expires_on=AT.date())
     found = client.get(url, {"q": card.number}).context["found"]
     assert list(found) == [noor]
-    assert list(client.get(url, {"q": "nightg"}).context["found"]) == [noor]
+    by_name = client.get(url, {"q": "nightg"})
+    assert list(by_name.context["found"]) == [noor]
+    assert f"card ending {card.number[-4:]}" in by_name.content.decode()
     added = client.post(reverse("access:member_add", args=[group.pk, noor.pk]), follow=True)
     assert [str(m) for m in added.context["messages"]] == [
         "Noor Nightguard can now open the group's doors."]
