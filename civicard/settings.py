@@ -122,6 +122,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side parameters and prepared statements: a statement run a few times on a
+    # connection is planned once (terminal decisions repeat the same few statements).
+    # CIVICARD_DB_PREPARE_THRESHOLD=off turns them off, e.g. behind a pooler in transaction mode.
+    threshold = os.environ.get("CIVICARD_DB_PREPARE_THRESHOLD", "5")
+    if threshold != "off":
+        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True,
+                                           "prepare_threshold": int(threshold)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"

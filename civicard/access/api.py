@@ -47,10 +47,9 @@ class ErrorOut(Schema):
              summary="Decide on one presented card")
 def scan(request, payload: ScanIn):
     terminal = _terminal(request)
-    decision = operations.scan(terminal=terminal, credential=payload.credential,
-                               idempotency_key=payload.idempotency_key, at=payload.at,
-                               now=clock.now(), software_version=_version(request))
-    return decision.response
+    return operations.scan(terminal=terminal, credential=payload.credential,
+                           idempotency_key=payload.idempotency_key, at=payload.at,
+                           now=clock.now(), software_version=_version(request))
 
 
 @router.get("/allowlist", summary="The signed allow-list of the terminal's checkpoint",

@@ -20,11 +20,11 @@ from functools import lru_cache
 
 import opening_hours
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from civicard.access import rights
+from civicard.access import presented, rights
 from civicard.access.exceptions import (
     AlreadyMember,
     AlreadyRevoked,
@@ -61,18 +61,18 @@ from civicard.access.models import (
     TimeWindow,
     Via,
 )
+from civicard.access.presented import Presented
 from civicard.cards import codes
 from civicard.cards.exceptions import CardBlocked, CardExpired, CardUnknown, QrExpired
-from civicard.cards.models import Card, CardKind
-from civicard.cards.queries import card_for_credential
-from civicard.core import audit
+from civicard.cards.queries import check_presented, credential_lookup
+from civicard.core import audit, rows
 from civicard.core.errors import DomainError, InvalidInput
 from civicard.core.permissions import Role, check_role_over
-from civicard.people.models import Household, Person
+from civicard.people.models import Person
 from civicard.wallets.exceptions import FloorReached, InsufficientBalance, NoTariff
-from civicard.wallets.models import Account, Service, Tariff
+from civicard.wallets.models import Service, Tariff
 from civicard.wallets.operations import charge
-from civicard.wallets.queries import enrolment_for, tariff_for
+from civicard.wallets.queries import Home, enrolment_for, tariff_for
 
 FUTURE_TOLERANCE = timedelta(seconds=60)   # terminal clocks drift a little
 ONLINE_MAX_AGE = timedelta(minutes=5)      # older scans are offline events
@@ -123,11 +123,7 @@ def terminal_for_token(token: str | None) -> Terminal:
     """The active terminal behind a bearer token, or TerminalUnauthorized (HTTP 401)."""
     if not token or len(token) > 200:
         raise TerminalUnauthorized()
-    # token_hash is unique: no ordering (the default one joins the facility to sort by name).
-    terminal = next(iter(Terminal.objects.select_related("checkpoint__facility",
-                                                         "checkpoint__service__quota")
-                         .filter(token_hash=token_hash(token), revoked_at__isnull=True)
-                         .order_by()[:1]), None)
+    terminal = presented.active_terminal(token_hash(token))
     if terminal is None:
         raise TerminalUnauthorized()
     return terminal
@@ -190,43 +186,19 @@ def is_open(checkpoint: Checkpoint, at: datetime) -> bool:
         return False
 
 
-def staff_groups(person: Person, checkpoint: Checkpoint):
-    return (DoorGroup.objects.filter(members=person)
-            .filter(Q(checkpoints=checkpoint) | Q(facilities=checkpoint.facility_id))
-            .prefetch_related("windows").distinct())
-
-
 def staff_grant(person: Person, checkpoint: Checkpoint, at: datetime) -> DoorGroup | None:
     """The staff door group whose weekly window covers `at` here, preferring one that opens
     out of hours."""
     local = timezone.localtime(at)
     found = None
-    for group in staff_groups(person, checkpoint):
+    for group in (DoorGroup.objects.filter(members=person)
+                  .filter(Q(checkpoints=checkpoint) | Q(facilities=checkpoint.facility_id))
+                  .prefetch_related("windows").distinct()):
         if any(window.covers(local) for window in group.windows.all()):
             if group.out_of_hours:
                 return group
             found = found or group
     return found
-
-
-def staff_here(checkpoint: Checkpoint) -> Exists:
-    """Whether a door group of the card's holder covers the checkpoint: an annotation read
-    with the card, so that the door groups are only fetched for staff."""
-    return Exists(DoorGroup.objects.filter(members=OuterRef("person_id"))
-                  .filter(Q(checkpoints=checkpoint.pk) | Q(facilities=checkpoint.facility_id)))
-
-
-def households_of(person: Person) -> tuple[Household | None, list[int]]:
-    """The household a decision is logged against (one where the person is a guardian, the
-    lowest id first) and the ids of all the person's households, in one statement."""
-    memberships = list(person.memberships.select_related("household")
-                       .order_by("-is_guardian", "household_id"))
-    return (memberships[0].household if memberships else None,
-            [m.household_id for m in memberships])
-
-
-def household_of(person: Person) -> Household | None:
-    return households_of(person)[0]
 
 
 class Refused(Exception):
@@ -244,12 +216,12 @@ class Effects:
     shortfall_cents: int = 0
 
 
-def _count_visit(*, quota: Quota, household: Household, at: datetime, offline: bool):
+def _count_visit(*, quota: Quota, home: Home, at: datetime, offline: bool):
     """Lock the household's counter for the year and count one visit. Returns (tariff use to
     charge or None, free visits left)."""
     year = timezone.localtime(at).year
-    QuotaCounter.objects.get_or_create(quota=quota, household=household, year=year)
-    counter = QuotaCounter.objects.select_for_update().get(quota=quota, household=household,
+    QuotaCounter.objects.get_or_create(quota=quota, household_id=home.id, year=year)
+    counter = QuotaCounter.objects.select_for_update().get(quota=quota, household_id=home.id,
                                                            year=year)
     if counter.used >= quota.max_per_year and not offline:
         raise Refused("quota_exceeded")
@@ -258,19 +230,20 @@ def _count_visit(*, quota: Quota, household: Household, at: datetime, offline: b
     return use, max(quota.free_per_year - counter.used - 1, 0)
 
 
-def _pay(*, checkpoint: Checkpoint, household: Household, use: str, key: str, at: datetime,
+def _pay(*, checkpoint: Checkpoint, found: Presented, use: str, key: str, at: datetime,
          offline: bool, effects: Effects) -> None:
     service = checkpoint.service
     if not service.has_wallet:
         return
+    home = found.homes[0]
     try:
-        amount = tariff_for(service=service, household=household,
+        amount = tariff_for(service=service, household=home,
                             on=timezone.localtime(at).date(), use=use).amount_cents
     except NoTariff:
         return
     if amount <= 0:
         return
-    account = Account.objects.filter(household=household, service=service).first()
+    account = found.accounts.get(home.id)
     if account is None:
         if offline:
             effects.shortfall_cents = amount
@@ -295,26 +268,43 @@ def _quota_of(service) -> Quota | None:
         return None
 
 
-def _effects(*, terminal: Terminal, checkpoint: Checkpoint, person: Person,
-             household: Household | None, right: str, key: str, at: datetime,
-             offline: bool) -> Effects:
+def _right(checkpoint: Checkpoint, found: Presented, at: datetime,
+           group: DoorGroup | None) -> str:
+    """Rule 3: where the holder's right here comes from ('' when there is none)."""
+    if group is not None:
+        return "staff"
+    if checkpoint.service_id and enrolment_for(service=checkpoint.service, person=found.person,
+                                               on=timezone.localtime(at).date(),
+                                               homes=found.homes):
+        return "enrolment"
+    if rights.booking_covers(found.person, checkpoint, at):
+        return "booking"
+    return ""
+
+
+def _counts(checkpoint: Checkpoint, found: Presented, right: str) -> bool:
+    return (right == "enrolment" and bool(found.homes) and checkpoint.service is not None
+            and _quota_of(checkpoint.service) is not None)
+
+
+def _effects(*, terminal: Terminal, checkpoint: Checkpoint, found: Presented, right: str,
+             key: str, at: datetime, offline: bool) -> Effects:
     """Rules 4-6, in a savepoint (the caller's). Staff and bookings neither count nor pay."""
     effects = Effects()
-    service = checkpoint.service
-    if right == "enrolment" and service is not None and household is not None:
+    if right == "enrolment" and found.homes and checkpoint.service is not None:
         use = checkpoint.charge_use or None
-        quota = _quota_of(service)
+        quota = _quota_of(checkpoint.service)
         if quota is not None:
             quota_use, effects.remaining_quota = _count_visit(
-                quota=quota, household=household, at=at, offline=offline)
+                quota=quota, home=found.homes[0], at=at, offline=offline)
             effects.counted = True
             use = quota_use or use
         if use:
-            _pay(checkpoint=checkpoint, household=household, use=use,
-                 key=f"access:{terminal.pk}:{key}", at=at, offline=offline, effects=effects)
+            _pay(checkpoint=checkpoint, found=found, use=use, key=f"access:{terminal.pk}:{key}",
+                 at=at, offline=offline, effects=effects)
     if checkpoint.passback_seconds and not offline:
         if Decision.objects.filter(
-                person=person, checkpoint=checkpoint, outcome=Outcome.ALLOW,
+                person=found.person, checkpoint=checkpoint, outcome=Outcome.ALLOW,
                 at__gt=at - timedelta(seconds=checkpoint.passback_seconds),
                 at__lte=at).exists():
             raise Refused("already_used")
@@ -327,14 +317,10 @@ def _looks_like_credential(credential: str) -> bool:
     return codes.normalise_uid(credential) is not None
 
 
-def _card_behind(credential: str) -> Card | None:
-    """The card a refused credential names, whatever its state (for the log only)."""
-    if credential.startswith(codes.QR_PREFIX + "."):
-        return (Card.objects.select_related("person")
-                .filter(number=credential.split(".")[1], kind=CardKind.DIGITAL).first())
-    uid = codes.normalise_uid(credential)
-    return (Card.objects.select_related("person").filter(uid_hash=codes.uid_hash(uid)).first()
-            if uid else None)
+def _presented(credential: str, checkpoint: Checkpoint) -> Presented | None:
+    """The card a credential names, whatever its state."""
+    lookup = credential_lookup(credential) if _looks_like_credential(credential) else None
+    return presented.presented_card(lookup, checkpoint) if lookup is not None else None
 
 
 def _response(*, terminal: Terminal, outcome: str, reason: str, person: Person | None,
@@ -359,58 +345,50 @@ def _response(*, terminal: Terminal, outcome: str, reason: str, person: Person |
     return body
 
 
-def _log(*, terminal, key, at, now, outcome, reason, card=None, person=None, household=None,
-         right="", effects: Effects | None = None, via=Via.ONLINE) -> Decision:
+def _log(*, terminal, key, at, now, outcome, reason, found: Presented | None = None, right="",
+         effects: Effects | None = None, via=Via.ONLINE) -> dict:
+    """Write the decision row and return its answer."""
     effects = effects or Effects()
-    return Decision.objects.create(
-        terminal=terminal, checkpoint_id=terminal.checkpoint_id, idempotency_key=key, at=at,
-        recorded_at=now, card=card, person=person, household=household, outcome=outcome,
+    person = found.person if found is not None else None
+    response = _response(terminal=terminal, outcome=outcome, reason=reason, person=person,
+                         effects=effects if outcome == Outcome.ALLOW else None)
+    rows.insert(Decision(
+        terminal_id=terminal.pk, checkpoint_id=terminal.checkpoint_id, idempotency_key=key,
+        at=at, recorded_at=now, card=found.card if found else None, person=person,
+        household_id=found.homes[0].id if found and found.homes else None, outcome=outcome,
         reason_code=reason, via=via, right=right, entry=effects.entry,
-        shortfall_cents=effects.shortfall_cents, counted=effects.counted,
-        response=_response(terminal=terminal, outcome=outcome, reason=reason, person=person,
-                           effects=effects if outcome == Outcome.ALLOW else None))
+        shortfall_cents=effects.shortfall_cents, counted=effects.counted, response=response))
+    return response
 
 
 def _decide(*, terminal: Terminal, credential: str, key: str, at: datetime,
-            now: datetime) -> Decision:
+            now: datetime) -> dict:
     checkpoint = terminal.checkpoint
     log = {"terminal": terminal, "key": key, "at": at, "now": now}
     if not _looks_like_credential(credential):
         return _log(**log, outcome=Outcome.DENY, reason="credential_invalid")
+    found = _presented(credential, checkpoint)
     try:
-        card = card_for_credential(credential, at,
-                                   cards=Card.objects.annotate(staff_here=staff_here(checkpoint)))
+        check_presented(found.card if found else None, credential, at)
     except (CardUnknown, CardBlocked, CardExpired, QrExpired) as error:
-        card = _card_behind(credential) if error.code != "card_unknown" else None
-        return _log(**log, outcome=Outcome.DENY, reason=error.code, card=card,
-                    person=card.person if card else None)
-    person = card.person
-    household, household_ids = households_of(person)
-    log.update(card=card, person=person, household=household)
-    group = staff_grant(person, checkpoint, at) if card.staff_here else None
+        return _log(**log, outcome=Outcome.DENY, reason=error.code,
+                    found=found if error.code != "card_unknown" else None)
+    log["found"] = found
+    group = staff_grant(found.person, checkpoint, at) if found.staff_here else None
     if not is_open(checkpoint, at) and not (group is not None and group.out_of_hours):
         return _log(**log, outcome=Outcome.DENY, reason="closed")
-    right = ""
-    if group is not None:
-        right = "staff"
-    elif checkpoint.service_id and enrolment_for(service=checkpoint.service, person=person,
-                                                 on=timezone.localtime(at).date(),
-                                                 household_ids=household_ids):
-        right = "enrolment"
-    elif rights.booking_covers(person, checkpoint, at):
-        right = "booking"
+    right = _right(checkpoint, found, at, group)
     if not right:
         return _log(**log, outcome=Outcome.DENY, reason="no_right")
     # Rules 4-6 need a savepoint only when a refusal can follow a write of theirs: a counted
     # quota visit, or anti-passback after a count or a charge. A charge alone is atomic by
     # itself (wallets' own savepoint) and a refused one writes nothing.
-    counts = (right == "enrolment" and household is not None
-              and checkpoint.service is not None and _quota_of(checkpoint.service) is not None)
-    undo = transaction.atomic() if counts or checkpoint.passback_seconds else nullcontext()
+    undo = (transaction.atomic() if _counts(checkpoint, found, right)
+            or checkpoint.passback_seconds else nullcontext())
     try:
         with undo:
-            effects = _effects(terminal=terminal, checkpoint=checkpoint, person=person,
-                               household=household, right=right, key=key, at=at, offline=False)
+            effects = _effects(terminal=terminal, checkpoint=checkpoint, found=found,
+                               right=right, key=key, at=at, offline=False)
     except Refused as refusal:
         return _log(**log, outcome=Outcome.DENY, reason=refusal.code, right=right)
     return _log(**log, outcome=Outcome.ALLOW, reason="ok", right=right, effects=effects)
@@ -423,14 +401,14 @@ def check_key(key) -> str:
 
 
 def scan(*, terminal: Terminal, credential: str, idempotency_key: str,
-         at: datetime | None = None, now: datetime, software_version: str = "") -> Decision:
-    """Decide on one presented card, log it, and return the decision row (its `response` is
-    the answer). A retry with the same key returns the first decision and changes nothing."""
+         at: datetime | None = None, now: datetime, software_version: str = "") -> dict:
+    """Decide on one presented card, log it, and return the answer. A retry with the same key
+    returns the first answer and changes nothing."""
     key = check_key(idempotency_key)
     touch(terminal, now=now, software_version=software_version)
-    existing = Decision.objects.filter(terminal=terminal, idempotency_key=key).first()
-    if existing is not None:
-        return existing
+    first = presented.logged_answer(terminal.pk, key)
+    if first is not None:
+        return first
     if at is None:
         at = now
     if timezone.is_naive(at):
@@ -446,10 +424,10 @@ def scan(*, terminal: Terminal, credential: str, idempotency_key: str,
                            now=now)
     except IntegrityError:
         # The same key raced in: the first decision stands, its charge is the only one.
-        existing = Decision.objects.filter(terminal=terminal, idempotency_key=key).first()
-        if existing is None:
+        first = presented.logged_answer(terminal.pk, key)
+        if first is None:
             raise
-        return existing
+        return first
 
 
 # Offline events ---------------------------------------------------------------------------------
@@ -481,31 +459,19 @@ def _record_event(*, terminal: Terminal, event: dict, now: datetime) -> EventRes
     reason = event.get("reason_code") or ("ok" if outcome == Outcome.ALLOW else "")
     if outcome not in Outcome.values or reason not in MESSAGES:
         return EventResult(key, "rejected", "decision_invalid")
-    credential = (event.get("credential") or "").strip()[:200]
-    card = _card_behind(credential) if _looks_like_credential(credential) else None
-    person = card.person if card else None
-    household = household_of(person) if person else None
-    right, effects = "", Effects()
     checkpoint = terminal.checkpoint
+    found = _presented((event.get("credential") or "").strip()[:200], checkpoint)
+    right, effects = "", Effects()
     with transaction.atomic():
-        if outcome == Outcome.ALLOW and person is not None:
-            if staff_grant(person, checkpoint, at) is not None:
-                right = "staff"
-            elif checkpoint.service_id and enrolment_for(
-                    service=checkpoint.service, person=person,
-                    on=timezone.localtime(at).date()):
-                right = "enrolment"
-            elif rights.booking_covers(person, checkpoint, at):
-                right = "booking"
-            else:
-                right = "offline"  # the list said yes; the right has since gone
+        if outcome == Outcome.ALLOW and found is not None:
+            # the list said yes; "offline" when the right has since gone
+            right = _right(checkpoint, found, at, staff_grant(found.person, checkpoint, at)
+                           if found.staff_here else None) or "offline"
             if right == "enrolment":
-                effects = _effects(terminal=terminal, checkpoint=checkpoint, person=person,
-                                   household=household, right=right, key=key, at=at,
-                                   offline=True)
+                effects = _effects(terminal=terminal, checkpoint=checkpoint, found=found,
+                                   right=right, key=key, at=at, offline=True)
         _log(terminal=terminal, key=key, at=at, now=now, outcome=outcome, reason=reason,
-             card=card, person=person, household=household, right=right, effects=effects,
-             via=Via.OFFLINE)
+             found=found, right=right, effects=effects, via=Via.OFFLINE)
     return EventResult(key, "recorded", "", effects.shortfall_cents)
 
 

@@ -21,37 +21,43 @@ def _usable(card: Card, at: datetime) -> Card:
     return card
 
 
-def card_for_credential(credential: str, at: datetime, *, cards=None) -> Card:
-    """The card behind what a reader sent: a chip UID, or the rotating QR payload of a digital
-    card (CC1.<number>.<code>). Raises CardUnknown, CardBlocked, CardExpired or QrExpired.
-    The static QR printed on a card is refused here: it only finds a person at a counter.
-    `cards` (a Card queryset, e.g. with annotations) lets a caller read more in the same
-    statement."""
-    cards = Card.objects.all() if cards is None else cards
+def credential_lookup(credential: str) -> dict | None:
+    """The unique columns a presented credential names: a chip UID's keyed hash, or the number
+    of a digital card for a rotating QR payload (CC1.<number>.<code>). None if unreadable."""
     credential = (credential or "").strip()
     if credential.startswith(codes.QR_PREFIX + "."):
         parts = credential.split(".")
-        if len(parts) != 3:
-            raise CardUnknown()
-        _prefix, number, code = parts
-        card = (cards.select_related("person")
-                .filter(number=number, kind=CardKind.DIGITAL).first())
-        if card is None or not card.secret:
-            raise CardUnknown()
-        age = codes.code_age(card.secret, code, at.timestamp())
-        if age is None:
-            raise CardUnknown()
-        _usable(card, at)
-        if age > codes.TOLERANCE_STEPS:
-            raise QrExpired()
-        return card
+        return {"number": parts[1], "kind": CardKind.DIGITAL} if len(parts) == 3 else None
     uid = codes.normalise_uid(credential)
-    if uid is None:
-        raise CardUnknown()
-    card = cards.select_related("person").filter(uid_hash=codes.uid_hash(uid)).first()
+    return {"uid_hash": codes.uid_hash(uid)} if uid else None
+
+
+def check_presented(card: Card | None, credential: str, at: datetime) -> Card:
+    """The card found by `credential_lookup`, if it may be used at `at`; else raises
+    CardUnknown, CardBlocked, CardExpired or QrExpired. A rotating QR code must be current."""
     if card is None:
         raise CardUnknown()
-    return _usable(card, at)
+    if card.kind != CardKind.DIGITAL:
+        return _usable(card, at)
+    if not card.secret:
+        raise CardUnknown()
+    age = codes.code_age(card.secret, credential.strip().split(".")[2], at.timestamp())
+    if age is None:
+        raise CardUnknown()
+    _usable(card, at)
+    if age > codes.TOLERANCE_STEPS:
+        raise QrExpired()
+    return card
+
+
+def card_for_credential(credential: str, at: datetime) -> Card:
+    """The card behind what a reader sent: a chip UID, or the rotating QR payload of a digital
+    card. Raises CardUnknown, CardBlocked, CardExpired or QrExpired. The static QR printed on
+    a card is refused here: it only finds a person at a counter."""
+    lookup = credential_lookup(credential)
+    card = (Card.objects.select_related("person").filter(**lookup).first()
+            if lookup is not None else None)
+    return check_presented(card, credential, at)
 
 
 def find_people(agent, text: str, *, limit: int = 30):

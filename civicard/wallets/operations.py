@@ -7,12 +7,12 @@ unique by the database: a retry returns the first entry and moves nothing."""
 import secrets
 from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from civicard.core import audit
-from civicard.core.errors import IdempotencyConflict, InvalidAmount, InvalidInput
+from civicard.core import audit, rows
+from civicard.core.errors import DomainError, IdempotencyConflict, InvalidAmount, InvalidInput
 from civicard.core.money import MAX_AMOUNT_CENTS, format_cents
 from civicard.core.permissions import Role, check_role
 from civicard.people.models import Household, Person
@@ -106,34 +106,45 @@ def _append(*, account: Account, kind: str, amount_cents: int, reason: str, key:
     the lock plus the amount is the new balance: no need to read it back."""
     Account.objects.filter(pk=account.pk).update(balance_cents=F("balance_cents") + amount_cents)
     account.balance_cents += amount_cents
-    return LedgerEntry.objects.create(
+    return _entry(account=account, kind=kind, amount_cents=amount_cents, reason=reason, key=key,
+                  actor=actor, at=at, means=means, related=related)
+
+
+def _entry(*, account: Account, kind: str, amount_cents: int, reason: str, key: str, actor,
+           at: datetime, means: str = "", related: LedgerEntry | None = None) -> LedgerEntry:
+    """Append the entry recording a movement already made; the key is unique in the database."""
+    return rows.insert(LedgerEntry(
         account=account, kind=kind, amount_cents=amount_cents,
         balance_after_cents=account.balance_cents, means=means, at=at,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        reason=reason, idempotency_key=key, related=related)
+        reason=reason, idempotency_key=key, related=related))
+
+
+SHIFT_SQL = (f'UPDATE "{Account._meta.db_table}" SET balance_cents = balance_cents + %s '
+             "WHERE id = %s RETURNING balance_cents")
 
 
 def _move(*, account: Account, kind: str, amount_cents: int, reason: str, key: str, actor,
           at: datetime, means: str = "", check=None) -> LedgerEntry:
-    """Lock, replay-or-check, move. `amount_cents` is signed."""
+    """Move one account's balance by `amount_cents` (signed) and append the entry, in a
+    savepoint. The UPDATE takes the row lock and returns the new balance; `check(service,
+    balance before)` may refuse, which rolls the savepoint back. A key already used (the
+    database refuses the entry) returns its first entry, whatever the balance now."""
     try:
         with transaction.atomic():
-            locked = _locked(account)[account.pk]
-            replayed = _replay(key, account_id=locked.pk, kind=kind, amount_cents=amount_cents)
-            if replayed is not None:
-                return replayed
+            with connection.cursor() as cursor:
+                cursor.execute(SHIFT_SQL, [amount_cents, account.pk])
+                balance = cursor.fetchone()[0]
             if check is not None:
-                check(locked)
-            entry = _append(account=locked, kind=kind, amount_cents=amount_cents, reason=reason,
-                            key=key, actor=actor, at=at, means=means)
-    except IntegrityError:
-        # The same key raced in on another account's lock: the first one won.
+                check(account.service, balance - amount_cents)
+            account.balance_cents = balance
+            return _entry(account=account, kind=kind, amount_cents=amount_cents, reason=reason,
+                          key=key, actor=actor, at=at, means=means)
+    except (IntegrityError, DomainError):
         replayed = _replay(key, account_id=account.pk, kind=kind, amount_cents=amount_cents)
         if replayed is None:
             raise
         return replayed
-    account.balance_cents = locked.balance_cents
-    return entry
 
 
 # Money ---------------------------------------------------------------------------------------
@@ -147,10 +158,10 @@ def charge(*, account: Account, amount_cents: int, reason: str, idempotency_key:
     reason = check_reason(reason)
     check_currency(account, currency)
 
-    def rule(locked: Account):
-        if locked.service.payment_mode == PaymentMode.FREE:
+    def rule(service: Service, balance_cents: int):
+        if service.payment_mode == PaymentMode.FREE:
             raise ServiceIsFree()
-        check_shortage(locked.service, locked.balance_cents, amount_cents)
+        check_shortage(service, balance_cents, amount_cents)
 
     return _move(account=account, kind=EntryKind.CHARGE, amount_cents=-amount_cents,
                  reason=reason, key=idempotency_key, actor=actor, at=at, check=rule)

@@ -13,7 +13,30 @@ from civicard.wallets.exceptions import NoTariff
 from civicard.wallets.models import Account, Enrolment, EntryKind, LedgerEntry, Service, Tariff
 
 
-def is_resident(household: Household, service: Service) -> bool:
+@dataclass(frozen=True)
+class Home:
+    """A household as prices and rights see it (what a terminal reads in one joined row)."""
+
+    id: int
+    territory_id: int
+    address_id: int | None
+    income_bracket_id: int | None
+    commune_id: int | None
+
+    @classmethod
+    def of(cls, household: Household) -> "Home":
+        return cls(id=household.pk, territory_id=household.territory_id,
+                   address_id=household.address_id,
+                   income_bracket_id=household.income_bracket_id,
+                   commune_id=household.commune_id)
+
+
+def homes_of(person: Person) -> list[Home]:
+    return [Home.of(h) for h in person.households.select_related("address__neighbourhood")
+            .order_by("pk")]
+
+
+def is_resident(household: Household | Home, service: Service) -> bool:
     """Resident of the service's commune, or of the territory for a territory-wide service."""
     if not household.address_id:
         return False
@@ -22,15 +45,20 @@ def is_resident(household: Household, service: Service) -> bool:
     return household.commune_id == service.commune_id
 
 
-def tariff_for(*, service: Service, household: Household, on: date, use: str = "use") -> Tariff:
+# Hand-written: terminals call these on every charged entry (civicard.access.presented).
+TARIFFS_SQL = (
+    f'SELECT * FROM "{Tariff._meta.db_table}" WHERE service_id = %s AND "use" = %s '
+    "AND valid_from <= %s AND (income_bracket_id IS NULL OR income_bracket_id = %s) "
+    "AND (resident IS NULL OR resident = %s) ORDER BY valid_from DESC, id DESC")
+
+
+def tariff_for(*, service: Service, household: Household | Home, on: date,
+               use: str = "use") -> Tariff:
     """The tariff in force on `on`: the latest dated one matching the household's bracket and
     residency, the most specific winning among those of the same date."""
     resident = is_resident(household, service)
-    candidates = (Tariff.objects.filter(service=service, use=use, valid_from__lte=on)
-                  .filter(Q(income_bracket__isnull=True)
-                          | Q(income_bracket_id=household.income_bracket_id))
-                  .filter(Q(resident__isnull=True) | Q(resident=resident))
-                  .order_by("-valid_from", "-id"))
+    candidates = Tariff.objects.raw(TARIFFS_SQL, [service.pk, use, on,
+                                                  household.income_bracket_id, resident])
     best, best_key = None, None
     for tariff in candidates:
         key = (tariff.valid_from, tariff.income_bracket_id is not None,
@@ -56,15 +84,19 @@ def _age(person: Person, on: date) -> int | None:
 
 
 def enrolment_for(*, service: Service, person: Person, on: date,
-                  household_ids: list[int] | None = None) -> Enrolment | None:
-    """The enrolment giving `person` a right to `service` on `on`, if any. A caller that has
-    already read the person's households passes their ids (`household_ids`)."""
-    if household_ids is None:
-        household_ids = list(person.memberships.values_list("household_id", flat=True))
-    candidates = (Enrolment.objects.filter(service=service, starts_on__lte=on)
-                  .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
-                  .filter(Q(person=person) | Q(household_id__in=household_ids))
-                  .select_related("household__address__neighbourhood"))
+                  homes: list[Home] | None = None) -> Enrolment | None:
+    """The enrolment giving `person` a right to `service` on `on`, if any: their own, or one of
+    a household of theirs, within its dates, ages and commune of residence. A caller that has
+    already read the person's households passes them (`homes`)."""
+    if homes is None:
+        homes = homes_of(person)
+    communes = {home.id: home.commune_id for home in homes}
+    in_homes = ", ".join(["%s"] * len(communes)) or "NULL"
+    candidates = Enrolment.objects.raw(
+        f'SELECT * FROM "{Enrolment._meta.db_table}" WHERE service_id = %s '
+        "AND starts_on <= %s AND (ends_on IS NULL OR ends_on >= %s) "
+        f"AND (person_id = %s OR household_id IN ({in_homes})) ORDER BY id",
+        [service.pk, on, on, person.pk, *communes])
     age = _age(person, on)
     for enrolment in candidates:
         if enrolment.min_age is not None and (age is None or age < enrolment.min_age):
@@ -72,9 +104,9 @@ def enrolment_for(*, service: Service, person: Person, on: date,
         if enrolment.max_age is not None and (age is None or age > enrolment.max_age):
             continue
         if enrolment.resident_of_id is not None:
-            homes = ([enrolment.household] if enrolment.household_id else
-                     list(person.households.select_related("address__neighbourhood")))
-            if not any(h.commune_id == enrolment.resident_of_id for h in homes):
+            home_communes = ([communes[enrolment.household_id]] if enrolment.household_id
+                             else communes.values())
+            if enrolment.resident_of_id not in home_communes:
                 continue
         return enrolment
     return None

@@ -101,4 +101,4 @@ def fund(service, household, balance):
 
 def scan(terminal: Terminal, credential=UID, key="k1", at=AT, now=None):
     return operations.scan(terminal=terminal, credential=credential, idempotency_key=key,
-                           at=at, now=now or at).response
+                           at=at, now=now or at)

@@ -14,8 +14,8 @@ from .conftest import AT, enrol, fund
 
 pytestmark = pytest.mark.django_db
 
-CHARGED_SCAN = 16  # was 21 before the November 2026 pass
-FREE_SCAN = 8  # was 12
+CHARGED_SCAN = 12  # 21, then 16 with the ORM; hand-written SQL since (access/presented.py)
+FREE_SCAN = 7  # 12, then 8
 
 
 def _scan_queries(token: str, key: str) -> tuple[int, dict, list[str]]:
@@ -23,7 +23,7 @@ def _scan_queries(token: str, key: str) -> tuple[int, dict, list[str]]:
         terminal = operations.terminal_for_token(token)
         decision = operations.scan(terminal=terminal, credential="04A1B2C3D4E5F6",
                                    idempotency_key=key, at=AT, now=AT)
-    return len(captured), decision.response, [q["sql"] for q in captured]
+    return len(captured), decision, [q["sql"] for q in captured]
 
 
 def test_a_charged_scan_costs_a_fixed_number_of_statements(
