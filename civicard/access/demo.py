@@ -1,5 +1,6 @@
-"""Demo: 2 pools, a waste centre, a squash court, the town hall and 3 schools with doors;
-a registered terminal per checkpoint; staff door groups; four weeks of scan history."""
+"""Demo: 2 pools, a waste centre, a squash court, the town hall and 3 schools with doors (one
+school in the second commune, whose building manager sees only it); a registered terminal per
+checkpoint; staff door groups; four weeks of scan history."""
 
 from datetime import date, time, timedelta
 
@@ -17,7 +18,10 @@ from civicard.access.models import (
 from civicard.access.operations import token_hash
 from civicard.cards import codes
 from civicard.cards.models import Card, CardKind, CardStatus
-from civicard.people.models import Household, Membership, Person
+from civicard.core.demo import DEMO_EMAIL_DOMAIN
+from civicard.core.permissions import Role
+from civicard.people.demo import _login, _person
+from civicard.people.models import Household, Membership, Person, RoleAssignment
 from civicard.wallets.models import (
     Account,
     Enrolment,
@@ -31,6 +35,7 @@ from civicard.wallets.models import (
 
 DEMO_TOKEN = "cct_demo-pool-turnstile-do-not-use-in-production"
 DEMO_UID = "04DE30ACCE5501"  # the test card of Lou Essai, enrolled at the pool
+SECOND_COMMUNE_SCHOOL = "École Jean Jaurès"
 WEEKS = 4
 
 POOL_HOURS = "Mo-Fr 07:00-21:00; Sa,Su 09:00-19:00; PH off"
@@ -166,9 +171,10 @@ def load(ctx):
     services = _services(ctx)
     _test_card(ctx, services["pool-aquabrenne"])
     _enrol_every_household_at_the_waste_centre(ctx, services["waste-centre"])
-    commune = ctx.territory.communes.order_by("pk").first()
+    communes = list(ctx.territory.communes.order_by("pk")[:2])
     checkpoints = []
     for name, kind, slug, points in FACILITIES:
+        commune = communes[-1] if name == SECOND_COMMUNE_SCHOOL else communes[0]
         facility, _ = Facility.objects.get_or_create(
             territory=ctx.territory, name=name, defaults={"kind": kind, "commune": commune})
         for cp_name, cp_kind, hours, charge_use, passback in points:
@@ -193,16 +199,28 @@ def load(ctx):
     residents = [pk for pk in cards if pk not in {p.pk for p in staff_people}]
     staff_groups = _door_groups(ctx, staff_people, residents)
     _history(ctx, terminals, cards, staff_groups)
+    _commune_manager(ctx, communes[-1])
     ctx.notes.append(
-        "Access: the manager opens “Access and terminals” (live log, uses this week). Try a "
+        "Access: the manager opens “Access and terminals” (live log, uses this week; add or "
+        "change places, checkpoints and their opening hours, door groups with their times and "
+        "staff, yearly quotas); buildings@ sees and edits only the school of its commune. Try a "
         f"reader against `make demo`: `.venv/bin/civicard terminal-sim --token {DEMO_TOKEN}`, "
         f"then type {DEMO_UID} (Lou Essai's card; the Aquabrenne pool opens 07:00-21:00, "
         "09:00-19:00 at weekends, and answers `closed` outside), `offline`, the same number "
         "again, `online`. Amina's phone QR payload works online too.")
 
 
+def _commune_manager(ctx, commune):
+    """A building manager of one commune: /access/ shows and edits only its places."""
+    user = _login(f"buildings@{DEMO_EMAIL_DOMAIN}")
+    _person(user, "Élise Garnier", "fr")
+    RoleAssignment.objects.get_or_create(user=user, role=Role.SERVICE_MANAGER, commune=commune)
+    ctx.logins.append((f"Building manager of {commune.name} only", user.email))
+
+
 def _door_groups(ctx, staff_people, people):
     schools = list(Facility.objects.filter(territory=ctx.territory, kind="school"))
+    second_school = [f for f in schools if f.name == SECOND_COMMUNE_SCHOOL]
     town_hall = Facility.objects.filter(territory=ctx.territory, kind="town_hall").first()
     rng = ctx.rng_for("access-staff")
     cleaners = rng.sample(sorted(people), min(6, len(people)))
@@ -212,6 +230,8 @@ def _door_groups(ctx, staff_people, people):
          [(d, time(6), time(8)) for d in range(5)] + [(4, time(22), time(2))]),
         ("Agents de la mairie", [town_hall] if town_hall else [], staff_people,
          [(d, time(7, 30), time(19)) for d in range(5)]),
+        ("Gardien — École Jean Jaurès", second_school, cleaners[:1],
+         [(d, time(6, 30), time(19)) for d in range(5)] + [(5, time(20), time(1))]),
     ]
     for name, facilities, members, windows in specs:
         group, created = DoorGroup.objects.get_or_create(territory=ctx.territory, name=name)

@@ -49,3 +49,85 @@ class AlreadyRevoked(DomainError):
     code = "terminal_already_revoked"
     message = _("This terminal was already revoked.")
     http_status = 409
+
+
+# Manager pages --------------------------------------------------------------------------------
+
+class NameEmpty(DomainError):
+    code = "name_missing"
+    message = _("Please give it a name.")
+    http_status = 422
+
+
+class PlaceNameTaken(DomainError):
+    code = "place_name_taken"
+    message = _("Another place already has this name. Choose a different one.")
+    http_status = 409
+
+
+class CheckpointNameTaken(DomainError):
+    code = "checkpoint_name_taken"
+    message = _("This place already has a checkpoint with this name. Choose a different one.")
+    http_status = 409
+
+
+class OpeningHoursInvalid(DomainError):
+    code = "opening_hours_invalid"
+    message = _("These opening hours cannot be read from \"%(near)s\" on. Write them like "
+                "Mo-Fr 09:00-18:00; Sa 09:00-12:00; PH off (days in English, two letters).")
+    http_status = 422
+
+
+class CountryUnknown(DomainError):
+    code = "country_unknown"
+    message = _("Enter the two-letter code of a country, for example FR or CH.")
+    http_status = 422
+
+
+class ChargeWithoutService(DomainError):
+    code = "charge_without_service"
+    message = _("Choose the service whose tariff is charged, or leave the tariff empty.")
+    http_status = 422
+
+
+class TariffUnknown(DomainError):
+    code = "tariff_unknown"
+    message = _("The service %(service)s has no tariff \"%(use)s\". Add it to the service's "
+                "tariffs first, or choose another one.")
+    http_status = 422
+
+
+class NoPlaces(DomainError):
+    code = "door_group_no_places"
+    message = _("Choose at least one building or door that the group opens.")
+    http_status = 422
+
+
+class WindowExists(DomainError):
+    code = "window_exists"
+    message = _("The group already has this time window.")
+    http_status = 409
+
+
+class AlreadyMember(DomainError):
+    code = "already_member"
+    message = _("%(name)s is already in this group.")
+    http_status = 409
+
+
+class NotMember(DomainError):
+    code = "not_member"
+    message = _("%(name)s is not in this group.")
+    http_status = 409
+
+
+class QuotaExists(DomainError):
+    code = "quota_exists"
+    message = _("This service already has a yearly quota. Change that one instead.")
+    http_status = 409
+
+
+class QuotaMaxBelowFree(DomainError):
+    code = "quota_max_below_free"
+    message = _("The most visits per year cannot be lower than the free visits.")
+    http_status = 422

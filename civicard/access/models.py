@@ -5,6 +5,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from civicard.cards.models import Card
@@ -164,6 +165,9 @@ class DoorGroup(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("access:door_group", args=[self.pk])
+
 
 class TimeWindow(models.Model):
     """From `starts` to `ends` on `weekday` (0 = Monday). When `ends` is not after `starts`
@@ -185,6 +189,18 @@ class TimeWindow(models.Model):
 
     def __str__(self):
         return f"{self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+    @property
+    def past_midnight(self) -> bool:
+        return self.ends <= self.starts
+
+    def label(self) -> str:
+        """In plain words, naming the next day for a window past midnight."""
+        days = dict(self._meta.get_field("weekday").choices)
+        text = (_("%(day)s %(starts)s until %(next_day)s %(ends)s") if self.past_midnight
+                else _("%(day)s %(starts)s until %(ends)s"))
+        return str(text) % {"day": days[self.weekday], "next_day": days[(self.weekday + 1) % 7],
+                            "starts": f"{self.starts:%H:%M}", "ends": f"{self.ends:%H:%M}"}
 
     def covers(self, local: datetime) -> bool:
         t, day = local.time().replace(tzinfo=None), local.weekday()

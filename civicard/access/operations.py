@@ -11,6 +11,7 @@ Steps 4-6 run in one savepoint: a refusal at 5 or 6 takes back the quota visit a
 The decision row is unique per (terminal, idempotency key): a retry gets the first answer."""
 
 import hashlib
+import re
 import secrets
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -25,22 +26,39 @@ from django.utils.translation import gettext_lazy as _
 
 from civicard.access import presented, rights
 from civicard.access.exceptions import (
+    AlreadyMember,
     AlreadyRevoked,
     AtInFuture,
     AtTooOld,
+    ChargeWithoutService,
+    CheckpointNameTaken,
+    CountryUnknown,
     KeyInvalid,
+    NameEmpty,
     NameMissing,
+    NoPlaces,
+    NotMember,
+    OpeningHoursInvalid,
+    PlaceNameTaken,
+    QuotaExists,
+    QuotaMaxBelowFree,
+    TariffUnknown,
     TerminalUnauthorized,
     TooManyEvents,
+    WindowExists,
 )
 from civicard.access.models import (
     Checkpoint,
+    CheckpointKind,
     Decision,
     DoorGroup,
+    Facility,
+    FacilityKind,
     Outcome,
     Quota,
     QuotaCounter,
     Terminal,
+    TimeWindow,
     Via,
 )
 from civicard.access.presented import Presented
@@ -48,9 +66,11 @@ from civicard.cards import codes
 from civicard.cards.exceptions import CardBlocked, CardExpired, CardUnknown, QrExpired
 from civicard.cards.queries import check_presented, credential_lookup
 from civicard.core import audit, rows
-from civicard.core.permissions import Role, check_role
+from civicard.core.errors import DomainError, InvalidInput
+from civicard.core.permissions import Role, check_role_over
 from civicard.people.models import Person
 from civicard.wallets.exceptions import FloorReached, InsufficientBalance, NoTariff
+from civicard.wallets.models import Service, Tariff
 from civicard.wallets.operations import charge
 from civicard.wallets.queries import Home, enrolment_for, tariff_for
 
@@ -125,8 +145,8 @@ def touch(terminal: Terminal, *, now: datetime, software_version: str = "") -> N
 def register_terminal(*, checkpoint: Checkpoint, name: str, language: str = "fr", actor,
                       at: datetime, token: str | None = None) -> tuple[Terminal, str]:
     """Register a device; the token is returned once and only its hash is kept."""
-    check_role(actor, Role.SERVICE_MANAGER, commune_id=checkpoint.facility.commune_id)
-    name = " ".join((name or "").split())[:120]
+    _check_manages(actor, checkpoint.facility.commune_id)
+    name = _one_line(name)
     if not name:
         raise NameMissing(fields={"name": [NameMissing.message]})
     token = token or "cct_" + secrets.token_urlsafe(32)
@@ -140,7 +160,7 @@ def register_terminal(*, checkpoint: Checkpoint, name: str, language: str = "fr"
 
 
 def revoke_terminal(*, terminal: Terminal, actor, at: datetime) -> Terminal:
-    check_role(actor, Role.SERVICE_MANAGER, commune_id=terminal.checkpoint.facility.commune_id)
+    _check_manages(actor, terminal.checkpoint.facility.commune_id)
     with transaction.atomic():
         if not Terminal.objects.filter(pk=terminal.pk, revoked_at__isnull=True).update(
                 revoked_at=at):
@@ -484,3 +504,223 @@ def upload_events(*, terminal: Terminal, events: list[dict], now: datetime,
         except IntegrityError:
             results.append(EventResult(str(event.get("idempotency_key")), "duplicate"))
     return results
+
+
+# Manager pages: places, checkpoints, door groups, quotas ----------------------------------------
+# A manager scoped to communes may only touch places of those communes, before and after the
+# change. Allow-list versions follow from civicard.access.signals: checkpoints, door groups,
+# their places, windows and members, and new quotas bump them.
+
+def _one_line(text: str | None, limit: int = 120) -> str:
+    return " ".join((text or "").split())[:limit]
+
+
+def _check_manages(actor, *commune_ids) -> None:
+    for commune_id in set(commune_ids):
+        check_role_over(actor, Role.SERVICE_MANAGER, commune_id=commune_id)
+
+
+def _on(field: str, error: DomainError) -> DomainError:
+    """The error, shown on `field` of the form."""
+    error.fields = {field: [error.text()]}
+    return error
+
+
+def _check_choice(field: str, value, choices) -> None:
+    if value not in choices:
+        raise _on(field, InvalidInput())
+
+
+def _check_tariff(service: Service, use: str, field: str) -> None:
+    """A charge needs a tariff of that use, when the service takes payments at all."""
+    if service.has_wallet and not Tariff.objects.filter(service=service, use=use).exists():
+        raise _on(field, TariffUnknown(service=service.name, use=use))
+
+
+def _check_hours(expression: str, country: str) -> None:
+    try:
+        _hours("24/7", country)
+    except opening_hours.UnknownCountryError:
+        raise _on("country", CountryUnknown()) from None
+    try:
+        _hours(expression, country)
+    except (SyntaxError, opening_hours.ParserError, ValueError) as error:
+        column = re.search(r"--> \d+:(\d+)", str(error))
+        near = expression[int(column.group(1)) - 1:] if column else expression
+        raise _on("opening_hours", OpeningHoursInvalid(near=near or expression)) from None
+
+
+def save_facility(*, facility: Facility | None = None, territory, name: str, kind: str,
+                  commune, actor, at: datetime) -> Facility:
+    """Create a place (no `facility`) or change one."""
+    _check_manages(actor, getattr(commune, "pk", None),
+                   *([facility.commune_id] if facility else []))
+    name = _one_line(name)
+    if not name:
+        raise _on("name", NameEmpty())
+    _check_choice("kind", kind, FacilityKind.values)
+    created = facility is None
+    facility = facility or Facility(territory=territory)
+    facility.name, facility.kind, facility.commune = name, kind, commune
+    try:
+        with transaction.atomic():
+            facility.save()
+            audit.record(actor=actor, action="facility.created" if created else
+                         "facility.changed", obj=facility, at=at,
+                         extra={"name": name, "commune": getattr(commune, "pk", None)})
+    except IntegrityError:
+        raise _on("name", PlaceNameTaken()) from None
+    return facility
+
+
+def save_checkpoint(*, checkpoint: Checkpoint | None = None, facility: Facility, name: str,
+                    kind: str, service: Service | None, opening_hours: str, country: str,
+                    charge_use: str, passback_seconds: int | None, actor,
+                    at: datetime) -> Checkpoint:
+    """Create a checkpoint of `facility` (no `checkpoint`) or change one."""
+    _check_manages(actor, facility.commune_id,
+                   *([service.commune_id] if service and service.commune_id else []))
+    name = _one_line(name)
+    if not name:
+        raise _on("name", NameEmpty())
+    _check_choice("kind", kind, CheckpointKind.values)
+    expression, country = _one_line(opening_hours, 255), (country or "").strip().upper()
+    _check_hours(expression, country)
+    charge_use = (charge_use or "").strip()
+    if charge_use and service is None:
+        raise _on("charge_use", ChargeWithoutService())
+    if charge_use:
+        _check_tariff(service, charge_use, "charge_use")
+    if passback_seconds is not None and passback_seconds < 1:
+        raise _on("passback_seconds", InvalidInput())
+    created = checkpoint is None
+    checkpoint = checkpoint or Checkpoint(facility=facility)
+    for field, value in {"name": name, "kind": kind, "service": service,
+                         "opening_hours": expression, "country": country,
+                         "charge_use": charge_use, "passback_seconds": passback_seconds}.items():
+        setattr(checkpoint, field, value)
+    try:
+        with transaction.atomic():
+            checkpoint.save()
+            audit.record(actor=actor, action="checkpoint.created" if created else
+                         "checkpoint.changed", obj=checkpoint, at=at,
+                         extra={"opening_hours": expression, "service": getattr(service, "pk",
+                                                                                 None)})
+    except IntegrityError:
+        raise _on("name", CheckpointNameTaken()) from None
+    return checkpoint
+
+
+def _group_communes(group: DoorGroup) -> set:
+    return (set(group.facilities.values_list("commune_id", flat=True))
+            | set(group.checkpoints.values_list("facility__commune_id", flat=True)))
+
+
+def _check_group(actor, group: DoorGroup) -> None:
+    _check_manages(actor, *_group_communes(group))
+
+
+def save_door_group(*, group: DoorGroup | None = None, territory, name: str, out_of_hours: bool,
+                    facilities, checkpoints, actor, at: datetime) -> DoorGroup:
+    """Create a staff door group (no `group`) or change its name, flag and places."""
+    facilities, checkpoints = list(facilities), list(checkpoints)
+    _check_manages(actor, *[f.commune_id for f in facilities],
+                   *[c.facility.commune_id for c in checkpoints],
+                   *(_group_communes(group) if group else []))
+    name = _one_line(name)
+    if not name:
+        raise _on("name", NameEmpty())
+    if not facilities and not checkpoints:
+        raise _on("facilities", NoPlaces())
+    created = group is None
+    group = group or DoorGroup(territory=territory)
+    group.name, group.out_of_hours = name, bool(out_of_hours)
+    with transaction.atomic():
+        group.save()
+        group.facilities.set(facilities)
+        group.checkpoints.set(checkpoints)
+        audit.record(actor=actor, action="door_group.created" if created else
+                     "door_group.changed", obj=group, at=at,
+                     extra={"facilities": sorted(f.pk for f in facilities),
+                            "checkpoints": sorted(c.pk for c in checkpoints),
+                            "out_of_hours": group.out_of_hours})
+    return group
+
+
+def _window_extra(window: TimeWindow) -> dict:
+    return {"weekday": window.weekday, "starts": f"{window.starts:%H:%M}",
+            "ends": f"{window.ends:%H:%M}"}
+
+
+def add_window(*, group: DoorGroup, weekday: int, starts, ends, actor,
+               at: datetime) -> TimeWindow:
+    """A weekly window; one whose end is not after its start runs past midnight."""
+    _check_group(actor, group)
+    _check_choice("weekday", weekday, range(7))
+    with transaction.atomic():
+        if group.windows.filter(weekday=weekday, starts=starts, ends=ends).exists():
+            raise WindowExists()
+        window = TimeWindow.objects.create(group=group, weekday=weekday, starts=starts,
+                                           ends=ends)
+        audit.record(actor=actor, action="door_group.window_added", obj=group, at=at,
+                     extra=_window_extra(window))
+    return window
+
+
+def remove_window(*, window: TimeWindow, actor, at: datetime) -> None:
+    _check_group(actor, window.group)
+    with transaction.atomic():
+        audit.record(actor=actor, action="door_group.window_removed", obj=window.group, at=at,
+                     extra=_window_extra(window))
+        window.delete()
+
+
+def add_member(*, group: DoorGroup, person: Person, actor, at: datetime) -> None:
+    _check_group(actor, group)
+    try:
+        with transaction.atomic():
+            if group.members.filter(pk=person.pk).exists():
+                raise AlreadyMember(name=person.full_name)
+            group.members.add(person)
+            audit.record(actor=actor, action="door_group.member_added", obj=group, at=at,
+                         extra={"person": person.pk})
+    except IntegrityError:  # added at the same moment by someone else
+        raise AlreadyMember(name=person.full_name) from None
+
+
+def remove_member(*, group: DoorGroup, person: Person, actor, at: datetime) -> None:
+    _check_group(actor, group)
+    with transaction.atomic():
+        if not group.members.filter(pk=person.pk).exists():
+            raise NotMember(name=person.full_name)
+        group.members.remove(person)
+        audit.record(actor=actor, action="door_group.member_removed", obj=group, at=at,
+                     extra={"person": person.pk})
+
+
+def save_quota(*, quota: Quota | None = None, service: Service, free_per_year: int,
+               max_per_year: int, charge_use: str, actor, at: datetime) -> Quota:
+    """Create a service's yearly quota (no `quota`) or change it; its service stays."""
+    service = quota.service if quota else service
+    _check_manages(actor, service.commune_id)
+    charge_use = (charge_use or "").strip()
+    if free_per_year < 0:
+        raise _on("free_per_year", InvalidInput())
+    if max_per_year < free_per_year:
+        raise _on("max_per_year", QuotaMaxBelowFree())
+    if not charge_use:
+        raise _on("charge_use", InvalidInput())
+    _check_tariff(service, charge_use, "charge_use")
+    created = quota is None
+    quota = quota or Quota(service=service)
+    quota.free_per_year, quota.max_per_year, quota.charge_use = (free_per_year, max_per_year,
+                                                                 charge_use)
+    try:
+        with transaction.atomic():
+            quota.save()
+            audit.record(actor=actor, action="quota.created" if created else "quota.changed",
+                         obj=quota, at=at, extra={"free": free_per_year, "max": max_per_year,
+                                                  "charge_use": charge_use})
+    except IntegrityError:
+        raise _on("service", QuotaExists()) from None
+    return quota

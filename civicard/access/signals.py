@@ -3,7 +3,7 @@
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from civicard.access.models import AccessChange, Checkpoint, DoorGroup, TimeWindow
+from civicard.access.models import AccessChange, Checkpoint, DoorGroup, Quota, TimeWindow
 from civicard.cards.models import Card, CardEvent
 from civicard.core import clock
 from civicard.people.models import Membership
@@ -56,4 +56,13 @@ def members_changed(sender, instance, action, pk_set, **kwargs):
 @receiver(m2m_changed, sender=DoorGroup.checkpoints.through)
 def everything_changed(sender, **kwargs):
     if kwargs.get("action", "post_").startswith("post_"):
+        _changed([None])
+
+
+@receiver(post_save, sender=Quota)
+@receiver(post_delete, sender=Quota)
+def quota_changed(sender, created=True, **kwargs):
+    # A quota makes entries at its service's checkpoints charged (the lists' holder profile);
+    # changing its figures changes nothing offline.
+    if created:
         _changed([None])

@@ -4,11 +4,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicard.access import operations, queries
-from civicard.access.forms import LogFilterForm, RegisterTerminalForm
+from civicard.access.forms import (
+    CheckpointForm,
+    DoorGroupForm,
+    FacilityForm,
+    LogFilterForm,
+    PersonSearchForm,
+    QuotaForm,
+    RegisterTerminalForm,
+    WindowForm,
+)
 from civicard.core import audit, clock
 from civicard.core.errors import DomainError
 from civicard.core.permissions import Role, role_required
 from civicard.people.views import form_error, resident_required
+from civicard.territory.queries import current_territory
 
 
 @role_required(Role.SERVICE_MANAGER)
@@ -22,7 +32,7 @@ def manage(request):
 
 @role_required(Role.SERVICE_MANAGER)
 def register_terminal(request):
-    checkpoints = queries.checkpoints_for_registration(request.user)
+    checkpoints = queries.checkpoints_for_manager(request.user)
     form = RegisterTerminalForm(request.POST or None, checkpoints=checkpoints)
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,3 +109,166 @@ def my_access(request):
         "quotas": queries.my_quotas(person, now=clock.now()),
         "labels": operations.REASON_LABELS,
     })
+
+
+# Manager pages: places, checkpoints, door groups, quotas ----------------------------------------
+
+def _save(request, form, write, done: str, template: str, context: dict):
+    """The edit-page pattern: a valid form goes to one operation; a domain error shows on the
+    form; success says `done` and returns to /access/ (or where `write` returns)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = write(form.cleaned_data)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(target or "access:manage")
+    return render(request, template, {"form": form, **context})
+
+
+@role_required(Role.SERVICE_MANAGER)
+def facility_edit(request, pk=None):
+    facility = queries.facility_for_manager(request.user, pk) if pk else None
+    form = FacilityForm(request.POST or None, communes=queries.communes_for_manager(request.user),
+                        territory_wide=queries.is_territory_wide(request.user),
+                        initial=facility and {"name": facility.name, "kind": facility.kind,
+                                              "commune": facility.commune_id})
+
+    def write(data):
+        operations.save_facility(facility=facility, territory=current_territory(),
+                                 actor=request.user, at=clock.now(), **data)
+
+    return _save(request, form, write, _("The place is saved."), "access/facility_form.html",
+                 {"facility": facility})
+
+
+@role_required(Role.SERVICE_MANAGER)
+def checkpoint_edit(request, pk=None, facility_pk=None):
+    checkpoint = queries.checkpoint_for_manager(request.user, pk) if pk else None
+    facility = (checkpoint.facility if checkpoint
+                else queries.facility_for_manager(request.user, facility_pk))
+    initial = checkpoint and {name: getattr(checkpoint, name)
+                              for name in CheckpointForm.base_fields}
+    form = CheckpointForm(request.POST or None, initial=initial,
+                          services=queries.services_for_manager(request.user))
+
+    def write(data):
+        operations.save_checkpoint(checkpoint=checkpoint, facility=facility, actor=request.user,
+                                   at=clock.now(), **data)
+
+    return _save(request, form, write, _("The checkpoint is saved."),
+                 "access/checkpoint_form.html", {"facility": facility, "checkpoint": checkpoint})
+
+
+def _group_form(request, data=None, group=None):
+    initial = group and {"name": group.name, "out_of_hours": group.out_of_hours,
+                         "facilities": group.facilities.all(),
+                         "checkpoints": group.checkpoints.all()}
+    return DoorGroupForm(data, initial=initial or {"out_of_hours": True},
+                         facilities=queries.facilities_for_manager(request.user),
+                         checkpoints=queries.checkpoints_for_manager(request.user))
+
+
+@role_required(Role.SERVICE_MANAGER)
+def door_group_new(request):
+    form = _group_form(request, request.POST or None)
+
+    def write(data):
+        group = operations.save_door_group(territory=current_territory(), actor=request.user,
+                                           at=clock.now(), **data)
+        return group.get_absolute_url()
+
+    return _save(request, form, write,
+                 _("The group is saved. Now add its time windows and its staff."),
+                 "access/door_group_new.html", {})
+
+
+@role_required(Role.SERVICE_MANAGER)
+def door_group(request, pk):
+    """The group's page: its name and places, its windows, its staff and a search for more."""
+    group = queries.door_group_for_manager(request.user, pk)
+    form = _group_form(request, request.POST or None, group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            operations.save_door_group(group=group, territory=group.territory,
+                                       actor=request.user, at=clock.now(), **form.cleaned_data)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("The group is saved."))
+            return redirect(group.get_absolute_url())
+    return _group_page(request, group, form=form)
+
+
+def _group_page(request, group, *, form=None, window_form=None):
+    search = PersonSearchForm(request.GET or None)
+    found = (queries.staff_candidates(request.user, search.cleaned_data["q"])
+             if search.is_valid() else None)
+    members = list(queries.group_members(group))
+    return render(request, "access/door_group.html", {
+        "group": group, "form": form or _group_form(request, group=group),
+        "window_form": window_form or WindowForm(), "search": search, "members": members,
+        "found": found, "member_ids": {m.pk for m in members}})
+
+
+@require_POST
+@role_required(Role.SERVICE_MANAGER)
+def window_add(request, pk):
+    group = queries.door_group_for_manager(request.user, pk)
+    form = WindowForm(request.POST)
+    if form.is_valid():
+        try:
+            operations.add_window(group=group, actor=request.user, at=clock.now(),
+                                  **form.cleaned_data)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("The time window is added."))
+            return redirect(group.get_absolute_url())
+    return _group_page(request, group, window_form=form)
+
+
+@require_POST
+@role_required(Role.SERVICE_MANAGER)
+def window_remove(request, pk, window_pk):
+    group = queries.door_group_for_manager(request.user, pk)
+    window = queries.window_of(group, window_pk)
+    operations.remove_window(window=window, actor=request.user, at=clock.now())
+    messages.success(request, _("The time window %(window)s is removed.")
+                     % {"window": window.label()})
+    return redirect(group.get_absolute_url())
+
+
+@require_POST
+@role_required(Role.SERVICE_MANAGER)
+def member_change(request, pk, person_pk, add: bool):
+    group = queries.door_group_for_manager(request.user, pk)
+    person = queries.person_for_manager(request.user, person_pk)
+    change, done = ((operations.add_member, _("%(name)s can now open the group's doors."))
+                    if add else
+                    (operations.remove_member, _("%(name)s can no longer open the group's doors.")))
+    try:
+        change(group=group, person=person, actor=request.user, at=clock.now())
+    except DomainError as error:
+        messages.error(request, error.text())
+    else:
+        messages.success(request, done % {"name": person.full_name})
+    return redirect(group.get_absolute_url())
+
+
+@role_required(Role.SERVICE_MANAGER)
+def quota_edit(request, pk=None):
+    quota = queries.quota_for_manager(request.user, pk) if pk else None
+    form = QuotaForm(request.POST or None,
+                     services=None if quota else queries.services_without_quota(request.user),
+                     initial=quota and {"free_per_year": quota.free_per_year,
+                                        "max_per_year": quota.max_per_year,
+                                        "charge_use": quota.charge_use})
+
+    def write(data):
+        operations.save_quota(quota=quota, service=data.pop("service", None),
+                              actor=request.user, at=clock.now(), **data)
+
+    return _save(request, form, write, _("The quota is saved."), "access/quota_form.html",
+                 {"quota": quota})

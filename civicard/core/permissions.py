@@ -70,3 +70,27 @@ def role_required(*roles: str):
         return wrapper
 
     return decorator
+
+
+def role_communes(user, *roles: str) -> set | None:
+    """The communes where the user holds one of `roles`: None when held territory-wide
+    (or as administrator), an empty set when not held at all. For filtering reads."""
+    scopes = role_scopes(user)
+    if Role.ADMINISTRATOR in scopes or getattr(user, "is_superuser", False):
+        return None
+    communes = set()
+    for role in roles:
+        held = scopes.get(role, set())
+        if None in held:
+            return None
+        communes |= held
+    return communes
+
+
+def check_role_over(user, *roles: str, commune_id) -> None:
+    """check_role for an object that belongs to `commune_id`. An object of no commune belongs
+    to the whole territory, so only a territory-wide role covers it (check_role would let any
+    commune's holder through)."""
+    communes = role_communes(user, *roles)
+    if communes is not None and commune_id not in communes:
+        raise PermissionRefused()

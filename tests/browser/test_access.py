@@ -79,3 +79,58 @@ def test_resident_sees_where_their_card_was_used(visitor, make_login, holder, ma
     assert "16 free visits left this year" in page.content()
     assert "Waste centre" in page.content()
     visitor.screenshot("access-mine")
+
+
+def test_manager_creates_a_door_group_with_a_night_window_and_a_staff_member(
+        visitor, settings, make_login, territory, make_checkpoint):
+    from civicard.access.models import DoorGroup
+    from civicard.people.models import Person
+    from civicard.territory.models import Commune
+
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    north = Commune.objects.get(name="Nordville")
+    door = make_checkpoint(name="Service door", kind="door", facility_name="Jules Ferry school")
+    door.facility.commune = north
+    door.facility.save()
+    Person.objects.create(full_name="Nadia Ménage")
+    manager = make_login("north@example.org", role=Role.SERVICE_MANAGER, commune=north,
+                         full_name="Marc Nord")
+    visitor.log_in(manager.email, PASSWORD)
+    page = visitor.go("/access/")
+    visitor.screenshot("access-manage-editing")
+    page.click("text=Add a door group")
+    visitor.check()
+    page.fill("input[name=name]", "Night cleaners")
+    page.check("text=Jules Ferry school")
+    visitor.screenshot("access-door-group-new")
+    page.click("main button[type=submit]")
+    visitor.check()
+    group = DoorGroup.objects.get(name="Night cleaners")
+    assert [f.name for f in group.facilities.all()] == ["Jules Ferry school"]
+
+    page.select_option("select[name=weekday]", "4")
+    page.fill("input[name=starts]", "22:00")
+    page.fill("input[name=ends]", "02:00")
+    page.click("text=Add this time")
+    visitor.check()
+    assert "Friday 22:00 until Saturday 02:00" in page.locator("#times + ul").inner_text()
+
+    page.fill("input[name=q]", "nadia")
+    page.click("button:has-text('Search')")
+    visitor.check()
+    page.click("#found button:has-text('Add')")
+    visitor.check()
+    assert "Nadia Ménage can now open the group's doors." in page.content()
+    assert list(group.members.values_list("full_name", flat=True)) == ["Nadia Ménage"]
+    assert [(w.weekday, f"{w.starts:%H:%M}", f"{w.ends:%H:%M}") for w in group.windows.all()] \
+        == [(4, "22:00", "02:00")]
+    visitor.screenshot("access-door-group")
+
+    page = visitor.go(f"/access/places/{door.facility_id}/checkpoints/new/")
+    page.fill("input[name=name]", "Back gate")
+    page.select_option("select[name=kind]", "gate")
+    page.fill("input[name=opening_hours]", "Lu-Ve 08:00-18:00")
+    page.click("main button[type=submit]")
+    visitor.check()
+    assert "cannot be read from" in page.locator("#id_opening_hours_error").inner_text()
+    visitor.screenshot("access-checkpoint-error")
