@@ -42,11 +42,14 @@ def membership_changed(sender, instance, **kwargs):
 
 @receiver(m2m_changed, sender=DoorGroup.members.through)
 def members_changed(sender, instance, action, pk_set, **kwargs):
-    if action.startswith("post_"):
-        if isinstance(instance, DoorGroup):
-            _changed(pk_set or list(instance.members.values_list("pk", flat=True)))
-        else:
-            _changed([instance.pk])
+    group_side = isinstance(instance, DoorGroup)
+    if action == "pre_clear" and group_side:
+        # once cleared, nobody is left to name: record those about to leave
+        _changed(list(instance.members.values_list("pk", flat=True)))
+    elif action in ("post_add", "post_remove"):
+        _changed(pk_set if group_side else [instance.pk])
+    elif action == "post_clear" and not group_side:
+        _changed([instance.pk])
 
 
 @receiver([post_save, post_delete], sender=DoorGroup)

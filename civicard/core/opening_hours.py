@@ -35,10 +35,9 @@ def parse(expression: str, country: str = DEFAULT_COUNTRY) -> opening_hours.Open
         return None
 
 
-def problem(expression: str) -> str:
-    """'' when `expression` is empty or valid, else a plain-words reason with an example."""
-    if not expression or not expression.strip():
-        return ""
+def unreadable_part(expression: str) -> str | None:
+    """The part of `expression` from the word where reading stopped (the whole expression
+    when that is unknown); None when it is valid OSM syntax."""
     try:
         opening_hours.OpeningHours(expression)
     except opening_hours.ParserError as error:
@@ -46,13 +45,23 @@ def problem(expression: str) -> str:
         start = int(found.group(1)) - 1 if found else 0
         while start > 0 and expression[start - 1] not in " ;,":  # from the start of the word
             start -= 1
-        if start > 0:
-            return _("“%(value)s” is not in the OpenStreetMap opening hours syntax: “%(part)s” "
-                     "is not understood. Example: %(example)s.") % {
-                "value": expression, "part": expression[start:], "example": EXAMPLE}
-        return _("“%(value)s” is not in the OpenStreetMap opening hours syntax. "
-                 "Example: %(example)s.") % {"value": expression, "example": EXAMPLE}
-    return ""
+        return expression[start:] or expression
+    return None
+
+
+def problem(expression: str) -> str:
+    """'' when `expression` is empty or valid, else a plain-words reason with an example."""
+    if not expression or not expression.strip():
+        return ""
+    part = unreadable_part(expression)
+    if part is None:
+        return ""
+    if part != expression:
+        return _("“%(value)s” is not in the OpenStreetMap opening hours syntax: “%(part)s” "
+                 "is not understood. Example: %(example)s.") % {
+            "value": expression, "part": part, "example": EXAMPLE}
+    return _("“%(value)s” is not in the OpenStreetMap opening hours syntax. "
+             "Example: %(example)s.") % {"value": expression, "example": EXAMPLE}
 
 
 def _local(at: datetime) -> datetime:

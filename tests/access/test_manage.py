@@ -254,7 +254,7 @@ def test_manager_creates_a_checkpoint_and_bad_hours_get_a_clear_error(client, us
     response = client.post(url, data)
     assert response.status_code == 200
     assert response.context["form"].errors["opening_hours"] == [
-        "These opening hours cannot be read from \"Fx 09:00-18:00\" on. Write them like "
+        "These opening hours cannot be read from \"Mo-Fx 09:00-18:00\" on. Write them like "
         "Mo-Fr 09:00-18:00; Sa 09:00-12:00; PH off (days in English, two letters)."]
     assert not Checkpoint.objects.filter(name="Side door").exists()
     response = client.post(url, {**data, "opening_hours": "Mo-Fr 09:00-18:00; PH off"})

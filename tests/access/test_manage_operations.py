@@ -298,6 +298,16 @@ def test_the_next_delta_adds_and_removes_an_edited_groups_member(client, staff_d
     assert delta["full"] is False and delta["cards"] == [] and delta["remove"] == [short]
 
 
+def test_clearing_a_groups_members_removes_their_cards_in_the_next_delta(client, staff_door,
+                                                                        manager, holder):
+    group, token = staff_door
+    operations.add_member(group=group, person=holder, actor=manager, at=AT)
+    version = _allowlist(client, token)["version"]
+    group.members.clear()
+    delta = _allowlist(client, token, version)
+    assert delta["full"] is False and delta["remove"] == [holder.physical.uid_hash[:20]]
+
+
 @pytest.mark.parametrize("change", ["window", "places", "checkpoint", "quota"])
 def test_broad_edits_send_terminals_a_full_list(client, staff_door, manager, holder, territory,
                                                  change):
