@@ -35,10 +35,14 @@ test-postgres:
 test-browser:
 	DATABASE_URL=$(PG_URL) $(PYTEST) -m browser -q
 
-# French catalogs: one per app that has its own locale/, the project's for the rest.
+# Catalogs: one per app that has its own locale/, the project's for the rest; every language an app
+# has a catalog for (fr, ar). ti and so keep header-only catalogs in civicard/locale so they can be
+# chosen (Django ships none for them); they fall back to English and are not extracted until translated.
+MESSAGE_LANGUAGES = $(sort $(notdir $(wildcard civicard/*/locale/*)))
+
 messages: install
-	for app in $$(ls -d civicard/*/locale 2>/dev/null); do (cd $$(dirname $$app) && ../../$(CIVICARD) makemessages -l fr --no-obsolete -v0 && ../../$(CIVICARD) compilemessages -v0); done
-	cd civicard && ../$(CIVICARD) makemessages -l fr --no-obsolete -v0 --ignore "static/*" $$(for app in $$(ls -d */locale 2>/dev/null); do printf -- "--ignore %s " $$(dirname $$app); done) && ../$(CIVICARD) compilemessages -v0
+	for app in $$(ls -d civicard/*/locale 2>/dev/null); do (cd $$(dirname $$app) && ../../$(CIVICARD) makemessages $(addprefix -l ,$(MESSAGE_LANGUAGES)) --no-obsolete -v0 && ../../$(CIVICARD) compilemessages -v0); done
+	cd civicard && ../$(CIVICARD) makemessages $(addprefix -l ,$(MESSAGE_LANGUAGES)) --no-obsolete -v0 --ignore "static/*" $$(for app in $$(ls -d */locale 2>/dev/null); do printf -- "--ignore %s " $$(dirname $$app); done) && ../$(CIVICARD) compilemessages -v0
 
 lint: install
 	.venv/bin/ruff check .
