@@ -193,11 +193,20 @@ def test_visitor_without_preference_gets_the_territory_language(client, territor
     assert "One account, one card, every public service" in english
 
 
-def test_arabic_without_catalog_falls_back_to_english_not_french(client, territory, settings):
+def test_arabic_pages_are_translated_right_to_left(client, territory, settings):
     settings.CIVICARD_DEFAULT_LANGUAGE = "fr"
     client.post("/language/", {"language": "ar", "next": "/"})
     page = client.get("/").content.decode()
     assert '<html lang="ar" dir="rtl">' in page
+    assert "<h1>حساب واحد، بطاقة واحدة، لكل الخدمات العامة</h1>" in page
+    assert "One account" not in page
+
+
+def test_persian_without_catalog_falls_back_to_english_not_french(client, territory, settings):
+    settings.CIVICARD_DEFAULT_LANGUAGE = "fr"
+    client.post("/language/", {"language": "fa", "next": "/"})
+    page = client.get("/").content.decode()
+    assert '<html lang="fa" dir="rtl">' in page
     assert "One account, one card, every public service" in page
     assert "Un compte" not in page
 
