@@ -15,6 +15,7 @@ import secrets
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -105,9 +106,15 @@ REASON_LABELS = {
 }
 
 
-def message_in(language: str, reason: str, name: str = "") -> str:
+@lru_cache(maxsize=512)
+def _message(language: str, reason: str) -> str:
     with translation.override(language):
-        return str(MESSAGES[reason]) % {"name": name} if reason == "ok" else str(MESSAGES[reason])
+        return str(MESSAGES[reason])
+
+
+def message_in(language: str, reason: str, name: str = "") -> str:
+    text = _message(language, reason)
+    return text % {"name": name} if reason == "ok" else text
 
 
 # Terminals ------------------------------------------------------------------------------------
