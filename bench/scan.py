@@ -178,7 +178,8 @@ def start_server(workers: int, threads: int):
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "civicard.wsgi", "--bind", f"127.0.0.1:{PORT}",
          "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-         "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True)
+         "--keep-alive", "30", "--log-level", "warning"],  # terminals keep their connection
+        cwd=ROOT, env=env, start_new_session=True)
     for _ in range(100):
         try:
             c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)

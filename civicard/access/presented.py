@@ -8,6 +8,7 @@ joins and EXISTS only, so that the same SQL runs on PostgreSQL and SQLite. Rows 
 instances (civicard.core.rows), so the rules read them as they read any other model."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import connection
 
@@ -16,12 +17,12 @@ from civicard.cards.models import Card
 from civicard.core import rows
 from civicard.people.models import Household, Membership, Person
 from civicard.territory.models import Address, Neighbourhood
-from civicard.wallets.models import Account, Service
-from civicard.wallets.queries import Home
+from civicard.wallets.models import Account, Enrolment, Service
+from civicard.wallets.queries import LIVE_ENROLMENT, Home
 
 T = {model: model._meta.db_table for model in (
     Terminal, Checkpoint, Facility, Service, Quota, Card, Person, Membership, Household,
-    Account, Address, Neighbourhood, Decision)}
+    Account, Address, Neighbourhood, Decision, Enrolment)}
 GROUP_MEMBERS = DoorGroup.members.through._meta.db_table
 GROUP_CHECKPOINTS = DoorGroup.checkpoints.through._meta.db_table
 GROUP_FACILITIES = DoorGroup.facilities.through._meta.db_table
@@ -89,17 +90,40 @@ PERSON = rows.columns(Person, "id", "full_name", "preferred_name", "language", "
                       "erased_at")
 HOME = ["household_id", "is_guardian", "territory_id", "address_id", "income_bracket_id",
         "commune_id", "account_id", "account_currency", "account_balance_cents"]
+ENROLMENT = rows.columns(Enrolment)
+
+CARD_SQL = (
+    f"SELECT {rows.select_list('c', Card, CARD)}, {rows.select_list('p', Person, PERSON)}, "
+    f'EXISTS (SELECT 1 FROM "{GROUP_MEMBERS}" gm WHERE gm.person_id = p.id AND ('
+    f'EXISTS (SELECT 1 FROM "{GROUP_CHECKPOINTS}" gc WHERE gc.doorgroup_id = '
+    "gm.doorgroup_id AND gc.checkpoint_id = %s) OR "
+    f'EXISTS (SELECT 1 FROM "{GROUP_FACILITIES}" gf WHERE gf.doorgroup_id = '
+    "gm.doorgroup_id AND gf.facility_id = %s))), "
+    "m.household_id, m.is_guardian, h.territory_id, h.address_id, h.income_bracket_id, "
+    "n.commune_id, a.id, a.currency, a.balance_cents, "
+    f"{rows.select_list('e', Enrolment, ENROLMENT)} "
+    f'FROM "{T[Card]}" c JOIN "{T[Person]}" p ON p.id = c.person_id '
+    f'LEFT JOIN "{T[Membership]}" m ON m.person_id = p.id '
+    f'LEFT JOIN "{T[Household]}" h ON h.id = m.household_id '
+    f'LEFT JOIN "{T[Address]}" ad ON ad.id = h.address_id '
+    f'LEFT JOIN "{T[Neighbourhood]}" n ON n.id = ad.neighbourhood_id '
+    f'LEFT JOIN "{T[Account]}" a ON a.household_id = h.id AND a.service_id = %s '
+    f'LEFT JOIN "{T[Enrolment]}" e ON {LIVE_ENROLMENT.format(e="e")} '
+    "AND (e.person_id = p.id OR e.household_id = m.household_id) "
+    "WHERE {where} ORDER BY m.is_guardian DESC, m.household_id, e.id")
 
 
 @dataclass
 class Presented:
     """The card found by a credential, whatever its state, and what the rules need of its
     holder: households (guardian ones first, then by id), with the account each holds for
-    the checkpoint's service, and whether a staff door group covers the checkpoint."""
+    the checkpoint's service, the live enrolments in that service of the holder and of
+    those households (by id), and whether a staff door group covers the checkpoint."""
 
     card: Card
     homes: list[Home] = field(default_factory=list)
     accounts: dict[int, Account] = field(default_factory=dict)  # by household id
+    enrolments: list[Enrolment] = field(default_factory=list)
     staff_here: bool = False
 
     @property
@@ -107,40 +131,31 @@ class Presented:
         return self.card.person
 
 
-def presented_card(lookup: dict, checkpoint: Checkpoint) -> Presented | None:
-    """`lookup` is what civicard.cards.queries.credential_lookup gives (unique columns)."""
+def presented_card(lookup: dict, checkpoint: Checkpoint, on: date) -> Presented | None:
+    """`lookup` is what civicard.cards.queries.credential_lookup gives (unique columns); `on`
+    the local day the card is presented."""
     where = " AND ".join(f'c."{column}" = %s' for column in lookup)
-    sql = (
-        f"SELECT {rows.select_list('c', Card, CARD)}, {rows.select_list('p', Person, PERSON)}, "
-        f'EXISTS (SELECT 1 FROM "{GROUP_MEMBERS}" gm WHERE gm.person_id = p.id AND ('
-        f'EXISTS (SELECT 1 FROM "{GROUP_CHECKPOINTS}" gc WHERE gc.doorgroup_id = '
-        "gm.doorgroup_id AND gc.checkpoint_id = %s) OR "
-        f'EXISTS (SELECT 1 FROM "{GROUP_FACILITIES}" gf WHERE gf.doorgroup_id = '
-        "gm.doorgroup_id AND gf.facility_id = %s))), "
-        "m.household_id, m.is_guardian, h.territory_id, h.address_id, h.income_bracket_id, "
-        "n.commune_id, a.id, a.currency, a.balance_cents "
-        f'FROM "{T[Card]}" c JOIN "{T[Person]}" p ON p.id = c.person_id '
-        f'LEFT JOIN "{T[Membership]}" m ON m.person_id = p.id '
-        f'LEFT JOIN "{T[Household]}" h ON h.id = m.household_id '
-        f'LEFT JOIN "{T[Address]}" ad ON ad.id = h.address_id '
-        f'LEFT JOIN "{T[Neighbourhood]}" n ON n.id = ad.neighbourhood_id '
-        f'LEFT JOIN "{T[Account]}" a ON a.household_id = h.id AND a.service_id = %s '
-        f"WHERE {where} ORDER BY m.is_guardian DESC, m.household_id")
-    params = [checkpoint.pk, checkpoint.facility_id, checkpoint.service_id, *lookup.values()]
+    params = [checkpoint.pk, checkpoint.facility_id, checkpoint.service_id,
+              checkpoint.service_id, on, on, *lookup.values()]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(CARD_SQL.replace("{where}", where), params)
         records = cursor.fetchall()
     if not records:
         return None
-    c, p, staff, _home = _split(records[0], len(CARD), len(PERSON), 1, len(HOME))
+    c, p, staff = _split(records[0], len(CARD), len(PERSON), 1)
     card = rows.instance(Card, CARD, c)
     card.person = rows.instance(Person, PERSON, p)
     found = Presented(card=card, staff_here=bool(staff[0]))
+    households, enrolments = set(), {}
     for row in records:
-        (household_id, guardian, territory_id, address_id, bracket_id, commune_id, account_id,
-         currency, balance) = row[-len(HOME):]
-        if household_id is None:
+        home, enrolment = _split(row[len(CARD) + len(PERSON) + 1:], len(HOME), len(ENROLMENT))
+        (household_id, _guardian, territory_id, address_id, bracket_id, commune_id, account_id,
+         currency, balance) = home
+        if enrolment[0] is not None:
+            enrolments.setdefault(enrolment[0], enrolment)
+        if household_id is None or household_id in households:
             continue
+        households.add(household_id)
         found.homes.append(Home(id=household_id, territory_id=territory_id,
                                 address_id=address_id, income_bracket_id=bracket_id,
                                 commune_id=commune_id))
@@ -148,6 +163,8 @@ def presented_card(lookup: dict, checkpoint: Checkpoint) -> Presented | None:
             found.accounts[household_id] = Account(
                 pk=account_id, household_id=household_id, service=checkpoint.service,
                 currency=currency, balance_cents=balance)
+    found.enrolments = [rows.instance(Enrolment, ENROLMENT, enrolments[pk])
+                        for pk in sorted(enrolments)]
     return found
 
 

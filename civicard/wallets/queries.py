@@ -84,19 +84,28 @@ def _age(person: Person, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+# A live enrolment in a service on a day, on the table alias {e}; params: service id, day, day.
+# Terminals join it to the card they read (civicard.access.presented).
+LIVE_ENROLMENT = ("{e}.service_id = %s AND {e}.starts_on <= %s "
+                  "AND ({e}.ends_on IS NULL OR {e}.ends_on >= %s)")
+
+
 def enrolment_for(*, service: Service, person: Person, on: date,
-                  homes: list[Home] | None = None) -> Enrolment | None:
+                  homes: list[Home] | None = None,
+                  candidates: list[Enrolment] | None = None) -> Enrolment | None:
     """The enrolment giving `person` a right to `service` on `on`, if any: their own, or one of
     a household of theirs, within its dates, ages and commune of residence. A caller that has
-    already read the person's households passes them (`homes`)."""
+    already read the person's households (`homes`) and the live enrolments of the person and
+    of those households (`candidates`, by id) passes them."""
     if homes is None:
         homes = homes_of(person)
     communes = {home.id: home.commune_id for home in homes}
-    in_homes = ", ".join(["%s"] * len(communes)) or "NULL"
-    candidates = rows.fetch(
-        Enrolment, "t.service_id = %s AND t.starts_on <= %s AND (t.ends_on IS NULL OR "
-        f"t.ends_on >= %s) AND (t.person_id = %s OR t.household_id IN ({in_homes})) "
-        "ORDER BY t.id", [service.pk, on, on, person.pk, *communes])
+    if candidates is None:
+        in_homes = ", ".join(["%s"] * len(communes)) or "NULL"
+        candidates = rows.fetch(
+            Enrolment, LIVE_ENROLMENT.format(e="t")
+            + f" AND (t.person_id = %s OR t.household_id IN ({in_homes})) ORDER BY t.id",
+            [service.pk, on, on, person.pk, *communes])
     age = _age(person, on)
     for enrolment in candidates:
         if enrolment.min_age is not None and (age is None or age < enrolment.min_age):
