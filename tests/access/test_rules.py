@@ -1,6 +1,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.db import connection, transaction
 
 from civicard.access import rights
 from civicard.access.exceptions import AtInFuture, AtTooOld, KeyInvalid
@@ -233,3 +234,14 @@ def test_rights_read_with_the_card_across_households_and_ages(make_service, make
     assert (answer["decision"], answer["reason_code"]) == ("allow", "ok")
     decision = Decision.objects.get(idempotency_key="b")
     assert (decision.right, decision.household_id) == ("enrolment", holder.household.pk)
+
+
+@pytest.mark.parametrize("statement", ["UPDATE access_decision SET outcome = 'allow'",
+                                       "DELETE FROM access_decision"])
+def test_the_database_keeps_the_decision_log_append_only(pool, statement):
+    scan(pool)
+    with pytest.raises(Exception) as caught, transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert "append-only" in str(caught.value)
+    assert Decision.objects.get().outcome == "allow"
