@@ -7,7 +7,8 @@
 1. Fills the database (once) with N card holders: one household each, all enrolled in a free
    service (library desk), half also enrolled at the pool with a funded prepaid account.
 2. Starts gunicorn (gthread workers, production settings) on 127.0.0.1 only.
-3. Drives /health with 16 client threads for 10 s, then 16 simulated terminals for `--seconds`:
+3. Drives /health with 16 client threads for 10 s, then 16 simulated terminals for `--seconds`,
+   in `--rounds` alternating slices:
    even ones at the pool turnstile (each entry charged through the wallet), odd ones at the
    free desk, each presenting random cards with fresh idempotency keys, flat out. Prints
    scans/s and p50/p95/p99. Flat out, 16 clients queue behind 2 cores, so latency there is
@@ -192,13 +193,15 @@ def start_server(workers: int, threads: int):
     sys.exit("gunicorn did not start")
 
 
-def drive(name: str, seconds: float, make_request) -> dict:
+def drive(name: str, seconds: float, make_request) -> tuple[list, list, float]:
+    """Closed loop: TERMINALS clients, each sending its next request as soon as it has an
+    answer. Returns (latencies, errors, elapsed)."""
     latencies, errors, lock = [], [], threading.Lock()
     stop = time.perf_counter() + seconds
     barrier = threading.Barrier(TERMINALS)
 
     def client(index: int):
-        rng = random.Random(index)
+        rng = random.Random()
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
         mine, bad = [], []
         barrier.wait()
@@ -227,8 +230,14 @@ def drive(name: str, seconds: float, make_request) -> dict:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
+    return latencies, errors, time.perf_counter() - started
+
+
+def summarise(name: str, runs: list[tuple[list, list, float]]) -> dict:
+    """Pooled figures of one or more runs of the same kind."""
+    latencies = sorted(x for run in runs for x in run[0])
+    errors = [e for run in runs for e in run[1]]
+    elapsed = sum(run[2] for run in runs)
 
     def pct(p):
         return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
@@ -281,18 +290,7 @@ def steady(name: str, seconds: float, rate: float, make_request) -> dict:
         thread.start()
     for thread in threads:
         thread.join()
-    latencies.sort()
-
-    def pct(p):
-        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
-
-    result = {"name": name, "requests": len(latencies), "per_s": len(latencies) / seconds,
-              "p50": statistics.median(latencies) * 1000, "p95": pct(0.95), "p99": pct(0.99),
-              "errors": len(errors)}
-    print(f"  {name:<8} {result['requests']:>7,} requests {result['per_s']:>8.0f} /s   "
-          f"p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
-          f"p99 {result['p99']:6.1f} ms  errors {result['errors']}")
-    return result
+    return summarise(name, [(latencies, errors, seconds)])
 
 
 def time_allowlist(checkpoint, label: str) -> None:
@@ -309,6 +307,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--million", action="store_true")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
@@ -340,8 +339,8 @@ def main():
     try:
         print(f"gunicorn: {args.workers} workers x {args.threads} threads, 127.0.0.1:{PORT}; "
               f"{TERMINALS} client threads")
-        health = drive("/health", 10, lambda i, rng: (
-            "GET", "/health", None, {}, lambda data: True))
+        def health_request(index, rng):
+            return "GET", "/health", None, {}, lambda data: True
 
         def scan_request(index, rng):
             paying = index % 2 == 0
@@ -352,13 +351,19 @@ def main():
                      "Content-Type": "application/json"},
                     lambda data: b'"allow"' in data)
 
-        scans = drive("scan", args.seconds, scan_request)
+        # Rounds of /health then scans, so that whatever else the machine does weighs on both.
+        health_runs, scan_runs = [], []
+        for _round in range(args.rounds):
+            health_runs.append(drive("/health", 10 / args.rounds, health_request))
+            scan_runs.append(drive("scan", args.seconds / args.rounds, scan_request))
+        print(f"Flat out ({args.rounds} rounds of /health then scans):")
+        health = summarise("/health", health_runs)
+        scans = summarise("scan", scan_runs)
         rates = [args.peak_rate, round(scans["per_s"] / 2)]
         paced = []
         for rate in rates:
             print(f"At a steady {rate} requests/s ({TERMINALS} terminals, Poisson arrivals):")
-            steady("/health", 10, rate, lambda i, rng: (
-                "GET", "/health", None, {}, lambda data: True))
+            steady("/health", 10, rate, health_request)
             paced.append(steady("scan", 10, rate, scan_request))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
