@@ -193,7 +193,7 @@ def start_server(workers: int, threads: int):
     sys.exit("gunicorn did not start")
 
 
-def drive(name: str, seconds: float, make_request) -> tuple[list, list, float]:
+def drive(seconds: float, make_request) -> tuple[list, list, float]:
     """Closed loop: TERMINALS clients, each sending its next request as soon as it has an
     answer. Returns (latencies, errors, elapsed)."""
     latencies, errors, lock = [], [], threading.Lock()
@@ -354,8 +354,8 @@ def main():
         # Rounds of /health then scans, so that whatever else the machine does weighs on both.
         health_runs, scan_runs = [], []
         for _round in range(args.rounds):
-            health_runs.append(drive("/health", 10 / args.rounds, health_request))
-            scan_runs.append(drive("scan", args.seconds / args.rounds, scan_request))
+            health_runs.append(drive(10 / args.rounds, health_request))
+            scan_runs.append(drive(args.seconds / args.rounds, scan_request))
         print(f"Flat out ({args.rounds} rounds of /health then scans):")
         health = summarise("/health", health_runs)
         scans = summarise("scan", scan_runs)
