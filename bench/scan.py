@@ -193,6 +193,20 @@ def start_server(workers: int, threads: int):
     sys.exit("gunicorn did not start")
 
 
+def send(conn, method, path, body, headers, check) -> tuple[http.client.HTTPConnection, bytes]:
+    """One request on a kept-alive connection: (the connection to use next, b"" or what went
+    wrong)."""
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        return conn, b"" if response.status == 200 and check(data) else data[:200] or b"?"
+    except (OSError, http.client.HTTPException) as error:
+        conn.close()
+        return (http.client.HTTPConnection("127.0.0.1", PORT, timeout=10),
+                str(error).encode()[:200])
+
+
 def drive(seconds: float, make_request) -> tuple[list, list, float]:
     """Closed loop: TERMINALS clients, each sending its next request as soon as it has an
     answer. Returns (latencies, errors, elapsed)."""
@@ -206,20 +220,11 @@ def drive(seconds: float, make_request) -> tuple[list, list, float]:
         mine, bad = [], []
         barrier.wait()
         while time.perf_counter() < stop:
-            method, path, body, headers, check = make_request(index, rng)
             started = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
-                ok = response.status == 200 and check(data)
-            except (OSError, http.client.HTTPException) as error:
-                ok, data = False, str(error).encode()
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+            conn, error = send(conn, *make_request(index, rng))
             mine.append(time.perf_counter() - started)
-            if not ok:
-                bad.append(data[:200])
+            if error:
+                bad.append(error)
         with lock:
             latencies.extend(mine)
             errors.extend(bad)
@@ -267,19 +272,10 @@ def steady(name: str, seconds: float, rate: float, make_request) -> dict:
         mine, bad, due = [], [], begin + rng.expovariate(per_client)
         while due < begin + seconds:
             time.sleep(max(0.0, due - time.perf_counter()))
-            method, path, body, headers, check = make_request(index, rng)
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
-                ok = response.status == 200 and check(data)
-            except (OSError, http.client.HTTPException) as error:
-                ok, data = False, str(error).encode()
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+            conn, error = send(conn, *make_request(index, rng))
             mine.append(time.perf_counter() - due)
-            if not ok:
-                bad.append(data[:200])
+            if error:
+                bad.append(error)
             due += rng.expovariate(per_client)
         with lock:
             latencies.extend(mine)
