@@ -224,16 +224,19 @@ class Via(models.TextChoices):
 class Decision(AppendOnlyModel):
     """One answer given at a terminal. Never updated: a retry finds it by its key."""
 
-    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="decisions")
+    # No single-column index where a composite one below starts with the column: every
+    # index is written on every scan.
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="decisions",
+                                 db_index=False)
     checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT,
-                                   related_name="decisions")
+                                   related_name="decisions", db_index=False)
     idempotency_key = models.CharField(max_length=100)
     at = models.DateTimeField(_("when"))
     recorded_at = models.DateTimeField()
     card = models.ForeignKey(Card, on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="+")
+                             related_name="+", db_index=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="access_decisions")
+                               related_name="access_decisions", db_index=False)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")
     outcome = models.CharField(_("result"), max_length=5, choices=Outcome.choices)

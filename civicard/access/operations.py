@@ -15,6 +15,7 @@ import secrets
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -105,9 +106,15 @@ REASON_LABELS = {
 }
 
 
-def message_in(language: str, reason: str, name: str = "") -> str:
+@lru_cache(maxsize=512)
+def _message(language: str, reason: str) -> str:
     with translation.override(language):
-        return str(MESSAGES[reason]) % {"name": name} if reason == "ok" else str(MESSAGES[reason])
+        return str(MESSAGES[reason])
+
+
+def message_in(language: str, reason: str, name: str = "") -> str:
+    text = _message(language, reason)
+    return text % {"name": name} if reason == "ok" else text
 
 
 # Terminals ------------------------------------------------------------------------------------
@@ -266,7 +273,7 @@ def _right(checkpoint: Checkpoint, found: Presented, at: datetime,
         return "staff"
     if checkpoint.service_id and enrolment_for(service=checkpoint.service, person=found.person,
                                                on=timezone.localtime(at).date(),
-                                               homes=found.homes):
+                                               homes=found.homes, candidates=found.enrolments):
         return "enrolment"
     if rights.booking_covers(found.person, checkpoint, at):
         return "booking"
@@ -315,10 +322,11 @@ def _looks_like_credential(credential: str) -> bool:
     return codes.normalise_uid(credential) is not None
 
 
-def _presented(credential: str, checkpoint: Checkpoint) -> Presented | None:
+def _presented(credential: str, checkpoint: Checkpoint, at: datetime) -> Presented | None:
     """The card a credential names, whatever its state."""
     lookup = credential_lookup(credential) if _looks_like_credential(credential) else None
-    return presented.presented_card(lookup, checkpoint) if lookup is not None else None
+    return (presented.presented_card(lookup, checkpoint, timezone.localtime(at).date())
+            if lookup is not None else None)
 
 
 def _response(*, terminal: Terminal, outcome: str, reason: str, person: Person | None,
@@ -365,7 +373,7 @@ def _decide(*, terminal: Terminal, credential: str, key: str, at: datetime,
     log = {"terminal": terminal, "key": key, "at": at, "now": now}
     if not _looks_like_credential(credential):
         return _log(**log, outcome=Outcome.DENY, reason="credential_invalid")
-    found = _presented(credential, checkpoint)
+    found = _presented(credential, checkpoint, at)
     try:
         check_presented(found.card if found else None, credential, at)
     except (CardUnknown, CardBlocked, CardExpired, QrExpired) as error:
@@ -463,7 +471,7 @@ def _record_event(*, terminal: Terminal, event: dict, now: datetime) -> EventRes
     if outcome not in Outcome.values or reason not in MESSAGES:
         return EventResult(key, "rejected", "decision_invalid")
     checkpoint = terminal.checkpoint
-    found = _presented((event.get("credential") or "").strip()[:200], checkpoint)
+    found = _presented((event.get("credential") or "").strip()[:200], checkpoint, at)
     right, effects = "", Effects()
     with transaction.atomic():
         if outcome == Outcome.ALLOW and found is not None:

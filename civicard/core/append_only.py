@@ -1,6 +1,8 @@
 """Append-only tables: the model refuses updates and deletes, and so does the database itself.
 
-Use `AppendOnlyModel` as a base and add `append_only_trigger("<table>")` to the model's migration.
+Use `AppendOnlyModel` as a base and add `append_only_trigger("<table>")` to the model's migration
+(again after a migration that alters the table: SQLite rebuilds it without its triggers; the
+operation is idempotent).
 """
 
 from django.db import migrations, models
@@ -47,14 +49,16 @@ def _create_trigger(table: str):
                 None,
             )
             schema_editor.execute(
-                f'CREATE TRIGGER "{table}_append_only" BEFORE UPDATE OR DELETE ON "{table}" '
+                f'CREATE OR REPLACE TRIGGER "{table}_append_only" BEFORE UPDATE OR DELETE '
+                f'ON "{table}" '
                 "FOR EACH ROW EXECUTE FUNCTION civicard_refuse_change()"
             )
         elif vendor == "sqlite":
             for event in ("UPDATE", "DELETE"):
                 schema_editor.execute(
-                    f'CREATE TRIGGER "{table}_append_only_{event.lower()}" BEFORE {event} '
-                    f"ON \"{table}\" BEGIN SELECT RAISE(ABORT, 'append-only table {table}'); END"
+                    f'CREATE TRIGGER IF NOT EXISTS "{table}_append_only_{event.lower()}" '
+                    f'BEFORE {event} ON "{table}" '
+                    f"BEGIN SELECT RAISE(ABORT, 'append-only table {table}'); END"
                 )
 
     def backwards(apps, schema_editor):

@@ -1,23 +1,70 @@
-"""Hand-written SQL for the few rows written on every terminal decision.
+"""Hand-written SQL for the few rows read and written on every terminal decision.
 
-`insert` appends one model instance without building an ORM query: the values are prepared
-by the model's own fields, so what lands in the database is what `save()` would have
-written. It sends no signals: use it only for append-only rows nobody listens to (decisions,
-ledger entries). The SQL is plain INSERT … RETURNING, on PostgreSQL and SQLite alike."""
+Building an ORM query costs more than running it when a door waits for the answer. These
+helpers keep the model as the single description of a table: `columns` names its columns,
+`instance` turns a raw row into a model instance with the values converted as the ORM would,
+`fetch` selects instances by a hand-written condition, and `insert` appends one instance with
+its values prepared by the model's own fields. `insert` sends no signals: use it only for
+append-only rows nobody listens to (decisions, ledger entries). Plain SQL with RETURNING, on
+PostgreSQL and SQLite alike."""
 
 from functools import cache
 
 from django.db import connection
 
 
+def columns(model, *names) -> list[str]:
+    """Attribute names (all concrete fields when none are named), in the model's field order:
+    the order `Model.from_db` expects."""
+    wanted = {model._meta.get_field(name).attname for name in names}
+    return [f.attname for f in model._meta.concrete_fields if not names or f.attname in wanted]
+
+
+def select_list(alias: str, model, names: list[str]) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(model._meta.get_field(name).column)}" for name in names)
+
+
+@cache
+def _converters(model, names: tuple, vendor: str) -> list[tuple[int, list, object]]:
+    """What the ORM applies to each raw value (SQLite returns dates as text…)."""
+    found = []
+    for index, name in enumerate(names):
+        column = model._meta.get_field(name).get_col(model._meta.db_table)
+        converters = (connection.ops.get_db_converters(column)
+                      + column.field.get_db_converters(connection))
+        if converters:
+            found.append((index, converters, column))
+    return found
+
+
+def instance(model, names: list[str], values):
+    """A model instance from raw `values` of the columns `names` (see `columns`)."""
+    values = list(values)
+    for index, converters, column in _converters(model, tuple(names), connection.vendor):
+        for converter in converters:
+            values[index] = converter(values[index], column, connection)
+    return model.from_db(connection.alias, names, values)
+
+
+def fetch(model, condition: str, params) -> list:
+    """Instances of `model` whose row meets the hand-written `condition` (and ORDER BY)."""
+    names = columns(model)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select_list('t', model, names)} "
+                       f"FROM {connection.ops.quote_name(model._meta.db_table)} t "
+                       f"WHERE {condition}", params)
+        return [instance(model, names, row) for row in cursor.fetchall()]
+
+
 @cache
 def _insert_sql(model, vendor: str) -> tuple[str, list]:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    pk = model._meta.pk.column
     sql = (f"INSERT INTO {quote(model._meta.db_table)} "
            f"({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(pk)}")
+           f"VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"RETURNING {quote(model._meta.pk.column)}")
     return sql, fields
 
 

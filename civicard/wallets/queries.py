@@ -7,6 +7,7 @@ from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from civicard.core import rows
 from civicard.core.permissions import Role, check_role
 from civicard.people.models import Household, Person
 from civicard.wallets.exceptions import NoTariff
@@ -45,11 +46,11 @@ def is_resident(household: Household | Home, service: Service) -> bool:
     return household.commune_id == service.commune_id
 
 
-# Hand-written: terminals call these on every charged entry (civicard.access.presented).
-TARIFFS_SQL = (
-    f'SELECT * FROM "{Tariff._meta.db_table}" WHERE service_id = %s AND "use" = %s '
-    "AND valid_from <= %s AND (income_bracket_id IS NULL OR income_bracket_id = %s) "
-    "AND (resident IS NULL OR resident = %s) ORDER BY valid_from DESC, id DESC")
+# Hand-written conditions (civicard.core.rows): terminals read these on every entry.
+TARIFFS_IN_FORCE = (
+    't.service_id = %s AND t."use" = %s AND t.valid_from <= %s '
+    "AND (t.income_bracket_id IS NULL OR t.income_bracket_id = %s) "
+    "AND (t.resident IS NULL OR t.resident = %s) ORDER BY t.valid_from DESC, t.id DESC")
 
 
 def tariff_for(*, service: Service, household: Household | Home, on: date,
@@ -57,8 +58,8 @@ def tariff_for(*, service: Service, household: Household | Home, on: date,
     """The tariff in force on `on`: the latest dated one matching the household's bracket and
     residency, the most specific winning among those of the same date."""
     resident = is_resident(household, service)
-    candidates = Tariff.objects.raw(TARIFFS_SQL, [service.pk, use, on,
-                                                  household.income_bracket_id, resident])
+    candidates = rows.fetch(Tariff, TARIFFS_IN_FORCE, [service.pk, use, on,
+                                                        household.income_bracket_id, resident])
     best, best_key = None, None
     for tariff in candidates:
         key = (tariff.valid_from, tariff.income_bracket_id is not None,
@@ -83,20 +84,28 @@ def _age(person: Person, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+# A live enrolment in a service on a day, on the table alias {e}; params: service id, day, day.
+# Terminals join it to the card they read (civicard.access.presented).
+LIVE_ENROLMENT = ("{e}.service_id = %s AND {e}.starts_on <= %s "
+                  "AND ({e}.ends_on IS NULL OR {e}.ends_on >= %s)")
+
+
 def enrolment_for(*, service: Service, person: Person, on: date,
-                  homes: list[Home] | None = None) -> Enrolment | None:
+                  homes: list[Home] | None = None,
+                  candidates: list[Enrolment] | None = None) -> Enrolment | None:
     """The enrolment giving `person` a right to `service` on `on`, if any: their own, or one of
     a household of theirs, within its dates, ages and commune of residence. A caller that has
-    already read the person's households passes them (`homes`)."""
+    already read the person's households (`homes`) and the live enrolments of the person and
+    of those households (`candidates`, by id) passes them."""
     if homes is None:
         homes = homes_of(person)
     communes = {home.id: home.commune_id for home in homes}
-    in_homes = ", ".join(["%s"] * len(communes)) or "NULL"
-    candidates = Enrolment.objects.raw(
-        f'SELECT * FROM "{Enrolment._meta.db_table}" WHERE service_id = %s '
-        "AND starts_on <= %s AND (ends_on IS NULL OR ends_on >= %s) "
-        f"AND (person_id = %s OR household_id IN ({in_homes})) ORDER BY id",
-        [service.pk, on, on, person.pk, *communes])
+    if candidates is None:
+        in_homes = ", ".join(["%s"] * len(communes)) or "NULL"
+        candidates = rows.fetch(
+            Enrolment, LIVE_ENROLMENT.format(e="t")
+            + f" AND (t.person_id = %s OR t.household_id IN ({in_homes})) ORDER BY t.id",
+            [service.pk, on, on, person.pk, *communes])
     age = _age(person, on)
     for enrolment in candidates:
         if enrolment.min_age is not None and (age is None or age < enrolment.min_age):

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from civicard.access import signing
+from civicard.access.api import ScanOut
 from civicard.access.models import AccessChange, Decision, Quota
 from civicard.cards import codes
 from civicard.cards.models import Card
@@ -43,6 +44,17 @@ def test_scan_through_the_api(client, pool):
     assert response.json()["balance_cents"] == 650
     terminal.refresh_from_db()
     assert terminal.last_seen_at == AT
+
+
+@pytest.mark.parametrize("credential", [UID, "0102030405"])
+def test_every_answer_has_exactly_the_published_shape(client, pool, credential):
+    _terminal, token = pool
+    with clock.frozen(AT):
+        response = post(client, "scan", {"credential": credential, "idempotency_key": "s"},
+                        token)
+    answer = response.json()
+    assert sorted(answer) == sorted(ScanOut.model_fields)
+    assert ScanOut.model_validate(answer).model_dump() == answer
 
 
 @pytest.mark.parametrize("token", [None, "", "cct_wrong", "x" * 500])

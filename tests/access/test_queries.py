@@ -14,8 +14,8 @@ from .conftest import AT, enrol, fund
 
 pytestmark = pytest.mark.django_db
 
-CHARGED_SCAN = 9  # 21, then 16 with the ORM; hand-written SQL since (access/presented.py)
-FREE_SCAN = 4  # 12, then 8
+CHARGED_SCAN = 8  # 21, then 16 with the ORM; hand-written SQL since (access/presented.py)
+FREE_SCAN = 3  # 12, then 8
 
 
 def _scan_queries(token: str, key: str) -> tuple[int, dict, list[str]]:

@@ -1,13 +1,15 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.db import connection, transaction
 
 from civicard.access import rights
 from civicard.access.exceptions import AtInFuture, AtTooOld, KeyInvalid
 from civicard.access.models import Decision, DoorGroup, Quota, QuotaCounter, TimeWindow
 from civicard.cards import codes
 from civicard.cards.models import Card
-from civicard.wallets.models import Account, LedgerEntry, ShortageRule, Tariff
+from civicard.people.models import Household, Membership, Person
+from civicard.wallets.models import Account, Enrolment, LedgerEntry, ShortageRule, Tariff
 
 from .conftest import AT, enrol, fund, scan
 
@@ -215,3 +217,31 @@ def test_times_and_keys_out_of_bounds_are_refused_and_not_logged(pool):
     with pytest.raises(KeyInvalid):
         scan(pool, key="x" * 101)
     assert Decision.objects.count() == 0
+
+
+def test_rights_read_with_the_card_across_households_and_ages(make_service, make_checkpoint,
+                                                             make_terminal, holder, territory):
+    library = make_service("library", mode="free")
+    terminal, _ = make_terminal(make_checkpoint(library, name="Desk", kind="library_desk"))
+    Person.objects.filter(pk=holder.pk).update(birth_date=date(1990, 5, 1))
+    Enrolment.objects.create(service=library, person=holder, max_age=17,
+                                          starts_on=date(2026, 1, 1), created_at=AT)
+    assert scan(terminal, key="a")["reason_code"] == "no_right"  # 35: too old for her own
+    other = Household.objects.create(territory=territory)
+    Membership.objects.create(household=other, person=holder, is_guardian=False)
+    enrol(library, household=other)
+    answer = scan(terminal, key="b")
+    assert (answer["decision"], answer["reason_code"]) == ("allow", "ok")
+    decision = Decision.objects.get(idempotency_key="b")
+    assert (decision.right, decision.household_id) == ("enrolment", holder.household.pk)
+
+
+@pytest.mark.parametrize("statement", ["UPDATE access_decision SET outcome = 'allow'",
+                                       "DELETE FROM access_decision"])
+def test_the_database_keeps_the_decision_log_append_only(pool, statement):
+    scan(pool)
+    with pytest.raises(Exception) as caught, transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert "append-only" in str(caught.value)
+    assert Decision.objects.get().outcome == "allow"
