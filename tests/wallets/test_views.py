@@ -34,7 +34,7 @@ def test_resident_pages_render(client, resident, setup):
     client.force_login(resident)
     response = client.get(reverse("wallets:my_services"))
     assert response.status_code == 200
-    assert "Balance: 20.00\u00a0€" in response.content.decode()
+    assert 'Balance: <bdi dir="ltr">20.00\u00a0€</bdi>' in response.content.decode()
     account = setup["canteen"]
     csv_response = client.get(reverse("wallets:statement", args=[account.pk, 2026, 3, "csv"]))
     assert csv_response.status_code == 200
