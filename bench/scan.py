@@ -304,6 +304,7 @@ def main():
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steady-seconds", type=float, default=20)
     parser.add_argument("--million", action="store_true")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
@@ -359,8 +360,8 @@ def main():
         paced = []
         for rate in rates:
             print(f"At a steady {rate} requests/s ({TERMINALS} terminals, Poisson arrivals):")
-            steady("/health", 10, rate, health_request)
-            paced.append(steady("scan", 10, rate, scan_request))
+            steady("/health", args.steady_seconds, rate, health_request)
+            paced.append(steady("scan", args.steady_seconds, rate, scan_request))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
