@@ -689,6 +689,17 @@ def remove_member(*, group: DoorGroup, person: Person, actor, at: datetime) -> N
                      extra={"person": person.pk})
 
 
+def delete_door_group(*, group: DoorGroup, actor, at: datetime) -> None:
+    """Delete a group, its windows and its staff list: its staff no longer open its doors, and
+    terminals get a full allow-list at their next update (civicard.access.signals)."""
+    _check_group(actor, group)
+    with transaction.atomic():
+        audit.record(actor=actor, action="door_group.deleted", obj=group, at=at,
+                     extra={"name": group.name,
+                            "members": sorted(group.members.values_list("pk", flat=True))})
+        group.delete()
+
+
 def save_quota(*, quota: Quota | None = None, service: Service, free_per_year: int,
                max_per_year: int, charge_use: str, actor, at: datetime) -> Quota:
     """Create a service's yearly quota (no `quota`) or change it; its service stays."""

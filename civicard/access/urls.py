@@ -17,6 +17,7 @@ urlpatterns = [
     path("access/checkpoints/<int:pk>/", views.checkpoint_edit, name="checkpoint"),
     path("access/groups/new/", views.door_group_new, name="door_group_new"),
     path("access/groups/<int:pk>/", views.door_group, name="door_group"),
+    path("access/groups/<int:pk>/delete/", views.door_group_delete, name="door_group_delete"),
     path("access/groups/<int:pk>/windows/", views.window_add, name="window_add"),
     path("access/groups/<int:pk>/windows/<int:window_pk>/remove/", views.window_remove,
          name="window_remove"),

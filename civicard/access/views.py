@@ -258,6 +258,17 @@ def member_change(request, pk, person_pk, add: bool):
 
 
 @role_required(Role.SERVICE_MANAGER)
+def door_group_delete(request, pk):
+    """Asks first; the answer is a POST."""
+    group = queries.door_group_for_manager(request.user, pk)
+    if request.method == "POST":
+        operations.delete_door_group(group=group, actor=request.user, at=clock.now())
+        messages.success(request, _("The group %(name)s is deleted.") % {"name": group.name})
+        return redirect("access:manage")
+    return render(request, "access/door_group_delete.html", {"group": group})
+
+
+@role_required(Role.SERVICE_MANAGER)
 def quota_edit(request, pk=None):
     quota = queries.quota_for_manager(request.user, pk) if pk else None
     form = QuotaForm(request.POST or None,

@@ -96,6 +96,7 @@ PAGES = [
     ("access:checkpoint", "checkpoint", OF_COMMUNE_A),
     ("access:door_group_new", None, EVERY_MANAGER),
     ("access:door_group", "group", OF_COMMUNE_A),
+    ("access:door_group_delete", "group", OF_COMMUNE_A),
     ("access:quota_new", None, EVERY_MANAGER),
     ("access:quota", "quota", OF_COMMUNE_A),
     ("access:log", None, EVERY_MANAGER),
@@ -187,6 +188,8 @@ def _writes(places):
          lambda: Quota.objects.get(pk=a["quota"].pk).max_per_year == 30),
         ("access:revoke_terminal", [a["terminal"].pk], {},
          lambda: Terminal.objects.get(pk=a["terminal"].pk).revoked_at is not None),
+        ("access:door_group_delete", [a["group"].pk], {},
+         lambda: not DoorGroup.objects.filter(pk=a["group"].pk).exists()),
     ]
 
 
@@ -195,7 +198,7 @@ WRITE_STATUS = {"resident": 403, "agent": 403, "manager_a": 302, "manager_b": 40
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("index", range(10))
+@pytest.mark.parametrize("index", range(11))
 def test_writes_permission_matrix(client, users, places, role, index):
     name, args, data, changed = _writes(places)[index]
     audits = AuditLogEntry.objects.count()

@@ -21,7 +21,14 @@ from civicard.access.exceptions import (
     TariffUnknown,
     WindowExists,
 )
-from civicard.access.models import AccessChange, Checkpoint, DoorGroup, Facility, Quota
+from civicard.access.models import (
+    AccessChange,
+    Checkpoint,
+    DoorGroup,
+    Facility,
+    Quota,
+    TimeWindow,
+)
 from civicard.core import clock
 from civicard.core.errors import PermissionRefused
 from civicard.core.models import AuditLogEntry
@@ -346,3 +353,17 @@ def test_changing_a_quotas_figures_keeps_deltas(client, staff_door, manager, ter
                           charge_use="visit", actor=manager, at=AT)
     assert _allowlist(client, token, version)["full"] is False
 
+
+
+def test_deleting_a_group_sends_terminals_a_list_without_its_staff(client, staff_door, manager,
+                                                                   holder):
+    group, token = staff_door
+    operations.add_member(group=group, person=holder, actor=manager, at=AT)
+    listing = _allowlist(client, token)
+    assert listing["cards"] == [[holder.physical.uid_hash[:20], 1]]
+    operations.delete_door_group(group=group, actor=manager, at=AT)
+    listing = _allowlist(client, token, listing["version"])
+    assert (listing["full"], listing["cards"]) == (True, [])
+    assert not TimeWindow.objects.filter(group_id=group.pk).exists()
+    assert AuditLogEntry.objects.filter(action="door_group.deleted").get().extra == {
+        "name": group.name, "members": [holder.pk]}

@@ -126,6 +126,14 @@ def test_manager_creates_a_door_group_with_a_night_window_and_a_staff_member(
         == [(4, "22:00", "02:00")]
     visitor.screenshot("access-door-group")
 
+    page.click("text=Delete this group")
+    visitor.check()
+    visitor.screenshot("access-door-group-delete")
+    page.click("main button:has-text('Delete this group')")
+    visitor.check()
+    assert "The group Night cleaners is deleted." in page.content()
+    assert not DoorGroup.objects.filter(name="Night cleaners").exists()
+
     page = visitor.go(f"/access/places/{door.facility_id}/checkpoints/new/")
     page.fill("input[name=name]", "Back gate")
     page.select_option("select[name=kind]", "gate")
