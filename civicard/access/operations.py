@@ -457,7 +457,7 @@ def _record_event(*, terminal: Terminal, event: dict, now: datetime) -> EventRes
         key = check_key(key)
     except KeyInvalid as error:
         return EventResult(str(key)[:100], "rejected", error.code)
-    if Decision.objects.filter(terminal=terminal, idempotency_key=key).exists():
+    if presented.logged_answer(terminal.pk, key) is not None:
         return EventResult(key, "duplicate")
     at = event.get("at")
     if not isinstance(at, datetime):

@@ -122,9 +122,7 @@ def _entry(*, account: Account, kind: str, amount_cents: int, balance_after: int
 
 
 SHIFT_SQL = (f'UPDATE "{Account._meta.db_table}" SET balance_cents = balance_cents + %s '
-             "WHERE id = %s RETURNING balance_cents")
-SHIFT_ABOVE_SQL = (f'UPDATE "{Account._meta.db_table}" SET balance_cents = balance_cents + %s '
-                   "WHERE id = %s AND balance_cents + %s >= %s RETURNING balance_cents")
+             "WHERE id = %s {above} RETURNING balance_cents")
 
 
 def _refused(refusal: DomainError, *, account: Account, kind: str, amount_cents: int,
@@ -148,10 +146,9 @@ def _move(*, account: Account, kind: str, amount_cents: int, reason: str, key: s
     caller's to handle (its transaction is rolled back)."""
     try:
         with transaction.atomic(savepoint=savepoint), connection.cursor() as cursor:
-            if lowest is None:
-                cursor.execute(SHIFT_SQL, [amount_cents, account.pk])
-            else:
-                cursor.execute(SHIFT_ABOVE_SQL, [amount_cents, account.pk, amount_cents, lowest])
+            above = "" if lowest is None else "AND balance_cents + %s >= %s"
+            cursor.execute(SHIFT_SQL.format(above=above), [
+                amount_cents, account.pk, *([] if lowest is None else [amount_cents, lowest])])
             row = cursor.fetchone()
             entry = None if row is None else _entry(
                 account=account, kind=kind, amount_cents=amount_cents, balance_after=row[0],
