@@ -106,11 +106,13 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL (sqlite:///path or postgres://user@host:port/name); default a SQLite file.
+# Connections are kept an hour: a new one plans every statement again before preparing it,
+# which a door feels (docs/benchmarks.md).
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'civicard.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CIVICARD_DB_CONN_MAX_AGE", "60")),
+        conn_max_age=int(os.environ.get("CIVICARD_DB_CONN_MAX_AGE", "3600")),
         conn_health_checks=True,
     )
 }

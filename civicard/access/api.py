@@ -11,12 +11,13 @@ from civicard.core import clock
 router = Router(tags=["terminals"])
 
 
-def _terminal(request, key: str = ""):
-    """The terminal behind the bearer token, and the answer it was given for `key` if any."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return operations.terminal_for_token(token.strip() if scheme.lower() == "bearer" else None,
-                                         key)
+def _token(request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _terminal(request):
+    return operations.terminal_for_token(_token(request))
 
 
 def _version(request) -> str:
@@ -48,11 +49,9 @@ class ErrorOut(Schema):
 @router.post("/scan", response={200: ScanOut, 401: ErrorOut, 422: ErrorOut},
              summary="Decide on one presented card")
 def scan(request, payload: ScanIn):
-    terminal, answered = _terminal(request, payload.idempotency_key)
-    answer = operations.scan(terminal=terminal, credential=payload.credential,
-                             idempotency_key=payload.idempotency_key, at=payload.at,
-                             now=clock.now(), software_version=_version(request),
-                             answered=answered)
+    answer = operations.scan_by_token(_token(request), credential=payload.credential,
+                                      idempotency_key=payload.idempotency_key, at=payload.at,
+                                      now=clock.now(), software_version=_version(request))
     # The answer is built by the decision engine in the ScanOut shape (a test holds it to
     # the schema): sent as is, without validating it again on every scan.
     return JsonResponse(answer)
@@ -61,7 +60,7 @@ def scan(request, payload: ScanIn):
 @router.get("/allowlist", summary="The signed allow-list of the terminal's checkpoint",
             response={200: None, 401: ErrorOut, 422: ErrorOut})
 def get_allowlist(request, since: str | None = None):
-    terminal, _answered = _terminal(request)
+    terminal = _terminal(request)
     operations.touch(terminal, now=clock.now(), software_version=_version(request))
     body, signature = allowlist.signed(terminal, since=since, now=clock.now())
     response = HttpResponse(body, content_type="application/json")
@@ -98,7 +97,7 @@ class EventsOut(Schema):
 @router.post("/events", response={200: EventsOut, 401: ErrorOut, 422: ErrorOut},
              summary="Upload decisions taken offline (idempotent per event key)")
 def events(request, payload: EventsIn):
-    terminal, _answered = _terminal(request)
+    terminal = _terminal(request)
     results = operations.upload_events(terminal=terminal,
                                        events=[e.dict() for e in payload.events],
                                        now=clock.now(), software_version=_version(request))

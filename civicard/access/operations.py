@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -69,7 +69,7 @@ from civicard.core.permissions import Role, check_role_over
 from civicard.people.models import Person
 from civicard.wallets.exceptions import FloorReached, InsufficientBalance, NoTariff
 from civicard.wallets.models import Service, Tariff
-from civicard.wallets.operations import charge
+from civicard.wallets.operations import charge, charge_then_insert
 from civicard.wallets.queries import Home, enrolment_for, tariff_for
 
 FUTURE_TOLERANCE = timedelta(seconds=60)   # terminal clocks drift a little
@@ -123,15 +123,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def terminal_for_token(token: str | None, key: str = "") -> tuple[Terminal, dict | None]:
-    """The active terminal behind a bearer token, or TerminalUnauthorized (HTTP 401), and the
-    answer it was already given for the idempotency key `key`, if any."""
-    if not token or len(token) > 200:
-        raise TerminalUnauthorized()
-    terminal, answer = presented.active_terminal(token_hash(token), key)
+def terminal_for_token(token: str | None) -> Terminal:
+    """The active terminal behind a bearer token, or TerminalUnauthorized (HTTP 401)."""
+    terminal = presented.active_terminal(token_hash(token)) if token and len(token) <= 200 else None
     if terminal is None:
         raise TerminalUnauthorized()
-    return terminal, answer
+    return terminal
 
 
 def touch(terminal: Terminal, *, now: datetime, software_version: str = "") -> None:
@@ -226,31 +223,44 @@ def _count_visit(*, quota: Quota, home: Home, at: datetime, offline: bool):
     return use, max(quota.free_per_year - counter.used - 1, 0)
 
 
-def _pay(*, checkpoint: Checkpoint, found: Presented, use: str, key: str, at: datetime,
-         offline: bool, effects: Effects) -> None:
+def _price(*, checkpoint: Checkpoint, found: Presented, use: str, at: datetime) -> int:
+    """What an entry of `use` costs the holder's first household (0: nothing to pay)."""
     service = checkpoint.service
     if not service.has_wallet:
-        return
-    home = found.homes[0]
+        return 0
     try:
-        amount = tariff_for(service=service, household=home,
-                            on=timezone.localtime(at).date(), use=use).amount_cents
+        return tariff_for(service=service, household=found.homes[0],
+                          on=timezone.localtime(at).date(), use=use,
+                          candidates=found.tariffs).amount_cents
     except NoTariff:
+        return 0
+
+
+def _entry_reason(checkpoint: Checkpoint) -> str:
+    return f"{checkpoint.facility.name} — {checkpoint.name}"
+
+
+def _charge_key(terminal: Terminal, key: str) -> str:
+    return f"access:{terminal.pk}:{key}"
+
+
+def _pay(*, checkpoint: Checkpoint, found: Presented, use: str, key: str, at: datetime,
+         offline: bool, effects: Effects) -> None:
+    amount = _price(checkpoint=checkpoint, found=found, use=use, at=at)
+    if not amount:
         return
-    if amount <= 0:
-        return
-    account = found.accounts.get(home.id)
+    account = found.accounts.get(found.homes[0].id)
     if account is None:
         if offline:
             effects.shortfall_cents = amount
             return
         raise Refused("insufficient_balance")
-    reason = f"{checkpoint.facility.name} — {checkpoint.name}"
     try:
         # A repeated key can only be this very scan racing: its decision's own unique key
         # rolls the scan's transaction back, and the first answer is given (see scan()).
-        effects.entry = charge(account=account, amount_cents=amount, reason=reason,
-                               idempotency_key=key, actor=None, at=at, savepoint=False)
+        effects.entry = charge(account=account, amount_cents=amount,
+                               reason=_entry_reason(checkpoint), idempotency_key=key,
+                               actor=None, at=at, savepoint=False)
         effects.balance_cents = account.balance_cents
     except (InsufficientBalance, FloorReached):
         if not offline:
@@ -261,7 +271,7 @@ def _pay(*, checkpoint: Checkpoint, found: Presented, use: str, key: str, at: da
 
 def _quota_of(service) -> Quota | None:
     try:
-        return service.quota  # joined with the terminal's checkpoint in terminal_for_token
+        return service.quota  # read with the terminal (presented.read_scan)
     except Quota.DoesNotExist:
         return None
 
@@ -305,7 +315,7 @@ def _effects(*, terminal: Terminal, checkpoint: Checkpoint, found: Presented, ri
             effects.counted = True
             use = quota_use or use
         if use:
-            _pay(checkpoint=checkpoint, found=found, use=use, key=f"access:{terminal.pk}:{key}",
+            _pay(checkpoint=checkpoint, found=found, use=use, key=_charge_key(terminal, key),
                  at=at, offline=offline, effects=effects)
     if checkpoint.passback_seconds and not offline:
         if Decision.objects.filter(
@@ -351,29 +361,57 @@ def _response(*, terminal: Terminal, outcome: str, reason: str, person: Person |
     return body
 
 
-def _log(*, terminal, key, at, now, outcome, reason, found: Presented | None = None, right="",
-         effects: Effects | None = None, via=Via.ONLINE) -> dict:
-    """Write the decision row and return its answer."""
+def _decision(*, terminal, key, at, now, outcome, reason, found: Presented | None = None,
+              right="", effects: Effects | None = None, via=Via.ONLINE) -> tuple[Decision, dict]:
+    """The decision row, not yet written, and its answer."""
     effects = effects or Effects()
     person = found.person if found is not None else None
     response = _response(terminal=terminal, outcome=outcome, reason=reason, person=person,
                          effects=effects if outcome == Outcome.ALLOW else None)
-    rows.insert(Decision(
+    return Decision(
         terminal_id=terminal.pk, checkpoint_id=terminal.checkpoint_id, idempotency_key=key,
         at=at, recorded_at=now, card=found.card if found else None, person=person,
         household_id=found.homes[0].id if found and found.homes else None, outcome=outcome,
         reason_code=reason, via=via, right=right, entry=effects.entry,
-        shortfall_cents=effects.shortfall_cents, counted=effects.counted, response=response))
+        shortfall_cents=effects.shortfall_cents, counted=effects.counted,
+        response=response), response
+
+
+def _log(**decided) -> dict:
+    """Write the decision row and return its answer."""
+    decision, response = _decision(**decided)
+    rows.insert(decision)
     return response
 
 
-def _decide(*, terminal: Terminal, credential: str, key: str, at: datetime,
-            now: datetime) -> dict:
+def _paid_in_one_statement(log: dict, right: str) -> dict | None:
+    """A paid entry with nothing to take back (no quota visit, no anti-passback), on
+    PostgreSQL: the charge and the decision row in one statement, without a transaction
+    (wallets.charge_then_insert). None when nothing is to pay from an account or the balance
+    moved since it was read: the scan is then decided the usual way."""
+    terminal, found, at = log["terminal"], log["found"], log["at"]
+    checkpoint = terminal.checkpoint
+    amount = _price(checkpoint=checkpoint, found=found, use=checkpoint.charge_use, at=at)
+    account = found.accounts.get(found.homes[0].id)
+    if not amount or account is None:
+        return None
+    decision, response = _decision(**log, outcome=Outcome.ALLOW, reason="ok", right=right,
+                                   effects=Effects(balance_cents=account.balance_cents - amount))
+    entry = charge_then_insert(account=account, amount_cents=amount,
+                               reason=_entry_reason(checkpoint),
+                               idempotency_key=_charge_key(terminal, log["key"]), at=at,
+                               row=decision, entry_field="entry")
+    return response if entry is not None else None
+
+
+def _decide(*, terminal: Terminal, credential: str, key: str, at: datetime, now: datetime,
+            found) -> dict:
     checkpoint = terminal.checkpoint
     log = {"terminal": terminal, "key": key, "at": at, "now": now}
     if not _looks_like_credential(credential):
         return _log(**log, outcome=Outcome.DENY, reason="credential_invalid")
-    found = _presented(credential, checkpoint, at)
+    if found is UNREAD:
+        found = _presented(credential, checkpoint, at)
     try:
         check_presented(found.card if found else None, credential, at)
     except (CardUnknown, CardBlocked, CardExpired, QrExpired) as error:
@@ -389,9 +427,13 @@ def _decide(*, terminal: Terminal, credential: str, key: str, at: datetime,
     # Rules 4-6 write (a quota visit, a charge) in one transaction with the decision row;
     # a savepoint takes them back when a refusal can follow a write of theirs: after a
     # counted visit, or anti-passback. A refused charge writes nothing. Without writes, the
-    # decision row alone needs no transaction.
+    # decision row alone needs no transaction; a charge alone, on PostgreSQL, neither.
     writes = _writes(checkpoint, found, right)
     undo = writes and (_counts(checkpoint, found, right) or checkpoint.passback_seconds)
+    if writes and not undo and connection.vendor == "postgresql":
+        answer = _paid_in_one_statement(log, right)
+        if answer is not None:
+            return answer
     with transaction.atomic() if writes else nullcontext():
         try:
             with transaction.atomic() if undo else nullcontext():
@@ -402,7 +444,7 @@ def _decide(*, terminal: Terminal, credential: str, key: str, at: datetime,
         return _log(**log, outcome=Outcome.ALLOW, reason="ok", right=right, effects=effects)
 
 
-UNREAD = object()  # scan(answered=…): not read by the caller
+UNREAD = object()  # scan(answered=…, found=…): not read by the caller
 
 
 def check_key(key) -> str:
@@ -411,28 +453,55 @@ def check_key(key) -> str:
     return key
 
 
+def _clean(credential) -> str:
+    return (credential or "").strip()[:200] if isinstance(credential, str) else ""
+
+
+def _aware(at: datetime | None, now: datetime) -> datetime:
+    if at is None:
+        return now
+    return timezone.make_aware(at, timezone.get_current_timezone()) if timezone.is_naive(at) else at
+
+
+def scan_by_token(token: str | None, *, credential: str, idempotency_key: str,
+                  at: datetime | None = None, now: datetime, software_version: str = "") -> dict:
+    """scan() at the terminal behind a bearer token, or TerminalUnauthorized (HTTP 401). The
+    terminal, the answer already given for the key and the presented card are read in one
+    statement (presented.read_scan)."""
+    if not token or len(token) > 200:
+        raise TerminalUnauthorized()
+    credential = _clean(credential)
+    lookup = credential_lookup(credential) if _looks_like_credential(credential) else None
+    key = idempotency_key if isinstance(idempotency_key, str) else ""
+    read = presented.read_scan(token_hash(token), key[:100], lookup,
+                               timezone.localtime(_aware(at, now)).date())
+    if read is None:
+        raise TerminalUnauthorized()
+    return scan(terminal=read.terminal, credential=credential, idempotency_key=idempotency_key,
+                at=at, now=now, software_version=software_version, answered=read.answer,
+                found=read.found)
+
+
 def scan(*, terminal: Terminal, credential: str, idempotency_key: str,
          at: datetime | None = None, now: datetime, software_version: str = "",
-         answered=UNREAD) -> dict:
+         answered=UNREAD, found=UNREAD) -> dict:
     """Decide on one presented card, log it, and return the answer. A retry with the same key
-    returns the first answer and changes nothing. `answered`: the answer already given for
-    the key (or None), when the caller read it with the terminal (terminal_for_token)."""
+    returns the first answer and changes nothing. When the caller read them with the terminal
+    (scan_by_token): `answered`, the answer already given for the key (or None), and `found`,
+    the presented card (or None)."""
     key = check_key(idempotency_key)
     touch(terminal, now=now, software_version=software_version)
     first = presented.logged_answer(terminal.pk, key) if answered is UNREAD else answered
     if first is not None:
         return first
-    if at is None:
-        at = now
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at, timezone.get_current_timezone())
+    at = _aware(at, now)
     if at > now + FUTURE_TOLERANCE:
         raise AtInFuture(fields={"at": [AtInFuture.message]})
     if at < now - ONLINE_MAX_AGE:
         raise AtTooOld(fields={"at": [AtTooOld.message]})
-    credential = (credential or "").strip() if isinstance(credential, str) else ""
     try:
-        return _decide(terminal=terminal, credential=credential[:200], key=key, at=at, now=now)
+        return _decide(terminal=terminal, credential=_clean(credential), key=key, at=at,
+                       now=now, found=found)
     except IntegrityError:
         # The same key raced in: the first decision stands, its charge is the only one.
         first = presented.logged_answer(terminal.pk, key)
@@ -462,8 +531,7 @@ def _record_event(*, terminal: Terminal, event: dict, now: datetime) -> EventRes
     at = event.get("at")
     if not isinstance(at, datetime):
         return EventResult(key, "rejected", "at_missing")
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at, timezone.get_current_timezone())
+    at = _aware(at, now)
     if at > now + FUTURE_TOLERANCE:
         return EventResult(key, "rejected", AtInFuture.code)
     outcome = event.get("decision")
@@ -471,7 +539,7 @@ def _record_event(*, terminal: Terminal, event: dict, now: datetime) -> EventRes
     if outcome not in Outcome.values or reason not in MESSAGES:
         return EventResult(key, "rejected", "decision_invalid")
     checkpoint = terminal.checkpoint
-    found = _presented((event.get("credential") or "").strip()[:200], checkpoint, at)
+    found = _presented(_clean(event.get("credential")), checkpoint, at)
     right, effects = "", Effects()
     with transaction.atomic():
         if outcome == Outcome.ALLOW and found is not None:

@@ -4,9 +4,10 @@ Building an ORM query costs more than running it when a door waits for the answe
 helpers keep the model as the single description of a table: `columns` names its columns,
 `instance` turns a raw row into a model instance with the values converted as the ORM would,
 `fetch` selects instances by a hand-written condition, and `insert` appends one instance with
-its values prepared by the model's own fields. `insert` sends no signals: use it only for
-append-only rows nobody listens to (decisions, ledger entries). Plain SQL with RETURNING, on
-PostgreSQL and SQLite alike."""
+its values prepared by the model's own fields; `insert_from` chains such inserts after another
+write in one statement, where the database allows it (PostgreSQL). Neither sends signals: use
+them only for append-only rows nobody listens to (decisions, ledger entries). Plain SQL with
+RETURNING, on PostgreSQL and SQLite alike."""
 
 from functools import cache
 
@@ -59,22 +60,35 @@ def fetch(model, condition: str, params) -> list:
 
 @cache
 def _insert_sql(model, vendor: str) -> tuple[str, list]:
+    """The INSERT's head (table and columns) and the fields it sets: all but the primary key."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} "
-           f"({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))}) "
-           f"RETURNING {quote(model._meta.pk.column)}")
-    return sql, fields
+    return (f"INSERT INTO {quote(model._meta.db_table)} "
+            f"({', '.join(quote(f.column) for f in fields)})"), fields
+
+
+def _prepared(instance, field):
+    return field.get_db_prep_save(getattr(instance, field.attname), connection)
 
 
 def insert(instance):
     """Insert a new instance (all its concrete fields but the primary key); returns it saved."""
-    sql, fields = _insert_sql(type(instance), connection.vendor)
+    head, fields = _insert_sql(type(instance), connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [f.get_db_prep_save(getattr(instance, f.attname), connection)
-                             for f in fields])
+        cursor.execute(f"{head} VALUES ({', '.join(['%s'] * len(fields))}) "
+                       f"RETURNING {connection.ops.quote_name(type(instance)._meta.pk.column)}",
+                       [_prepared(instance, f) for f in fields])
         instance.pk = cursor.fetchone()[0]
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance
+
+
+def insert_from(instance, source: str, **taken) -> tuple[str, list]:
+    """An INSERT … SELECT of `instance`, once per row of `source` (a WITH query of the same
+    statement): the fields named in `taken` get SQL expressions over it (entry="entry.id"),
+    the others parameters. For writes chained in one statement (PostgreSQL)."""
+    head, fields = _insert_sql(type(instance), connection.vendor)
+    values = [taken.get(f.name, "%s") for f in fields]
+    params = [_prepared(instance, f) for f in fields if f.name not in taken]
+    return f"{head} SELECT {', '.join(values)} FROM {source}", params

@@ -46,28 +46,35 @@ def is_resident(household: Household | Home, service: Service) -> bool:
     return household.commune_id == service.commune_id
 
 
-# Hand-written conditions (civicard.core.rows): terminals read these on every entry.
-TARIFFS_IN_FORCE = (
-    't.service_id = %s AND t."use" = %s AND t.valid_from <= %s '
-    "AND (t.income_bracket_id IS NULL OR t.income_bracket_id = %s) "
-    "AND (t.resident IS NULL OR t.resident = %s) ORDER BY t.valid_from DESC, t.id DESC")
+# Hand-written conditions (civicard.core.rows): terminals join these to the card they read
+# (civicard.access.presented).
+# The tariffs in force on a day, on the table alias {t}: the latest of each bracket and
+# residency ({later}: the alias of the subquery that looks for a later one); params: day, day.
+LATEST_TARIFF = (
+    "{t}.valid_from <= %s AND NOT EXISTS (SELECT 1 FROM "
+    f'"{Tariff._meta.db_table}" {{later}} WHERE {{later}}.service_id = {{t}}.service_id '
+    'AND {later}."use" = {t}."use" AND {later}.valid_from > {t}.valid_from '
+    "AND {later}.valid_from <= %s AND ({later}.income_bracket_id = {t}.income_bracket_id "
+    "OR ({later}.income_bracket_id IS NULL AND {t}.income_bracket_id IS NULL)) "
+    "AND ({later}.resident = {t}.resident OR ({later}.resident IS NULL AND {t}.resident IS NULL)))")
 
 
 def tariff_for(*, service: Service, household: Household | Home, on: date,
-               use: str = "use") -> Tariff:
+               use: str = "use", candidates: list[Tariff] | None = None) -> Tariff:
     """The tariff in force on `on`: the latest dated one matching the household's bracket and
-    residency, the most specific winning among those of the same date."""
+    residency, the most specific winning among those of the same date. A caller that has
+    already read the service's tariffs in force on `on` (LATEST_TARIFF) passes them."""
+    if candidates is None:
+        candidates = rows.fetch(Tariff, 't.service_id = %s AND t."use" = %s AND '
+                                + LATEST_TARIFF.format(t="t", later="tl"),
+                                [service.pk, use, on, on])
     resident = is_resident(household, service)
-    candidates = rows.fetch(Tariff, TARIFFS_IN_FORCE, [service.pk, use, on,
-                                                        household.income_bracket_id, resident])
-    best, best_key = None, None
-    for tariff in candidates:
-        key = (tariff.valid_from, tariff.income_bracket_id is not None,
-               tariff.resident is not None)
-        if best is None or key > best_key:
-            best, best_key = tariff, key
-        if tariff.valid_from < best.valid_from:
-            break
+    bracket = household.income_bracket_id
+    best = max((tariff for tariff in candidates
+                if tariff.use == use and tariff.income_bracket_id in (None, bracket)
+                and tariff.resident in (None, resident)),
+               key=lambda tariff: (tariff.valid_from, tariff.income_bracket_id is not None,
+                                   tariff.resident is not None, tariff.pk), default=None)
     if best is None:
         raise NoTariff()
     return best
@@ -84,9 +91,9 @@ def _age(person: Person, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-# A live enrolment in a service on a day, on the table alias {e}; params: service id, day, day.
-# Terminals join it to the card they read (civicard.access.presented).
-LIVE_ENROLMENT = ("{e}.service_id = %s AND {e}.starts_on <= %s "
+# A live enrolment in the service {service} (a column, or %s) on a day, on the table alias {e};
+# params: day, day.
+LIVE_ENROLMENT = ("{e}.service_id = {service} AND {e}.starts_on <= %s "
                   "AND ({e}.ends_on IS NULL OR {e}.ends_on >= %s)")
 
 
@@ -103,7 +110,7 @@ def enrolment_for(*, service: Service, person: Person, on: date,
     if candidates is None:
         in_homes = ", ".join(["%s"] * len(communes)) or "NULL"
         candidates = rows.fetch(
-            Enrolment, LIVE_ENROLMENT.format(e="t")
+            Enrolment, LIVE_ENROLMENT.format(e="t", service="%s")
             + f" AND (t.person_id = %s OR t.household_id IN ({in_homes})) ORDER BY t.id",
             [service.pk, on, on, person.pk, *communes])
     age = _age(person, on)

@@ -257,3 +257,46 @@ def test_same_scan_twenty_times_at_once_logs_once_and_charges_once(
     assert Decision.objects.count() == 1
     assert LedgerEntry.objects.filter(kind="charge").count() == 1
     assert Account.objects.get().balance_cents == 10_000 - 350
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("balance, allowed", [(10_000, 20), (1_000, 2)])
+def test_one_card_paying_twenty_entries_at_once_is_charged_exactly(
+        postgres_only, pool_service, make_checkpoint, make_terminal, holder, balance, allowed):
+    """Twenty different scans of one card race: each reads the same balance, one charge
+    goes through in its single statement, the others find the balance moved and are charged
+    the usual way, under the rule (never below zero)."""
+    from civicard.access import operations
+    from civicard.wallets.queries import check_ledger
+    checkpoint = make_checkpoint(pool_service, charge_use="entry")
+    _terminal, token = make_terminal(checkpoint)
+    enrol(pool_service, household=holder.household)
+    fund(pool_service, holder.household, balance)
+    barrier = threading.Barrier(20)
+    answers, errors = [], []
+
+    def run(index):
+        try:
+            barrier.wait()
+            answers.append(operations.scan_by_token(token, credential=UID,
+                                                    idempotency_key=f"entry-{index}", at=AT,
+                                                    now=AT))
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(a["reason_code"] for a in answers) == sorted(
+        ["ok"] * allowed + ["insufficient_balance"] * (20 - allowed))
+    assert sorted(a["balance_cents"] for a in answers if a["decision"] == "allow") == [
+        balance - 350 * n for n in range(allowed, 0, -1)]
+    assert LedgerEntry.objects.filter(kind="charge").count() == allowed
+    assert Decision.objects.filter(outcome="allow", entry__isnull=False).count() == allowed
+    assert Account.objects.get().balance_cents == balance - 350 * allowed
+    assert check_ledger() == []
