@@ -3,6 +3,8 @@
 The counts include the transaction's own statements (savepoints inside the test's
 transaction). Raise them only on purpose: every statement is a round trip per scan."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,11 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from civicard.access import operations, presented
 from civicard.access.models import Decision, Terminal
 from civicard.cards.queries import credential_lookup
-from civicard.wallets.models import LedgerEntry
+from civicard.territory.models import Address, IncomeBracket, Neighbourhood
+from civicard.wallets.models import LedgerEntry, Tariff
 from civicard.wallets.operations import charge
-from civicard.wallets.queries import check_ledger
+from civicard.wallets.queries import check_ledger, price_for
 
-from .conftest import AT, enrol, fund
+from .conftest import AT, enrol, fund, scan
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +83,34 @@ def test_a_balance_moved_since_it_was_read_is_charged_the_usual_way(
     assert check_ledger() == []
     tried_in_one = [q["sql"] for q in captured if q["sql"].startswith("WITH moved")]
     assert len(tried_in_one) == (1 if connection.vendor == "postgresql" else 0)
+
+
+def test_the_tariffs_read_with_the_card_price_an_entry_as_the_wallet_does(
+        pool_service, make_checkpoint, make_terminal, holder):
+    """The scan's one read brings the tariffs in force (the latest of each bracket and
+    residency); the price chosen from them is the wallet's own price_for."""
+    qf1 = IncomeBracket.objects.get(code="QF1")
+    for bracket, resident, cents, since in [
+            (None, None, 500, date(2025, 1, 1)), (None, None, 450, date(2026, 1, 1)),
+            (qf1, None, 200, date(2026, 1, 1)), (qf1, True, 150, date(2026, 1, 1)),
+            (qf1, True, 100, date(2027, 1, 1))]:
+        Tariff.objects.create(service=pool_service, use="visit", income_bracket=bracket,
+                              resident=resident, amount_cents=cents, valid_from=since,
+                              created_at=AT)
+    checkpoint = make_checkpoint(pool_service, charge_use="visit")
+    terminal, _token = make_terminal(checkpoint)
+    enrol(pool_service, household=holder.household)
+    fund(pool_service, holder.household, 10_000)
+    household = holder.household
+    centre = Neighbourhood.objects.get(name="Centre")
+    balance = 10_000
+    for key, bracket, address, price in [
+            ("plain", None, None, 450), ("bracket", qf1, None, 200),
+            ("resident", qf1, Address.objects.create(street="1 rue", postal_code="79000",
+                                                     neighbourhood=centre), 150)]:
+        household.income_bracket, household.address = bracket, address
+        household.save()
+        assert price_for(service=pool_service, household=household, on=AT.date(),
+                         use="visit") == price
+        balance -= price
+        assert scan(terminal, key=key)["balance_cents"] == balance
