@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
+from django.utils import timezone
 
 from civicard.access.models import Checkpoint, Decision, DoorGroup, Facility, Quota, Terminal
 from civicard.cards.models import Card
@@ -160,7 +161,7 @@ def read_scan(token_hash: str, key: str, lookup: dict | None, on: date) -> Scan 
 
 def active_terminal(token_hash: str) -> Terminal | None:
     """The unrevoked terminal with this token hash (allow-lists, offline events)."""
-    read = read_scan(token_hash, "", None, date.today())
+    read = read_scan(token_hash, "", None, timezone.localdate())
     return read.terminal if read is not None else None
 
 
