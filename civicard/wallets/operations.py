@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from civicard.core import audit, rows
 from civicard.core.errors import DomainError, IdempotencyConflict, InvalidAmount, InvalidInput
 from civicard.core.money import MAX_AMOUNT_CENTS, format_cents
-from civicard.core.permissions import Role, check_role
+from civicard.core.permissions import Role, check_role, check_role_over
 from civicard.people.models import Household, Person
 from civicard.wallets.exceptions import (
     FloorReached,
@@ -258,7 +258,7 @@ def refund(*, account: Account, amount_cents: int, reason: str, idempotency_key:
 def correct(*, account: Account, amount_cents: int, reason: str, idempotency_key: str, actor,
             at: datetime) -> LedgerEntry:
     """A signed correction by a service manager: a new entry, never an edit."""
-    check_role(actor, Role.SERVICE_MANAGER, commune_id=account.service.commune_id)
+    check_role_over(actor, Role.SERVICE_MANAGER, commune_id=account.service.commune_id)
     if not isinstance(amount_cents, int) or amount_cents == 0:
         raise InvalidInput(fields={"amount": [_("A correction cannot be zero.")]})
     check_amount(abs(amount_cents))
@@ -321,7 +321,7 @@ def open_account(*, household: Household, service: Service, at: datetime) -> Acc
 
 @transaction.atomic
 def save_service(*, service: Service, actor, at: datetime) -> Service:
-    check_role(actor, Role.SERVICE_MANAGER, commune_id=service.commune_id)
+    check_role_over(actor, Role.SERVICE_MANAGER, commune_id=service.commune_id)
     if service.shortage_rule == ShortageRule.REFUSE:
         service.floor_cents = None
     if service.floor_cents is not None and service.floor_cents > 0:
@@ -335,7 +335,7 @@ def save_service(*, service: Service, actor, at: datetime) -> Service:
 @transaction.atomic
 def add_tariff(*, service: Service, use: str, income_bracket, resident: bool | None,
                amount_cents: int, valid_from: date, actor, at: datetime) -> Tariff:
-    check_role(actor, Role.SERVICE_MANAGER, commune_id=service.commune_id)
+    check_role_over(actor, Role.SERVICE_MANAGER, commune_id=service.commune_id)
     if (not isinstance(amount_cents, int) or isinstance(amount_cents, bool)
             or not 0 <= amount_cents <= MAX_AMOUNT_CENTS):
         raise InvalidInput(fields={"amount": [_("Enter an amount such as 12.50.")]})

@@ -12,7 +12,12 @@ from django.views.decorators.http import require_POST
 
 from civicard.core import clock
 from civicard.core.errors import DomainError
-from civicard.core.permissions import Role, check_role, role_required
+from civicard.core.permissions import (
+    Role,
+    check_role_over,
+    role_communes,
+    role_required,
+)
 from civicard.people.queries import household_for_agent
 from civicard.people.views import form_error, resident_required
 from civicard.providers.payments import DummyProvider, default_provider, get_provider
@@ -255,13 +260,16 @@ def cash_report(request):
 @role_required(Role.SERVICE_MANAGER)
 def manage_services(request):
     services = Service.objects.filter(territory=current_territory()).select_related("commune")
+    communes = role_communes(request.user, Role.SERVICE_MANAGER)
+    if communes is not None:  # a manager of some communes: their services only (decision 0010)
+        services = services.filter(commune__in=communes)
     return render(request, "wallets/manage_services.html", {"services": services})
 
 
 @role_required(Role.SERVICE_MANAGER)
 def manage_service(request, pk):
     service = get_object_or_404(Service, pk=pk)
-    check_role(request.user, Role.SERVICE_MANAGER, commune_id=service.commune_id)
+    check_role_over(request.user, Role.SERVICE_MANAGER, commune_id=service.commune_id)
     territory = service.territory
     form = ServiceForm(request.POST if request.POST.get("form") == "service" else None,
                        instance=service)
