@@ -131,3 +131,32 @@ class QuotaMaxBelowFree(DomainError):
     code = "quota_max_below_free"
     message = _("The most visits per year cannot be lower than the free visits.")
     http_status = 422
+
+
+class StillInUse(DomainError):
+    """A deletion refused because the object is still referred to; the message says what to
+    do instead."""
+
+    http_status = 409
+
+
+class PlaceHasCheckpoints(StillInUse):
+    code = "place_has_checkpoints"
+    message = _("%(name)s still has doors, turnstiles or desks. Delete them first.")
+
+
+class CheckpointHasHistory(StillInUse):
+    code = "checkpoint_has_history"
+    message = _("%(name)s has terminals or entries in the log, which keep referring to it: it "
+                "stays. Revoke its terminals and close it in its opening hours instead.")
+
+
+class OpenedByGroups(StillInUse):
+    code = "opened_by_door_groups"
+    message = _("Door groups open %(name)s: %(groups)s. Take it out of them first.")
+
+
+class QuotaHasVisits(StillInUse):
+    code = "quota_has_visits"
+    message = _("Visits were already counted with this quota: it stays, so that households "
+                "keep their count. Change its numbers instead.")

@@ -29,6 +29,7 @@ from civicard.access.exceptions import (
     AtInFuture,
     AtTooOld,
     ChargeWithoutService,
+    CheckpointHasHistory,
     CheckpointNameTaken,
     CountryUnknown,
     KeyInvalid,
@@ -36,9 +37,12 @@ from civicard.access.exceptions import (
     NameMissing,
     NoPlaces,
     NotMember,
+    OpenedByGroups,
     OpeningHoursInvalid,
+    PlaceHasCheckpoints,
     PlaceNameTaken,
     QuotaExists,
+    QuotaHasVisits,
     QuotaMaxBelowFree,
     TariffUnknown,
     TerminalUnauthorized,
@@ -766,6 +770,51 @@ def delete_door_group(*, group: DoorGroup, actor, at: datetime) -> None:
                      extra={"name": group.name,
                             "members": sorted(group.members.values_list("pk", flat=True))})
         group.delete()
+
+
+def _check_not_in_groups(name: str, groups) -> None:
+    names = sorted(groups.values_list("name", flat=True))
+    if names:
+        raise OpenedByGroups(name=name, groups=", ".join(names))
+
+
+def delete_facility(*, facility: Facility, actor, at: datetime) -> None:
+    """Delete a place created by mistake: one without checkpoints nor door groups opening it."""
+    _check_manages(actor, facility.commune_id)
+    with transaction.atomic():
+        if facility.checkpoints.exists():
+            raise PlaceHasCheckpoints(name=facility.name)
+        _check_not_in_groups(facility.name, facility.door_groups)
+        audit.record(actor=actor, action="facility.deleted", obj=facility, at=at,
+                     extra={"name": facility.name})
+        facility.delete()
+
+
+def delete_checkpoint(*, checkpoint: Checkpoint, actor, at: datetime) -> None:
+    """Delete a checkpoint created by mistake: one that no terminal was registered to, with no
+    decision in the log, that no door group opens. One with a history is closed instead."""
+    _check_manages(actor, checkpoint.facility.commune_id)
+    with transaction.atomic():
+        if checkpoint.terminals.exists() or checkpoint.decisions.exists():
+            raise CheckpointHasHistory(name=checkpoint.name)
+        _check_not_in_groups(checkpoint.name, checkpoint.door_groups)
+        audit.record(actor=actor, action="checkpoint.deleted", obj=checkpoint, at=at,
+                     extra={"name": checkpoint.name, "facility": checkpoint.facility_id})
+        checkpoint.delete()
+
+
+def delete_quota(*, quota: Quota, actor, at: datetime) -> None:
+    """Delete a quota that has counted no visit yet: its service's entries are no longer
+    counted."""
+    _check_manages(actor, quota.service.commune_id)
+    with transaction.atomic():
+        if quota.counters.filter(used__gt=0).exists():
+            raise QuotaHasVisits()
+        audit.record(actor=actor, action="quota.deleted", obj=quota, at=at,
+                     extra={"service": quota.service_id, "free_per_year": quota.free_per_year,
+                            "max_per_year": quota.max_per_year})
+        quota.counters.all().delete()
+        quota.delete()
 
 
 def save_quota(*, quota: Quota | None = None, service: Service, free_per_year: int,

@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicard.access import operations, queries
+from civicard.access.exceptions import StillInUse
 from civicard.access.forms import (
     CheckpointForm,
     DoorGroupForm,
@@ -257,15 +259,76 @@ def member_change(request, pk, person_pk, add: bool):
     return redirect(group.get_absolute_url())
 
 
+def _confirm_delete(request, *, delete, done: str, back: str, question: str, consequence: str,
+                    button: str):
+    """The delete-page pattern: asks first (`question`, `consequence`); the answer is a POST
+    to `delete`. A refusal (still in use) is shown on the page with what to do instead."""
+    if request.method == "POST":
+        try:
+            delete()
+        except StillInUse as error:
+            messages.error(request, error.text())
+        else:
+            messages.success(request, done)
+            return redirect("access:manage")
+    return render(request, "access/confirm_delete.html", {
+        "question": question, "consequence": consequence, "button": button, "back": back})
+
+
 @role_required(Role.SERVICE_MANAGER)
 def door_group_delete(request, pk):
-    """Asks first; the answer is a POST."""
     group = queries.door_group_for_manager(request.user, pk)
-    if request.method == "POST":
-        operations.delete_door_group(group=group, actor=request.user, at=clock.now())
-        messages.success(request, _("The group %(name)s is deleted.") % {"name": group.name})
-        return redirect("access:manage")
-    return render(request, "access/door_group_delete.html", {"group": group})
+    return _confirm_delete(
+        request, back=group.get_absolute_url(),
+        delete=lambda: operations.delete_door_group(group=group, actor=request.user,
+                                                    at=clock.now()),
+        done=_("The group %(name)s is deleted.") % {"name": group.name},
+        question=_("Delete the group %(name)s?") % {"name": group.name},
+        consequence=_("Its staff will no longer open its doors. Terminals forget them at their "
+                      "next update, within minutes. Their past entries stay in the log."),
+        button=_("Delete this group"))
+
+
+@role_required(Role.SERVICE_MANAGER)
+def facility_delete(request, pk):
+    facility = queries.facility_for_manager(request.user, pk)
+    return _confirm_delete(
+        request, back=reverse("access:facility", args=[pk]),
+        delete=lambda: operations.delete_facility(facility=facility, actor=request.user,
+                                                  at=clock.now()),
+        done=_("%(name)s is deleted.") % {"name": facility.name},
+        question=_("Delete the place %(name)s?") % {"name": facility.name},
+        consequence=_("Only a place with no doors, turnstiles or desks can be deleted, for "
+                      "example one added by mistake."),
+        button=_("Delete this place"))
+
+
+@role_required(Role.SERVICE_MANAGER)
+def checkpoint_delete(request, pk):
+    checkpoint = queries.checkpoint_for_manager(request.user, pk)
+    return _confirm_delete(
+        request, back=reverse("access:checkpoint", args=[pk]),
+        delete=lambda: operations.delete_checkpoint(checkpoint=checkpoint, actor=request.user,
+                                                    at=clock.now()),
+        done=_("%(name)s is deleted.") % {"name": checkpoint.name},
+        question=_("Delete the checkpoint %(name)s?") % {"name": checkpoint.name},
+        consequence=_("Only a checkpoint that never had a terminal can be deleted, for example "
+                      "one added by mistake. One with a history is closed in its opening hours "
+                      "instead, so that the log keeps it."),
+        button=_("Delete this checkpoint"))
+
+
+@role_required(Role.SERVICE_MANAGER)
+def quota_delete(request, pk):
+    quota = queries.quota_for_manager(request.user, pk)
+    return _confirm_delete(
+        request, back=reverse("access:quota", args=[pk]),
+        delete=lambda: operations.delete_quota(quota=quota, actor=request.user, at=clock.now()),
+        done=_("Visits of %(service)s are no longer counted.") % {"service": quota.service.name},
+        question=_("Delete the yearly quota of %(service)s?") % {"service": quota.service.name},
+        consequence=_("Only a quota that has counted no visit yet can be deleted. Entries to "
+                      "the service are then no longer counted nor limited."),
+        button=_("Delete this quota"))
 
 
 @role_required(Role.SERVICE_MANAGER)

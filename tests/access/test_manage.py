@@ -17,7 +17,7 @@ from civicard.access.models import (
 )
 from civicard.core.models import AuditLogEntry
 from civicard.core.permissions import Role
-from civicard.people.models import Person
+from civicard.people.models import Household, Person
 from civicard.territory.models import Commune
 from civicard.wallets.models import PaymentMode, Service
 
@@ -48,7 +48,8 @@ def users(make_login, territory):
 @pytest.fixture
 def places(territory, users):
     """In each commune: a pool with a turnstile and its terminal, a service with a quota, a
-    door group for the pool and one logged decision. Plus a place of the whole territory."""
+    door group for the pool and one logged decision; an annex and a back door never used.
+    Plus a place of the whole territory."""
     made = {}
     for key, commune in (("a", Commune.objects.get(name="Nordville")),
                          ("b", Commune.objects.get(name="Sudville"))):
@@ -70,7 +71,11 @@ def places(territory, users):
         Decision.objects.create(terminal=terminal, checkpoint=checkpoint, idempotency_key="k",
                                 at=AT, recorded_at=AT, outcome="deny", reason_code="no_right")
         made[key] = {"service": service, "facility": facility, "checkpoint": checkpoint,
-                     "terminal": terminal, "group": group, "window": window, "quota": quota}
+                     "terminal": terminal, "group": group, "window": window, "quota": quota,
+                     "annex": Facility.objects.create(territory=territory, commune=commune,
+                                                      name=f"Annex {key.upper()}", kind="other"),
+                     "back_door": Checkpoint.objects.create(facility=facility, name="Back door",
+                                                            kind="door")}
     made["territory_wide"] = Facility.objects.create(territory=territory, name="Intercommunal hall",
                                                      kind="sports")
     made["staff"] = Person.objects.create(full_name="Sam Lifeguard")
@@ -97,8 +102,11 @@ PAGES = [
     ("access:door_group_new", None, EVERY_MANAGER),
     ("access:door_group", "group", OF_COMMUNE_A),
     ("access:door_group_delete", "group", OF_COMMUNE_A),
+    ("access:facility_delete", "annex", OF_COMMUNE_A),
+    ("access:checkpoint_delete", "back_door", OF_COMMUNE_A),
     ("access:quota_new", None, EVERY_MANAGER),
     ("access:quota", "quota", OF_COMMUNE_A),
+    ("access:quota_delete", "quota", OF_COMMUNE_A),
     ("access:log", None, EVERY_MANAGER),
     ("access:chart", None, EVERY_MANAGER),
 ]
@@ -190,6 +198,12 @@ def _writes(places):
          lambda: Terminal.objects.get(pk=a["terminal"].pk).revoked_at is not None),
         ("access:door_group_delete", [a["group"].pk], {},
          lambda: not DoorGroup.objects.filter(pk=a["group"].pk).exists()),
+        ("access:facility_delete", [a["annex"].pk], {},
+         lambda: not Facility.objects.filter(pk=a["annex"].pk).exists()),
+        ("access:checkpoint_delete", [a["back_door"].pk], {},
+         lambda: not Checkpoint.objects.filter(pk=a["back_door"].pk).exists()),
+        ("access:quota_delete", [a["quota"].pk], {},
+         lambda: not Quota.objects.filter(pk=a["quota"].pk).exists()),
     ]
 
 
@@ -198,7 +212,7 @@ WRITE_STATUS = {"resident": 403, "agent": 403, "manager_a": 302, "manager_b": 40
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("index", range(11))
+@pytest.mark.parametrize("index", range(14))
 def test_writes_permission_matrix(client, users, places, role, index):
     name, args, data, changed = _writes(places)[index]
     audits = AuditLogEntry.objects.count()
@@ -239,7 +253,8 @@ def test_a_manager_opens_only_their_places_with_a_new_door_group(client, users, 
 def test_registering_a_terminal_lists_only_the_managers_checkpoints(client, users, places):
     client = _client(client, users, "manager_b")
     form = client.get(reverse("access:register_terminal")).context["form"]
-    assert list(form.fields["checkpoint"].queryset) == [places["b"]["checkpoint"]]
+    assert set(form.fields["checkpoint"].queryset) == {places["b"]["checkpoint"],
+                                                       places["b"]["back_door"]}
     response = client.post(reverse("access:register_terminal"),
                            {"checkpoint": places["a"]["checkpoint"].pk, "name": "Evil",
                             "language": "fr"})
@@ -367,3 +382,37 @@ def test_manage_page_links_to_every_editing_page(client, users, places):
                        ("access:door_group_new", []), ("access:door_group", [a["group"].pk]),
                        ("access:quota_new", []), ("access:quota", [a["quota"].pk])):
         assert f'href="{reverse(name, args=args)}"' in page, name
+
+
+@pytest.mark.parametrize("case", ["place with checkpoints", "place opened by a group",
+                                  "checkpoint with a terminal", "checkpoint opened by a group",
+                                  "quota with visits"])
+def test_what_is_still_in_use_is_not_deleted_and_the_page_says_why(client, users, places,
+                                                                    case):
+    a = places["a"]
+    if case == "place opened by a group":
+        a["group"].facilities.add(a["annex"])
+    if case == "checkpoint opened by a group":
+        a["group"].checkpoints.add(a["back_door"])
+    if case == "quota with visits":
+        a["quota"].counters.create(household=Household.objects.create(
+            territory=a["facility"].territory), year=2026, used=3)
+    name, obj, model, expected = {
+        "place with checkpoints": ("access:facility_delete", a["facility"], Facility,
+                                   "Pool A still has doors, turnstiles or desks."),
+        "place opened by a group": ("access:facility_delete", a["annex"], Facility,
+                                    "Door groups open Annex A: Lifeguards A."),
+        "checkpoint with a terminal": ("access:checkpoint_delete", a["checkpoint"],
+                                       Checkpoint, "Turnstile has terminals or entries"),
+        "checkpoint opened by a group": ("access:checkpoint_delete", a["back_door"],
+                                         Checkpoint, "Door groups open Back door: Lifeguards A."),
+        "quota with visits": ("access:quota_delete", a["quota"], Quota,
+                              "Visits were already counted with this quota"),
+    }[case]
+    audits = AuditLogEntry.objects.count()
+    response = _client(client, users, "manager_a").post(reverse(name, args=[obj.pk]),
+                                                        follow=True)
+    assert response.status_code == 200
+    assert expected in response.content.decode()
+    assert model.objects.filter(pk=obj.pk).exists()
+    assert AuditLogEntry.objects.count() == audits
