@@ -1,7 +1,7 @@
 # ruff: noqa: F811 - pytest fixtures imported from tests/access/conftest.py
 from datetime import date
 
-from civicard.access.models import Decision, Terminal
+from civicard.access.models import Checkpoint, Decision, Terminal
 from civicard.access.terminal import Simulator, http_transport
 from civicard.core.permissions import Role
 from tests.access.conftest import (  # noqa: F401 - fixtures shared with tests/access
@@ -82,7 +82,7 @@ def test_resident_sees_where_their_card_was_used(visitor, make_login, holder, ma
 
 
 def test_manager_creates_a_door_group_with_a_night_window_and_a_staff_member(
-        visitor, settings, make_login, territory, make_checkpoint):
+        visitor, settings, make_login, territory, make_checkpoint, make_terminal):
     from civicard.access.models import DoorGroup
     from civicard.people.models import Person
     from civicard.territory.models import Commune
@@ -142,3 +142,24 @@ def test_manager_creates_a_door_group_with_a_night_window_and_a_staff_member(
     visitor.check()
     assert "cannot be read from" in page.locator("#id_opening_hours_error").inner_text()
     visitor.screenshot("access-checkpoint-error")
+
+    page.fill("input[name=opening_hours]", "Mo-Fr 08:00-18:00")
+    page.click("main button[type=submit]")
+    visitor.check()
+    gate = Checkpoint.objects.get(name="Back gate")
+    page = visitor.go(f"/access/checkpoints/{gate.pk}/")
+    page.click("text=Delete this checkpoint")
+    visitor.check()
+    visitor.screenshot("access-checkpoint-delete")
+    page.click("main button:has-text('Delete this checkpoint')")
+    visitor.check()
+    assert "Back gate is deleted." in page.content()
+    assert not Checkpoint.objects.filter(name="Back gate").exists()
+
+    make_terminal(door)
+    page = visitor.go(f"/access/checkpoints/{door.pk}/delete/")
+    page.click("main button:has-text('Delete this checkpoint')")
+    visitor.check()
+    assert "Service door has terminals or entries in the log" in page.content()
+    assert Checkpoint.objects.filter(pk=door.pk).exists()
+    visitor.screenshot("access-checkpoint-delete-refused")
