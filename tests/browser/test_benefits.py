@@ -148,6 +148,8 @@ def test_resident_sees_entries_left_and_venues(visitor, territory, make_login, s
     page.locator(f"{box} .leaflet-marker-icon[alt='Town museum']").click()
     popup = page.locator(f"{box} .leaflet-popup-content").inner_text()
     assert "Town museum" in popup and "2 free entries left here this month." in popup
+    isolated = page.locator(f"{box} .leaflet-popup-content bdi").all_inner_texts()
+    assert isolated[0] == "Town museum" and "2 free entries left here this month." in isolated
     assert [line for line in museum_now if line in popup] != []
     assert "Today: 10:00–18:00" in popup or "Today: Closed" in popup
     assert "Tu-Su" not in popup

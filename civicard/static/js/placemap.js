@@ -19,6 +19,12 @@
   "use strict";
   if (!window.L) { return; }
 
+  function isolated(words) {
+    var bdi = document.createElement("bdi");
+    bdi.textContent = words;
+    return bdi;
+  }
+
   function popup(box, feature) {
     var p = feature.properties || {}, name = p[box.dataset.nameProperty || "name"] || "";
     var text = document.createElement("div"), title;
@@ -28,7 +34,8 @@
     } else {
       title = document.createElement("strong");
     }
-    title.textContent = name;
+    // each text isolated: a Latin name or address keeps its order on a right-to-left page
+    title.appendChild(isolated(name));
     text.appendChild(title);
     var lines = (p.lines || []).slice();
     if (box.dataset.noteProperty && p[box.dataset.noteProperty] && box.dataset.note) {
@@ -36,7 +43,7 @@
     }
     lines.forEach(function (line) {
       text.appendChild(document.createElement("br"));
-      text.appendChild(document.createTextNode(line));
+      text.appendChild(isolated(line));
     });
     return { name: name, content: text };
   }
