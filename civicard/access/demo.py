@@ -203,7 +203,9 @@ def load(ctx):
     ctx.notes.append(
         "Access: the manager opens “Access and terminals” (live log, uses this week; add or "
         "change places, checkpoints and their opening hours, door groups with their times and "
-        "staff, yearly quotas); buildings@ sees and edits only the school of its commune. Try a "
+        "staff, yearly quotas; delete one added by mistake — one in use stays, and the page "
+        "says why); buildings@ sees and edits only the school of its commune, and only its "
+        "commune's pool under “Services, tariffs and balances”. Try a "
         f"reader against `make demo`: `.venv/bin/civicard terminal-sim --token {DEMO_TOKEN}`, "
         f"then type {DEMO_UID} (Lou Essai's card; the Aquabrenne pool opens 07:00-21:00, "
         "09:00-19:00 at weekends, and answers `closed` outside), `offline`, the same number "
