@@ -11,9 +11,11 @@
    in `--rounds` alternating slices:
    even ones at the pool turnstile (each entry charged through the wallet), odd ones at the
    free desk, each presenting random cards with fresh idempotency keys, flat out. Prints
-   scans/s and p50/p95/p99. Flat out, 16 clients queue behind 2 cores, so latency there is
-   mostly waiting: it is then measured again at steady rates (a busy hour, `--peak-rate`, and
-   half the flat-out rate), /health and scans alike.
+   scans/s, p50/p95/p99, and the CPU each request took in gunicorn, in PostgreSQL and in the
+   clients. Flat out, 16 clients queue behind 2 cores, so latency there is mostly waiting: it
+   is then measured again at steady rates (a busy hour, `--peak-rate`, and half the flat-out
+   rate), /health and scans alike. With --floor, the scans go to bench/floor.py instead: the
+   scan's two statements alone, without the rules — the most any such scan could reach.
 4. Runs check-ledger, then times and sizes the full signed allow-list (100,000 cards, and
    1,000,000 with --million: the extra holders are added to the database first).
 """
@@ -61,6 +63,8 @@ from civicard.wallets.queries import check_ledger  # noqa: E402
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 TERMINALS = 16
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+SERVER_GROUP = 0  # gunicorn's process group, once started
 START_BALANCE = 100_000_00
 
 
@@ -173,11 +177,11 @@ def _opening_entries(pool) -> None:
             [START_BALANCE, START_BALANCE, pool.pk])
 
 
-def start_server(workers: int, threads: int):
+def start_server(workers: int, threads: int, app: str):
     env = {**os.environ, "CIVICARD_ENV": "production", "CIVICARD_SSL_REDIRECT": "0",
            "CIVICARD_ALLOWED_HOSTS": "127.0.0.1", "CIVICARD_LOG_LEVEL": "ERROR"}
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "civicard.wsgi", "--bind", f"127.0.0.1:{PORT}",
+        [str(ROOT / ".venv/bin/gunicorn"), app, "--bind", f"127.0.0.1:{PORT}",
          "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
          "--keep-alive", "30", "--log-level", "warning"],  # terminals keep their connection
         cwd=ROOT, env=env, start_new_session=True)
@@ -207,9 +211,32 @@ def send(conn, method, path, body, headers, check) -> tuple[http.client.HTTPConn
                 str(error).encode()[:200])
 
 
-def drive(seconds: float, make_request) -> tuple[list, list, float]:
+def cpu_seconds(server_group: int) -> dict[str, float]:
+    """CPU time used so far by the server's processes, PostgreSQL's and these clients' (Linux)."""
+    used = {"server": 0.0, "database": 0.0, "clients": 0.0}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as file:
+                stat = file.read()
+        except OSError:
+            continue  # ended meanwhile
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        seconds = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+        if int(fields[2]) == server_group:
+            used["server"] += seconds
+        elif name == "postgres":
+            used["database"] += seconds
+        elif int(entry.name) == os.getpid():
+            used["clients"] += seconds
+    return used
+
+
+def drive(seconds: float, make_request) -> tuple[list, list, float, dict]:
     """Closed loop: TERMINALS clients, each sending its next request as soon as it has an
-    answer. Returns (latencies, errors, elapsed)."""
+    answer. Returns (latencies, errors, elapsed, CPU seconds used by each part)."""
     latencies, errors, lock = [], [], threading.Lock()
     stop = time.perf_counter() + seconds
     barrier = threading.Barrier(TERMINALS)
@@ -230,16 +257,18 @@ def drive(seconds: float, make_request) -> tuple[list, list, float]:
             errors.extend(bad)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(TERMINALS)]
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), cpu_seconds(SERVER_GROUP)
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return latencies, errors, time.perf_counter() - started
+    cpu_after = cpu_seconds(SERVER_GROUP)
+    return (latencies, errors, time.perf_counter() - started,
+            {part: cpu_after[part] - cpu_before[part] for part in cpu_after})
 
 
-def summarise(name: str, runs: list[tuple[list, list, float]]) -> dict:
-    """Pooled figures of one or more runs of the same kind."""
+def summarise(name: str, runs: list[tuple]) -> dict:
+    """Pooled figures of one or more runs of the same kind; CPU per request when measured."""
     latencies = sorted(x for run in runs for x in run[0])
     errors = [e for run in runs for e in run[1]]
     elapsed = sum(run[2] for run in runs)
@@ -253,6 +282,11 @@ def summarise(name: str, runs: list[tuple[list, list, float]]) -> dict:
     print(f"  {name:<8} {result['requests']:>7,} requests {result['per_s']:>8.0f} /s   "
           f"p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
           f"p99 {result['p99']:6.1f} ms  errors {result['errors']}")
+    cpu = [run[3] for run in runs if len(run) > 3]
+    if cpu and latencies:
+        per_request = {part: sum(c[part] for c in cpu) / len(latencies) * 1000 for part in cpu[0]}
+        print("  " + " " * 8 + " CPU per request: " + ", ".join(
+            f"{part} {ms:.2f} ms" for part, ms in per_request.items()))
     if errors:
         print("    first error:", errors[0])
     return result
@@ -310,10 +344,12 @@ def main():
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--terminals", type=int, default=16)
     parser.add_argument("--no-allowlist", action="store_true")
+    parser.add_argument("--floor", action="store_true",
+                        help="scan with bench/floor.py: the two statements alone, no rules")
     parser.add_argument("--peak-rate", type=int, default=16,
                         help="a busy hour: every terminal presents a card each second")
     args = parser.parse_args()
-    global TERMINALS
+    global TERMINALS, SERVER_GROUP
     TERMINALS = max(2, args.terminals)
     if connection.vendor != "postgresql":
         sys.exit("Run on PostgreSQL: DATABASE_URL=postgres://…")
@@ -332,7 +368,9 @@ def main():
         tokens.append(token)
     connection.close()
 
-    server = start_server(args.workers, args.threads)
+    server = start_server(args.workers, args.threads,
+                          "bench.floor:application" if args.floor else "civicard.wsgi")
+    SERVER_GROUP = server.pid  # started in a session of its own
     try:
         print(f"gunicorn: {args.workers} workers x {args.threads} threads, 127.0.0.1:{PORT}; "
               f"{TERMINALS} client threads")

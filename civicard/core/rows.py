@@ -11,7 +11,14 @@ RETURNING, on PostgreSQL and SQLite alike."""
 
 from functools import cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
+
+
+def _db():
+    """This thread's connection itself: the `connection` proxy looks it up on every use."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def columns(model, *names) -> list[str]:
@@ -22,38 +29,46 @@ def columns(model, *names) -> list[str]:
 
 
 def select_list(alias: str, model, names: list[str]) -> str:
-    quote = connection.ops.quote_name
+    quote = _db().ops.quote_name
     return ", ".join(f"{alias}.{quote(model._meta.get_field(name).column)}" for name in names)
 
 
 @cache
 def _converters(model, names: tuple, vendor: str) -> list[tuple[int, list, object]]:
     """What the ORM applies to each raw value (SQLite returns dates as text…)."""
-    found = []
+    db, found = _db(), []
     for index, name in enumerate(names):
         column = model._meta.get_field(name).get_col(model._meta.db_table)
-        converters = (connection.ops.get_db_converters(column)
-                      + column.field.get_db_converters(connection))
+        converters = db.ops.get_db_converters(column) + column.field.get_db_converters(db)
         if converters:
             found.append((index, converters, column))
     return found
 
 
 def instance(model, names: list[str], values):
-    """A model instance from raw `values` of the columns `names` (see `columns`)."""
+    """A model instance from raw `values` of the columns `names` (see `columns`), as
+    `Model.from_db` makes it. The values go straight into the instance's attributes, where
+    `__init__` would put them one field at a time; columns not read stay deferred."""
+    db = _db()
     values = list(values)
-    for index, converters, column in _converters(model, tuple(names), connection.vendor):
+    for index, converters, column in _converters(model, tuple(names), db.vendor):
         for converter in converters:
-            values[index] = converter(values[index], column, connection)
-    return model.from_db(connection.alias, names, values)
+            values[index] = converter(values[index], column, db)
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db(db.alias, names, values)
+    new = model.__new__(model)
+    new._state = ModelState()
+    new._state.adding, new._state.db = False, db.alias
+    new.__dict__.update(zip(names, values, strict=True))
+    return new
 
 
 def fetch(model, condition: str, params) -> list:
     """Instances of `model` whose row meets the hand-written `condition` (and ORDER BY)."""
-    names = columns(model)
-    with connection.cursor() as cursor:
+    names, db = columns(model), _db()
+    with db.cursor() as cursor:
         cursor.execute(f"SELECT {select_list('t', model, names)} "
-                       f"FROM {connection.ops.quote_name(model._meta.db_table)} t "
+                       f"FROM {db.ops.quote_name(model._meta.db_table)} t "
                        f"WHERE {condition}", params)
         return [instance(model, names, row) for row in cursor.fetchall()]
 
@@ -62,25 +77,26 @@ def fetch(model, condition: str, params) -> list:
 def _insert_sql(model, vendor: str) -> tuple[str, list]:
     """The INSERT's head (table and columns) and the fields it sets: all but the primary key."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
+    quote = _db().ops.quote_name
     return (f"INSERT INTO {quote(model._meta.db_table)} "
             f"({', '.join(quote(f.column) for f in fields)})"), fields
 
 
-def _prepared(instance, field):
-    return field.get_db_prep_save(getattr(instance, field.attname), connection)
+def _prepared(instance, fields, db) -> list:
+    return [field.get_db_prep_save(getattr(instance, field.attname), db) for field in fields]
 
 
 def insert(instance):
     """Insert a new instance (all its concrete fields but the primary key); returns it saved."""
-    head, fields = _insert_sql(type(instance), connection.vendor)
-    with connection.cursor() as cursor:
+    db = _db()
+    head, fields = _insert_sql(type(instance), db.vendor)
+    with db.cursor() as cursor:
         cursor.execute(f"{head} VALUES ({', '.join(['%s'] * len(fields))}) "
-                       f"RETURNING {connection.ops.quote_name(type(instance)._meta.pk.column)}",
-                       [_prepared(instance, f) for f in fields])
+                       f"RETURNING {db.ops.quote_name(type(instance)._meta.pk.column)}",
+                       _prepared(instance, fields, db))
         instance.pk = cursor.fetchone()[0]
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = db.alias
     return instance
 
 
@@ -88,7 +104,8 @@ def insert_from(instance, source: str, **taken) -> tuple[str, list]:
     """An INSERT … SELECT of `instance`, once per row of `source` (a WITH query of the same
     statement): the fields named in `taken` get SQL expressions over it (entry="entry.id"),
     the others parameters. For writes chained in one statement (PostgreSQL)."""
-    head, fields = _insert_sql(type(instance), connection.vendor)
+    db = _db()
+    head, fields = _insert_sql(type(instance), db.vendor)
     values = [taken.get(f.name, "%s") for f in fields]
-    params = [_prepared(instance, f) for f in fields if f.name not in taken]
+    params = _prepared(instance, [f for f in fields if f.name not in taken], db)
     return f"{head} SELECT {', '.join(values)} FROM {source}", params
