@@ -1,7 +1,7 @@
-"""The floor of a decision, served by `bench/scan.py --floor` in place of the real scan.
+"""The floor of a decision: the application as bench/scan.py serves it, with one more URL.
 
-`POST /api/terminals/scan` here does only what no decision can do without, behind the same
-middleware and settings as the real endpoint: it reads the JSON body and the bearer token,
+`POST /bench/floor` does only what no decision can do without, behind the same middleware
+and settings as the real `POST /api/terminals/scan`: it reads the JSON body and the bearer token,
 runs the scan's one read (`presented.SCAN_SQL`: terminal, answer given, card, holder, homes,
 accounts, enrolments, tariffs), writes one decision row (terminal, checkpoint, card, holder,
 household), and answers `allow`. No rules, no model instances, no charge. Its rate is the
@@ -53,5 +53,5 @@ def two_statements(request):
     return JsonResponse(ANSWER)
 
 
-urlpatterns = [path("api/terminals/scan", two_statements), path("", include("civicard.urls"))]
+urlpatterns = [path("bench/floor", two_statements), path("", include("civicard.urls"))]
 settings.ROOT_URLCONF = __name__

@@ -52,10 +52,11 @@ def http_error(request, error: HttpError):
         status=error.status_code)
 
 
+# Terminals first: a door's scan is the most frequent request, and URLs are tried in order.
+api.add_router("/terminals/", access_router)
 api.add_router("/people/", people_router)
 api.add_router("/wallets/", wallets_router)
 api.add_router("/inclusion/", inclusion_router)
 api.add_router("/mutualaid/", mutualaid_router)
 api.add_router("/moderation/", moderation_router)
 api.add_router("/benefits/", benefits_router)
-api.add_router("/terminals/", access_router)

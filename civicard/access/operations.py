@@ -374,9 +374,11 @@ def _decision(*, terminal, key, at, now, outcome, reason, found: Presented | Non
                          effects=effects if outcome == Outcome.ALLOW else None)
     return Decision(
         terminal_id=terminal.pk, checkpoint_id=terminal.checkpoint_id, idempotency_key=key,
-        at=at, recorded_at=now, card=found.card if found else None, person=person,
+        at=at, recorded_at=now, card_id=found.card.pk if found else None,
+        person_id=person.pk if person else None,
         household_id=found.homes[0].id if found and found.homes else None, outcome=outcome,
-        reason_code=reason, via=via, right=right, entry=effects.entry,
+        reason_code=reason, via=via, right=right,
+        entry_id=effects.entry.pk if effects.entry else None,
         shortfall_cents=effects.shortfall_cents, counted=effects.counted,
         response=response), response
 
