@@ -286,7 +286,7 @@ def summarise(name: str, runs: list[tuple]) -> dict:
     cpu = [run[3] for run in runs if len(run) > 3]
     if cpu and latencies:
         per_request = {part: sum(c[part] for c in cpu) / len(latencies) * 1000 for part in cpu[0]}
-        print("  " + " " * 8 + " CPU per request: " + ", ".join(
+        print("           CPU per request: " + ", ".join(
             f"{part} {ms:.2f} ms" for part, ms in per_request.items()))
     if errors:
         print("    first error:", errors[0])
