@@ -1,14 +1,30 @@
 """The terminal protocol (docs/terminals.md): scan, allow-list, offline events, public key."""
 
-from datetime import datetime
+from typing import Annotated, Any
 
 from django.http import HttpResponse, JsonResponse
 from ninja import Router, Schema
+from ninja.security import HttpBearer
+from pydantic import ValidationError as PydanticValidationError
+from pydantic import WithJsonSchema
 
 from civicard.access import allowlist, operations, signing
 from civicard.core import clock
+from civicard.core.validation import PlausibleDatetime, Text
 
-router = Router(tags=["terminals"])
+class TerminalToken(HttpBearer):
+    """Declares the terminals' bearer token in the OpenAPI document. The token is checked by
+    each operation (a scan checks it within its one read), which answers 401 when it is
+    missing or unknown, so no request stops here."""
+
+    def __call__(self, request):
+        return True
+
+    def authenticate(self, request, token):
+        return True
+
+
+router = Router(tags=["terminals"], auth=TerminalToken())
 
 
 def _token(request) -> str | None:
@@ -25,9 +41,9 @@ def _version(request) -> str:
 
 
 class ScanIn(Schema):
-    credential: str
-    idempotency_key: str
-    at: datetime | None = None
+    credential: Text
+    idempotency_key: Text
+    at: PlausibleDatetime | None = None
 
 
 class ScanOut(Schema):
@@ -69,15 +85,17 @@ def get_allowlist(request, since: str | None = None):
 
 
 class EventIn(Schema):
-    idempotency_key: str
-    credential: str
-    at: datetime
-    decision: str
-    reason_code: str = ""
+    idempotency_key: Text
+    credential: Text
+    at: PlausibleDatetime
+    decision: Text
+    reason_code: Text = ""
 
 
 class EventsIn(Schema):
-    events: list[EventIn]
+    # Each event is checked on its own (`_checked`), so that one bad event is refused with its
+    # code while the others are recorded.
+    events: list[Annotated[dict[str, Any], WithJsonSchema(EventIn.model_json_schema())]]
 
 
 class EventResultOut(Schema):
@@ -94,18 +112,33 @@ class EventsOut(Schema):
     results: list[EventResultOut]
 
 
+def _checked(raw: dict) -> dict:
+    """The event as the operation takes it, or its refusal: `at_invalid` for a missing,
+    malformed or implausible time, `event_invalid` for any other field."""
+    try:
+        return EventIn.model_validate(raw).dict()
+    except PydanticValidationError as error:
+        fields = {str(item["loc"][0]) for item in error.errors() if item["loc"]}
+        key = raw.get("idempotency_key")
+        return {"idempotency_key": key if isinstance(key, str) else "", "status": "rejected",
+                "code": "at_invalid" if "at" in fields else "event_invalid",
+                "shortfall_cents": 0}
+
+
 @router.post("/events", response={200: EventsOut, 401: ErrorOut, 422: ErrorOut},
              summary="Upload decisions taken offline (idempotent per event key)")
 def events(request, payload: EventsIn):
     terminal = _terminal(request)
-    results = operations.upload_events(terminal=terminal,
-                                       events=[e.dict() for e in payload.events],
-                                       now=clock.now(), software_version=_version(request))
+    checked = [_checked(raw) for raw in payload.events]
+    uploaded = iter(operations.upload_events(
+        terminal=terminal, events=[e for e in checked if "status" not in e], now=clock.now(),
+        software_version=_version(request)))
+    results = [event if "status" in event else next(uploaded).__dict__ for event in checked]
     return {
-        "recorded": sum(r.status == "recorded" for r in results),
-        "duplicates": sum(r.status == "duplicate" for r in results),
-        "rejected": sum(r.status == "rejected" for r in results),
-        "results": [r.__dict__ for r in results],
+        "recorded": sum(r["status"] == "recorded" for r in results),
+        "duplicates": sum(r["status"] == "duplicate" for r in results),
+        "rejected": sum(r["status"] == "rejected" for r in results),
+        "results": results,
     }
 
 
@@ -114,6 +147,7 @@ class PublicKeyOut(Schema):
     public_key: str
 
 
-@router.get("/public-key", response=PublicKeyOut, summary="The key that signs allow-lists")
+@router.get("/public-key", response=PublicKeyOut, auth=None,
+            summary="The key that signs allow-lists")
 def public_key(request):
     return {"algorithm": "ed25519", "public_key": signing.public_key_b64()}

@@ -8,6 +8,7 @@ from ninja.security import django_auth
 from civicard.core import clock
 from civicard.core.errors import NotFound, PermissionRefused
 from civicard.core.permissions import Role, check_role
+from civicard.core.validation import Id, Text
 
 router = Router(tags=["benefits"], auth=django_auth)
 
@@ -31,10 +32,10 @@ def my_rights(request):
 
 
 class RedeemIn(Schema):
-    venue_id: int
-    credential: str
-    service: str = ""
-    idempotency_key: str
+    venue_id: Id
+    credential: Text
+    service: Text = ""
+    idempotency_key: Text
 
 
 class RedeemOut(Schema):

@@ -32,6 +32,11 @@ class InvalidInput(DomainError):
     http_status = 422
 
 
+class BadRequest(DomainError):
+    code = "bad_request"
+    message = _("The request could not be read: it is too large or not well formed.")
+
+
 class NotFound(DomainError):
     code = "not_found"
     message = _("We could not find what you asked for.")

@@ -4,6 +4,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from civicard.core.errors import BadRequest, DomainError, NotFound, PermissionRefused
+from civicard.core.middleware import is_api
+
 
 @never_cache
 @require_GET
@@ -27,17 +30,26 @@ def home(request):
     return render(request, "home.html")
 
 
+# Error handlers: the API answers its JSON shape {code, message, fields} even for errors raised
+# before it runs (a body too large, an unknown URL), pages answer a page.
+
+def _error_page(request, error: DomainError, status: int):
+    if is_api(request):
+        return JsonResponse(error.as_dict(), status=status)
+    return render(request, "error.html", {"status": status}, status=status)
+
+
 def page_not_found(request, exception):
-    return render(request, "error.html", {"status": 404}, status=404)
+    return _error_page(request, NotFound(), 404)
 
 
 def permission_denied(request, exception):
-    return render(request, "error.html", {"status": 403}, status=403)
+    return _error_page(request, PermissionRefused(), 403)
 
 
 def bad_request(request, exception):
-    return render(request, "error.html", {"status": 400}, status=400)
+    return _error_page(request, BadRequest(), 400)
 
 
 def server_error(request):
-    return render(request, "error.html", {"status": 500}, status=500)
+    return _error_page(request, DomainError(), 500)

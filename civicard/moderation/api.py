@@ -4,16 +4,17 @@ from ninja.security import django_auth
 
 from civicard.core import clock
 from civicard.core.errors import NotFound
+from civicard.core.validation import Id, Text
 from civicard.moderation import operations, queries
 
 router = Router(tags=["moderation"], auth=django_auth)
 
 
 class ReportIn(Schema):
-    kind: str
-    object_id: int
-    reason: str
-    note: str = ""
+    kind: Text
+    object_id: Id
+    reason: Text
+    note: Text = ""
 
 
 class CreatedOut(Schema):

@@ -7,6 +7,7 @@ from ninja.security import django_auth
 
 from civicard.core import clock
 from civicard.core.errors import NotFound
+from civicard.core.validation import Id, Offset, Text
 from civicard.mutualaid import operations, queries
 from civicard.mutualaid.models import Category, Post
 from civicard.territory.models import Neighbourhood
@@ -49,17 +50,17 @@ def _post_out(post: Post) -> dict:
 
 
 class PostIn(Schema):
-    kind: str
-    category: str
-    title: str
-    description: str
-    neighbourhood_id: int
-    availability: str = ""
-    language: str = "fr"
+    kind: Text
+    category: Text
+    title: Text
+    description: Text
+    neighbourhood_id: Id
+    availability: Text = ""
+    language: Text = "fr"
 
 
 class MessageIn(Schema):
-    body: str
+    body: Text
 
 
 class CreatedOut(Schema):
@@ -67,25 +68,25 @@ class CreatedOut(Schema):
 
 
 class TownRequestIn(Schema):
-    category: str
-    body: str
-    neighbourhood_id: int
+    category: Text
+    body: Text
+    neighbourhood_id: Id
     consent_to_publish: bool = False
 
 
 class TownRequestOut(Schema):
     id: int
     category: str
-    body: str
+    body: Text
     neighbourhood: str
     status: str
     created_at: datetime
 
 
 class ReportIn(Schema):
-    who: str
-    where: str
-    why: str
+    who: Text
+    where: Text
+    why: Text
 
 
 class ReportOut(Schema):
@@ -108,10 +109,10 @@ class MapRow(Schema):
 
 
 @router.get("/posts", response=list[PostOut], summary="Open posts, my neighbourhood first")
-def list_posts(request, kind: str = "", category: str = "", neighbourhood: int | None = None,
-               q: str = "", offset: int = 0):
+def list_posts(request, kind: str = "", category: str = "", neighbourhood: Id | None = None,
+               q: str = "", offset: Offset = 0):
     posts = queries.feed(person=request.resident, at=clock.now(), kind=kind, category=category,
-                         neighbourhood=neighbourhood, text=q[:100], offset=max(offset, 0))
+                         neighbourhood=neighbourhood, text=q[:100], offset=offset)
     return [_post_out(p) for p in posts]
 
 
@@ -129,13 +130,13 @@ def create_post(request, payload: PostIn):
 
 
 @router.get("/posts/{post_id}", response=PostOut)
-def get_post(request, post_id: int):
+def get_post(request, post_id: Id):
     return _post_out(queries.post_for(request.resident, post_id, clock.now()))
 
 
 @router.post("/posts/{post_id}/contact", response={201: CreatedOut},
              summary="I can help / I'm interested: open a private conversation")
-def contact(request, post_id: int, payload: MessageIn):
+def contact(request, post_id: Id, payload: MessageIn):
     person = _resident(request)
     post = queries.post_for(person, post_id, clock.now())
     conversation = operations.start_conversation(post=post, person=person, body=payload.body,
@@ -174,7 +175,7 @@ def report_person(request, payload: ReportIn):
 
 @router.get("/vulnerable-person-reports/{report_id}", response=ReportOut,
             summary="Social workers only; every read is audited")
-def get_report(request, report_id: int):
+def get_report(request, report_id: Id):
     report = queries.report_for(request.user, report_id)
     return {"id": report.pk, "who": report.who, "where": report.where, "why": report.why,
             "outcome": report.outcome, "created_at": report.created_at}
