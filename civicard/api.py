@@ -6,7 +6,13 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from civicard.access.api import router as access_router
 from civicard.benefits.api import router as benefits_router
-from civicard.core.errors import DomainError, InvalidInput, NotFound, PermissionRefused
+from civicard.core.errors import (
+    BadRequest,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionRefused,
+)
 from civicard.inclusion.api import router as inclusion_router
 from civicard.moderation.api import router as moderation_router
 from civicard.mutualaid.api import router as mutualaid_router
@@ -45,8 +51,14 @@ def not_found(request, error):
     return _error(request, NotFound())
 
 
+HTTP_ERRORS = {400: BadRequest, 403: PermissionRefused, 404: NotFound}
+
+
 @api.exception_handler(HttpError)
 def http_error(request, error: HttpError):
+    """Errors ninja raises itself (an unreadable body…), in the reader's language."""
+    if error.status_code in HTTP_ERRORS:
+        return _error(request, HTTP_ERRORS[error.status_code]())
     return api.create_response(
         request, {"code": "http_error", "message": str(error), "fields": {}},
         status=error.status_code)

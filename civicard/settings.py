@@ -22,11 +22,12 @@ def env_flag(name: str, default: bool) -> bool:
 PRODUCTION = os.environ.get("CIVICARD_ENV", "development") == "production"
 DEBUG = env_flag("CIVICARD_DEBUG", False)
 
+DEVELOPMENT_SECRET_KEY = "development-only-key-never-used-in-production-0123456789abcdef"
 SECRET_KEY = os.environ.get("CIVICARD_SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("CIVICARD_SECRET_KEY must be set when CIVICARD_ENV=production.")
-    SECRET_KEY = "development-only-key-never-used-in-production-0123456789abcdef"
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = os.environ.get(
     "CIVICARD_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"
@@ -268,6 +269,17 @@ TASKS = {
 # Notifications: how often a failed delivery is retried, and after how long.
 CIVICARD_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("CIVICARD_DELIVERY_MAX_ATTEMPTS", "5"))
 CIVICARD_DELIVERY_RETRY_SECONDS = int(os.environ.get("CIVICARD_DELIVERY_RETRY_SECONDS", "300"))
+
+# Online top-ups: the payment providers offered, the first by default (docs/wallets.md); none
+# means residents top up at the counter. The dummy bank, which pays without money for the demo
+# and the tests, cannot run in production: the server refuses to start.
+CIVICARD_PAYMENT_PROVIDERS = [
+    name.strip() for name in
+    os.environ.get("CIVICARD_PAYMENT_PROVIDERS", "" if PRODUCTION else "dummy").split(",")
+    if name.strip()
+]
+if PRODUCTION and "dummy" in CIVICARD_PAYMENT_PROVIDERS:
+    raise ImproperlyConfigured("The dummy payment provider cannot run in production.")
 
 # Maps (places, neighbourhoods): the tile server ({z}/{x}/{y} URL; empty: no tiles, the maps and
 # their lists still work). Digital inclusion: the secret of the accompaniment log's pseudonyms.

@@ -12,6 +12,7 @@ from civicard.access import allowlist, operations, signing
 from civicard.core import clock
 from civicard.core.validation import PlausibleDatetime, Text
 
+
 class TerminalToken(HttpBearer):
     """Declares the terminals' bearer token in the OpenAPI document. The token is checked by
     each operation (a scan checks it within its one read), which answers 401 when it is

@@ -8,4 +8,4 @@ class AccessConfig(AppConfig):
     verbose_name = _("Access and terminals")
 
     def ready(self):
-        from civicard.access import signals  # noqa: F401
+        from civicard.access import checks, signals  # noqa: F401

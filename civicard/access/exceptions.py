@@ -160,3 +160,11 @@ class QuotaHasVisits(StillInUse):
     code = "quota_has_visits"
     message = _("Visits were already counted with this quota: it stays, so that households "
                 "keep their count. Change its numbers instead.")
+
+
+class SigningKeyUnusable(DomainError):
+    code = "signing_key_unusable"
+    message = _("This server cannot sign allow-lists: CIVICARD_TERMINAL_SIGNING_KEY is not set.")
+    malformed = _("This server cannot sign allow-lists: CIVICARD_TERMINAL_SIGNING_KEY is not a "
+                  "32-byte key in base64.")
+    http_status = 503

@@ -1,5 +1,7 @@
 """The server's Ed25519 key for allow-lists: from CIVICARD_TERMINAL_SIGNING_KEY (the 32-byte
-private key in base64), else a development key generated once under var/."""
+private key in base64), else, outside production, a development key generated once under var/.
+A missing or malformed key in production is a `SigningKeyUnusable` (HTTP 503), reported by
+`check --deploy` and `/health`."""
 
 import base64
 import os
@@ -8,18 +10,30 @@ from functools import lru_cache
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+
+from civicard.access.exceptions import SigningKeyUnusable
 
 ENV = "CIVICARD_TERMINAL_SIGNING_KEY"
 
 
+def configured_key() -> Ed25519PrivateKey | None:
+    """The key from the environment; None when it is not set."""
+    value = os.environ.get(ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(value, validate=True))
+    except ValueError:  # not base64, or not 32 bytes
+        raise SigningKeyUnusable(SigningKeyUnusable.malformed) from None
+
+
 @lru_cache(maxsize=1)
 def private_key() -> Ed25519PrivateKey:
-    value = os.environ.get(ENV, "").strip()
-    if value:
-        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(value))
-    if getattr(settings, "PRODUCTION", False):
-        raise ImproperlyConfigured(f"{ENV} must be set when CIVICARD_ENV=production.")
+    key = configured_key()
+    if key is not None:
+        return key
+    if settings.PRODUCTION:
+        raise SigningKeyUnusable()
     path = settings.VAR_DIR / "terminal-signing-key.b64"
     if not path.exists():
         raw = Ed25519PrivateKey.generate().private_bytes(

@@ -1,4 +1,3 @@
-import csv
 import uuid
 from datetime import date, timedelta
 
@@ -21,7 +20,7 @@ from civicard.benefits.forms import (
     NoticesForm,
 )
 from civicard.benefits.models import NoticePreference, RedemptionKind
-from civicard.core import clock
+from civicard.core import clock, spreadsheets
 from civicard.core.errors import DomainError
 from civicard.core.money import format_cents
 from civicard.core.permissions import Role, role_required
@@ -280,7 +279,7 @@ def statement_csv(request, pk):
     statement = queries.statement_for(request.user, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="statement-{statement.number}.csv"'
-    writer = csv.writer(response)
+    writer = spreadsheets.SafeWriter(response)
     writer.writerow(["statement", "venue", "month", "when", "voucher", "amount_cents"])
     for at, label, cents in _statement_rows(statement):
         writer.writerow([statement.number, statement.venue.name, f"{statement.month:%Y-%m}",
@@ -310,7 +309,7 @@ def payments_csv(request, pk, month):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="payments-{programme.pk}-{month}.csv"')
-    writer = csv.writer(response, delimiter=";")
+    writer = spreadsheets.SafeWriter(response, delimiter=";")
     writer.writerow(["reference", "beneficiary", "iban", "amount", "currency", "label"])
     for statement in queries.statements_of(programme, month_date):
         if statement.total_cents:

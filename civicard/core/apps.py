@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "civicard.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from civicard.core import checks  # noqa: F401

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from civicard.core.checks import configuration_problems
 from civicard.core.errors import BadRequest, DomainError, NotFound, PermissionRefused
 from civicard.core.middleware import is_api
 
@@ -18,11 +20,12 @@ def health(request):
         database = "ok"
     except Exception:  # any database failure is reported, not raised
         database = "unavailable"
-    status = 200 if database == "ok" else 503
+    problems = configuration_problems()
+    healthy = database == "ok" and not (problems and settings.PRODUCTION)
     return JsonResponse(
-        {"status": "ok" if status == 200 else "degraded", "database": database,
-         "vendor": connection.vendor},
-        status=status,
+        {"status": "ok" if healthy else "degraded", "database": database,
+         "vendor": connection.vendor, "configuration": list(problems)},
+        status=200 if healthy else 503,
     )
 
 

@@ -120,6 +120,46 @@ class ImportReport:
         return not self.file_problem and not self.problems
 
 
+IMPORT_BATCH = 1000  # rows looked up together: far below PostgreSQL's 65,535 parameters
+
+
+def _import_batch(rows: list, *, territory: Territory, report: ImportReport, actor,
+                  at: datetime, dry_run: bool) -> None:
+    existing = {p.standard_id: p for p in Place.objects.filter(
+        territory=territory, standard_id__in=[str(v.get("id")) for _, v in rows])}
+    for _line, values in rows:
+        fields = _model_values(values)
+        place = existing.get(fields["standard_id"])
+        if place is None:
+            report.created.append(fields["standard_id"])
+            if dry_run:
+                continue
+            place = Place(territory=territory, updated_at=at, **fields)
+            place.neighbourhood = nearest_neighbourhood(
+                territory, code_insee=place.code_insee, commune=place.commune,
+                latitude=place.latitude, longitude=place.longitude)
+            place.save()
+            existing[place.standard_id] = place
+            _version(place, source="import", actor=actor, at=at)
+            continue
+        changed = [name for name, value in fields.items() if getattr(place, name) != value]
+        if not changed:
+            report.unchanged.append(place.standard_id)
+            continue
+        report.updated.append(place.standard_id)
+        if dry_run:
+            continue
+        for name in changed:
+            setattr(place, name, fields[name])
+        place.updated_at = at
+        if {"latitude", "longitude", "code_insee", "commune"} & set(changed):
+            place.neighbourhood = nearest_neighbourhood(
+                territory, code_insee=place.code_insee, commune=place.commune,
+                latitude=place.latitude, longitude=place.longitude) or place.neighbourhood
+        place.save()
+        _version(place, source="import", actor=actor, at=at)
+
+
 def import_places(*, content: bytes, territory: Territory, actor, at: datetime,
                   dry_run: bool = False) -> ImportReport:
     """Validate a CSV in the national standard and insert or update its valid rows by `id`.
@@ -132,39 +172,9 @@ def import_places(*, content: bytes, territory: Territory, actor, at: datetime,
     if read.file_problem:
         return report
     with transaction.atomic():
-        existing = {p.standard_id: p for p in Place.objects.filter(
-            territory=territory, standard_id__in=[str(v.get("id")) for _, v in read.rows])}
-        for _line, values in read.rows:
-            fields = _model_values(values)
-            place = existing.get(fields["standard_id"])
-            if place is None:
-                report.created.append(fields["standard_id"])
-                if dry_run:
-                    continue
-                place = Place(territory=territory, updated_at=at, **fields)
-                place.neighbourhood = nearest_neighbourhood(
-                    territory, code_insee=place.code_insee, commune=place.commune,
-                    latitude=place.latitude, longitude=place.longitude)
-                place.save()
-                existing[place.standard_id] = place
-                _version(place, source="import", actor=actor, at=at)
-                continue
-            changed = [name for name, value in fields.items() if getattr(place, name) != value]
-            if not changed:
-                report.unchanged.append(place.standard_id)
-                continue
-            report.updated.append(place.standard_id)
-            if dry_run:
-                continue
-            for name in changed:
-                setattr(place, name, fields[name])
-            place.updated_at = at
-            if {"latitude", "longitude", "code_insee", "commune"} & set(changed):
-                place.neighbourhood = nearest_neighbourhood(
-                    territory, code_insee=place.code_insee, commune=place.commune,
-                    latitude=place.latitude, longitude=place.longitude) or place.neighbourhood
-            place.save()
-            _version(place, source="import", actor=actor, at=at)
+        for start in range(0, len(read.rows), IMPORT_BATCH):
+            _import_batch(read.rows[start:start + IMPORT_BATCH], territory=territory,
+                          report=report, actor=actor, at=at, dry_run=dry_run)
         if not dry_run and (report.created or report.updated):
             audit.record(actor=actor, action="inclusion.places_imported", at=at,
                          extra={"created": len(report.created), "updated": len(report.updated),

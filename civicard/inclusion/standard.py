@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from civicard.core import opening_hours
+from civicard.core import opening_hours, spreadsheets
 
 STANDARD_DIR = Path(__file__).resolve().parent / "standard"
 SCHEMA_PATH = STANDARD_DIR / "schema.json"
@@ -243,7 +243,7 @@ def format_value(value) -> str:
 def to_csv(rows: list[dict]) -> str:
     """Rows (standard field → value) as a CSV file in the standard's column order."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer = spreadsheets.SafeWriter(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(field_names())
     for row in rows:
         writer.writerow([format_value(row.get(name)) for name in field_names()])

@@ -1,4 +1,3 @@
-import csv
 import io
 from datetime import date, datetime, timedelta
 
@@ -10,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civicard.core import audit, clock, opening_hours
+from civicard.core import audit, clock, opening_hours, spreadsheets
 from civicard.core.errors import DomainError, NotFound
 from civicard.core.permissions import Role, holds_role, role_required
 from civicard.inclusion import charts, operations, queries, standard
@@ -357,7 +356,7 @@ def dashboard_csv(request):
     goal = _goal()
     _deadline, progress = queries.goal_progress(goal, today=_local_now().date())
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheets.SafeWriter(buffer)
     writer.writerow(["neighbourhood", "commune", "population", "target_people", "month",
                      "unique_people_accompanied", "target_so_far"])
     for item in progress:

@@ -82,14 +82,21 @@ class DummyProvider(PaymentProvider):
 PROVIDERS: dict[str, PaymentProvider] = {"dummy": DummyProvider()}
 
 
+def enabled() -> list[str]:
+    """The providers this install offers: configured, known, and never the dummy bank in
+    production (settings refuse to start with it; this holds even if a setting is changed)."""
+    return [name for name in settings.CIVICARD_PAYMENT_PROVIDERS if name in PROVIDERS
+            and not (name == DummyProvider.name and settings.PRODUCTION)]
+
+
 def get_provider(name: str) -> PaymentProvider:
     from civicard.wallets.exceptions import ProviderUnknown
 
-    enabled = getattr(settings, "CIVICARD_PAYMENT_PROVIDERS", ["dummy"])
-    if name not in PROVIDERS or name not in enabled:
+    if name not in enabled():
         raise ProviderUnknown()
     return PROVIDERS[name]
 
 
-def default_provider() -> str:
-    return getattr(settings, "CIVICARD_PAYMENT_PROVIDERS", ["dummy"])[0]
+def default_provider() -> str | None:
+    """The provider of online top-ups, or None: residents then top up at the counter."""
+    return next(iter(enabled()), None)

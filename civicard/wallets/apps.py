@@ -6,3 +6,6 @@ class WalletsConfig(AppConfig):
     name = "civicard.wallets"
     label = "wallets"
     verbose_name = _("Services and wallets")
+
+    def ready(self):
+        from civicard.wallets import checks  # noqa: F401

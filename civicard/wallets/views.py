@@ -1,4 +1,3 @@
-import csv
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -10,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from civicard.core import clock
+from civicard.core import clock, spreadsheets
 from civicard.core.errors import DomainError
 from civicard.core.permissions import (
     Role,
@@ -57,15 +56,18 @@ def my_services(request):
     last = today.replace(day=1) - timedelta(days=1)
     return render(request, "wallets/my_services.html",
                   {"accounts": accounts, "year": today.year, "month": today.month,
-                   "last_year": last.year, "last_month": last.month})
+                   "last_year": last.year, "last_month": last.month,
+                   "online_top_up": default_provider() is not None})
 
 
 @resident_required
 def top_up_online(request, pk):
     account = queries.account_for_member(request.resident, pk)
+    provider_name = default_provider()
+    if provider_name is None:
+        return render(request, "wallets/top_up.html", {"account": account, "form": None})
     form = OnlineTopUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        provider_name = default_provider()
         try:
             payment = operations.start_online_payment(
                 account=account, amount_cents=form.cleaned_data["amount"],
@@ -103,7 +105,7 @@ def statement(request, pk, year, month, fmt):
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        writer = csv.writer(response)
+        writer = spreadsheets.SafeWriter(response)
         writer.writerow([_("Date"), _("Movement"), _("Reason"), _("Amount"), _("Balance")])
         for entry in data.entries:
             writer.writerow([entry.at.isoformat(), entry.get_kind_display(), entry.reason,
@@ -116,15 +118,20 @@ def statement(request, pk, year, month, fmt):
 
 # Dummy bank and provider notices -----------------------------------------------------------
 
+@resident_required
 def dummy_bank(request, reference):
-    """The dummy provider's payment page: the payer chooses to pay or cancel."""
+    """The dummy provider's payment page: the payer's household (or the agent helping them)
+    chooses to pay or cancel; anyone else, and every visitor where the dummy bank is off,
+    gets "not found"."""
+    get_provider(DummyProvider.name)
     payment = get_object_or_404(OnlinePayment.objects.select_related("account__service"),
-                                reference=reference, provider="dummy")
+                                reference=reference, provider=DummyProvider.name,
+                                account__in=queries.accounts_of(request.resident))
     if request.method == "POST":
         paid = request.POST.get("choice") == "pay"
         notice = DummyProvider.notice_for(payment, paid=paid)
         if request.POST.get("notify", "1") == "1":
-            _handle_notice("dummy", notice)
+            _handle_notice(DummyProvider.name, notice)
         return redirect("wallets:payment_return", reference=reference)
     return render(request, "wallets/dummy_bank.html", {"payment": payment})
 
