@@ -24,5 +24,6 @@ def configuration_problems() -> tuple[dict, ...]:
     """What `check --deploy` finds in Civicard's configuration, read once per process (the
     configuration comes from the environment, which does not change while it runs)."""
     found = checks.run_checks(tags=[TAG], include_deployment_checks=True)
-    return tuple({"id": problem.id, "message": problem.msg} for problem in found
+    return tuple({"id": problem.id, "message": problem.msg}
+                 for problem in sorted(found, key=lambda problem: problem.id)
                  if problem.is_serious())

@@ -154,3 +154,17 @@ def test_geojson(territory, validator, client, place):
     assert feature["properties"]["nom"] == "Médiathèque du Centre"
     assert feature["id"] == place.pk
     assert json.dumps(data)
+
+
+def test_large_files_are_imported_in_batches(territory, validator, place, monkeypatch):
+    """Rows are looked up and written a batch at a time (PostgreSQL refuses a statement with
+    more than 65,535 parameters); a place met in an earlier batch is found again."""
+    monkeypatch.setattr(operations, "IMPORT_BATCH", 2)
+    rows = [row(id=f"lieu-{n}", nom=f"Lieu {n}") for n in range(2, 7)]
+    rows.insert(3, row(id="lieu-1", nom="Médiathèque renommée"))
+    report = operations.import_places(content=csv_bytes(*rows), territory=territory,
+                                      actor=validator, at=AT)
+    assert (sorted(report.created), report.updated) == (
+        [f"lieu-{n}" for n in range(2, 7)], ["lieu-1"])
+    assert Place.objects.count() == 6
+    assert Place.objects.get(standard_id="lieu-1").nom == "Médiathèque renommée"
