@@ -19,7 +19,7 @@ install: $(UV)
 
 demo: install
 	$(CIVICARD) migrate --no-input -v0
-	$(CIVICARD) demo
+	$(CIVICARD) demo --url http://127.0.0.1:$(PORT)
 	@echo ""
 	@echo "Civicard demo: http://127.0.0.1:$(PORT)/   (Ctrl+C to stop)"
 	CIVICARD_DEBUG=1 CIVICARD_REQUIRE_STAFF_MFA=0 $(CIVICARD) runserver 127.0.0.1:$(PORT)

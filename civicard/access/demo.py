@@ -86,14 +86,16 @@ def _services(ctx):
 
 
 def _enrol_every_household_at_the_waste_centre(ctx, waste):
-    """Every household may use the waste centre (its quota counts per household)."""
-    enrolled = set(Enrolment.objects.filter(service=waste).values_list("household_id",
-                                                                         flat=True))
+    """Every demo household may use the waste centre (its quota counts per household). Once
+    done, a second run adds nothing: households created later at the counter are left as an
+    agent made them."""
+    if Enrolment.objects.filter(service=waste).exists():
+        return
     Enrolment.objects.bulk_create(
         [Enrolment(service=waste, household_id=pk, starts_on=date(ctx.now.year - 1, 1, 1),
                    created_at=ctx.now)
-         for pk in Household.objects.filter(territory=ctx.territory).values_list("pk", flat=True)
-         if pk not in enrolled], batch_size=1000)
+         for pk in Household.objects.filter(territory=ctx.territory).values_list("pk", flat=True)],
+        batch_size=1000)
 
 
 def _test_card(ctx, pool):
@@ -206,7 +208,8 @@ def load(ctx):
         "staff, yearly quotas; delete one added by mistake — one in use stays, and the page "
         "says why); buildings@ sees and edits only the school of its commune, and only its "
         "commune's pool under “Services, tariffs and balances”. Try a "
-        f"reader against `make demo`: `.venv/bin/civicard terminal-sim --token {DEMO_TOKEN}`, "
+        f"reader against `make demo`: `.venv/bin/civicard terminal-sim --url {ctx.url} "
+        f"--token {DEMO_TOKEN}`, "
         f"then type {DEMO_UID} (Lou Essai's card; the Aquabrenne pool opens 07:00-21:00, "
         "09:00-19:00 at weekends, and answers `closed` outside), `offline`, the same number "
         "again, `online`. Amina's phone QR payload works online too.")

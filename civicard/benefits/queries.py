@@ -30,15 +30,16 @@ from civicard.core.errors import DomainError, PermissionRefused
 
 
 def identify(credential: str, at: datetime):
-    """A voucher (typed or scanned code) or a card (chip UID or rotating QR)."""
-    from civicard.cards.queries import card_for_credential
+    """A voucher (typed or scanned code) or a card (the number printed on it, typed; its chip
+    UID; or a phone's rotating QR)."""
+    from civicard.cards.queries import card_for_credential, card_for_typed_number
 
     text = (credential or "").strip()
     if not text:
         raise VoucherUnknown()
     if codes.looks_like_voucher(text) or text.upper().startswith(codes.QR_PREFIX):
         return find_voucher(text)
-    return card_for_credential(text, at)
+    return card_for_typed_number(text, at) or card_for_credential(text, at)
 
 
 @dataclass

@@ -60,6 +60,18 @@ def card_for_credential(credential: str, at: datetime) -> Card:
     return check_presented(card, credential, at)
 
 
+def card_for_typed_number(text: str, at: datetime) -> Card | None:
+    """The physical card whose printed 12-digit number a desk agent typed (spaces allowed), if
+    it may be used at `at`; None when the text is no card number. A digital card's number is
+    refused: only its rotating QR proves the phone is there."""
+    number = "".join(text.split())
+    if not codes.number_is_valid(number):
+        return None
+    card = (Card.objects.select_related("person")
+            .filter(number=number, kind=CardKind.PHYSICAL).first())
+    return _usable(card, at) if card is not None else None
+
+
 def find_people(agent, text: str, *, limit: int = 30):
     """Counter search: by name, by card number (spaces allowed), by the printed QR, by a
     scanned chip UID or rotating QR."""

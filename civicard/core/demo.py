@@ -22,14 +22,15 @@ class DemoContext:
     territory: object = None
     logins: list[tuple[str, str]] = field(default_factory=list)  # (what it shows, e-mail)
     notes: list[str] = field(default_factory=list)  # where to look, printed after the logins
+    url: str = "http://127.0.0.1:8000"  # where `make demo` serves it
 
     def rng_for(self, name: str) -> random.Random:
         """A generator of its own per app, so one app's data does not shift another's."""
         return random.Random(f"civicard-demo-{name}")
 
 
-def load_demo() -> DemoContext:
-    ctx = DemoContext(now=clock.now(), rng=random.Random(2026))
+def load_demo(*, url: str = DemoContext.url) -> DemoContext:
+    ctx = DemoContext(now=clock.now(), rng=random.Random(2026), url=url)
     for app in settings.DOMAIN_APPS:
         try:
             module = importlib.import_module(f"{app}.demo")

@@ -193,6 +193,29 @@ def test_entries_by_card_credential_and_eligibility(entries_programme, holder, m
     assert Redemption.objects.count() == 1
 
 
+def test_the_number_printed_on_a_card_is_typed_at_the_desk(entries_programme, holder,
+                                                            make_venue, venue_user):
+    from civicard.cards.models import Card, CardStatus
+
+    museum = make_venue()
+    accredit(entries_programme, museum)
+    staff = venue_user(museum)
+    card = Card.objects.get(person=holder)
+    spaced = " ".join(card.number[i:i + 4] for i in range(0, 12, 4))  # as printed
+    redemption = operations.redeem_credential(credential=spaced, venue=museum, actor=staff,
+                                              at=AT, idempotency_key="typed-0001")
+    assert (redemption.person, redemption.kind) == (holder, "entry")
+    Card.objects.filter(pk=card.pk).update(status=CardStatus.BLOCKED, block_reason="lost")
+    error = _error(operations.redeem_credential, credential=card.number, venue=museum,
+                   actor=staff, at=AT, idempotency_key="typed-0002")
+    assert error.code == "card_blocked"
+    wrong_check_digit = card.number[:-1] + str((int(card.number[-1]) + 1) % 10)
+    error = _error(operations.redeem_credential, credential=wrong_check_digit, venue=museum,
+                   actor=staff, at=AT, idempotency_key="typed-0003")
+    assert error.code == "card_unknown"
+    assert Redemption.objects.count() == 1
+
+
 def test_undo_an_entry_gives_it_back(entries_programme, holder, make_venue, venue_user):
     museum = make_venue()
     accredit(entries_programme, museum)
