@@ -37,3 +37,9 @@ class NoAssistedSession(DomainError):
     code = "no_assisted_session"
     message = _("You are not assisting anyone at the moment.")
     http_status = 409
+
+
+class AccountExists(DomainError):
+    code = "account_exists"
+    message = _("An account with this e-mail address already exists.")
+    http_status = 409

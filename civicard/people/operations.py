@@ -11,6 +11,7 @@ from civicard.core import audit
 from civicard.core.errors import InvalidInput
 from civicard.core.permissions import Role, check_role
 from civicard.people.exceptions import (
+    AccountExists,
     AlreadyMember,
     BirthDateInvalid,
     InvitationInvalid,
@@ -193,6 +194,34 @@ def set_address(*, household: Household, street: str, postal_code: str,
     household.save(update_fields=["address"])
     audit.record(actor=actor, action="household.address_set", obj=household, at=at)
     return address
+
+
+def create_first_administrator(*, email: str, password: str, full_name: str, language: str,
+                               at: datetime) -> User:
+    """The administrator a new install starts with; like every staff member, they must set up
+    two-step login (TOTP) when they first log in."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise InvalidInput(fields={"email": error.messages}) from None
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise InvalidInput(fields={"password": error.messages}) from None
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise AccountExists(fields={"email": [AccountExists.message]})
+        user = User.objects.create_user(email, password)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        _create_person(full_name=full_name, language=language, email=email, at=at, user=user)
+        assign_role(user=user, role=Role.ADMINISTRATOR, actor=None, at=at)
+    return user
 
 
 @transaction.atomic
