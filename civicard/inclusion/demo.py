@@ -73,7 +73,7 @@ def _mediator(local, name, languages) -> Mediator:
 def load(ctx):
     territory = ctx.territory
     now = ctx.now
-    report = operations.import_places(content=CSV.read_bytes(), territory=territory,
+    report = operations.import_places(source=CSV, territory=territory,
                                       actor=None, at=now)
     if report.file_problem or report.problems:
         raise RuntimeError([p.text() for p in report.problems] or report.file_problem)

@@ -3,9 +3,12 @@ accompaniment log and the goal."""
 
 import hashlib
 import hmac
+import itertools
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -68,14 +71,22 @@ def _model_values(values: dict) -> dict:
     return result
 
 
-def nearest_neighbourhood(territory: Territory, *, code_insee: str, commune: str,
-                          latitude, longitude) -> Neighbourhood | None:
+def _commune_neighbourhoods(territory: Territory, *, code_insee: str, commune: str):
     hoods = Neighbourhood.objects.filter(commune__territory=territory)
     if code_insee:
-        hoods = hoods.filter(commune__official_code=code_insee)
-    elif commune:
-        hoods = hoods.filter(commune__name__iexact=commune)
-    hoods = list(hoods)
+        return hoods.filter(commune__official_code=code_insee)
+    if commune:
+        return hoods.filter(commune__name__iexact=commune)
+    return hoods
+
+
+def nearest_neighbourhood(territory: Territory, *, code_insee: str, commune: str,
+                          latitude, longitude) -> Neighbourhood | None:
+    return _closest(list(_commune_neighbourhoods(territory, code_insee=code_insee,
+                                                 commune=commune)), latitude, longitude)
+
+
+def _closest(hoods: list, latitude, longitude) -> Neighbourhood | None:
     if not hoods:
         return None
     if latitude is None or longitude is None:
@@ -120,62 +131,90 @@ class ImportReport:
         return not self.file_problem and not self.problems
 
 
-IMPORT_BATCH = 1000  # rows looked up together: far below PostgreSQL's 65,535 parameters
+IMPORT_BATCH = 1000  # rows looked up and written together: far below PostgreSQL's 65,535
+# parameters per statement, and all an import holds in memory besides the ids it reports
 
 
-def _import_batch(rows: list, *, territory: Territory, report: ImportReport, actor,
-                  at: datetime, dry_run: bool) -> None:
+def _batches(rows: Iterator, size: int) -> Iterator[list]:
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, size)):
+        yield batch
+
+
+class _Neighbourhoods:
+    """nearest_neighbourhood() for a whole import: each commune's neighbourhoods read once."""
+
+    def __init__(self, territory: Territory):
+        self.territory, self.by_commune = territory, {}
+
+    def nearest(self, *, code_insee: str, commune: str, latitude, longitude):
+        key = (code_insee, commune.lower() if not code_insee else "")
+        if key not in self.by_commune:
+            self.by_commune[key] = list(_commune_neighbourhoods(
+                self.territory, code_insee=code_insee, commune=commune))
+        return _closest(self.by_commune[key], latitude, longitude)
+
+
+def _import_batch(rows: list, *, neighbourhoods: _Neighbourhoods, report: ImportReport,
+                  actor, at: datetime, dry_run: bool) -> None:
+    territory = neighbourhoods.territory
     existing = {p.standard_id: p for p in Place.objects.filter(
         territory=territory, standard_id__in=[str(v.get("id")) for _, v in rows])}
+    new, changed_places = {}, []
     for _line, values in rows:
         fields = _model_values(values)
-        place = existing.get(fields["standard_id"])
+        place = existing.get(fields["standard_id"]) or new.get(fields["standard_id"])
         if place is None:
             report.created.append(fields["standard_id"])
-            if dry_run:
-                continue
             place = Place(territory=territory, updated_at=at, **fields)
-            place.neighbourhood = nearest_neighbourhood(
-                territory, code_insee=place.code_insee, commune=place.commune,
+            place.neighbourhood = neighbourhoods.nearest(
+                code_insee=place.code_insee, commune=place.commune,
                 latitude=place.latitude, longitude=place.longitude)
-            place.save()
-            existing[place.standard_id] = place
-            _version(place, source="import", actor=actor, at=at)
+            new[place.standard_id] = place
             continue
         changed = [name for name, value in fields.items() if getattr(place, name) != value]
         if not changed:
             report.unchanged.append(place.standard_id)
             continue
         report.updated.append(place.standard_id)
-        if dry_run:
-            continue
         for name in changed:
             setattr(place, name, fields[name])
         place.updated_at = at
         if {"latitude", "longitude", "code_insee", "commune"} & set(changed):
-            place.neighbourhood = nearest_neighbourhood(
-                territory, code_insee=place.code_insee, commune=place.commune,
+            place.neighbourhood = neighbourhoods.nearest(
+                code_insee=place.code_insee, commune=place.commune,
                 latitude=place.latitude, longitude=place.longitude) or place.neighbourhood
+        changed_places.append(place)
+    if dry_run:
+        return
+    Place.objects.bulk_create(new.values())
+    for place in changed_places:
         place.save()
-        _version(place, source="import", actor=actor, at=at)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    PlaceVersion.objects.bulk_create(
+        [PlaceVersion(place=place, data=_snapshot(place), source="import", actor=user, at=at)
+         for place in [*new.values(), *changed_places]])
 
 
-def import_places(*, content: bytes, territory: Territory, actor, at: datetime,
+def import_places(*, source: bytes | Path, territory: Territory, actor, at: datetime,
                   dry_run: bool = False) -> ImportReport:
-    """Validate a CSV in the national standard and insert or update its valid rows by `id`.
-    Invalid rows are reported and skipped; a dry run changes nothing."""
+    """Validate a CSV in the national standard (bytes, or a path read as it goes, in constant
+    memory) and insert or update its valid rows by `id`, a batch at a time, in one
+    transaction. Invalid rows are reported and skipped; a dry run, or a file that turns out
+    unreadable part-way, changes nothing."""
     if actor is not None:
         check_role(actor, *VALIDATOR_ROLES)
-    read = standard.read(content)
-    report = ImportReport(rows_seen=read.rows_seen, problems=read.problems,
-                          file_problem=read.file_problem, dry_run=dry_run)
-    if read.file_problem:
-        return report
+    read = standard.ReadResult()
+    report = ImportReport(problems=read.problems, dry_run=dry_run)
+    neighbourhoods = _Neighbourhoods(territory)
     with transaction.atomic():
-        for start in range(0, len(read.rows), IMPORT_BATCH):
-            _import_batch(read.rows[start:start + IMPORT_BATCH], territory=territory,
-                          report=report, actor=actor, at=at, dry_run=dry_run)
-        if not dry_run and (report.created or report.updated):
+        for batch in _batches(standard.valid_rows(source, read), IMPORT_BATCH):
+            _import_batch(batch, neighbourhoods=neighbourhoods, report=report, actor=actor,
+                          at=at, dry_run=dry_run)
+        report.rows_seen, report.file_problem = read.rows_seen, read.file_problem
+        if report.file_problem:
+            transaction.set_rollback(True)
+        elif not dry_run and (report.created or report.updated):
             audit.record(actor=actor, action="inclusion.places_imported", at=at,
                          extra={"created": len(report.created), "updated": len(report.updated),
                                 "invalid_lines": sorted(read.invalid_lines)})

@@ -4,10 +4,12 @@ Validation is frictionless against the official `schema.json` (shipped in `stand
 module only turns its findings into plain words and checks what a Table Schema cannot say
 (that `horaires` is valid OpenStreetMap `opening_hours` syntax)."""
 
+import codecs
 import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -139,26 +141,40 @@ def decode(content: bytes) -> str:
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = content[: error.start].count(b"\n") + 1
-        raise ValueError(str(_(
-            "The file is not in UTF-8 (problem on line %(line)s). In your spreadsheet, save it "
-            "as “CSV UTF-8 (comma-separated)” and try again.") % {"line": line})) from None
+        raise ValueError(_not_utf8(content[: error.start].count(b"\n") + 1)) from None
 
 
-def read(content: bytes) -> ReadResult:
-    """Validate a CSV file against the national schema, row by row."""
-    from frictionless import Detector, Dialect, FrictionlessException, Resource, Schema, formats
+def _not_utf8(line: int) -> str:
+    return str(_(
+        "The file is not in UTF-8 (problem on line %(line)s). In your spreadsheet, save it "
+        "as “CSV UTF-8 (comma-separated)” and try again.") % {"line": line})
 
-    result = ReadResult()
-    try:
-        text = decode(content)
-    except ValueError as error:
-        result.file_problem = str(error)
-        return result
-    first_line = text.split("\n", 1)[0]
+
+def _first_line(source: bytes | Path) -> str:
+    """The header line of a file given as bytes or as a path; a path is checked to be UTF-8
+    a block at a time, so that a large file is never held in memory."""
+    if isinstance(source, bytes):
+        return decode(source).split("\n", 1)[0]
+    decoder, line = codecs.getincrementaldecoder("utf-8-sig")(), 1
+    with open(source, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                raise ValueError(_not_utf8(line + block[: error.start].count(b"\n"))) from None
+            line += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise ValueError(_not_utf8(line)) from None
+    with open(source, encoding="utf-8-sig") as handle:
+        return handle.readline().rstrip("\r\n")
+
+
+def _header_problem(first_line: str) -> str:
+    """Why the header line cannot be read as the standard's, or ""."""
     if not first_line.strip():
-        result.file_problem = str(_("The file is empty."))
-        return result
+        return str(_("The file is empty."))
     try:
         header = next(csv.reader(io.StringIO(first_line)))
     except csv.Error:
@@ -167,23 +183,41 @@ def read(content: bytes) -> ReadResult:
     missing = [name for name in required_fields() if name not in header]
     if missing:
         if ";" in first_line or "\t" in first_line:
-            result.file_problem = str(_(
+            return str(_(
                 "The columns must be separated by commas (,). This file seems to use "
                 "semicolons or tabs: save it again as “CSV UTF-8 (comma-separated)”."))
-        else:
-            result.file_problem = str(_(
-                "The first line must name the columns of the national standard. These "
-                "required columns are missing: %(columns)s.") % {"columns": ", ".join(missing)})
-        return result
+        return str(_(
+            "The first line must name the columns of the national standard. These "
+            "required columns are missing: %(columns)s.") % {"columns": ", ".join(missing)})
     unknown = [name for name in header if name not in field_names()]
     if unknown:
-        result.file_problem = str(_(
+        return str(_(
             "These columns are not in the national standard: %(columns)s. Check their "
             "spelling.") % {"columns": ", ".join(unknown)})
-        return result
+    return ""
 
+
+def read(content: bytes) -> ReadResult:
+    """Validate a small file held in memory (a proposal): its valid rows in `rows`."""
+    result = ReadResult()
+    result.rows = list(valid_rows(content, result))
+    return result
+
+
+def valid_rows(source: bytes | Path, result: ReadResult) -> Iterator[tuple[int, dict]]:
+    """Validate a CSV file (bytes, or a path read as it goes) against the national schema,
+    row by row, yielding (line, values) of each valid row; the count of rows, each row's
+    problems and any problem with the whole file are written to `result` as they are met."""
+    from frictionless import Detector, Dialect, FrictionlessException, Resource, Schema, formats
+
+    try:
+        result.file_problem = _header_problem(_first_line(source))
+    except ValueError as error:
+        result.file_problem = str(error)
+    if result.file_problem:
+        return
     resource = Resource(
-        text.encode("utf-8"), format="csv", encoding="utf-8",
+        source if isinstance(source, bytes) else str(source), format="csv", encoding="utf-8",
         schema=Schema.from_descriptor(schema_descriptor()),
         dialect=Dialect(controls=[formats.CsvControl(delimiter=",")]),
         detector=Detector(schema_sync=True),
@@ -192,38 +226,37 @@ def read(content: bytes) -> ReadResult:
         with resource:
             for row in resource.row_stream:
                 result.rows_seen += 1
-                line = row.row_number
-                values = row.to_dict()
-                bad = False
-                for error in row.errors:
-                    name = getattr(error, "field_name", "") or ""
-                    if error.type == "blank-row":
-                        bad = True
-                        result.problems.append(RowProblem(line, "", str(_("the line is empty."))))
-                        continue
-                    if error.type == "primary-key":
-                        name = "id"
-                    if any(p.line == line and p.field == name for p in result.problems):
-                        continue
-                    cell = getattr(error, "cell", None)
-                    if cell is None and name:
-                        cell = values.get(name)
-                    result.problems.append(RowProblem(
-                        line, name, _cell_message(name, error.type, getattr(error, "note", ""),
-                                                  cell if cell is not None else "")))
-                    bad = True
-                horaires_problem = opening_hours.problem(values.get("horaires") or "")
-                if horaires_problem and not any(p.line == line and p.field == "horaires"
-                                                for p in result.problems):
-                    result.problems.append(RowProblem(line, "horaires", horaires_problem))
-                    bad = True
-                if not bad:
-                    result.rows.append((line, values))
+                line, values = row.row_number, row.to_dict()
+                found = _row_problems(line, row.errors, values)
+                result.problems.extend(found)
+                if not found:
+                    yield line, values
     except FrictionlessException as error:
         result.file_problem = str(_("The file could not be read as CSV: %(reason)s")
                                   % {"reason": str(error)[:200]})
-        result.rows = []
-    return result
+
+
+def _row_problems(line: int, errors, values: dict) -> list[RowProblem]:
+    """One problem per field of a row, in plain words."""
+    found = []
+    for error in errors:
+        name = getattr(error, "field_name", "") or ""
+        if error.type == "blank-row":
+            found.append(RowProblem(line, "", str(_("the line is empty."))))
+            continue
+        if error.type == "primary-key":
+            name = "id"
+        if any(problem.field == name for problem in found):
+            continue
+        cell = getattr(error, "cell", None)
+        if cell is None and name:
+            cell = values.get(name)
+        found.append(RowProblem(line, name, _cell_message(
+            name, error.type, getattr(error, "note", ""), cell if cell is not None else "")))
+    horaires_problem = opening_hours.problem(values.get("horaires") or "")
+    if horaires_problem and not any(problem.field == "horaires" for problem in found):
+        found.append(RowProblem(line, "horaires", horaires_problem))
+    return found
 
 
 # --- writing ---------------------------------------------------------------------------------

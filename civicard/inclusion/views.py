@@ -159,7 +159,7 @@ def import_page(request):
             form.add_error("file", _("The file is too big (10 MB at most)."))
         else:
             report = operations.import_places(
-                content=upload.read(), territory=current_territory(), actor=request.user,
+                source=upload.read(), territory=current_territory(), actor=request.user,
                 at=clock.now(), dry_run=form.cleaned_data["dry_run"])
     return render(request, "inclusion/import.html", {
         "form": form, "report": report, "lines": report_lines(report) if report else []})

@@ -20,7 +20,7 @@ def inclusion_world(territory, make_login, settings):
     settings.CIVICARD_MAP_TILES_URL = ""
     mediator_user = make_login("mediator@example.org", role=Role.MEDIATOR,
                                full_name="Kevin Moulin")
-    operations.import_places(content=csv_bytes(
+    operations.import_places(source=csv_bytes(
         row(id="open", nom="Open Library", horaires="Mo-Su 00:00-24:00"),
         row(id="closed", nom="Closed Hall", horaires="Mo-Su off", latitude="46.101"),
         row(id="paying", nom="Paying Club", frais_a_charge="Payant",

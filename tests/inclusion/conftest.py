@@ -45,7 +45,7 @@ def mediator(validator):
 def place(territory, validator):
     from civicard.inclusion import operations
 
-    operations.import_places(content=csv_bytes(row()), territory=territory, actor=validator,
+    operations.import_places(source=csv_bytes(row()), territory=territory, actor=validator,
                              at=AT)
     return Place.objects.get(standard_id="lieu-1")
 

@@ -302,7 +302,7 @@ def test_only_validators_publish(territory, resident, place):
         operations.decide_proposal(proposal_id=proposal.pk, accept=True, reason="",
                                    actor=resident, at=AT)
     with pytest.raises(PermissionRefused):
-        operations.import_places(content=b"id\n", territory=territory, actor=resident, at=AT)
+        operations.import_places(source=b"id\n", territory=territory, actor=resident, at=AT)
     assert Place.objects.get().nom == "Médiathèque du Centre"
     assert PlaceProposal.objects.get().status == "pending"
 
@@ -316,7 +316,7 @@ def test_two_people_racing_for_one_slot_get_one_booking(postgres_only, territory
     from tests.inclusion.conftest import csv_bytes, row
 
     user = make_login("racer-mediator@example.org", role=Role.MEDIATOR)
-    operations.import_places(content=csv_bytes(row()), territory=territory, actor=user, at=AT)
+    operations.import_places(source=csv_bytes(row()), territory=territory, actor=user, at=AT)
     mediator = Mediator.objects.create(user=user, display_name="M")
     hours = OfficeHours.objects.create(
         mediator=mediator, place=Place.objects.get(), weekday=3, start_time=time(14),

@@ -26,7 +26,7 @@ def snapshot():
 
 def test_official_example_imports_and_exports_valid(territory, validator, client):
     content = standard.OFFICIAL_EXAMPLE.read_bytes()
-    report = operations.import_places(content=content, territory=territory, actor=validator,
+    report = operations.import_places(source=content, territory=territory, actor=validator,
                                       at=AT)
     assert report.problems == [] and report.file_problem == ""
     assert report.created == ["structure-1"]
@@ -57,7 +57,7 @@ def test_json_export_is_valid_against_the_schema(territory, validator, client, p
 def test_reimport_changes_nothing(territory, validator, place):
     before = snapshot()
     versions = PlaceVersion.objects.count()
-    report = operations.import_places(content=csv_bytes(row()), territory=territory,
+    report = operations.import_places(source=csv_bytes(row()), territory=territory,
                                       actor=validator, at=AT)
     assert (report.created, report.updated, report.unchanged) == ([], [], ["lieu-1"])
     assert snapshot() == before
@@ -66,7 +66,7 @@ def test_reimport_changes_nothing(territory, validator, place):
 
 def test_update_by_id_keeps_extras_and_writes_history(territory, validator, place):
     Place.objects.filter(pk=place.pk).update(accepts_pass_numerique=True)
-    report = operations.import_places(content=csv_bytes(row(nom="Médiathèque rénovée")),
+    report = operations.import_places(source=csv_bytes(row(nom="Médiathèque rénovée")),
                                       territory=territory, actor=validator, at=AT)
     assert report.updated == ["lieu-1"]
     place.refresh_from_db()
@@ -91,12 +91,12 @@ def test_invalid_rows_are_reported_with_line_and_field_and_not_imported(
         territory, validator, place, overrides, field, words):
     before = snapshot()
     content = csv_bytes(row(nom="Changed but valid"), row(id="lieu-2", **overrides))
-    report = operations.import_places(content=content, territory=territory, actor=validator,
+    report = operations.import_places(source=content, territory=territory, actor=validator,
                                       at=AT, dry_run=True)
     assert [(p.line, p.field) for p in report.problems] == [(3, field)]
     assert words in report.problems[0].message
     assert snapshot() == before  # dry run: nothing changes
-    report = operations.import_places(content=content, territory=territory, actor=validator,
+    report = operations.import_places(source=content, territory=territory, actor=validator,
                                       at=AT)
     assert [(p.line, p.field) for p in report.problems] == [(3, field)]
     assert report.updated == ["lieu-1"] and report.created == []
@@ -105,7 +105,7 @@ def test_invalid_rows_are_reported_with_line_and_field_and_not_imported(
 
 
 def test_duplicate_id_in_file_is_reported(territory, validator):
-    report = operations.import_places(content=csv_bytes(row(), row(nom="Twin")),
+    report = operations.import_places(source=csv_bytes(row(), row(nom="Twin")),
                                       territory=territory, actor=validator, at=AT)
     assert [(p.line, p.field) for p in report.problems] == [(3, "id")]
     assert Place.objects.get().nom == "Médiathèque du Centre"
@@ -113,7 +113,7 @@ def test_duplicate_id_in_file_is_reported(territory, validator):
 
 def test_semicolon_file_gets_a_clear_message(territory, validator):
     content = csv_bytes(row()).decode().replace(",", ";").encode()
-    report = operations.import_places(content=content, territory=territory, actor=validator,
+    report = operations.import_places(source=content, territory=territory, actor=validator,
                                       at=AT)
     assert "separated by commas" in report.file_problem
     assert not Place.objects.exists()
@@ -121,7 +121,7 @@ def test_semicolon_file_gets_a_clear_message(territory, validator):
 
 def test_latin1_file_gets_a_clear_message(territory, validator):
     content = csv_bytes(row()).decode().encode("latin-1")
-    report = operations.import_places(content=content, territory=territory, actor=validator,
+    report = operations.import_places(source=content, territory=territory, actor=validator,
                                       at=AT)
     assert "not in UTF-8" in report.file_problem
     assert not Place.objects.exists()
@@ -162,7 +162,7 @@ def test_large_files_are_imported_in_batches(territory, validator, place, monkey
     monkeypatch.setattr(operations, "IMPORT_BATCH", 2)
     rows = [row(id=f"lieu-{n}", nom=f"Lieu {n}") for n in range(2, 7)]
     rows.insert(3, row(id="lieu-1", nom="Médiathèque renommée"))
-    report = operations.import_places(content=csv_bytes(*rows), territory=territory,
+    report = operations.import_places(source=csv_bytes(*rows), territory=territory,
                                       actor=validator, at=AT)
     assert (sorted(report.created), report.updated) == (
         [f"lieu-{n}" for n in range(2, 7)], ["lieu-1"])

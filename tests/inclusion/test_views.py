@@ -26,7 +26,7 @@ MONDAY_10 = datetime(2026, 3, 9, 10, 0, tzinfo=PARIS)
 
 @pytest.fixture
 def places(territory, validator):
-    operations.import_places(content=csv_bytes(
+    operations.import_places(source=csv_bytes(
         row(),
         row(id="lieu-2", nom="Espace payant du Port", commune="Sudville", code_insee="79002",
             latitude="46.0", longitude="-0.1", frais_a_charge="Payant",

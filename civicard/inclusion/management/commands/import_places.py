@@ -1,5 +1,7 @@
 """`civicard import-places FILE.csv [--dry-run]`: import places in the national standard."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -17,16 +19,14 @@ class Command(BaseCommand):
                             help="Check the file and report; change nothing.")
 
     def handle(self, *args, **options):
-        try:
-            with open(options["file"], "rb") as handle:
-                content = handle.read()
-        except OSError as error:
+        path = Path(options["file"])
+        if not path.is_file():
             raise CommandError(_("Cannot open the file: %(reason)s")
-                               % {"reason": error.strerror}) from None
+                               % {"reason": options["file"]})
         territory = current_territory()
         if territory is None:
             raise CommandError(_("No territory yet: run `civicard demo` or create one."))
-        report = operations.import_places(content=content, territory=territory, actor=None,
+        report = operations.import_places(source=path, territory=territory, actor=None,
                                           at=clock.now(), dry_run=options["dry_run"])
         for line in report_lines(report):
             self.stdout.write(line)
