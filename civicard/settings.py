@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     *DOMAIN_APPS,
+    "civicard.simulator",  # `civicard terminal-sim`, a reference terminal
 ]
 
 MIDDLEWARE = [

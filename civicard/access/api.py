@@ -5,7 +5,8 @@ from datetime import datetime
 from django.http import HttpResponse, JsonResponse
 from ninja import Router, Schema
 
-from civicard.access import allowlist, operations, signing
+from civicard.access import allowlist, signing, terminals
+from civicard.access.decisions import decide, offline
 from civicard.core import clock
 
 router = Router(tags=["terminals"])
@@ -17,7 +18,7 @@ def _token(request) -> str | None:
 
 
 def _terminal(request):
-    return operations.terminal_for_token(_token(request))
+    return terminals.terminal_for_token(_token(request))
 
 
 def _version(request) -> str:
@@ -49,7 +50,7 @@ class ErrorOut(Schema):
 @router.post("/scan", response={200: ScanOut, 401: ErrorOut, 422: ErrorOut},
              summary="Decide on one presented card")
 def scan(request, payload: ScanIn):
-    answer = operations.scan_by_token(_token(request), credential=payload.credential,
+    answer = decide.scan_by_token(_token(request), credential=payload.credential,
                                       idempotency_key=payload.idempotency_key, at=payload.at,
                                       now=clock.now(), software_version=_version(request))
     # The answer is built by the decision engine in the ScanOut shape (a test holds it to
@@ -61,7 +62,7 @@ def scan(request, payload: ScanIn):
             response={200: None, 401: ErrorOut, 422: ErrorOut})
 def get_allowlist(request, since: str | None = None):
     terminal = _terminal(request)
-    operations.touch(terminal, now=clock.now(), software_version=_version(request))
+    terminals.touch(terminal, now=clock.now(), software_version=_version(request))
     body, signature = allowlist.signed(terminal, since=since, now=clock.now())
     response = HttpResponse(body, content_type="application/json")
     response["X-Civicard-Signature"] = signature
@@ -98,7 +99,7 @@ class EventsOut(Schema):
              summary="Upload decisions taken offline (idempotent per event key)")
 def events(request, payload: EventsIn):
     terminal = _terminal(request)
-    results = operations.upload_events(terminal=terminal,
+    results = offline.upload_events(terminal=terminal,
                                        events=[e.dict() for e in payload.events],
                                        now=clock.now(), software_version=_version(request))
     return {

@@ -54,6 +54,7 @@ from civicard.benefits.models import (
 )
 from civicard.core import audit
 from civicard.core.errors import IdempotencyConflict, InvalidInput, PermissionRefused
+from civicard.core.idempotency import check_key
 from civicard.core.money import format_cents
 from civicard.people.models import Person
 
@@ -76,14 +77,6 @@ def find_voucher(text: str) -> Voucher:
     if voucher is None:
         raise VoucherUnknown()
     return voucher
-
-
-def _check_key(key: str) -> str:
-    key = (key or "").strip()
-    if not 4 <= len(key) <= 120:
-        raise InvalidInput(fields={"idempotency_key": [_("Send a request key of 4 to 120 "
-                                                         "characters.")]})
-    return key
 
 
 def _replay(key: str, *, venue: Venue, voucher_id=None, person_id=None) -> Redemption | None:
@@ -131,7 +124,7 @@ def check_service(accreditation, service: str) -> str:
 def redeem_voucher(*, voucher: Voucher, venue: Venue, service: str = "", actor, at: datetime,
                    idempotency_key: str, channel: str = "desk") -> Redemption:
     """Spend one money voucher at a venue: once, ever."""
-    key = _check_key(idempotency_key)
+    key = check_key(idempotency_key)
     _check_actor(actor, venue, channel)
     try:
         with transaction.atomic():
@@ -201,7 +194,7 @@ def redeem_entry(*, venue: Venue, actor, at: datetime, idempotency_key: str, car
         if card is None:
             raise InvalidInput()
         person = card.person
-    key = _check_key(idempotency_key)
+    key = check_key(idempotency_key)
     _check_actor(actor, venue, channel)
     day = rules.local_date(at)
     candidates = [programme] if programme else list(monthly_programmes_at(venue, day))

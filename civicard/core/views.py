@@ -9,10 +9,8 @@ from django.views.decorators.http import require_GET
 @require_GET
 def health(request):
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        database = "ok"
+        connection.ensure_connection()
+        database = "ok" if connection.is_usable() else "unavailable"  # PostgreSQL: SELECT 1
     except Exception:  # any database failure is reported, not raised
         database = "unavailable"
     status = 200 if database == "ok" else 503

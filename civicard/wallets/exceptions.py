@@ -27,12 +27,6 @@ class WrongCurrency(DomainError):
     http_status = 422
 
 
-class KeyMissing(DomainError):
-    code = "idempotency_key_missing"
-    message = _("Every movement of money needs a unique request key of at most 120 characters.")
-    http_status = 422
-
-
 class NotSameHousehold(DomainError):
     code = "transfer_other_household"
     message = _("Money can only move between two accounts of the same household.")

@@ -67,7 +67,7 @@ def test_unknown_token_is_401_and_logs_nothing(client, pool, token):
 
 
 def test_revoked_token_is_401(client, pool, manager):
-    from civicard.access.operations import revoke_terminal
+    from civicard.access.terminals import revoke_terminal
     terminal, token = pool
     revoke_terminal(terminal=terminal, actor=manager, at=AT)
     with clock.frozen(AT):
@@ -229,7 +229,7 @@ def test_bad_events_are_rejected_one_by_one(client, pool):
 @pytest.mark.django_db(transaction=True)
 def test_same_scan_twenty_times_at_once_logs_once_and_charges_once(
         postgres_only, pool_service, make_checkpoint, make_terminal, holder):
-    from civicard.access import operations
+    from civicard.access.decisions import decide
     checkpoint = make_checkpoint(pool_service, charge_use="entry")
     terminal, _token = make_terminal(checkpoint)
     enrol(pool_service, household=holder.household)
@@ -240,7 +240,7 @@ def test_same_scan_twenty_times_at_once_logs_once_and_charges_once(
     def run():
         try:
             barrier.wait()
-            answers.append(operations.scan(terminal=terminal, credential=UID,
+            answers.append(decide.scan(terminal=terminal, credential=UID,
                                            idempotency_key="race", at=AT, now=AT))
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
@@ -266,7 +266,7 @@ def test_one_card_paying_twenty_entries_at_once_is_charged_exactly(
     """Twenty different scans of one card race: each reads the same balance, one charge
     goes through in its single statement, the others find the balance moved and are charged
     the usual way, under the rule (never below zero)."""
-    from civicard.access import operations
+    from civicard.access.decisions import decide
     from civicard.wallets.queries import check_ledger
     checkpoint = make_checkpoint(pool_service, charge_use="entry")
     _terminal, token = make_terminal(checkpoint)
@@ -278,7 +278,7 @@ def test_one_card_paying_twenty_entries_at_once_is_charged_exactly(
     def run(index):
         try:
             barrier.wait()
-            answers.append(operations.scan_by_token(token, credential=UID,
+            answers.append(decide.scan_by_token(token, credential=UID,
                                                     idempotency_key=f"entry-{index}", at=AT,
                                                     now=AT))
         except Exception as error:  # pragma: no cover - reported below
