@@ -43,8 +43,8 @@ DOMAIN_APPS = [
     "civicard.cards",
     "civicard.wallets",
     "civicard.inclusion",
-    "civicard.mutualaid",
     "civicard.moderation",
+    "civicard.mutualaid",  # its demo reports posts to moderation
     "civicard.benefits",
     "civicard.access",
 ]

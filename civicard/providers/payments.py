@@ -62,7 +62,7 @@ class DummyProvider(PaymentProvider):
         return reverse("wallets:dummy_bank", args=[payment.reference])
 
     def parse_notification(self, data: dict) -> Notice:
-        from civicard.wallets.exceptions import PaymentSignatureInvalid
+        from civicard.providers.exceptions import PaymentSignatureInvalid
 
         try:
             reference = str(data["reference"])[:40]
@@ -83,7 +83,7 @@ PROVIDERS: dict[str, PaymentProvider] = {"dummy": DummyProvider()}
 
 
 def get_provider(name: str) -> PaymentProvider:
-    from civicard.wallets.exceptions import ProviderUnknown
+    from civicard.providers.exceptions import ProviderUnknown
 
     enabled = getattr(settings, "CIVICARD_PAYMENT_PROVIDERS", ["dummy"])
     if name not in PROVIDERS or name not in enabled:
