@@ -14,7 +14,7 @@ from civicard.people.models import Person
 
 
 def _rows(model, lock: bool):
-    return model.objects.select_for_update() if lock else model.objects
+    return model.objects.select_for_update(of=("self",)) if lock else model.objects
 
 
 def _post(object_id: int, lock: bool) -> Content:
