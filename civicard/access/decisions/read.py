@@ -1,15 +1,15 @@
 """Read what the rules need about one presented credential, before any write.
 
 Plain ORM queries, each asked only when the checkpoint makes it matter: the card and its
-holder, the holder's households (guardian ones first, then by id), the live enrolments in the
+holder (and whether a staff door group of theirs opens here), the holder's households (guardian ones first, then by id), the live enrolments in the
 checkpoint's service, the first household's account and the tariffs in force for the
-checkpoint's uses, the holder's staff windows here, the household's quota visits this year,
+checkpoint's uses, the holder's staff windows here (for staff only), the household's quota visits this year,
 a recent entry here (anti-passback), and the rights other capabilities give (rights.py)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from civicard.access.decisions import rights
@@ -107,8 +107,9 @@ def read(checkpoint: Checkpoint, credential: str, at: datetime) -> ScanContext:
     """What the rules need to decide on `credential` presented at `checkpoint` at `at`."""
     readable = is_readable(credential)
     lookup = credential_lookup(credential) if readable else None
-    card = (Card.objects.select_related("person").filter(**lookup).first()
-            if lookup is not None else None)
+    card = (Card.objects.select_related("person").filter(**lookup).annotate(
+        staff_here=Exists(door_groups_at(checkpoint).filter(members=OuterRef("person_id"))))
+        .first() if lookup is not None else None)
     if card is None:
         return ScanContext(checkpoint=checkpoint, at=at, credential=credential,
                            readable=readable)
@@ -117,9 +118,11 @@ def read(checkpoint: Checkpoint, credential: str, at: datetime) -> ScanContext:
         Membership.objects.filter(person=person)
         .select_related("household__address__neighbourhood")
         .order_by("-is_guardian", "household_id")))
-    found = {"homes": homes, "staff_windows": tuple(
-        TimeWindow.objects.filter(group__in=door_groups_at(checkpoint).filter(members=person))
-        .select_related("group").order_by("pk"))}
+    found = {"homes": homes}
+    if card.staff_here:
+        found["staff_windows"] = tuple(
+            TimeWindow.objects.filter(group__in=door_groups_at(checkpoint).filter(members=person))
+            .select_related("group").order_by("pk"))
     if service is not None:
         found["enrolments"] = tuple(
             live_enrolments(service=service, on=day)
