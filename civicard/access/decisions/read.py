@@ -1,10 +1,11 @@
 """Read what the rules need about one presented credential, before any write.
 
 Plain ORM queries, each asked only when the checkpoint makes it matter: the card and its
-holder (and whether a staff door group of theirs opens here), the holder's households (guardian ones first, then by id), the live enrolments in the
-checkpoint's service, the first household's account and the tariffs in force for the
-checkpoint's uses, the holder's staff windows here (for staff only), the household's quota visits this year,
-a recent entry here (anti-passback), and the rights other capabilities give (rights.py)."""
+holder (and whether a staff door group of theirs opens here), the holder's households
+(guardian ones first, then by id), the live enrolments in the checkpoint's service, the first
+household's account and the tariffs in force for the checkpoint's uses, the holder's staff
+windows here (staff only), the household's quota visits this year, a recent entry here
+(anti-passback), and the rights other capabilities give (rights.py)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
