@@ -143,6 +143,29 @@ def test_waste_centre_quota_free_then_charged_then_refused(waste, holder):
     assert scan(waste, key="ny", at=next_year)["remaining_quota"] == 23
 
 
+def test_a_visit_that_became_paid_since_the_read_is_taken_back_when_unpaid(
+        waste, holder, monkeypatch):
+    """The read saw a free visit left; another visit came in before the write, so the locked
+    counter makes this one paid; the balance is empty: refused, and its visit taken back."""
+    from civicard.access.decisions import decide
+
+    wallets.charge(account=Account.objects.get(), amount_cents=10_000, reason="spent",
+                   idempotency_key="spent", actor=None, at=AT)
+    QuotaCounter.objects.create(quota=Quota.objects.get(), household=holder.household,
+                                year=2026, used=23)
+    real_read = decide.read
+
+    def read_then_another_visit(*args):
+        context = real_read(*args)
+        QuotaCounter.objects.update(used=24)
+        return context
+
+    monkeypatch.setattr(decide, "read", read_then_another_visit)
+    assert scan(waste)["reason_code"] == "insufficient_balance"
+    assert QuotaCounter.objects.get().used == 24
+    assert not Decision.objects.get().counted
+
+
 def test_a_refused_charge_takes_back_the_quota_visit(waste, holder):
     QuotaCounter.objects.create(quota=Quota.objects.get(), household=holder.household,
                                 year=2026, used=24)

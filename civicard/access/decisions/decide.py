@@ -146,12 +146,12 @@ def _decide(*, terminal: Terminal, credential: str, key: str, at: datetime,
         ctx = replace(ctx, card=None, homes=())
     writes = verdict.allowed and verdict.plan.writes
     # A decision alone is one INSERT; with a visit or a charge, all go in one transaction,
-    # and a savepoint takes the visit back when the charge is refused after it.
+    # and a savepoint takes a counted visit back when the charge is refused after it (a
+    # refused charge alone writes nothing).
     with transaction.atomic(durable=True) if writes else nullcontext():
         if writes:
-            undo = verdict.plan.counts and verdict.plan.use
             try:
-                with transaction.atomic() if undo else nullcontext():
+                with transaction.atomic() if verdict.plan.counts else nullcontext():
                     effects = apply(ctx, verdict, terminal=terminal, key=key, offline=False)
             except Refused as refusal:
                 verdict = rules.Verdict(Outcome.DENY, refusal.code, verdict.right)
