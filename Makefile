@@ -8,7 +8,7 @@ PYTEST := .venv/bin/pytest
 PG_URL ?= postgres://postgres@127.0.0.1:5432/civicard
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: install demo test test-sqlite test-postgres test-browser messages lint
+.PHONY: install demo test imports test-sqlite test-postgres test-browser messages lint
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -24,7 +24,11 @@ demo: install
 	@echo "Civicard demo: http://127.0.0.1:$(PORT)/   (Ctrl+C to stop)"
 	CIVICARD_DEBUG=1 CIVICARD_REQUIRE_STAFF_MFA=0 $(CIVICARD) runserver 127.0.0.1:$(PORT)
 
-test: install test-sqlite test-postgres test-browser
+test: install imports test-sqlite test-postgres test-browser
+
+# The import contracts of pyproject.toml: no cycle between apps, core imports no domain app…
+imports:
+	.venv/bin/lint-imports
 
 test-sqlite:
 	$(PYTEST) -m "not browser" -q

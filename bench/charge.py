@@ -7,9 +7,7 @@ It creates its own database tables (migrate) and data; prints throughput and p50
 """
 
 import os
-import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -23,6 +21,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench.harness import threaded  # noqa: E402
 from civicard.core import clock  # noqa: E402
 from civicard.people.models import Household  # noqa: E402
 from civicard.territory.models import Territory  # noqa: E402
@@ -49,37 +48,16 @@ def setup(accounts: int):
 
 
 def scenario(name: str, account_ids: list[int], run: str) -> None:
-    latencies: list[float] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(WORKERS)
+    def charge(index, n, accounts):
+        account = accounts[(index * PER_WORKER + n) % len(accounts)]
+        operations.charge(account=account, amount_cents=100, reason="bench",
+                          idempotency_key=f"bench:{run}:{name}:{index}:{n}", actor=None,
+                          at=clock.now())
 
-    def worker(index: int):
-        mine = []
-        accounts = [Account.objects.get(pk=pk) for pk in account_ids]
-        barrier.wait()
-        for n in range(PER_WORKER):
-            account = accounts[(index * PER_WORKER + n) % len(accounts)]
-            started = time.perf_counter()
-            operations.charge(account=account, amount_cents=100, reason="bench",
-                              idempotency_key=f"bench:{run}:{name}:{index}:{n}", actor=None,
-                              at=clock.now())
-            mine.append(time.perf_counter() - started)
-        with lock:
-            latencies.extend(mine)
-        connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    p50 = statistics.median(latencies) * 1000
-    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
-    print(f"{name:<14} {len(latencies):>6} charges  {len(latencies) / elapsed:>8.0f} /s  "
-          f"p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
+    result = threaded(WORKERS, PER_WORKER, charge,
+                      prepare=lambda index: [Account.objects.get(pk=pk) for pk in account_ids])
+    print(f"{name:<14} {result['count']:>6} charges  {result['per_s']:>8.0f} /s  "
+          f"p50 {result['p50']:6.2f} ms  p99 {result['p99']:6.2f} ms")
 
 
 def main():

@@ -10,7 +10,6 @@ It creates its own tables (migrate) and data, and prints its figures.
 import os
 import statistics
 import sys
-import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench.harness import threaded  # noqa: E402
 from civicard.benefits import operations, rules  # noqa: E402
 from civicard.benefits.models import (  # noqa: E402
     Accreditation,
@@ -79,32 +79,10 @@ def setup():
 
 
 def run(name, venues, work):
-    latencies, lock = [], threading.Lock()
-    barrier = threading.Barrier(VENUES)
-
-    def worker(index):
-        venue = Venue.objects.get(pk=venues[index].pk)
-        mine = []
-        barrier.wait()
-        for n in range(PER_VENUE):
-            started = time.perf_counter()
-            work(index, n, venue)
-            mine.append(time.perf_counter() - started)
-        with lock:
-            latencies.extend(mine)
-        connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(VENUES)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    print(f"{name}: {len(latencies)} redemptions by {VENUES} venues in {elapsed:.2f} s = "
-          f"{len(latencies) / elapsed:.0f}/s; p50 {statistics.median(latencies) * 1000:.1f} ms, "
-          f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms")
+    result = threaded(VENUES, PER_VENUE, work,
+                      prepare=lambda index: Venue.objects.get(pk=venues[index].pk))
+    print(f"{name}: {result['count']} redemptions by {VENUES} venues, "
+          f"{result['per_s']:.0f}/s; p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms")
 
 
 def new_month(entries: Programme):

@@ -1,23 +1,27 @@
-"""Terminal decisions per second against the server run as in production, next to /health.
+"""Terminal decisions against the server run as in production, next to /health.
 
     createdb -h 127.0.0.1 -U postgres civicard_bench_access
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/civicard_bench_access \
-        .venv/bin/python bench/scan.py [--cards 100000] [--million] [--seconds 30]
+        .venv/bin/python bench/scan.py [--cards 100000] [--million] [--seconds 30] [--profile]
 
 1. Fills the database (once) with N card holders: one household each, all enrolled in a free
    service (library desk), half also enrolled at the pool with a funded prepaid account.
 2. Starts gunicorn (gthread workers, production settings) on 127.0.0.1 only, serving the
    application with one more URL, /bench/floor (bench/floor.py): a scan's two statements alone,
    without the rules — the most any scan that reads and writes PostgreSQL could reach.
-3. Drives /health with 16 client threads for 10 s, 16 simulated terminals for `--seconds`,
-   and the floor like the scans for 10 s, in `--rounds` alternating slices. The terminals:
-   even ones at the pool turnstile (each entry charged through the wallet), odd ones at the
-   free desk, each presenting random cards with fresh idempotency keys, flat out. Prints
-   scans/s, p50/p95/p99, and the CPU each request took in gunicorn, in PostgreSQL and in the
-   clients. Flat out, 16 clients queue behind 2 cores, so latency there is mostly waiting: it
-   is then measured again at steady rates (a busy hour, `--peak-rate`, and half the flat-out
-   rate), /health and scans alike.
-4. Runs check-ledger, then times and sizes the full signed allow-list (100,000 cards, and
+3. Counts the SQL statements of one paid and one free scan (in process), and with --profile
+   prints where one scan's time goes (cProfile of in-process scans).
+4. The target, open loop: a constant offered rate (`--open-rate`, 100 scans/s) from
+   `--open-terminals` (32) terminals for `--open-seconds` (60): each terminal presents a card
+   every terminals/rate seconds whatever the answers, half at the pool turnstile (each entry
+   charged through the wallet), half at the free desk. Latency counts from when a scan was
+   due, so a slow answer that delays the next one counts against the server. p50, p99,
+   errors; /health the same way for comparison.
+5. Flat out, closed loop: /health, the scans and the floor, `--terminals` (16) clients each
+   sending its next request as soon as it has an answer, in `--rounds` alternating slices;
+   scans/s as a ratio of the floor's and /health's. Its latency is mostly queueing behind 2
+   cores: printed, not the target.
+6. Runs check-ledger, then times and sizes the full signed allow-list (100,000 cards, and
    1,000,000 with --million: the extra holders are added to the database first).
 """
 
@@ -31,7 +35,6 @@ import json
 import os
 import random
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -52,12 +55,15 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from civicard.access import allowlist, operations  # noqa: E402
+from bench.harness import figures  # noqa: E402
+from civicard.access import allowlist  # noqa: E402
+from civicard.access.decisions import decide  # noqa: E402
 from civicard.access.models import Checkpoint, Facility, Terminal  # noqa: E402
+from civicard.access.terminals import token_hash  # noqa: E402
+from civicard.cards.codes import uid_hash_key  # noqa: E402
 from civicard.territory.models import Territory  # noqa: E402
 from civicard.wallets.models import PaymentMode, Service, ShortageRule, Tariff  # noqa: E402
 from civicard.wallets.queries import check_ledger  # noqa: E402
@@ -140,7 +146,7 @@ def populate(territory, pool, library, upto: int) -> None:
           ((h0 + i, territory.pk, now) for i in range(count)))
     _copy("people_membership", ["id", "household_id", "person_id", "is_guardian", "joined_at"],
           ((m0 + i, h0 + i, p0 + i, "t", now) for i in range(count)))
-    key = hashlib.sha256(b"civicard-card-uid:" + settings.SECRET_KEY.encode()).digest()
+    key = uid_hash_key()
     _copy("cards_card", ["id", "person_id", "kind", "purpose", "number", "uid_hash", "uid_hint",
                          "secret", "status", "block_reason", "issued_at", "activated_at",
                          "expires_on"],
@@ -270,16 +276,10 @@ def drive(seconds: float, make_request) -> tuple[list, list, float, dict]:
 
 def summarise(name: str, runs: list[tuple]) -> dict:
     """Pooled figures of one or more runs of the same kind; CPU per request when measured."""
-    latencies = sorted(x for run in runs for x in run[0])
+    latencies = [x for run in runs for x in run[0]]
     errors = [e for run in runs for e in run[1]]
-    elapsed = sum(run[2] for run in runs)
-
-    def pct(p):
-        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
-
-    result = {"name": name, "requests": len(latencies), "per_s": len(latencies) / elapsed,
-              "p50": statistics.median(latencies) * 1000, "p95": pct(0.95), "p99": pct(0.99),
-              "errors": len(errors)}
+    result = {"name": name, "requests": len(latencies), "errors": len(errors),
+              **figures(latencies, sum(run[2] for run in runs))}
     print(f"  {name:<8} {result['requests']:>7,} requests {result['per_s']:>8.0f} /s   "
           f"p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
           f"p99 {result['p99']:6.1f} ms  errors {result['errors']}")
@@ -293,35 +293,65 @@ def summarise(name: str, runs: list[tuple]) -> dict:
     return result
 
 
-def steady(name: str, seconds: float, rate: float, make_request) -> dict:
-    """Open loop: the TERMINALS clients together send `rate` requests per second at random
-    (Poisson) times. Latency counts from when a request was due, not when it could be sent,
-    so a slow answer that delays the next one is counted against the server."""
+def open_loop(name: str, seconds: float, rate: float, terminals: int, make_request) -> dict:
+    """Open loop at a constant offered rate: `terminals` clients, each sending a request every
+    terminals/rate seconds from its own offset, whatever the answers. Latency counts from when
+    a request was due, not when it could be sent."""
     latencies, errors, lock = [], [], threading.Lock()
-    per_client = rate / TERMINALS
+    interval = terminals / rate
     begin = time.perf_counter() + 0.5
 
     def client(index: int):
         rng = random.Random(1000 + index)
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
-        mine, bad, due = [], [], begin + rng.expovariate(per_client)
+        mine, bad, due = [], [], begin + index / rate
         while due < begin + seconds:
             time.sleep(max(0.0, due - time.perf_counter()))
             conn, error = send(conn, *make_request(index, rng))
             mine.append(time.perf_counter() - due)
             if error:
                 bad.append(error)
-            due += rng.expovariate(per_client)
+            due += interval
         with lock:
             latencies.extend(mine)
             errors.extend(bad)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(TERMINALS)]
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(terminals)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     return summarise(name, [(latencies, errors, seconds)])
+
+
+def statements_per_scan(tokens: list[str]) -> None:
+    """The statements of one paid scan (terminal 0, the pool) and one free (terminal 1, the
+    desk), as tests/access/test_queries.py asserts them."""
+    from django.test.utils import CaptureQueriesContext
+
+    for label, token, n in (("paid", tokens[0], 0), ("free", tokens[1], 1)):
+        with CaptureQueriesContext(connection) as captured:
+            answer = decide.scan_by_token(token, credential=uid_of(n),
+                                          idempotency_key=str(uuid.uuid4()),
+                                          now=datetime.now(UTC))
+        print(f"  statements per {label} scan: {len(captured)} ({answer['reason_code']})")
+
+
+def profile_scans(tokens: list[str], cards: int, count: int = 500) -> None:
+    """Where one scan's time goes: cProfile of `count` in-process paid scans."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(count):
+        decide.scan_by_token(tokens[0], credential=uid_of(random.randrange(0, cards, 2)),
+                             idempotency_key=str(uuid.uuid4()), now=datetime.now(UTC))
+    profiler.disable()
+    print(f"  {count} paid scans in process: {(time.perf_counter() - started) / count * 1000:.2f}"
+          " ms each (profiled); by cumulative time:")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
 
 def time_allowlist(checkpoint, label: str) -> None:
@@ -337,16 +367,17 @@ def time_allowlist(checkpoint, label: str) -> None:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cards", type=int, default=100_000)
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--open-rate", type=float, default=100)
+    parser.add_argument("--open-terminals", type=int, default=32)
+    parser.add_argument("--open-seconds", type=float, default=60)
+    parser.add_argument("--seconds", type=float, default=30, help="flat out, scans")
     parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--steady-seconds", type=float, default=20)
+    parser.add_argument("--terminals", type=int, default=16, help="flat out")
     parser.add_argument("--million", action="store_true")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--terminals", type=int, default=16)
     parser.add_argument("--no-allowlist", action="store_true")
-    parser.add_argument("--peak-rate", type=int, default=16,
-                        help="a busy hour: every terminal presents a card each second")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     global TERMINALS, SERVER_GROUP
     TERMINALS = max(2, args.terminals)
@@ -357,37 +388,44 @@ def main():
     print(f"Population: {args.cards:,} card holders (half with a pool wallet)")
     populate(territory, pool, library, args.cards)
     tokens = []
-    manager = None
-    for index in range(TERMINALS):
+    for index in range(max(TERMINALS, args.open_terminals)):
         checkpoint = turnstile if index % 2 == 0 else desk
         token = f"cct_bench-{index}"
-        Terminal.objects.update_or_create(token_hash=operations.token_hash(token), defaults={
+        Terminal.objects.update_or_create(token_hash=token_hash(token), defaults={
             "checkpoint": checkpoint, "name": f"bench {index}", "token_hint": token[-4:],
-            "registered_at": datetime.now(UTC), "registered_by": manager, "language": "fr"})
+            "registered_at": datetime.now(UTC), "language": "fr"})
         tokens.append(token)
+    statements_per_scan(tokens)
+    if args.profile:
+        profile_scans(tokens, args.cards)
     connection.close()
+
+    def health_request(index, rng):
+        return "GET", "/health", None, {}, lambda data: True
+
+    def scan_request(index, rng):
+        paying = index % 2 == 0
+        n = rng.randrange(0, args.cards, 2) if paying else rng.randrange(args.cards)
+        body = json.dumps({"credential": uid_of(n), "idempotency_key": str(uuid.uuid4())})
+        return ("POST", "/api/terminals/scan", body,
+                {"Authorization": f"Bearer {tokens[index]}", "Content-Type": "application/json"},
+                lambda data: b'"allow"' in data)
+
+    def floor_request(index, rng):
+        method, _path, body, headers, check = scan_request(index, rng)
+        return method, "/bench/floor", body, headers, check
 
     server = start_server(args.workers, args.threads)
     SERVER_GROUP = server.pid  # started in a session of its own
     try:
-        print(f"gunicorn: {args.workers} workers x {args.threads} threads, 127.0.0.1:{PORT}; "
-              f"{TERMINALS} client threads")
-        def health_request(index, rng):
-            return "GET", "/health", None, {}, lambda data: True
-
-        def scan_request(index, rng):
-            paying = index % 2 == 0
-            n = rng.randrange(0, args.cards, 2) if paying else rng.randrange(args.cards)
-            body = json.dumps({"credential": uid_of(n), "idempotency_key": str(uuid.uuid4())})
-            return ("POST", "/api/terminals/scan", body,
-                    {"Authorization": f"Bearer {tokens[index]}",
-                     "Content-Type": "application/json"},
-                    lambda data: b'"allow"' in data)
-
-        def floor_request(index, rng):
-            method, _path, body, headers, check = scan_request(index, rng)
-            return method, "/bench/floor", body, headers, check
-
+        print(f"gunicorn: {args.workers} workers x {args.threads} threads, 127.0.0.1:{PORT}")
+        print(f"Open loop: {args.open_rate:g} requests/s offered by {args.open_terminals} "
+              f"terminals for {args.open_seconds:g} s (target: p50 <= 8 ms, p99 <= 25 ms, "
+              "0 errors):")
+        target = open_loop("scan", args.open_seconds, args.open_rate, args.open_terminals,
+                           scan_request)
+        open_loop("/health", min(args.open_seconds, 20), args.open_rate, args.open_terminals,
+                  health_request)
         # Rounds of /health, scans and the floor, so that whatever else the machine does
         # weighs on all three alike.
         health_runs, scan_runs, floor_runs = [], [], []
@@ -395,26 +433,18 @@ def main():
             health_runs.append(drive(10 / args.rounds, health_request))
             scan_runs.append(drive(args.seconds / args.rounds, scan_request))
             floor_runs.append(drive(10 / args.rounds, floor_request))
-        print(f"Flat out ({args.rounds} rounds of /health, scans, the floor):")
+        print(f"Flat out, {TERMINALS} clients ({args.rounds} rounds of /health, scans, the "
+              "floor); latency here is queueing:")
         health = summarise("/health", health_runs)
         scans = summarise("scan", scan_runs)
         floor = summarise("floor", floor_runs)
-        rates = [args.peak_rate, round(scans["per_s"] / 2)]
-        paced = []
-        for rate in rates:
-            print(f"At a steady {rate} requests/s ({TERMINALS} terminals, Poisson arrivals):")
-            steady("/health", args.steady_seconds, rate, health_request)
-            paced.append(steady("scan", args.steady_seconds, rate, scan_request))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
-    ratio = scans["per_s"] / health["per_s"] * 100
-    print(f"  scans/s = {ratio:.0f}% of /health's (target >= 50%), the floor's "
-          f"{floor['per_s'] / health['per_s'] * 100:.0f}%; "
-          f"p99 {scans['p99']:.1f} ms flat out, "
-          + ", ".join(f"{p['p99']:.1f} ms at {rate}/s" for p, rate in zip(paced, rates,
-                                                                          strict=True))
-          + f" (target <= 25 ms); errors {scans['errors'] + sum(p['errors'] for p in paced)}")
+    print(f"  open loop: p50 {target['p50']:.1f} ms, p99 {target['p99']:.1f} ms, "
+          f"errors {target['errors']}; flat out: scans/s = "
+          f"{scans['per_s'] / floor['per_s']:.2f} of the floor's (target >= 0.5), "
+          f"{scans['per_s'] / health['per_s']:.2f} of /health's")
     differences = check_ledger()
     print("check-ledger:", "consistent" if not differences else f"{len(differences)} differences")
     if args.no_allowlist:

@@ -44,8 +44,8 @@ DOMAIN_APPS = [
     "civicard.cards",
     "civicard.wallets",
     "civicard.inclusion",
-    "civicard.mutualaid",
     "civicard.moderation",
+    "civicard.mutualaid",  # its demo reports posts to moderation
     "civicard.benefits",
     "civicard.access",
 ]
@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     *DOMAIN_APPS,
+    "civicard.simulator",  # `civicard terminal-sim`, a reference terminal
 ]
 
 MIDDLEWARE = [

@@ -8,29 +8,23 @@ a charge follows; staff: weekly windows). A delta adds/updates cards and lists `
 Versions are ids of AccessChange rows (civicard.access.signals)."""
 
 import base64
-import hashlib
 import json
 from datetime import datetime
-from operator import itemgetter
 
-from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db import transaction
+from django.db.models import Max
+from django.db.models.functions import Substr
 from django.utils import timezone
 
+from civicard.access.decisions.read import door_groups_at, enrolled_cards
 from civicard.access.exceptions import VersionInvalid
-from civicard.access.models import AccessChange, Checkpoint, DoorGroup, Quota, Terminal
+from civicard.access.models import AccessChange, Checkpoint, Quota, Terminal
 from civicard.access.signing import sign
-from civicard.cards.models import Card, CardKind, CardStatus
-from civicard.people.models import Membership
-from civicard.wallets.models import Enrolment
+from civicard.cards.codes import uid_hash_key
+from civicard.cards.models import Card, CardKind
+from civicard.cards.queries import usable_physical_cards
 
 HASH_CHARS = 20
-
-
-def hash_key() -> bytes:
-    # The key under which civicard.cards.codes.uid_hash stores chip UIDs.
-    return hashlib.sha256(b"civicard-card-uid:" + settings.SECRET_KEY.encode()).digest()
 
 
 def short(uid_hash: str) -> str:
@@ -38,41 +32,22 @@ def short(uid_hash: str) -> str:
 
 
 def _holder_hashes(checkpoint: Checkpoint, today, person_ids=None):
-    """Short hashes of the live physical cards enrolled in the checkpoint's service today,
-    directly or through a household (ages are checked online only). One SQL statement of
-    plain joins, unordered, streamed: a million rows in a few seconds."""
+    """Short hashes of the usable physical cards of the people enrolled in the checkpoint's
+    service today (read.enrolled_cards, as rule 3 reads enrolments), streamed: a million rows
+    in a few seconds."""
     if checkpoint.service_id is None:
         return
-    card, membership, enrolment = (Card._meta.db_table, Membership._meta.db_table,
-                                   Enrolment._meta.db_table)
-    people = [pk for pk in (person_ids or ()) if pk is not None]
-    live_card = "c.kind = %s AND c.status = %s AND c.expires_on >= %s"
-    card_params = [CardKind.PHYSICAL, CardStatus.ACTIVE, today]
-    if person_ids is not None:  # a delta: a few people, a plain IN list on every database
-        live_card += " AND c.person_id IN ({})".format(", ".join(["%s"] * len(people))
-                                                       or "NULL")
-        card_params += people
-    live_enrolment = ("e.service_id = %s AND e.starts_on <= %s "
-                      "AND (e.ends_on IS NULL OR e.ends_on >= %s)")
-    sql = (f'SELECT substr(c.uid_hash, 1, {HASH_CHARS}) FROM "{card}" c '
-           f'JOIN "{membership}" m ON m.person_id = c.person_id '
-           f'JOIN "{enrolment}" e ON e.household_id = m.household_id '
-           f"WHERE {live_card} AND {live_enrolment} "
-           f'UNION ALL SELECT substr(c.uid_hash, 1, {HASH_CHARS}) FROM "{card}" c '
-           f'JOIN "{enrolment}" e ON e.person_id = c.person_id '
-           f"WHERE {live_card} AND {live_enrolment}")
-    params = (card_params + [checkpoint.service_id, today, today]) * 2
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(50000):
-            yield from map(itemgetter(0), rows)
+    cards = usable_physical_cards(today).order_by()
+    if person_ids is not None:  # a delta: a few people
+        cards = cards.filter(person_id__in=[pk for pk in person_ids if pk is not None])
+    for holders in enrolled_cards(cards, checkpoint.service, today):
+        yield from (holders.annotate(short=Substr("uid_hash", 1, HASH_CHARS))
+                    .values_list("short", flat=True).iterator(chunk_size=50_000))
 
 
 def _staff_profiles(checkpoint: Checkpoint):
     """({person_id: profile key}, {profile key: profile})."""
-    groups = (DoorGroup.objects.filter(Q(checkpoints=checkpoint)
-                                       | Q(facilities=checkpoint.facility_id))
-              .distinct().prefetch_related("windows", "members"))
+    groups = door_groups_at(checkpoint).prefetch_related("windows", "members")
     by_person: dict[int, set] = {}
     for group in groups:
         for member in group.members.all():
@@ -94,8 +69,7 @@ def _staff_profiles(checkpoint: Checkpoint):
 
 def _entries(checkpoint: Checkpoint, *, today, person_ids=None):
     """{short hash: profile key} of the cards allowed here (optionally only some people)."""
-    cards = Card.objects.filter(kind=CardKind.PHYSICAL, status=CardStatus.ACTIVE,
-                                expires_on__gte=today).order_by()
+    cards = usable_physical_cards(today).order_by()
     if person_ids is not None:
         cards = cards.filter(person_id__in=person_ids)
     staff_keys, staff_profiles = _staff_profiles(checkpoint)
@@ -149,7 +123,7 @@ def build(terminal: Terminal, *, since: str | None, now: datetime) -> bytes:
         "full": delta_from is None,
         "generated_at": now.isoformat(),
         "hash": {"algorithm": "hmac-sha256", "chars": HASH_CHARS,
-                 "key": base64.b64encode(hash_key()).decode()},
+                 "key": base64.b64encode(uid_hash_key()).decode()},
         "passback_seconds": checkpoint.passback_seconds,
         "profiles": profile_list,
         "remove": ([] if touched_cards is None else

@@ -8,7 +8,8 @@ from ninja.security import HttpBearer
 from pydantic import ValidationError as PydanticValidationError
 from pydantic import WithJsonSchema
 
-from civicard.access import allowlist, operations, signing
+from civicard.access import allowlist, signing, terminals
+from civicard.access.decisions import decide, offline
 from civicard.core import clock
 from civicard.core.validation import PlausibleDatetime, Text
 
@@ -34,7 +35,7 @@ def _token(request) -> str | None:
 
 
 def _terminal(request):
-    return operations.terminal_for_token(_token(request))
+    return terminals.terminal_for_token(_token(request))
 
 
 def _version(request) -> str:
@@ -66,7 +67,7 @@ class ErrorOut(Schema):
 @router.post("/scan", response={200: ScanOut, 401: ErrorOut, 422: ErrorOut},
              summary="Decide on one presented card")
 def scan(request, payload: ScanIn):
-    answer = operations.scan_by_token(_token(request), credential=payload.credential,
+    answer = decide.scan_by_token(_token(request), credential=payload.credential,
                                       idempotency_key=payload.idempotency_key, at=payload.at,
                                       now=clock.now(), software_version=_version(request))
     # The answer is built by the decision engine in the ScanOut shape (a test holds it to
@@ -78,7 +79,7 @@ def scan(request, payload: ScanIn):
             response={200: None, 401: ErrorOut, 422: ErrorOut})
 def get_allowlist(request, since: str | None = None):
     terminal = _terminal(request)
-    operations.touch(terminal, now=clock.now(), software_version=_version(request))
+    terminals.touch(terminal, now=clock.now(), software_version=_version(request))
     body, signature = allowlist.signed(terminal, since=since, now=clock.now())
     response = HttpResponse(body, content_type="application/json")
     response["X-Civicard-Signature"] = signature
@@ -131,7 +132,7 @@ def _checked(raw: dict) -> dict:
 def events(request, payload: EventsIn):
     terminal = _terminal(request)
     checked = [_checked(raw) for raw in payload.events]
-    uploaded = iter(operations.upload_events(
+    uploaded = iter(offline.upload_events(
         terminal=terminal, events=[e for e in checked if "status" not in e], now=clock.now(),
         software_version=_version(request)))
     results = [event if "status" in event else next(uploaded).__dict__ for event in checked]

@@ -4,6 +4,8 @@ checkpoint; staff door groups; four weeks of scan history."""
 
 from datetime import date, time, timedelta
 
+from django.db import transaction
+
 from civicard.access.models import (
     Checkpoint,
     Decision,
@@ -15,18 +17,16 @@ from civicard.access.models import (
     TimeWindow,
     Via,
 )
-from civicard.access.operations import token_hash
+from civicard.access.terminals import token_hash
 from civicard.cards import codes
 from civicard.cards.models import Card, CardKind, CardStatus
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
 from civicard.core.permissions import Role
 from civicard.people.demo import _login, _person
-from civicard.people.models import Household, Membership, Person, RoleAssignment
+from civicard.people.models import Household, Membership, Person, RoleAssignment, User
+from civicard.wallets import operations as wallets
 from civicard.wallets.models import (
-    Account,
     Enrolment,
-    EntryKind,
-    LedgerEntry,
     PaymentMode,
     Service,
     ShortageRule,
@@ -109,13 +109,12 @@ def _test_card(ctx, pool):
     Enrolment.objects.create(service=pool, household=household,
                              starts_on=date(ctx.now.year - 1, 1, 1), created_at=ctx.now)
     if pool.has_wallet:
-        account = Account.objects.create(household=household, service=pool,
-                                         currency=ctx.territory.currency, created_at=ctx.now)
-        LedgerEntry.objects.create(account=account, kind=EntryKind.TOP_UP, amount_cents=2000,
-                                   balance_after_cents=2000, means="cash", at=ctx.now,
-                                   reason="Rechargement (démo)",
-                                   idempotency_key="demo-access-test-card")
-        Account.objects.filter(pk=account.pk).update(balance_cents=2000)
+        account = wallets.open_account(household=household, service=pool, at=ctx.now)
+        agent = User.objects.get(email=f"agent@{DEMO_EMAIL_DOMAIN}")
+        # A top-up is a transaction of its own: it follows the demo's.
+        transaction.on_commit(lambda: wallets.top_up(
+            account=account, amount_cents=2000, means="cash", reason="Rechargement (démo)",
+            idempotency_key="demo-access-test-card", actor=agent, at=ctx.now))
     Card.objects.create(person=person, kind=CardKind.PHYSICAL, number=codes.new_number(),
                         uid_hash=codes.uid_hash(DEMO_UID), uid_hint=DEMO_UID[-4:],
                         status=CardStatus.ACTIVE, issued_at=ctx.now, activated_at=ctx.now,

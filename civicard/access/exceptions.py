@@ -21,12 +21,6 @@ class AtTooOld(DomainError):
     http_status = 422
 
 
-class KeyInvalid(DomainError):
-    code = "idempotency_key_invalid"
-    message = _("Each scan needs its own request key of 1 to 100 characters.")
-    http_status = 422
-
-
 class VersionInvalid(DomainError):
     code = "version_invalid"
     message = _("The allow-list version must be a whole number.")

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civicard.access import operations, queries
+from civicard.access import queries, setup, terminals
 from civicard.access.exceptions import StillInUse
 from civicard.access.forms import (
     CheckpointForm,
@@ -16,6 +16,7 @@ from civicard.access.forms import (
     RegisterTerminalForm,
     WindowForm,
 )
+from civicard.access.messages import REASON_LABELS
 from civicard.core import audit, clock
 from civicard.core.errors import DomainError
 from civicard.core.permissions import Role, role_required
@@ -38,7 +39,7 @@ def register_terminal(request):
     form = RegisterTerminalForm(request.POST or None, checkpoints=checkpoints)
     if request.method == "POST" and form.is_valid():
         try:
-            terminal, token = operations.register_terminal(
+            terminal, token = terminals.register_terminal(
                 checkpoint=form.cleaned_data["checkpoint"], name=form.cleaned_data["name"],
                 language=form.cleaned_data["language"], actor=request.user, at=clock.now())
         except DomainError as error:
@@ -56,7 +57,7 @@ def register_terminal(request):
 def revoke_terminal(request, pk):
     terminal = queries.terminal_for_manager(request.user, pk)
     try:
-        operations.revoke_terminal(terminal=terminal, actor=request.user, at=clock.now())
+        terminals.revoke_terminal(terminal=terminal, actor=request.user, at=clock.now())
         messages.success(request, _("The terminal %(name)s can no longer open anything.")
                          % {"name": terminal.name})
     except DomainError as error:
@@ -68,14 +69,14 @@ def _log_context(request):
     facilities = [f for f in queries.facilities_overview(request.user)]
     form = LogFilterForm(request.GET or None, facilities=facilities,
                          reasons=[(code, label) for code, label in
-                                  operations.REASON_LABELS.items()])
+                                  REASON_LABELS.items()])
     filters = form.cleaned_data if form.is_valid() else {}
     rows = queries.decision_log(request.user, facility_id=filters.get("facility"),
                                 outcome=filters.get("outcome") or None,
                                 reason=filters.get("reason") or None)
     audit.record(actor=request.user, action="access.log_viewed",
                  extra={k: v for k, v in filters.items() if v})
-    return {"form": form, "rows": rows, "labels": operations.REASON_LABELS,
+    return {"form": form, "rows": rows, "labels": REASON_LABELS,
             "query": request.GET.urlencode()}
 
 
@@ -109,7 +110,7 @@ def my_access(request):
     return render(request, "access/mine.html", {
         "history": queries.my_history(person),
         "quotas": queries.my_quotas(person, now=clock.now()),
-        "labels": operations.REASON_LABELS,
+        "labels": REASON_LABELS,
     })
 
 
@@ -138,7 +139,7 @@ def facility_edit(request, pk=None):
                                               "commune": facility.commune_id})
 
     def write(data):
-        operations.save_facility(facility=facility, territory=current_territory(),
+        setup.save_facility(facility=facility, territory=current_territory(),
                                  actor=request.user, at=clock.now(), **data)
 
     return _save(request, form, write, _("The place is saved."), "access/facility_form.html",
@@ -156,7 +157,7 @@ def checkpoint_edit(request, pk=None, facility_pk=None):
                           services=queries.services_for_manager(request.user))
 
     def write(data):
-        operations.save_checkpoint(checkpoint=checkpoint, facility=facility, actor=request.user,
+        setup.save_checkpoint(checkpoint=checkpoint, facility=facility, actor=request.user,
                                    at=clock.now(), **data)
 
     return _save(request, form, write, _("The checkpoint is saved."),
@@ -177,7 +178,7 @@ def door_group_new(request):
     form = _group_form(request, request.POST or None)
 
     def write(data):
-        group = operations.save_door_group(territory=current_territory(), actor=request.user,
+        group = setup.save_door_group(territory=current_territory(), actor=request.user,
                                            at=clock.now(), **data)
         return group.get_absolute_url()
 
@@ -193,7 +194,7 @@ def door_group(request, pk):
     form = _group_form(request, request.POST or None, group)
     if request.method == "POST" and form.is_valid():
         try:
-            operations.save_door_group(group=group, territory=group.territory,
+            setup.save_door_group(group=group, territory=group.territory,
                                        actor=request.user, at=clock.now(), **form.cleaned_data)
         except DomainError as error:
             form_error(form, error)
@@ -221,7 +222,7 @@ def window_add(request, pk):
     form = WindowForm(request.POST)
     if form.is_valid():
         try:
-            operations.add_window(group=group, actor=request.user, at=clock.now(),
+            setup.add_window(group=group, actor=request.user, at=clock.now(),
                                   **form.cleaned_data)
         except DomainError as error:
             form_error(form, error)
@@ -236,7 +237,7 @@ def window_add(request, pk):
 def window_remove(request, pk, window_pk):
     group = queries.door_group_for_manager(request.user, pk)
     window = queries.window_of(group, window_pk)
-    operations.remove_window(window=window, actor=request.user, at=clock.now())
+    setup.remove_window(window=window, actor=request.user, at=clock.now())
     messages.success(request, _("The time window %(window)s is removed.")
                      % {"window": window.label()})
     return redirect(group.get_absolute_url())
@@ -247,9 +248,9 @@ def window_remove(request, pk, window_pk):
 def member_change(request, pk, person_pk, add: bool):
     group = queries.door_group_for_manager(request.user, pk)
     person = queries.person_for_manager(request.user, person_pk)
-    change, done = ((operations.add_member, _("%(name)s can now open the group's doors."))
+    change, done = ((setup.add_member, _("%(name)s can now open the group's doors."))
                     if add else
-                    (operations.remove_member, _("%(name)s can no longer open the group's doors.")))
+                    (setup.remove_member, _("%(name)s can no longer open the group's doors.")))
     try:
         change(group=group, person=person, actor=request.user, at=clock.now())
     except DomainError as error:
@@ -280,7 +281,7 @@ def door_group_delete(request, pk):
     group = queries.door_group_for_manager(request.user, pk)
     return _confirm_delete(
         request, back=group.get_absolute_url(),
-        delete=lambda: operations.delete_door_group(group=group, actor=request.user,
+        delete=lambda: setup.delete_door_group(group=group, actor=request.user,
                                                     at=clock.now()),
         done=_("The group %(name)s is deleted.") % {"name": group.name},
         question=_("Delete the group %(name)s?") % {"name": group.name},
@@ -294,7 +295,7 @@ def facility_delete(request, pk):
     facility = queries.facility_for_manager(request.user, pk)
     return _confirm_delete(
         request, back=reverse("access:facility", args=[pk]),
-        delete=lambda: operations.delete_facility(facility=facility, actor=request.user,
+        delete=lambda: setup.delete_facility(facility=facility, actor=request.user,
                                                   at=clock.now()),
         done=_("%(name)s is deleted.") % {"name": facility.name},
         question=_("Delete the place %(name)s?") % {"name": facility.name},
@@ -308,7 +309,7 @@ def checkpoint_delete(request, pk):
     checkpoint = queries.checkpoint_for_manager(request.user, pk)
     return _confirm_delete(
         request, back=reverse("access:checkpoint", args=[pk]),
-        delete=lambda: operations.delete_checkpoint(checkpoint=checkpoint, actor=request.user,
+        delete=lambda: setup.delete_checkpoint(checkpoint=checkpoint, actor=request.user,
                                                     at=clock.now()),
         done=_("%(name)s is deleted.") % {"name": checkpoint.name},
         question=_("Delete the checkpoint %(name)s?") % {"name": checkpoint.name},
@@ -323,7 +324,7 @@ def quota_delete(request, pk):
     quota = queries.quota_for_manager(request.user, pk)
     return _confirm_delete(
         request, back=reverse("access:quota", args=[pk]),
-        delete=lambda: operations.delete_quota(quota=quota, actor=request.user, at=clock.now()),
+        delete=lambda: setup.delete_quota(quota=quota, actor=request.user, at=clock.now()),
         done=_("Visits of %(service)s are no longer counted.") % {"service": quota.service.name},
         question=_("Delete the yearly quota of %(service)s?") % {"service": quota.service.name},
         consequence=_("Only a quota that has counted no visit yet can be deleted. Entries to "
@@ -341,7 +342,7 @@ def quota_edit(request, pk=None):
                                         "charge_use": quota.charge_use})
 
     def write(data):
-        operations.save_quota(quota=quota, service=data.pop("service", None),
+        setup.save_quota(quota=quota, service=data.pop("service", None),
                               actor=request.user, at=clock.now(), **data)
 
     return _save(request, form, write, _("The quota is saved."), "access/quota_form.html",

@@ -85,7 +85,7 @@ def send_month_notices(*, kind: str, at: datetime, chunk: int = 500) -> int:
                     .values_list("person_id", "used"))
                 for person in batch:
                     left = programme.entries_per_month - used.get(person.pk, 0)
-                    notify(person=person, kind=f"benefits.{kind}",
+                    notify(to=person.addressee, kind=f"benefits.{kind}",
                            subject=AVAILABLE_SUBJECT if kind == "available" else LAPSE_SUBJECT,
                            body=AVAILABLE_BODY if kind == "available" else LAPSE_BODY,
                            params={"count": left, "programme": programme.name,

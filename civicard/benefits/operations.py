@@ -18,8 +18,6 @@ from civicard.benefits.exceptions import (
     BookletAlreadyCancelled,
     BookletNotAvailable,
     CardNumberUnknown,
-    CodeMistyped,
-    CodeMistypedWithHint,
     MonthNotOver,
     NoEntriesLeft,
     NotAcceptedHere,
@@ -29,10 +27,6 @@ from civicard.benefits.exceptions import (
     UndoTooLate,
     VenueCapReached,
     VoucherAlreadyUsed,
-    VoucherCancelled,
-    VoucherExpired,
-    VoucherNotHandedOut,
-    VoucherUnknown,
 )
 from civicard.benefits.models import (
     AgeBracket,
@@ -52,38 +46,19 @@ from civicard.benefits.models import (
     Venue,
     Voucher,
 )
+from civicard.benefits.queries import (
+    check_entries_left,
+    check_voucher_usable,
+    identify,
+    monthly_programmes_at,
+)
 from civicard.core import audit
 from civicard.core.errors import IdempotencyConflict, InvalidInput, PermissionRefused
+from civicard.core.idempotency import check_key
 from civicard.core.money import format_cents
 from civicard.people.models import Person
 
 # Reading a code
-
-
-def find_voucher(text: str) -> Voucher:
-    """The voucher behind a typed or scanned code. A typo caught by the check character gives
-    a "did you mean" hint only when exactly one existing voucher is one typo away."""
-    code = codes.normalise(text)
-    if not codes.looks_like_voucher(code):
-        raise VoucherUnknown()
-    if not codes.is_valid(code):
-        candidates = list(Voucher.objects.filter(code__in=codes.corrections(code))
-                          .values_list("code", flat=True)[:2])
-        if len(candidates) == 1:
-            raise CodeMistypedWithHint(suggestion=codes.display(candidates[0]))
-        raise CodeMistyped()
-    voucher = Voucher.objects.select_related("booklet__programme").filter(code=code).first()
-    if voucher is None:
-        raise VoucherUnknown()
-    return voucher
-
-
-def _check_key(key: str) -> str:
-    key = (key or "").strip()
-    if not 4 <= len(key) <= 120:
-        raise InvalidInput(fields={"idempotency_key": [_("Send a request key of 4 to 120 "
-                                                         "characters.")]})
-    return key
 
 
 def _replay(key: str, *, venue: Venue, voucher_id=None, person_id=None) -> Redemption | None:
@@ -106,19 +81,6 @@ def _check_actor(actor, venue: Venue, channel: str) -> None:
 # Money vouchers
 
 
-def check_voucher_usable(voucher: Voucher, booklet: Booklet, at: datetime) -> None:
-    if booklet.status == BookletStatus.CANCELLED:
-        raise VoucherCancelled(when=rules.when(booklet.cancelled_at))
-    if booklet.status != BookletStatus.HANDED_OUT:
-        raise VoucherNotHandedOut()
-    if voucher.used_at is not None:
-        used = voucher.redemptions.filter(undone_at__isnull=True).select_related("venue").first()
-        raise VoucherAlreadyUsed(when=rules.when(voucher.used_at),
-                                 venue=used.venue.name if used else "?")
-    if booklet.valid_until < rules.local_date(at):
-        raise VoucherExpired(when=booklet.valid_until.strftime("%d/%m/%Y"))
-
-
 def check_service(accreditation, service: str) -> str:
     service = (service or "").strip()
     allowed = accreditation.services or []
@@ -131,7 +93,7 @@ def check_service(accreditation, service: str) -> str:
 def redeem_voucher(*, voucher: Voucher, venue: Venue, service: str = "", actor, at: datetime,
                    idempotency_key: str, channel: str = "desk") -> Redemption:
     """Spend one money voucher at a venue: once, ever."""
-    key = _check_key(idempotency_key)
+    key = check_key(idempotency_key)
     _check_actor(actor, venue, channel)
     try:
         with transaction.atomic():
@@ -167,13 +129,6 @@ def _user(actor):
 # Monthly free entries
 
 
-def monthly_programmes_at(venue: Venue, day: date):
-    return (Programme.objects.filter(grant=Grant.MONTHLY, accreditations__venue=venue,
-                                     accreditations__active_from__lte=day, starts_on__lte=day)
-            .exclude(accreditations__active_to__lt=day).exclude(ends_on__lt=day)
-            .distinct().order_by("pk"))
-
-
 def _usage_row(person: Person, programme: Programme, month: date) -> MonthlyUsage:
     """The person's usage row of the month, created at first use (a unique key settles races)."""
     MonthlyUsage.objects.bulk_create(
@@ -181,15 +136,6 @@ def _usage_row(person: Person, programme: Programme, month: date) -> MonthlyUsag
         ignore_conflicts=True)
     return MonthlyUsage.objects.select_for_update().get(person=person, programme=programme,
                                                         month=month)
-
-
-def check_entries_left(programme: Programme, usage: MonthlyUsage, venue: Venue) -> None:
-    if usage.used >= programme.entries_per_month:
-        raise NoEntriesLeft()
-    if programme.per_venue_cap is not None:
-        here = usage.redemptions.filter(venue=venue, undone_at__isnull=True).count()
-        if here >= programme.per_venue_cap:
-            raise VenueCapReached(cap=programme.per_venue_cap)
 
 
 def redeem_entry(*, venue: Venue, actor, at: datetime, idempotency_key: str, card=None,
@@ -201,7 +147,7 @@ def redeem_entry(*, venue: Venue, actor, at: datetime, idempotency_key: str, car
         if card is None:
             raise InvalidInput()
         person = card.person
-    key = _check_key(idempotency_key)
+    key = check_key(idempotency_key)
     _check_actor(actor, venue, channel)
     day = rules.local_date(at)
     candidates = [programme] if programme else list(monthly_programmes_at(venue, day))
@@ -238,8 +184,6 @@ def redeem_entry(*, venue: Venue, actor, at: datetime, idempotency_key: str, car
 def redeem_credential(*, credential: str, venue: Venue, service: str = "", actor,
                       at: datetime, idempotency_key: str) -> Redemption:
     """The venue page's one call: a voucher code, or a card (chip UID or rotating QR)."""
-    from civicard.benefits.queries import identify
-
     found = identify(credential, at)
     if isinstance(found, Voucher):
         return redeem_voucher(voucher=found, venue=venue, service=service, actor=actor, at=at,

@@ -6,7 +6,18 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from civicard.benefits import codes, rules
-from civicard.benefits.exceptions import NotAcceptedHere, VoucherUnknown
+from civicard.benefits.exceptions import (
+    CodeMistyped,
+    CodeMistypedWithHint,
+    NoEntriesLeft,
+    NotAcceptedHere,
+    VenueCapReached,
+    VoucherAlreadyUsed,
+    VoucherCancelled,
+    VoucherExpired,
+    VoucherNotHandedOut,
+    VoucherUnknown,
+)
 from civicard.benefits.models import (
     Booklet,
     BookletStatus,
@@ -18,12 +29,6 @@ from civicard.benefits.models import (
     Statement,
     Venue,
     Voucher,
-)
-from civicard.benefits.operations import (
-    check_entries_left,
-    check_voucher_usable,
-    find_voucher,
-    monthly_programmes_at,
 )
 from civicard.core import audit, opening_hours
 from civicard.core.errors import DomainError, PermissionRefused
@@ -337,3 +342,53 @@ def batch_for_funder(user, pk: int):
     if batch is None or not rules.is_funder_staff(user, batch.programme.funder):
         raise PermissionRefused()
     return batch
+
+
+# Checks shared with the operations
+
+
+def find_voucher(text: str) -> Voucher:
+    """The voucher behind a typed or scanned code. A typo caught by the check character gives
+    a "did you mean" hint only when exactly one existing voucher is one typo away."""
+    code = codes.normalise(text)
+    if not codes.looks_like_voucher(code):
+        raise VoucherUnknown()
+    if not codes.is_valid(code):
+        candidates = list(Voucher.objects.filter(code__in=codes.corrections(code))
+                          .values_list("code", flat=True)[:2])
+        if len(candidates) == 1:
+            raise CodeMistypedWithHint(suggestion=codes.display(candidates[0]))
+        raise CodeMistyped()
+    voucher = Voucher.objects.select_related("booklet__programme").filter(code=code).first()
+    if voucher is None:
+        raise VoucherUnknown()
+    return voucher
+
+
+def check_voucher_usable(voucher: Voucher, booklet: Booklet, at: datetime) -> None:
+    if booklet.status == BookletStatus.CANCELLED:
+        raise VoucherCancelled(when=rules.when(booklet.cancelled_at))
+    if booklet.status != BookletStatus.HANDED_OUT:
+        raise VoucherNotHandedOut()
+    if voucher.used_at is not None:
+        used = voucher.redemptions.filter(undone_at__isnull=True).select_related("venue").first()
+        raise VoucherAlreadyUsed(when=rules.when(voucher.used_at),
+                                 venue=used.venue.name if used else "?")
+    if booklet.valid_until < rules.local_date(at):
+        raise VoucherExpired(when=booklet.valid_until.strftime("%d/%m/%Y"))
+
+
+def monthly_programmes_at(venue: Venue, day: date):
+    return (Programme.objects.filter(grant=Grant.MONTHLY, accreditations__venue=venue,
+                                     accreditations__active_from__lte=day, starts_on__lte=day)
+            .exclude(accreditations__active_to__lt=day).exclude(ends_on__lt=day)
+            .distinct().order_by("pk"))
+
+
+def check_entries_left(programme: Programme, usage: MonthlyUsage, venue: Venue) -> None:
+    if usage.used >= programme.entries_per_month:
+        raise NoEntriesLeft()
+    if programme.per_venue_cap is not None:
+        here = usage.redemptions.filter(venue=venue, undone_at__isnull=True).count()
+        if here >= programme.per_venue_cap:
+            raise VenueCapReached(cap=programme.per_venue_cap)

@@ -85,6 +85,10 @@ def normalise_uid(uid: str) -> str | None:
     return cleaned if UID_RE.match(cleaned) else None
 
 
+def uid_hash_key() -> bytes:
+    """The key under which chip UIDs are stored (and sent to offline terminals)."""
+    return hashlib.sha256(b"civicard-card-uid:" + settings.SECRET_KEY.encode()).digest()
+
+
 def uid_hash(uid: str) -> str:
-    key = hashlib.sha256(b"civicard-card-uid:" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, uid.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(uid_hash_key(), uid.encode(), hashlib.sha256).hexdigest()

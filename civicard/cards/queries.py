@@ -1,8 +1,8 @@
 """Reads about cards; `card_for_credential` is what every terminal and desk calls."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from civicard.cards import codes
 from civicard.cards.exceptions import CardBlocked, CardExpired, CardUnknown, QrExpired
@@ -19,6 +19,12 @@ def _usable(card: Card, at: datetime) -> Card:
     if card.expires_on < at.date():
         raise CardExpired()
     return card
+
+
+def usable_physical_cards(on: date) -> QuerySet[Card]:
+    """The chip cards a reader may accept on `on`, as `check_presented` judges one card."""
+    return Card.objects.filter(kind=CardKind.PHYSICAL, status=CardStatus.ACTIVE,
+                               expires_on__gte=on)
 
 
 def credential_lookup(credential: str) -> dict | None:

@@ -12,10 +12,10 @@ from civicard.cards.forms import BlockCardForm, FindPersonForm, IssueCardForm, R
 from civicard.cards.models import Card, CardKind, CardPurpose
 from civicard.core import audit, clock
 from civicard.core.errors import DomainError
+from civicard.core.pdf import pdf_response
 from civicard.core.permissions import Role, role_required
 from civicard.people.models import Person
 from civicard.people.views import form_error, resident_required
-from civicard.wallets.views import pdf_response
 
 
 def _qr_svg(payload: str, scale: int = 8) -> str:

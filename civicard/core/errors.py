@@ -55,6 +55,12 @@ class IdempotencyConflict(DomainError):
     http_status = 409
 
 
+class IdempotencyKeyInvalid(DomainError):
+    code = "idempotency_key_invalid"
+    message = _("Each request needs its own key of 1 to 100 characters.")
+    http_status = 422
+
+
 class InvalidAmount(DomainError):
     code = "invalid_amount"
     message = _("Enter an amount between %(minimum)s and %(maximum)s.")

@@ -14,10 +14,8 @@ from civicard.core.middleware import is_api
 @require_GET
 def health(request):
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        database = "ok"
+        connection.ensure_connection()
+        database = "ok" if connection.is_usable() else "unavailable"  # PostgreSQL: SELECT 1
     except Exception:  # any database failure is reported, not raised
         database = "unavailable"
     problems = configuration_problems()

@@ -261,12 +261,12 @@ def _notify_proposer(proposal: PlaceProposal, at: datetime) -> None:
         return
     name = proposal.data.get("nom") or (proposal.place.nom if proposal.place else "")
     if proposal.status == PlaceProposal.Status.ACCEPTED:
-        notify(person=proposal.proposer, kind="inclusion.proposal", at=at,
+        notify(to=proposal.proposer.addressee, kind="inclusion.proposal", at=at,
                subject=_("Your proposal was accepted"),
                body=_("Thank you: your proposal about “%(name)s” is now on the map."),
                params={"name": name})
     else:
-        notify(person=proposal.proposer, kind="inclusion.proposal", at=at,
+        notify(to=proposal.proposer.addressee, kind="inclusion.proposal", at=at,
                subject=_("Your proposal was not accepted"),
                body=_("Your proposal about “%(name)s” was not accepted. Reason: %(reason)s"),
                params={"name": name, "reason": proposal.reason})
@@ -424,7 +424,7 @@ def _notify_appointment(appointment: Appointment, what: str, at: datetime) -> No
               "at %(time)s is cancelled. You can book another time.")),
     }
     subject, body = texts[what]
-    notify(person=appointment.person, kind=f"inclusion.appointment_{what}", subject=subject,
+    notify(to=appointment.person.addressee, kind=f"inclusion.appointment_{what}", subject=subject,
            body=body, params=params, at=at, url=reverse("inclusion:my_appointments"))
 
 

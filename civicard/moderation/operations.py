@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from civicard.core import audit
-from civicard.core.errors import InvalidInput
+from civicard.core.errors import InvalidInput, NotFound
 from civicard.core.permissions import Role, check_role
 from civicard.moderation import content as contents
 from civicard.moderation.exceptions import (
@@ -20,9 +20,8 @@ from civicard.moderation.exceptions import (
     SameModerator,
     SelfModeration,
 )
-from civicard.moderation.models import Appeal, ContentKind, ContentReport, Decision
+from civicard.moderation.models import Appeal, ContentReport, Decision
 from civicard.moderation.queries import settings_for
-from civicard.mutualaid.models import Post
 from civicard.notifications.operations import notify
 from civicard.people.models import Person, User
 
@@ -40,16 +39,8 @@ WHAT_HAPPENED = {
 
 
 def _check_can_see(content: contents.Content, reporter: Person) -> None:
-    if content.kind == ContentKind.MESSAGE:
-        conversation = content.obj.conversation
-        if reporter.pk not in (conversation.starter_id, conversation.recipient_id):
-            from civicard.core.errors import NotFound
-
-            raise NotFound()
-    if content.kind == ContentKind.POST and content.obj.status not in (Post.Status.OPEN,
-                                                                        Post.Status.CLOSED):
-        from civicard.core.errors import NotFound
-
+    if not content.listed or (content.readers is not None
+                              and reporter.pk not in content.readers):
         raise NotFound()
 
 
@@ -76,15 +67,15 @@ def report_content(*, kind: str, object_id: int, reporter: Person, reason: str, 
     except IntegrityError:  # the same person, at the same instant, twice
         return ContentReport.objects.get(kind=kind, object_id=object_id, reporter=reporter,
                                          resolved_at__isnull=True)
-    if kind == ContentKind.POST:
-        post = Post.objects.select_for_update().get(pk=object_id)
+    if content.hides_on_reports:
+        content = contents.load(kind, object_id, lock=True)
         reporters = (ContentReport.objects.filter(kind=kind, object_id=object_id,
                                                   resolved_at__isnull=True)
                      .values("reporter").distinct().count())
-        threshold = settings_for(post.territory).auto_hide_threshold
-        if post.status == Post.Status.OPEN and reporters >= threshold:
-            Post.objects.filter(pk=post.pk).update(status=Post.Status.HIDDEN)
-            audit.record(actor=None, action="moderation.auto_hidden", obj=post, at=at,
+        threshold = settings_for(content.territory).auto_hide_threshold
+        if content.hides_on_reports and reporters >= threshold:
+            contents.set_hidden(content, True, at)
+            audit.record(actor=None, action="moderation.auto_hidden", obj=content.obj, at=at,
                          extra={"reporters": reporters})
     return report
 
@@ -100,7 +91,7 @@ def describe(decision: Decision) -> str:
 def _tell(person: Person | None, decision: Decision, at: datetime) -> None:
     if person is None or person.erased_at:
         return
-    notify(person=person, kind="moderation.decision",
+    notify(to=person.addressee, kind="moderation.decision",
            subject=_("A moderation decision about you"),
            body=_("%(what)s Reason: %(why)s You can appeal this decision once."),
            params={"what": _Describe(decision), "why": decision.justification},
@@ -133,8 +124,7 @@ def decide(*, kind: str, object_id: int, action: str, justification: str,
         raise SelfModeration()
     if action in HIDE_ACTIONS and not content.hideable:
         raise ActionNotPossible()
-    if action == Decision.Action.PUBLISH and not (
-            kind == ContentKind.POST and content.obj.status == Post.Status.HELD):
+    if action == Decision.Action.PUBLISH and not content.held:
         raise ActionNotPossible()
     if action in PERSON_ACTIONS and content.author is None:
         raise ActionNotPossible()
@@ -200,7 +190,7 @@ def decide_appeal(*, appeal: Appeal, outcome: str, note: str, actor: User,
     appeal.save(update_fields=["decided_by", "outcome", "outcome_note", "decided_at"])
     audit.record(actor=actor, action="moderation.appeal_decided", obj=appeal, at=at,
                  extra={"outcome": outcome})
-    notify(person=appeal.appellant, kind="moderation.appeal",
+    notify(to=appeal.appellant.addressee, kind="moderation.appeal",
            subject=_("Your appeal was decided"),
            body=_("Another moderator looked at your appeal: %(outcome)s. %(note)s"),
            params={"outcome": str(Appeal.Outcome(outcome).label), "note": appeal.outcome_note},

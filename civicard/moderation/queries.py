@@ -16,7 +16,6 @@ from civicard.moderation.models import (
     Decision,
     ModerationSettings,
 )
-from civicard.mutualaid.models import Post
 from civicard.people.models import Person
 
 
@@ -49,8 +48,7 @@ def queue(reader, *, limit: int = 50):
                     .order_by("-reports", "-last")[:limit])
     for row in reported:
         row["label"] = ContentKind(row["kind"]).label
-    held = list(Post.objects.filter(status=Post.Status.HELD).order_by("created_at")
-                .values("pk", "title", "created_at")[:limit])
+    held = contents.held(limit)
     appeals = list(Appeal.objects.filter(decided_at__isnull=True)
                    .select_related("decision", "appellant").order_by("created_at")[:limit])
     return {"reported": reported, "held": held, "appeals": appeals}

@@ -8,4 +8,6 @@ class MutualAidConfig(AppConfig):
     verbose_name = _("Help between neighbours")
 
     def ready(self):
-        from civicard.mutualaid import signals  # noqa: F401
+        from civicard.mutualaid import moderated, signals  # noqa: F401
+
+        moderated.register()

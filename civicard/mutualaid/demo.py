@@ -5,6 +5,7 @@ requests to the town, vulnerable-person reports (one handled) and typed paper sl
 from datetime import timedelta
 
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
+from civicard.moderation import operations as moderation
 from civicard.mutualaid.models import (
     Association,
     Category,
@@ -20,7 +21,8 @@ from civicard.mutualaid.models import (
     TownRequest,
     VulnerabilityReport,
 )
-from civicard.people.models import Membership, User
+from civicard.mutualaid.operations import create_post
+from civicard.people.models import Membership, Person, User
 from civicard.territory.models import Neighbourhood
 
 POSTS = 360
@@ -261,3 +263,36 @@ def load(ctx):
     ctx.notes.append("Help between neighbours: /help/ (resident: one conversation in "
                      "'My posts and messages'); social services desk /help/ccas/ "
                      "(social@); associations /help/associations/ (association@ edits them).")
+    _moderation_queue(ctx, categories["lend"], by_name["Centre-Ville"])
+
+
+def _moderation_queue(ctx, category, neighbourhood):
+    """Residents report posts (one hidden after 3 reports), a post held by the word list, a
+    moderator's decision under appeal: all through the operations residents and moderators
+    use."""
+    rng, now = ctx.rng_for("moderation"), ctx.now
+    moderator = User.objects.get(email=f"moderator@{DEMO_EMAIL_DOMAIN}")
+    posts = list(Post.objects.filter(status=Post.Status.OPEN, author__isnull=False)
+                 .order_by("pk")[:200])
+    people = list(Person.objects.filter(user__isnull=True, erased_at__isnull=True)
+                  .order_by("pk")[:300])
+    reported = rng.sample(posts, 5)
+    for index, post in enumerate(reported):
+        reporters = [p for p in rng.sample(people, 4) if p.pk != post.author_id]
+        for reporter in reporters[:3 if index == 0 else 1 + index % 2]:
+            moderation.report_content(
+                kind="post", object_id=post.pk, reporter=reporter,
+                reason=rng.choice(["spam", "fraud", "insult", "other"]), note="", actor=None,
+                at=now - timedelta(hours=index + 1))
+    create_post(author=posts[1].author, kind=Post.Kind.OFFER, category=category,
+                title="Gagnez de l'argent facile en bitcoin",
+                description="Investissement garanti.", neighbourhood=neighbourhood,
+                availability="", language="fr", actor=None, at=now)
+    appealed = next(p for p in posts if p not in reported)
+    decision = moderation.decide(
+        kind="post", object_id=appealed.pk, action="hide", actor=moderator,
+        at=now - timedelta(days=1),
+        justification="Annonce commerciale : le réseau est réservé à l'entraide gratuite.")
+    moderation.appeal(decision=decision, person=appealed.author, actor=None,
+                      at=now - timedelta(hours=3),
+                      text="Ce n'est pas une publicité, je prête vraiment cet objet.")

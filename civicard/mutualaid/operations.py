@@ -177,7 +177,7 @@ def _add_message(conversation: Conversation, sender: Person, body: str, at: date
                                      created_at=at)
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=at)
     other = conversation.other(sender)
-    notify(person=other, kind="mutualaid.message",
+    notify(to=other.addressee, kind="mutualaid.message",
            subject=_("New private message about \"%(title)s\""),
            body=_("%(name)s wrote to you about \"%(title)s\". Open Civicard to read and answer."),
            params={"name": sender.display_name, "title": conversation.post.title},
@@ -235,8 +235,8 @@ def _tell_social_workers(subject, body, url: str, at: datetime) -> None:
     users = RoleAssignment.objects.filter(role=Role.SOCIAL_WORKER).values_list("user_id",
                                                                               flat=True)
     for person in Person.objects.filter(user_id__in=users, erased_at__isnull=True):
-        notify(person=person, kind="mutualaid.ccas_inbox", subject=subject, body=body, url=url,
-               at=at)
+        notify(to=person.addressee, kind="mutualaid.ccas_inbox", subject=subject, body=body,
+               url=url, at=at)
 
 
 @transaction.atomic
@@ -282,7 +282,7 @@ def answer_town_request(*, request: TownRequest, body: str, actor: User,
                                          from_town=True, body=body.strip(), created_at=at)
     if request.status == TownRequest.Status.OPEN:
         TownRequest.objects.filter(pk=request.pk).update(status=TownRequest.Status.ANSWERED)
-    notify(person=request.person, kind="mutualaid.town_answer",
+    notify(to=request.person.addressee, kind="mutualaid.town_answer",
            subject=_("The town answered your private request"),
            body=_("A social worker answered you. Open Civicard to read the answer."),
            url=reverse("mutualaid:town_request", args=[request.pk]), at=at)
@@ -316,7 +316,7 @@ def match_town_request(*, request: TownRequest, helper: HelpfulNeighbour, actor:
     check_role(actor, Role.SOCIAL_WORKER)
     request.matched_helper, request.status = helper, TownRequest.Status.MATCHED
     request.save(update_fields=["matched_helper", "status"])
-    notify(person=helper.person, kind="mutualaid.match",
+    notify(to=helper.person.addressee, kind="mutualaid.match",
            subject=_("The town would like your help"),
            body=_("A neighbour needs help with: %(category)s. A social worker will call or "
                   "write to you to arrange it."),
@@ -343,7 +343,7 @@ def report_vulnerable_person(*, reporter: Person, territory: Territory, who: str
     _tell_social_workers(_("A new report about a vulnerable person"),
                          _("A neighbour is worried about someone. Open the social services desk "
                            "to read the report."), reverse("mutualaid:ccas"), at)
-    notify(person=reporter, kind="mutualaid.report_ack",
+    notify(to=reporter.addressee, kind="mutualaid.report_ack",
            subject=_("Thank you, the social services received your message"),
            body=_("A social worker will look into it. For the person's privacy you will not "
                   "receive news about them."), at=at)
@@ -442,7 +442,7 @@ def update_association(*, association: Association, presentation: str, contact_e
 def _tell_followers(association: Association, subject, body, params, url, at) -> None:
     for follow in Follow.objects.filter(association=association).select_related("person"):
         if follow.person.erased_at is None:
-            notify(person=follow.person, kind="mutualaid.association", subject=subject,
+            notify(to=follow.person.addressee, kind="mutualaid.association", subject=subject,
                    body=body, params=params, url=url, at=at)
 
 
@@ -504,3 +504,17 @@ def ensure_default_categories() -> None:
     for order, (code, label, icon) in enumerate(DEFAULT_CATEGORIES):
         Category.objects.get_or_create(code=code, defaults={"label": label, "icon": icon,
                                                             "order": order})
+
+
+# Moderation (civicard/mutualaid/moderated.py registers these contents with it)
+
+
+def set_hidden_by_moderation(*, item: Post | Message | News, hidden: bool,
+                             at: datetime) -> None:
+    """A moderator, or enough reports, hides a post, a message or a news item, or restores it
+    (a held post is published this way); the decision is moderation's own record."""
+    if isinstance(item, Post):
+        Post.objects.filter(pk=item.pk).update(
+            status=Post.Status.HIDDEN if hidden else Post.Status.OPEN)
+    else:
+        type(item).objects.filter(pk=item.pk).update(hidden_at=at if hidden else None)

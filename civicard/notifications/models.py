@@ -2,13 +2,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from civicard.people.models import Person
-
 
 class Notification(models.Model):
     """A notice in a person's inbox, written in their language when it was sent."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notifications")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE,
+                               related_name="notifications")
     kind = models.CharField(_("kind"), max_length=60)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     subject = models.CharField(_("subject"), max_length=200)

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import translation
 
 from civicard.core import clock
+from civicard.notifications.addressee import Addressee
 from civicard.notifications.models import Delivery, Notification
-from civicard.people.models import Person
 
 
 def absolute_url(path: str) -> str:
@@ -28,20 +28,18 @@ def _queue(delivery: Delivery) -> None:
     transaction.on_commit(lambda: deliver.enqueue(delivery.pk))
 
 
-def notify(*, person: Person, kind: str, subject, body, params: dict | None = None,
+def notify(*, to: Addressee, kind: str, subject, body, params: dict | None = None,
            url: str = "", at: datetime | None = None) -> Notification:
     """Write `subject`/`body` (lazy translatable strings with %(name)s placeholders) to the
-    person's inbox in their language, and e-mail it if they have an address."""
+    addressee's inbox in their language, and e-mail it if they have an address."""
     at = at or clock.now()
-    language = person.language
     notification = Notification.objects.create(
-        person=person, kind=kind, language=language, url=url, created_at=at,
-        subject=_render(subject, params, language), body=_render(body, params, language),
+        person_id=to.person_id, kind=kind, language=to.language, url=url, created_at=at,
+        subject=_render(subject, params, to.language), body=_render(body, params, to.language),
     )
-    email = person.email or (person.user.email if person.user_id else "")
-    if email and not person.erased_at:
+    if to.email:
         delivery = Delivery.objects.create(
-            notification=notification, to=email, subject=notification.subject,
+            notification=notification, to=to.email, subject=notification.subject,
             body=notification.body + (f"\n\n{absolute_url(url)}" if url else ""),
             created_at=at,
         )
@@ -68,6 +66,6 @@ def send_rendered_email(*, to: str, subject: str, body: str) -> Delivery:
     return delivery
 
 
-def mark_read(*, person: Person, notification_id: int, at: datetime) -> int:
+def mark_read(*, person, notification_id: int, at: datetime) -> int:
     return Notification.objects.filter(person=person, pk=notification_id,
                                        read_at__isnull=True).update(read_at=at)

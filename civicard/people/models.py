@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicard.core.permissions import Role
+from civicard.notifications.addressee import Addressee
 from civicard.territory.models import Address, Commune, IncomeBracket, Territory
 
 
@@ -65,6 +66,14 @@ class Person(models.Model):
 
     def __str__(self):
         return self.display_name
+
+    @property
+    def addressee(self) -> Addressee:
+        """Where a notice to this person goes: their inbox, their address (none once their
+        data is erased) and their language."""
+        email = self.email or (self.user.email if self.user_id else "")
+        return Addressee(person_id=self.pk, email="" if self.erased_at else email,
+                         language=self.language)
 
     @property
     def display_name(self) -> str:

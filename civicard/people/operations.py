@@ -30,6 +30,7 @@ from civicard.people.models import (
 )
 from civicard.people.signals import person_erased
 from civicard.territory.models import Address, IncomeBracket, Neighbourhood, Territory
+from civicard.territory.operations import create_address
 
 INVITATION_VALIDITY = timedelta(days=14)
 
@@ -176,8 +177,8 @@ def create_household_at_counter(
     check_role(actor, Role.COUNTER_AGENT, commune_id=neighbourhood.commune_id)
     person = _create_person(full_name=full_name, birth_date=birth_date, language=language,
                             phone=phone.strip(), email=email.strip(), at=at)
-    address = Address.objects.create(street=street.strip(), postal_code=postal_code.strip(),
-                                     neighbourhood=neighbourhood)
+    address = create_address(street=street, postal_code=postal_code,
+                             neighbourhood=neighbourhood)
     household = Household.objects.create(territory=territory, address=address)
     Membership.objects.create(household=household, person=person, is_guardian=True)
     audit.record(actor=actor, action="household.created_at_counter", obj=household, at=at)
@@ -188,8 +189,8 @@ def create_household_at_counter(
 def set_address(*, household: Household, street: str, postal_code: str,
                 neighbourhood: Neighbourhood, by: Person, actor: User, at: datetime) -> Address:
     check_guardian(by, household)
-    address = Address.objects.create(street=street.strip(), postal_code=postal_code.strip(),
-                                     neighbourhood=neighbourhood)
+    address = create_address(street=street, postal_code=postal_code,
+                             neighbourhood=neighbourhood)
     household.address = address
     household.save(update_fields=["address"])
     audit.record(actor=actor, action="household.address_set", obj=household, at=at)

@@ -62,7 +62,7 @@ class DummyProvider(PaymentProvider):
         return reverse("wallets:dummy_bank", args=[payment.reference])
 
     def parse_notification(self, data: dict) -> Notice:
-        from civicard.wallets.exceptions import PaymentSignatureInvalid
+        from civicard.providers.exceptions import PaymentSignatureInvalid
 
         try:
             reference = str(data["reference"])[:40]
@@ -90,7 +90,7 @@ def enabled() -> list[str]:
 
 
 def get_provider(name: str) -> PaymentProvider:
-    from civicard.wallets.exceptions import ProviderUnknown
+    from civicard.providers.exceptions import ProviderUnknown
 
     if name not in enabled():
         raise ProviderUnknown()

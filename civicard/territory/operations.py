@@ -1,10 +1,10 @@
-"""Every write about the territory itself: its first setup."""
+"""Every write about the territory itself: its first setup, and the addresses households give."""
 
 from django.db import transaction
 from django.utils.text import slugify
 
 from civicard.territory.exceptions import CountryUnsupported, TerritoryExists
-from civicard.territory.models import Commune, Neighbourhood, Territory
+from civicard.territory.models import Address, Commune, Neighbourhood, Territory
 from civicard.territory.official_lists import NeighbourhoodRow
 
 # What a country gives a territory by default: its currency, time zone and language.
@@ -37,3 +37,8 @@ def set_up_territory(*, name: str, country: str, communes: list[tuple[str, str]]
                           centre_longitude=row.longitude)
             for row in neighbourhoods])
     return territory
+
+
+def create_address(*, street: str, postal_code: str, neighbourhood: Neighbourhood) -> Address:
+    return Address.objects.create(street=street.strip(), postal_code=postal_code.strip(),
+                                  neighbourhood=neighbourhood)

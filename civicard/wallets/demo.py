@@ -3,7 +3,6 @@ movements (some canteen balances below zero), and the counter agent's cash day."
 
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection
 from django.utils import timezone
 
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
@@ -84,17 +83,15 @@ def _services(ctx) -> dict[str, Service]:
 
 
 def _insert_entries(rows: list[tuple]) -> None:
-    """Tens of thousands of entries: one executemany, in time order per account (so the ids
-    follow the running balance), without building a model instance per row."""
+    """Tens of thousands of demo entries, in time order per account (so the ids follow the
+    running balance), in batches."""
     rows.sort(key=lambda row: (row[0], row[5]))
-    adapt = connection.ops.adapt_datetimefield_value
-    table = LedgerEntry._meta.db_table
-    sql = (f'INSERT INTO "{table}" (account_id, kind, amount_cents, balance_after_cents, means, '
-           "at, actor_id, reason, idempotency_key) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, [(*row[:5], adapt(row[5]), *row[6:])
-                                     for row in rows[start:start + 5000]])
+    LedgerEntry.objects.bulk_create(
+        (LedgerEntry(account_id=account_id, kind=kind, amount_cents=amount,
+                     balance_after_cents=after, means=means, at=at, actor_id=actor,
+                     reason=reason, idempotency_key=key)
+         for account_id, kind, amount, after, means, at, actor, reason, key in rows),
+        batch_size=5000)
 
 
 def load(ctx):

@@ -27,12 +27,6 @@ class WrongCurrency(DomainError):
     http_status = 422
 
 
-class KeyMissing(DomainError):
-    code = "idempotency_key_missing"
-    message = _("Every movement of money needs a unique request key of at most 120 characters.")
-    http_status = 422
-
-
 class NotSameHousehold(DomainError):
     code = "transfer_other_household"
     message = _("Money can only move between two accounts of the same household.")
@@ -67,15 +61,3 @@ class PaymentMismatch(DomainError):
     code = "payment_mismatch"
     message = _("The provider's notice does not match the payment (amount or currency).")
     http_status = 409
-
-
-class PaymentSignatureInvalid(DomainError):
-    code = "payment_signature_invalid"
-    message = _("The provider's notice is not signed correctly.")
-    http_status = 403
-
-
-class ProviderUnknown(DomainError):
-    code = "provider_unknown"
-    message = _("This payment provider is not configured.")
-    http_status = 404

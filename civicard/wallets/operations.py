@@ -1,25 +1,28 @@
 """Every write on services, accounts and the ledger.
 
-Money moves only here: lock the account rows (pk order), check the rule, move the balance with
-F(), and append the entry — all in one transaction. Each movement carries an idempotency key held
+Money moves only through `_move`: lock the account rows (primary-key order), check the rule,
+move the balance with F(), and append the entry. Each public operation runs it in a transaction
+of its own (`durable=True`); a charge that belongs to a caller's transaction (a terminal entry)
+joins it by saying so (`joins_transaction=True`). Each movement carries an idempotency key held
 unique by the database: a retry returns the first entry and moves nothing."""
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from civicard.core import audit, rows
-from civicard.core.errors import DomainError, IdempotencyConflict, InvalidAmount, InvalidInput
+from civicard.core import audit
+from civicard.core.errors import IdempotencyConflict, InvalidAmount, InvalidInput
+from civicard.core.idempotency import check_key
 from civicard.core.money import MAX_AMOUNT_CENTS, format_cents
 from civicard.core.permissions import Role, check_role, check_role_over
 from civicard.people.models import Household, Person
 from civicard.wallets.exceptions import (
     FloorReached,
     InsufficientBalance,
-    KeyMissing,
     NotSameHousehold,
     NoWalletForService,
     PaymentMismatch,
@@ -56,12 +59,6 @@ def check_amount(amount_cents, *, field: str = "amount") -> int:
     return amount_cents
 
 
-def check_key(key) -> str:
-    if not isinstance(key, str) or not key.strip() or len(key) > 120:
-        raise KeyMissing()
-    return key
-
-
 def check_reason(reason) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
@@ -80,149 +77,113 @@ def lowest_balance(service: Service) -> int | None:
     return 0 if service.shortage_rule == ShortageRule.REFUSE else service.floor_cents
 
 
-def shortage_error(service: Service) -> InsufficientBalance | FloorReached:
-    return InsufficientBalance() if service.shortage_rule == ShortageRule.REFUSE else FloorReached()
+def check_covered(account: Account, kind: str, amount_cents: int) -> None:
+    """The rule a movement must meet on the account's balance read under its lock: a charge
+    follows the service's shortage rule (a free service takes none), a transfer never leaves
+    the balance below zero. Money coming in is always accepted."""
+    after = account.balance_cents + amount_cents
+    if kind == EntryKind.CHARGE:
+        service = account.service
+        if service.payment_mode == PaymentMode.FREE:
+            raise ServiceIsFree()
+        lowest = lowest_balance(service)
+        if lowest is not None and after < lowest:
+            raise (InsufficientBalance() if service.shortage_rule == ShortageRule.REFUSE
+                   else FloorReached())
+    elif kind == EntryKind.TRANSFER_OUT and after < 0:
+        raise InsufficientBalance()
 
 
-def _replay(key: str, *, account_id: int, kind: str, amount_cents: int) -> LedgerEntry | None:
-    entry = LedgerEntry.objects.filter(idempotency_key=key).first()
-    if entry is None:
-        return None
-    if (entry.account_id, entry.kind, entry.amount_cents) != (account_id, kind, amount_cents):
+# The one money path ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Leg:
+    """One account's part of a movement: its kind, signed amount and idempotency key."""
+
+    account: Account
+    kind: str
+    amount_cents: int
+    key: str
+
+
+def _replay(leg: Leg) -> LedgerEntry | None:
+    """The entry already written under the leg's key, if any; a different movement under the
+    same key is refused."""
+    entry = LedgerEntry.objects.filter(idempotency_key=leg.key).first()
+    if entry is not None and (entry.account_id, entry.kind, entry.amount_cents) != (
+            leg.account.pk, leg.kind, leg.amount_cents):
         raise IdempotencyConflict()
     return entry
 
 
-def _locked(*accounts: Account) -> dict[int, Account]:
-    ids = sorted({a.pk for a in accounts})
-    return {a.pk: a for a in Account.objects.select_for_update().select_related("service")
-            .filter(pk__in=ids).order_by("pk")}
+def _move(legs: list[Leg], *, reason: str, actor, at: datetime,
+          means: str = "") -> tuple[list[LedgerEntry], bool]:
+    """The one function that changes a balance, inside the caller's transaction: lock the
+    accounts in primary-key order, return the first entries when the keys were already used,
+    check each leg's rule, move each balance with F() and append its entry (a second leg's
+    entry refers to the first). Returns the entries and whether they were written now."""
+    ids = sorted({leg.account.pk for leg in legs})
+    locked = {account.pk: account for account in Account.objects.select_for_update()
+              .select_related("service").filter(pk__in=ids).order_by("pk")}
+    replayed = [_replay(leg) for leg in legs]
+    if all(replayed):
+        return replayed, False
+    for leg in legs:
+        check_covered(locked[leg.account.pk], leg.kind, leg.amount_cents)
+    entries = []
+    for leg in legs:
+        account = locked[leg.account.pk]
+        Account.objects.filter(pk=account.pk).update(
+            balance_cents=F("balance_cents") + leg.amount_cents)
+        account.balance_cents += leg.amount_cents
+        leg.account.balance_cents = account.balance_cents
+        entries.append(LedgerEntry.objects.create(
+            account=account, kind=leg.kind, amount_cents=leg.amount_cents,
+            balance_after_cents=account.balance_cents, means=means, at=at,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            reason=reason, idempotency_key=leg.key, related=entries[0] if entries else None))
+    return entries, True
 
 
-def _append(*, account: Account, kind: str, amount_cents: int, reason: str, key: str, actor,
-            at: datetime, means: str = "", related: LedgerEntry | None = None) -> LedgerEntry:
-    """`account` is a row locked by `_locked` in this transaction, so its balance read under
-    the lock plus the amount is the new balance: no need to read it back."""
-    Account.objects.filter(pk=account.pk).update(balance_cents=F("balance_cents") + amount_cents)
-    account.balance_cents += amount_cents
-    return _entry(account=account, kind=kind, amount_cents=amount_cents,
-                  balance_after=account.balance_cents, reason=reason, key=key, actor=actor,
-                  at=at, means=means, related=related)
-
-
-def _entry(*, account: Account, kind: str, amount_cents: int, balance_after: int, reason: str,
-           key: str, actor, at: datetime, means: str = "",
-           related: LedgerEntry | None = None) -> LedgerEntry:
-    """Append the entry recording a movement already made; the key is unique in the database."""
-    return rows.insert(LedgerEntry(
-        account=account, kind=kind, amount_cents=amount_cents,
-        balance_after_cents=balance_after, means=means, at=at,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        reason=reason, idempotency_key=key, related=related))
-
-
-SHIFT_SQL = (f'UPDATE "{Account._meta.db_table}" SET balance_cents = balance_cents + %s '
-             "WHERE id = %s {above} RETURNING balance_cents")
-
-
-def _refused(refusal: DomainError, *, account: Account, kind: str, amount_cents: int,
-             key: str) -> LedgerEntry:
-    """A movement the rule refuses: unless its key was already used, then its first entry
-    stands (a retry after the balance went down)."""
-    replayed = _replay(key, account_id=account.pk, kind=kind, amount_cents=amount_cents)
-    if replayed is None:
-        raise refusal
-    return replayed
-
-
-def _move(*, account: Account, kind: str, amount_cents: int, reason: str, key: str, actor,
-          at: datetime, means: str = "", lowest: int | None = None,
-          refusal: DomainError | None = None, savepoint: bool = True) -> LedgerEntry:
-    """Move one account's balance by `amount_cents` (signed) and append the entry. The UPDATE
-    takes the row lock and returns the new balance; with `lowest`, it only applies if the
-    balance stays at or above it, else nothing is written and `refusal` is raised. A key
-    already used (the database refuses a second entry) returns its first entry — unless
-    `savepoint=False` put the movement in the caller's transaction: then the error is the
-    caller's to handle (its transaction is rolled back)."""
+def _move_now(legs: list[Leg], *, reason: str, actor, at: datetime, means: str = "",
+              audit_action: str = "", audit_extra=None) -> list[LedgerEntry]:
+    """`_move` in a transaction of its own, with its audit record when one is named. Two
+    retries racing on different accounts meet at the key's unique constraint: the first
+    movement stands."""
     try:
-        with transaction.atomic(savepoint=savepoint), connection.cursor() as cursor:
-            above = "" if lowest is None else "AND balance_cents + %s >= %s"
-            cursor.execute(SHIFT_SQL.format(above=above), [
-                amount_cents, account.pk, *([] if lowest is None else [amount_cents, lowest])])
-            row = cursor.fetchone()
-            entry = None if row is None else _entry(
-                account=account, kind=kind, amount_cents=amount_cents, balance_after=row[0],
-                reason=reason, key=key, actor=actor, at=at, means=means)
+        with transaction.atomic(durable=True):
+            entries, moved = _move(legs, reason=reason, actor=actor, at=at, means=means)
+            if moved and audit_action:
+                audit.record(actor=actor, action=audit_action, obj=legs[0].account, at=at,
+                             extra={"entry_id": entries[0].pk, **(audit_extra or {})})
+            return entries
     except IntegrityError:
-        if connection.needs_rollback:  # in the caller's transaction, without a savepoint
-            raise
-        replayed = _replay(key, account_id=account.pk, kind=kind, amount_cents=amount_cents)
-        if replayed is None:
+        replayed = [_replay(leg) for leg in legs]
+        if not all(replayed):
             raise
         return replayed
-    if entry is None:  # refused, and nothing written: the caller's transaction goes on
-        return _refused(refusal, account=account, kind=kind, amount_cents=amount_cents, key=key)
-    account.balance_cents = entry.balance_after_cents
-    return entry
 
 
 # Money ---------------------------------------------------------------------------------------
 
 def charge(*, account: Account, amount_cents: int, reason: str, idempotency_key: str, actor,
-           at: datetime, currency: str | None = None, savepoint: bool = True) -> LedgerEntry:
+           at: datetime, currency: str | None = None,
+           joins_transaction: bool = False) -> LedgerEntry:
     """Take `amount_cents` from the account under its service's shortage rule. Used by every
     capability that makes a household pay (terminals, canteen, bookings…). A caller whose own
-    transaction answers a repeated key (a terminal decision) passes `savepoint=False`."""
+    transaction holds the charge with its other writes (a terminal's entry) passes
+    `joins_transaction=True`: its rollback takes the charge back, and a key repeated by a
+    racing retry is its to answer (the IntegrityError reaches it)."""
     check_amount(amount_cents)
     check_key(idempotency_key)
     reason = check_reason(reason)
     check_currency(account, currency)
-    service = account.service
-    if service.payment_mode == PaymentMode.FREE:
-        return _refused(ServiceIsFree(), account=account, kind=EntryKind.CHARGE,
-                        amount_cents=-amount_cents, key=idempotency_key)
-    return _move(account=account, kind=EntryKind.CHARGE, amount_cents=-amount_cents,
-                 reason=reason, key=idempotency_key, actor=actor, at=at,
-                 lowest=lowest_balance(service), refusal=shortage_error(service),
-                 savepoint=savepoint)
-
-
-CHAINED_CHARGE_SQL = (
-    f"WITH moved AS ({SHIFT_SQL.format(above='AND balance_cents = %s')}), "
-    "entry AS ({entry} RETURNING id) {row} RETURNING {entry_column}")
-
-
-def charge_then_insert(*, account: Account, amount_cents: int, reason: str,
-                       idempotency_key: str, at: datetime, row, entry_field: str) -> int | None:
-    """charge() and insert `row` — a new instance whose `entry_field` refers to the entry — in
-    one statement and no transaction of its own: a door's paid entry costs two round trips
-    instead of six. PostgreSQL only (SQLite cannot chain writes). The balance is the one read
-    with the account just before (`account.balance_cents`, updated here): when it has moved
-    since, or the service's rule would refuse, nothing is written and None is returned, and
-    the caller charges the usual way. Returns the new entry's id."""
-    check_amount(amount_cents)
-    check_key(idempotency_key)
-    service = account.service
-    lowest = lowest_balance(service)
-    balance = account.balance_cents - amount_cents
-    if service.payment_mode == PaymentMode.FREE or (lowest is not None and balance < lowest):
-        return None
-    entry_sql, entry_params = rows.insert_from(LedgerEntry(
-        account_id=account.pk, kind=EntryKind.CHARGE, amount_cents=-amount_cents,
-        balance_after_cents=balance, means="", at=at, actor=None, reason=check_reason(reason),
-        idempotency_key=idempotency_key, related=None), "moved")
-    row_sql, row_params = rows.insert_from(row, "entry", **{entry_field: "entry.id"})
-    with connection.cursor() as cursor:
-        entry_column = connection.ops.quote_name(row._meta.get_field(entry_field).column)
-        cursor.execute(CHAINED_CHARGE_SQL.format(entry=entry_sql, row=row_sql,
-                                                 entry_column=entry_column),
-                       [-amount_cents, account.pk, account.balance_cents, *entry_params,
-                        *row_params])
-        written = cursor.fetchone()
-    if written is None:
-        return None
-    account.balance_cents = balance
-    return written[0]
+    leg = Leg(account, EntryKind.CHARGE, -amount_cents, idempotency_key)
+    if joins_transaction:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("joins_transaction=True needs the caller's transaction")
+        return _move([leg], reason=reason, actor=actor, at=at)[0][0]
+    return _move_now([leg], reason=reason, actor=actor, at=at)[0]
 
 
 def top_up(*, account: Account, amount_cents: int, means: str, reason: str,
@@ -235,9 +196,8 @@ def top_up(*, account: Account, amount_cents: int, means: str, reason: str,
     if means not in COUNTER_MEANS:  # online payments are credited by settle_online_payment
         raise InvalidInput(fields={"means": [_("Choose how the money was paid.")]})
     check_role(actor, Role.COUNTER_AGENT, commune_id=account.household.commune_id)
-    entry = _move(account=account, kind=EntryKind.TOP_UP, amount_cents=amount_cents,
-                  reason=reason, key=idempotency_key, actor=actor, at=at, means=means)
-    return entry
+    return _move_now([Leg(account, EntryKind.TOP_UP, amount_cents, idempotency_key)],
+                     reason=reason, actor=actor, at=at, means=means)[0]
 
 
 def refund(*, account: Account, amount_cents: int, reason: str, idempotency_key: str, actor,
@@ -248,11 +208,9 @@ def refund(*, account: Account, amount_cents: int, reason: str, idempotency_key:
     check_amount(amount_cents)
     check_key(idempotency_key)
     reason = check_reason(reason)
-    entry = _move(account=account, kind=EntryKind.REFUND, amount_cents=amount_cents,
-                  reason=reason, key=idempotency_key, actor=actor, at=at)
-    audit.record(actor=actor, action="wallet.refunded", obj=account, at=at,
-                 extra={"entry_id": entry.pk, "amount_cents": amount_cents})
-    return entry
+    return _move_now([Leg(account, EntryKind.REFUND, amount_cents, idempotency_key)],
+                     reason=reason, actor=actor, at=at, audit_action="wallet.refunded",
+                     audit_extra={"amount_cents": amount_cents})[0]
 
 
 def correct(*, account: Account, amount_cents: int, reason: str, idempotency_key: str, actor,
@@ -264,11 +222,9 @@ def correct(*, account: Account, amount_cents: int, reason: str, idempotency_key
     check_amount(abs(amount_cents))
     check_key(idempotency_key)
     reason = check_reason(reason)
-    entry = _move(account=account, kind=EntryKind.CORRECTION, amount_cents=amount_cents,
-                  reason=reason, key=idempotency_key, actor=actor, at=at)
-    audit.record(actor=actor, action="wallet.corrected", obj=account, at=at,
-                 extra={"entry_id": entry.pk, "amount_cents": amount_cents})
-    return entry
+    return _move_now([Leg(account, EntryKind.CORRECTION, amount_cents, idempotency_key)],
+                     reason=reason, actor=actor, at=at, audit_action="wallet.corrected",
+                     audit_extra={"amount_cents": amount_cents})[0]
 
 
 def transfer(*, source: Account, target: Account, amount_cents: int, reason: str,
@@ -277,28 +233,14 @@ def transfer(*, source: Account, target: Account, amount_cents: int, reason: str
     check_role(actor, Role.COUNTER_AGENT, commune_id=source.household.commune_id)
     check_amount(amount_cents)
     check_key(idempotency_key)
-    if len(idempotency_key) > 110:
-        raise KeyMissing()
     reason = check_reason(reason)
     if source.household_id != target.household_id or source.pk == target.pk:
         raise NotSameHousehold()
-    out_key, in_key = f"{idempotency_key}:out", f"{idempotency_key}:in"
-    with transaction.atomic():
-        locked = _locked(source, target)
-        src, dst = locked[source.pk], locked[target.pk]
-        done = _replay(out_key, account_id=src.pk, kind=EntryKind.TRANSFER_OUT,
-                       amount_cents=-amount_cents)
-        if done is not None:
-            return done, LedgerEntry.objects.get(idempotency_key=in_key)
-        if src.balance_cents < amount_cents:
-            raise InsufficientBalance()
-        out = _append(account=src, kind=EntryKind.TRANSFER_OUT, amount_cents=-amount_cents,
-                      reason=reason, key=out_key, actor=actor, at=at)
-        into = _append(account=dst, kind=EntryKind.TRANSFER_IN, amount_cents=amount_cents,
-                       reason=reason, key=in_key, actor=actor, at=at, related=out)
-        audit.record(actor=actor, action="wallet.transferred", obj=src, at=at,
-                     extra={"to_account": dst.pk, "amount_cents": amount_cents})
-    source.balance_cents, target.balance_cents = src.balance_cents, dst.balance_cents
+    out, into = _move_now(
+        [Leg(source, EntryKind.TRANSFER_OUT, -amount_cents, f"{idempotency_key}:out"),
+         Leg(target, EntryKind.TRANSFER_IN, amount_cents, f"{idempotency_key}:in")],
+        reason=reason, actor=actor, at=at, audit_action="wallet.transferred",
+        audit_extra={"to_account": target.pk, "amount_cents": amount_cents})
     return out, into
 
 
@@ -384,7 +326,7 @@ def settle_online_payment(*, provider: str, reference: str, paid: bool, amount_c
                           currency: str, at: datetime) -> OnlinePayment:
     """The provider's (verified) notice: credit exactly once, whatever the order or the number
     of notices. A refusal after a payment was credited changes nothing."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = (OnlinePayment.objects.select_for_update()
                    .filter(reference=reference, provider=provider).first())
         if payment is None:
@@ -397,12 +339,11 @@ def settle_online_payment(*, provider: str, reference: str, paid: bool, amount_c
             return payment
         if amount_cents != payment.amount_cents or currency != payment.currency:
             raise PaymentMismatch()
-        entry = _move(account=payment.account, kind=EntryKind.TOP_UP,
-                      amount_cents=payment.amount_cents,
-                      reason=str(_("Online payment %(reference)s")
-                                 % {"reference": payment.reference}),
-                      key=f"payment:{payment.reference}", actor=payment.started_by, at=at,
-                      means=Means.ONLINE)
+        (entry,), _moved = _move(
+            [Leg(payment.account, EntryKind.TOP_UP, payment.amount_cents,
+                 f"payment:{payment.reference}")],
+            reason=str(_("Online payment %(reference)s") % {"reference": payment.reference}),
+            actor=payment.started_by, at=at, means=Means.ONLINE)
         payment.status, payment.settled_at, payment.entry = PaymentStatus.PAID, at, entry
         payment.save(update_fields=["status", "settled_at", "entry"])
     return payment

@@ -3,11 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from civicard.core import rows
 from civicard.core.permissions import Role, check_role
 from civicard.people.models import Household, Person
 from civicard.wallets.exceptions import NoTariff
@@ -16,7 +15,7 @@ from civicard.wallets.models import Account, Enrolment, EntryKind, LedgerEntry, 
 
 @dataclass(frozen=True)
 class Home:
-    """A household as prices and rights see it (what a terminal reads in one joined row)."""
+    """A household as prices and rights see it."""
 
     id: int
     territory_id: int
@@ -46,28 +45,19 @@ def is_resident(household: Household | Home, service: Service) -> bool:
     return household.commune_id == service.commune_id
 
 
-# Hand-written conditions (civicard.core.rows): terminals join these to the card they read
-# (civicard.access.presented).
-# The tariffs in force on a day, on the table alias {t}: the latest of each bracket and
-# residency ({later}: the alias of the subquery that looks for a later one); params: day, day.
-LATEST_TARIFF = (
-    "{t}.valid_from <= %s AND NOT EXISTS (SELECT 1 FROM "
-    f'"{Tariff._meta.db_table}" {{later}} WHERE {{later}}.service_id = {{t}}.service_id '
-    'AND {later}."use" = {t}."use" AND {later}.valid_from > {t}.valid_from '
-    "AND {later}.valid_from <= %s AND ({later}.income_bracket_id = {t}.income_bracket_id "
-    "OR ({later}.income_bracket_id IS NULL AND {t}.income_bracket_id IS NULL)) "
-    "AND ({later}.resident = {t}.resident OR ({later}.resident IS NULL AND {t}.resident IS NULL)))")
+def tariffs_in_force(*, service: Service, on: date, uses) -> QuerySet[Tariff]:
+    """The service's tariffs of `uses` dated on or before `on`, among which tariff_for
+    chooses (an older one of the same bracket and residency never wins over a newer one)."""
+    return Tariff.objects.filter(service=service, use__in=uses, valid_from__lte=on).order_by("pk")
 
 
 def tariff_for(*, service: Service, household: Household | Home, on: date,
                use: str = "use", candidates: list[Tariff] | None = None) -> Tariff:
     """The tariff in force on `on`: the latest dated one matching the household's bracket and
     residency, the most specific winning among those of the same date. A caller that has
-    already read the service's tariffs in force on `on` (LATEST_TARIFF) passes them."""
+    already read the service's tariffs in force on `on` (tariffs_in_force) passes them."""
     if candidates is None:
-        candidates = rows.fetch(Tariff, 't.service_id = %s AND t."use" = %s AND '
-                                + LATEST_TARIFF.format(t="t", later="tl"),
-                                [service.pk, use, on, on])
+        candidates = tariffs_in_force(service=service, on=on, uses=[use])
     resident = is_resident(household, service)
     bracket = household.income_bracket_id
     best = max((tariff for tariff in candidates
@@ -91,10 +81,10 @@ def _age(person: Person, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-# A live enrolment in the service {service} (a column, or %s) on a day, on the table alias {e};
-# params: day, day.
-LIVE_ENROLMENT = ("{e}.service_id = {service} AND {e}.starts_on <= %s "
-                  "AND ({e}.ends_on IS NULL OR {e}.ends_on >= %s)")
+def live_enrolments(*, service: Service, on: date) -> QuerySet[Enrolment]:
+    """The enrolments in `service` within their dates on `on` (ages and residence aside)."""
+    return (Enrolment.objects.filter(service=service, starts_on__lte=on)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on)))
 
 
 def enrolment_for(*, service: Service, person: Person, on: date,
@@ -108,11 +98,9 @@ def enrolment_for(*, service: Service, person: Person, on: date,
         homes = homes_of(person)
     communes = {home.id: home.commune_id for home in homes}
     if candidates is None:
-        in_homes = ", ".join(["%s"] * len(communes)) or "NULL"
-        candidates = rows.fetch(
-            Enrolment, LIVE_ENROLMENT.format(e="t", service="%s")
-            + f" AND (t.person_id = %s OR t.household_id IN ({in_homes})) ORDER BY t.id",
-            [service.pk, on, on, person.pk, *communes])
+        candidates = (live_enrolments(service=service, on=on)
+                      .filter(Q(person=person) | Q(household_id__in=list(communes)))
+                      .order_by("pk"))
     age = _age(person, on)
     for enrolment in candidates:
         if enrolment.min_age is not None and (age is None or age < enrolment.min_age):

@@ -3,7 +3,6 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from civicard.core import clock, spreadsheets
 from civicard.core.errors import DomainError
+from civicard.core.pdf import pdf_response
 from civicard.core.permissions import (
     Role,
     check_role_over,
@@ -33,17 +33,6 @@ from civicard.wallets.forms import (
     TransferForm,
 )
 from civicard.wallets.models import Account, LedgerEntry, OnlinePayment, Service
-
-
-def pdf_response(template: str, context: dict, filename: str, request) -> HttpResponse:
-    from weasyprint import HTML
-
-    html = render_to_string(template, context, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
 
 # Resident --------------------------------------------------------------------------------------
 

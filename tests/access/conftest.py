@@ -2,16 +2,16 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from civicard.access import operations
+from civicard.access import terminals
+from civicard.access.decisions import decide
 from civicard.access.models import Checkpoint, Facility, Terminal
 from civicard.cards import codes
 from civicard.cards.models import Card
 from civicard.core.permissions import Role
-from civicard.people.models import Household, Membership, Person
+from civicard.people.models import Household, Membership, Person, RoleAssignment, User
+from civicard.wallets import operations as wallets
 from civicard.wallets.models import (
-    Account,
     Enrolment,
-    LedgerEntry,
     PaymentMode,
     Service,
     ShortageRule,
@@ -60,7 +60,7 @@ def make_checkpoint(territory):
 @pytest.fixture
 def make_terminal(manager):
     def make(checkpoint, *, name="T1", language="fr"):
-        return operations.register_terminal(checkpoint=checkpoint, name=name,
+        return terminals.register_terminal(checkpoint=checkpoint, name=name,
                                             language=language, actor=manager, at=AT)
     return make
 
@@ -88,17 +88,17 @@ def enrol(service, person=None, household=None):
 
 
 def fund(service, household, balance):
-    account = Account.objects.create(household=household, service=service, currency="EUR",
-                                     created_at=AT)
+    """The household's account, opened with `balance` by a manager's correction."""
+    account = wallets.open_account(household=household, service=service, at=AT)
     if balance:
-        LedgerEntry.objects.create(account=account, kind="correction", amount_cents=balance,
-                                   balance_after_cents=balance, at=AT, reason="opening",
-                                   idempotency_key=f"open-{account.pk}")
-        Account.objects.filter(pk=account.pk).update(balance_cents=balance)
-        account.refresh_from_db()
+        treasurer, created = User.objects.get_or_create(email="treasurer@example.org")
+        if created:
+            RoleAssignment.objects.create(user=treasurer, role=Role.SERVICE_MANAGER)
+        wallets.correct(account=account, amount_cents=balance, reason="opening",
+                        idempotency_key=f"open-{account.pk}", actor=treasurer, at=AT)
     return account
 
 
 def scan(terminal: Terminal, credential=UID, key="k1", at=AT, now=None):
-    return operations.scan(terminal=terminal, credential=credential, idempotency_key=key,
+    return decide.scan(terminal=terminal, credential=credential, idempotency_key=key,
                            at=at, now=now or at)

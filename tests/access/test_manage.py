@@ -5,7 +5,7 @@ from datetime import time
 import pytest
 from django.urls import reverse
 
-from civicard.access import operations
+from civicard.access import terminals
 from civicard.access.models import (
     Checkpoint,
     Decision,
@@ -60,7 +60,7 @@ def places(territory, users):
                                            name=f"Pool {key.upper()}", kind="pool")
         checkpoint = Checkpoint.objects.create(facility=facility, name="Turnstile",
                                                kind="turnstile", service=service)
-        terminal, _ = operations.register_terminal(
+        terminal, _ = terminals.register_terminal(
             checkpoint=checkpoint, name=f"Reader {key.upper()}", actor=users["manager_all"],
             at=AT)
         group = DoorGroup.objects.create(territory=territory, name=f"Lifeguards {key.upper()}")

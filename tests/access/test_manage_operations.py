@@ -5,7 +5,7 @@ from datetime import date, time
 
 import pytest
 
-from civicard.access import operations
+from civicard.access import setup
 from civicard.access.exceptions import (
     AlreadyMember,
     ChargeWithoutService,
@@ -58,26 +58,26 @@ def north_manager(make_login, north):
 
 @pytest.fixture
 def hall(territory, north, manager):
-    return operations.save_facility(territory=territory, name="Sports hall", kind="sports",
+    return setup.save_facility(territory=territory, name="Sports hall", kind="sports",
                                     commune=north, actor=manager, at=AT)
 
 
 def _checkpoint(facility, actor, **changes):
     fields = {"name": "Main door", "kind": "door", "service": None, "opening_hours": "24/7",
               "country": "FR", "charge_use": "", "passback_seconds": None, **changes}
-    return operations.save_checkpoint(facility=facility, actor=actor, at=AT, **fields)
+    return setup.save_checkpoint(facility=facility, actor=actor, at=AT, **fields)
 
 
 def _group(territory, actor, **changes):
     fields = {"name": "Caretakers", "out_of_hours": True, "facilities": [], "checkpoints": [],
               **changes}
-    return operations.save_door_group(territory=territory, actor=actor, at=AT, **fields)
+    return setup.save_door_group(territory=territory, actor=actor, at=AT, **fields)
 
 
 # Places and checkpoints -------------------------------------------------------------------------
 
 def test_a_place_is_created_changed_and_audited(territory, south, manager, hall):
-    operations.save_facility(facility=hall, territory=territory, name="  Salle   Omnisports ",
+    setup.save_facility(facility=hall, territory=territory, name="  Salle   Omnisports ",
                              kind="sports", commune=south, actor=manager, at=AT)
     hall.refresh_from_db()
     assert (hall.name, hall.commune) == ("Salle Omnisports", south)
@@ -88,11 +88,11 @@ def test_a_place_is_created_changed_and_audited(territory, south, manager, hall)
 
 @pytest.mark.parametrize(("name", "kind", "error", "field"), [
     ("   ", "sports", NameEmpty, "name"), ("Sports hall", "sports", PlaceNameTaken, "name"),
-    ("Other", "castle", operations.InvalidInput, "kind")])
+    ("Other", "castle", setup.InvalidInput, "kind")])
 def test_a_bad_place_writes_nothing(territory, north, manager, hall, name, kind, error, field):
     audits = AuditLogEntry.objects.count()
     with pytest.raises(error) as raised:
-        operations.save_facility(territory=territory, name=name, kind=kind, commune=north,
+        setup.save_facility(territory=territory, name=name, kind=kind, commune=north,
                                  actor=manager, at=AT)
     assert list(raised.value.fields) == [field]
     assert Facility.objects.count() == 1 and AuditLogEntry.objects.count() == audits
@@ -104,21 +104,21 @@ def test_a_commune_manager_writes_only_in_their_commune(request, territory, nort
                                                         commune, allowed):
     target = request.getfixturevalue(commune) if commune else None
     if allowed:
-        operations.save_facility(territory=territory, name="Hall", kind="sports",
+        setup.save_facility(territory=territory, name="Hall", kind="sports",
                                  commune=target, actor=north_manager, at=AT)
     else:
         with pytest.raises(PermissionRefused):
-            operations.save_facility(territory=territory, name="Hall", kind="sports",
+            setup.save_facility(territory=territory, name="Hall", kind="sports",
                                      commune=target, actor=north_manager, at=AT)
     assert Facility.objects.filter(name="Hall").exists() is allowed
 
 
 def test_a_commune_manager_cannot_move_a_place_out_of_another_commune(
         territory, north, south, manager, north_manager):
-    hall = operations.save_facility(territory=territory, name="Hall", kind="sports",
+    hall = setup.save_facility(territory=territory, name="Hall", kind="sports",
                                     commune=south, actor=manager, at=AT)
     with pytest.raises(PermissionRefused):
-        operations.save_facility(facility=hall, territory=territory, name="Hall",
+        setup.save_facility(facility=hall, territory=territory, name="Hall",
                                  kind="sports", commune=north, actor=north_manager, at=AT)
     hall.refresh_from_db()
     assert hall.commune == south
@@ -130,8 +130,8 @@ def test_a_commune_manager_cannot_move_a_place_out_of_another_commune(
     ({"country": "XX"}, CountryUnknown, "country"),
     ({"charge_use": "entry"}, ChargeWithoutService, "charge_use"),
     ({"name": " "}, NameEmpty, "name"),
-    ({"kind": "window"}, operations.InvalidInput, "kind"),
-    ({"passback_seconds": 0}, operations.InvalidInput, "passback_seconds")])
+    ({"kind": "window"}, setup.InvalidInput, "kind"),
+    ({"passback_seconds": 0}, setup.InvalidInput, "passback_seconds")])
 def test_a_bad_checkpoint_writes_nothing(hall, manager, changes, error, field):
     changes_before = AccessChange.objects.count()
     with pytest.raises(error) as raised:
@@ -184,7 +184,7 @@ def test_a_door_group_needs_a_place_and_its_places_in_the_managers_communes(
         territory, south, manager, north_manager, hall):
     with pytest.raises(NoPlaces):
         _group(territory, manager)
-    other = operations.save_facility(territory=territory, name="South hall", kind="sports",
+    other = setup.save_facility(territory=territory, name="South hall", kind="sports",
                                      commune=south, actor=manager, at=AT)
     with pytest.raises(PermissionRefused):
         _group(territory, north_manager, facilities=[hall, other])
@@ -193,7 +193,7 @@ def test_a_door_group_needs_a_place_and_its_places_in_the_managers_communes(
         _group(territory, north_manager, group=group, facilities=[other])
     cross = _group(territory, manager, name="Everywhere", facilities=[hall, other])
     with pytest.raises(PermissionRefused):  # it opens a place of another commune too
-        operations.add_window(group=cross, weekday=0, starts=time(6), ends=time(8),
+        setup.add_window(group=cross, weekday=0, starts=time(6), ends=time(8),
                               actor=north_manager, at=AT)
     assert list(DoorGroup.objects.values_list("name", flat=True)) == ["Caretakers",
                                                                       "Everywhere"]
@@ -202,16 +202,16 @@ def test_a_door_group_needs_a_place_and_its_places_in_the_managers_communes(
 
 def test_windows_are_added_once_and_removed(territory, manager, hall):
     group = _group(territory, manager, facilities=[hall])
-    window = operations.add_window(group=group, weekday=4, starts=time(22), ends=time(2),
+    window = setup.add_window(group=group, weekday=4, starts=time(22), ends=time(2),
                                    actor=manager, at=AT)
     assert window.past_midnight and window.label() == "Friday 22:00 until Saturday 02:00"
     with pytest.raises(WindowExists):
-        operations.add_window(group=group, weekday=4, starts=time(22), ends=time(2),
+        setup.add_window(group=group, weekday=4, starts=time(22), ends=time(2),
                               actor=manager, at=AT)
-    with pytest.raises(operations.InvalidInput):
-        operations.add_window(group=group, weekday=7, starts=time(8), ends=time(9),
+    with pytest.raises(setup.InvalidInput):
+        setup.add_window(group=group, weekday=7, starts=time(8), ends=time(9),
                               actor=manager, at=AT)
-    operations.remove_window(window=window, actor=manager, at=AT)
+    setup.remove_window(window=window, actor=manager, at=AT)
     assert not group.windows.exists()
     audits = AuditLogEntry.objects.filter(object_type="access.doorgroup",
                                           object_id=str(group.pk)).order_by("pk")
@@ -225,13 +225,13 @@ def test_windows_are_added_once_and_removed(territory, manager, hall):
 
 def test_members_are_added_and_removed_once(territory, manager, hall, holder):
     group = _group(territory, manager, facilities=[hall])
-    operations.add_member(group=group, person=holder, actor=manager, at=AT)
+    setup.add_member(group=group, person=holder, actor=manager, at=AT)
     with pytest.raises(AlreadyMember) as raised:
-        operations.add_member(group=group, person=holder, actor=manager, at=AT)
+        setup.add_member(group=group, person=holder, actor=manager, at=AT)
     assert raised.value.text() == "Amina Benali is already in this group."
-    operations.remove_member(group=group, person=holder, actor=manager, at=AT)
+    setup.remove_member(group=group, person=holder, actor=manager, at=AT)
     with pytest.raises(NotMember):
-        operations.remove_member(group=group, person=holder, actor=manager, at=AT)
+        setup.remove_member(group=group, person=holder, actor=manager, at=AT)
     assert not group.members.exists()
     assert AuditLogEntry.objects.filter(action__startswith="door_group.member_").count() == 2
 
@@ -242,25 +242,25 @@ def test_quota_rules(territory, north, manager, north_manager):
     waste = Service.objects.create(territory=territory, commune=north, slug="waste",
                                    name="Waste", payment_mode=PaymentMode.PER_USE)
     with pytest.raises(QuotaMaxBelowFree):
-        operations.save_quota(service=waste, free_per_year=24, max_per_year=20,
+        setup.save_quota(service=waste, free_per_year=24, max_per_year=20,
                               charge_use="visit", actor=manager, at=AT)
     with pytest.raises(TariffUnknown):  # the service charges, so the tariff must exist
-        operations.save_quota(service=waste, free_per_year=24, max_per_year=34,
+        setup.save_quota(service=waste, free_per_year=24, max_per_year=34,
                               charge_use="visit", actor=manager, at=AT)
     Tariff.objects.create(service=waste, use="visit", amount_cents=800,
                           valid_from=date(2026, 1, 1), created_at=AT)
-    quota = operations.save_quota(service=waste, free_per_year=24, max_per_year=34,
+    quota = setup.save_quota(service=waste, free_per_year=24, max_per_year=34,
                                   charge_use="visit", actor=north_manager, at=AT)
     with pytest.raises(QuotaExists):
-        operations.save_quota(service=waste, free_per_year=1, max_per_year=2,
+        setup.save_quota(service=waste, free_per_year=1, max_per_year=2,
                               charge_use="visit", actor=manager, at=AT)
-    operations.save_quota(quota=quota, service=None, free_per_year=20, max_per_year=30,
+    setup.save_quota(quota=quota, service=None, free_per_year=20, max_per_year=30,
                           charge_use="visit", actor=manager, at=AT)
     assert list(Quota.objects.values_list("free_per_year", "max_per_year")) == [(20, 30)]
     territory_wide = Service.objects.create(territory=territory, slug="all", name="All",
                                             payment_mode=PaymentMode.FREE)
     with pytest.raises(PermissionRefused):
-        operations.save_quota(service=territory_wide, free_per_year=1, max_per_year=2,
+        setup.save_quota(service=territory_wide, free_per_year=1, max_per_year=2,
                               charge_use="visit", actor=north_manager, at=AT)
     assert Quota.objects.count() == 1
 
@@ -281,7 +281,7 @@ def staff_door(territory, make_checkpoint, make_terminal, manager, holder):
     checkpoint = make_checkpoint(name="Staff door", kind="door", facility_name="Town hall")
     _terminal, token = make_terminal(checkpoint)
     group = _group(territory, manager, checkpoints=[checkpoint])
-    operations.add_window(group=group, weekday=0, starts=time(22), ends=time(6),
+    setup.add_window(group=group, weekday=0, starts=time(22), ends=time(6),
                           actor=manager, at=AT)
     return group, token
 
@@ -293,14 +293,14 @@ def test_the_next_delta_adds_and_removes_an_edited_groups_member(client, staff_d
     short = holder.physical.uid_hash[:20]
     assert _allowlist(client, token, version)["cards"] == []
 
-    operations.add_member(group=group, person=holder, actor=manager, at=AT)
+    setup.add_member(group=group, person=holder, actor=manager, at=AT)
     delta = _allowlist(client, token, version)
     assert (delta["full"], delta["since"]) == (False, version)
     assert delta["cards"] == [[short, 1]] and delta["remove"] == []
     assert delta["profiles"][1] == {"kind": "staff", "windows": [[0, "22:00", "06:00"]],
                                     "out_of_hours": True}
 
-    operations.remove_member(group=group, person=holder, actor=manager, at=AT)
+    setup.remove_member(group=group, person=holder, actor=manager, at=AT)
     delta = _allowlist(client, token, delta["version"])
     assert delta["full"] is False and delta["cards"] == [] and delta["remove"] == [short]
 
@@ -308,7 +308,7 @@ def test_the_next_delta_adds_and_removes_an_edited_groups_member(client, staff_d
 def test_clearing_a_groups_members_removes_their_cards_in_the_next_delta(client, staff_door,
                                                                         manager, holder):
     group, token = staff_door
-    operations.add_member(group=group, person=holder, actor=manager, at=AT)
+    setup.add_member(group=group, person=holder, actor=manager, at=AT)
     version = _allowlist(client, token)["version"]
     group.members.clear()
     delta = _allowlist(client, token, version)
@@ -319,13 +319,13 @@ def test_clearing_a_groups_members_removes_their_cards_in_the_next_delta(client,
 def test_broad_edits_send_terminals_a_full_list(client, staff_door, manager, holder, territory,
                                                  change):
     group, token = staff_door
-    operations.add_member(group=group, person=holder, actor=manager, at=AT)
+    setup.add_member(group=group, person=holder, actor=manager, at=AT)
     version = _allowlist(client, token)["version"]
     if change == "window":
-        operations.add_window(group=group, weekday=5, starts=time(8), ends=time(12),
+        setup.add_window(group=group, weekday=5, starts=time(8), ends=time(12),
                               actor=manager, at=AT)
     elif change == "places":
-        operations.save_door_group(group=group, territory=territory, name=group.name,
+        setup.save_door_group(group=group, territory=territory, name=group.name,
                                    out_of_hours=False, facilities=[],
                                    checkpoints=group.checkpoints.all(), actor=manager, at=AT)
     elif change == "checkpoint":
@@ -335,7 +335,7 @@ def test_broad_edits_send_terminals_a_full_list(client, staff_door, manager, hol
     else:
         service = Service.objects.create(territory=territory, slug="w", name="W",
                                          payment_mode=PaymentMode.FREE)
-        operations.save_quota(service=service, free_per_year=1, max_per_year=2,
+        setup.save_quota(service=service, free_per_year=1, max_per_year=2,
                               charge_use="visit", actor=manager, at=AT)
     listing = _allowlist(client, token, version)
     assert listing["full"] is True and listing["version"] > version
@@ -346,10 +346,10 @@ def test_changing_a_quotas_figures_keeps_deltas(client, staff_door, manager, ter
     _group, token = staff_door
     service = Service.objects.create(territory=territory, slug="w", name="W",
                                      payment_mode=PaymentMode.FREE)
-    quota = operations.save_quota(service=service, free_per_year=1, max_per_year=2,
+    quota = setup.save_quota(service=service, free_per_year=1, max_per_year=2,
                                   charge_use="visit", actor=manager, at=AT)
     version = _allowlist(client, token)["version"]
-    operations.save_quota(quota=quota, service=None, free_per_year=3, max_per_year=4,
+    setup.save_quota(quota=quota, service=None, free_per_year=3, max_per_year=4,
                           charge_use="visit", actor=manager, at=AT)
     assert _allowlist(client, token, version)["full"] is False
 
@@ -358,10 +358,10 @@ def test_changing_a_quotas_figures_keeps_deltas(client, staff_door, manager, ter
 def test_deleting_a_group_sends_terminals_a_list_without_its_staff(client, staff_door, manager,
                                                                    holder):
     group, token = staff_door
-    operations.add_member(group=group, person=holder, actor=manager, at=AT)
+    setup.add_member(group=group, person=holder, actor=manager, at=AT)
     listing = _allowlist(client, token)
     assert listing["cards"] == [[holder.physical.uid_hash[:20], 1]]
-    operations.delete_door_group(group=group, actor=manager, at=AT)
+    setup.delete_door_group(group=group, actor=manager, at=AT)
     listing = _allowlist(client, token, listing["version"])
     assert (listing["full"], listing["cards"]) == (True, [])
     assert not TimeWindow.objects.filter(group_id=group.pk).exists()

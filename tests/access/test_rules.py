@@ -3,12 +3,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from django.db import connection, transaction
 
-from civicard.access import rights
-from civicard.access.exceptions import AtInFuture, AtTooOld, KeyInvalid
+from civicard.access.decisions import rights
+from civicard.access.exceptions import AtInFuture, AtTooOld
 from civicard.access.models import Decision, DoorGroup, Quota, QuotaCounter, TimeWindow
 from civicard.cards import codes
 from civicard.cards.models import Card
+from civicard.core.errors import IdempotencyKeyInvalid
 from civicard.people.models import Household, Membership, Person
+from civicard.wallets import operations as wallets
 from civicard.wallets.models import Account, Enrolment, LedgerEntry, ShortageRule, Tariff
 
 from .conftest import AT, enrol, fund, scan
@@ -141,11 +143,34 @@ def test_waste_centre_quota_free_then_charged_then_refused(waste, holder):
     assert scan(waste, key="ny", at=next_year)["remaining_quota"] == 23
 
 
+def test_a_visit_that_became_paid_since_the_read_is_taken_back_when_unpaid(
+        waste, holder, monkeypatch):
+    """The read saw a free visit left; another visit came in before the write, so the locked
+    counter makes this one paid; the balance is empty: refused, and its visit taken back."""
+    from civicard.access.decisions import decide
+
+    wallets.charge(account=Account.objects.get(), amount_cents=10_000, reason="spent",
+                   idempotency_key="spent", actor=None, at=AT)
+    QuotaCounter.objects.create(quota=Quota.objects.get(), household=holder.household,
+                                year=2026, used=23)
+    real_read = decide.read
+
+    def read_then_another_visit(*args):
+        context = real_read(*args)
+        QuotaCounter.objects.update(used=24)
+        return context
+
+    monkeypatch.setattr(decide, "read", read_then_another_visit)
+    assert scan(waste)["reason_code"] == "insufficient_balance"
+    assert QuotaCounter.objects.get().used == 24
+    assert not Decision.objects.get().counted
+
+
 def test_a_refused_charge_takes_back_the_quota_visit(waste, holder):
     QuotaCounter.objects.create(quota=Quota.objects.get(), household=holder.household,
                                 year=2026, used=24)
-    Account.objects.update(balance_cents=0)
-    LedgerEntry.objects.all()  # the opening entry stays; only the stored balance matters here
+    wallets.charge(account=Account.objects.get(), amount_cents=10_000, reason="spent",
+                   idempotency_key="spent", actor=None, at=AT)
     assert scan(waste)["reason_code"] == "insufficient_balance"
     assert QuotaCounter.objects.get().used == 24
 
@@ -189,12 +214,12 @@ def test_booking_hook_gives_a_right(make_service, make_checkpoint, make_terminal
     def booked(person, checkpoint, at):
         return person == holder and at == AT
 
-    rights.register(booked)
+    rights.register("booking", booked)
     try:
         assert scan(terminal, key="b")["decision"] == "allow"
         assert Decision.objects.get(idempotency_key="b").right == "booking"
     finally:
-        rights.unregister(booked)
+        rights.unregister("booking")
 
 
 def test_retry_returns_the_first_answer_and_charges_once(pool):
@@ -212,9 +237,9 @@ def test_times_and_keys_out_of_bounds_are_refused_and_not_logged(pool):
         scan(pool, at=AT + timedelta(minutes=5), now=AT)
     with pytest.raises(AtTooOld):
         scan(pool, at=AT - timedelta(hours=1), now=AT)
-    with pytest.raises(KeyInvalid):
+    with pytest.raises(IdempotencyKeyInvalid):
         scan(pool, key="")
-    with pytest.raises(KeyInvalid):
+    with pytest.raises(IdempotencyKeyInvalid):
         scan(pool, key="x" * 101)
     assert Decision.objects.count() == 0
 

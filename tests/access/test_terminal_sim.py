@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from civicard.access.models import Decision
-from civicard.access.terminal import SignatureInvalid, Simulator, Unreachable
 from civicard.cards.operations import block_card
 from civicard.core import clock
+from civicard.simulator.terminal import SignatureInvalid, Simulator, Unreachable
 
 from .conftest import AT, UID, enrol, fund
 
@@ -86,7 +86,7 @@ def test_simulator_decides_offline_when_the_server_is_unreachable(client, pool):
 
 
 def test_terminal_sim_command(client, pool, monkeypatch, manager):
-    from civicard.access.management.commands import terminal_sim
+    from civicard.simulator.management.commands import terminal_sim
     monkeypatch.setattr(terminal_sim, "http_transport", lambda url: client_transport(client))
     monkeypatch.setattr(terminal_sim.Command, "simulator_options", {"now": lambda: AT})
     monkeypatch.setattr(sys, "stdin", io.StringIO(f"{UID}\nstatus\noffline\n{UID}\nonline\n"

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from civicard.access import operations
+from civicard.access import terminals
 from civicard.access.models import Decision, Quota, QuotaCounter, Terminal
 from civicard.core import clock
 from civicard.core.models import AuditLogEntry
@@ -67,7 +67,7 @@ def test_manager_registers_then_revokes_a_terminal(client, manager, setup, setti
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     token = response.context["token"]
     terminal = Terminal.objects.get(name="Turnstile B")
-    assert terminal.token_hash == operations.token_hash(token)
+    assert terminal.token_hash == terminals.token_hash(token)
     assert token.encode() not in client.get(reverse("access:manage")).content
     client.post(reverse("access:revoke_terminal", args=[terminal.pk]))
     terminal.refresh_from_db()

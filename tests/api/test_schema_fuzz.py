@@ -11,7 +11,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from civicard.access.models import Checkpoint, Facility
-from civicard.access.operations import register_terminal
+from civicard.access.terminals import register_terminal
 from civicard.core import clock
 from civicard.core.permissions import Role
 from civicard.people.models import Household, Membership

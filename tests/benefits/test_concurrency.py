@@ -1,35 +1,15 @@
 """Real connections racing on PostgreSQL: row locks and unique keys keep rights exact."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 
 from civicard.benefits import operations
 from civicard.benefits.models import MonthlyUsage, Redemption, Venue, Voucher
-from civicard.core.errors import DomainError
 from civicard.people.models import User
+from tests.races import race
 
 from .conftest import AT, accredit, handed_out_booklet
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(count, work):
-    barrier = threading.Barrier(count)
-
-    def run(index):
-        try:
-            barrier.wait()
-            return work(index)
-        except DomainError as error:
-            return error.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def _venues(make_venue, venue_user, programme, count):
@@ -52,7 +32,7 @@ def test_thirty_venues_racing_for_one_voucher_one_wins(postgres_only, pass_progr
             voucher=Voucher.objects.get(pk=voucher.pk), venue=Venue.objects.get(pk=venue_pk),
             actor=User.objects.get(pk=user_pk), at=AT, idempotency_key=f"race-{index}").pk
 
-    results = _race(30, work)
+    results = race(30, work)
     assert sum(isinstance(r, int) for r in results) == 1
     assert results.count("voucher_already_used") == 29
     assert Redemption.objects.filter(voucher=voucher).count() == 1
@@ -68,7 +48,7 @@ def test_two_entries_left_at_ten_venues_at_once_gives_exactly_two(
             person=holder, venue=Venue.objects.get(pk=venue_pk),
             actor=User.objects.get(pk=user_pk), at=AT, idempotency_key=f"entry-{index}").pk
 
-    results = _race(10, work)
+    results = race(10, work)
     assert sum(isinstance(r, int) for r in results) == 2
     assert results.count("no_entries_left") == 8
     assert MonthlyUsage.objects.get(person=holder).used == 2
@@ -87,7 +67,7 @@ def test_the_per_venue_cap_holds_under_concurrency(postgres_only, entries_progra
             person=holder, venue=Venue.objects.get(pk=venue_pk),
             actor=User.objects.get(pk=user_pk), at=AT, idempotency_key=f"cap-{index}").pk
 
-    results = _race(12, work)
+    results = race(12, work)
     assert sum(isinstance(r, int) for r in results) == 3
     assert results.count("venue_cap_reached") == 9
     assert MonthlyUsage.objects.get(person=holder).used == 3
@@ -103,6 +83,6 @@ def test_one_key_sent_many_times_at_once_makes_one_redemption(postgres_only, pas
             voucher=Voucher.objects.get(pk=voucher.pk), venue=Venue.objects.get(pk=venue_pk),
             actor=User.objects.get(pk=user_pk), at=AT, idempotency_key="one-key").pk
 
-    results = _race(10, work)
+    results = race(10, work)
     assert len(set(results)) == 1 and isinstance(results[0], int)
     assert Redemption.objects.count() == 1

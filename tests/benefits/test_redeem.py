@@ -104,16 +104,16 @@ def test_a_typo_gets_a_hint_only_when_one_voucher_matches(pass_programme, ccas):
     code = voucher.code
     swapped = code[1] + code[0] + code[2:] if code[0] != code[1] else code[:4] + code[5] + \
         code[4] + code[6:]
-    error = _error(operations.find_voucher, text=codes.display(swapped))
+    error = _error(queries.find_voucher, text=codes.display(swapped))
     assert error.code == "voucher_code_mistyped"
     assert codes.display(code) in error.text()
     body = "ZZZZZZZZZZZZ"
     unknown_typo = body + ("0" if codes.check_char(body) != "0" else "1")
-    error = _error(operations.find_voucher, text=unknown_typo)
+    error = _error(queries.find_voucher, text=unknown_typo)
     assert error.code == "voucher_code_mistyped"
     assert "Did you mean" not in error.text()
     valid_unknown = body + codes.check_char(body)
-    assert _error(operations.find_voucher, text=valid_unknown).code == "voucher_unknown"
+    assert _error(queries.find_voucher, text=valid_unknown).code == "voucher_unknown"
 
 
 def test_staff_of_another_venue_cannot_redeem_here(pass_programme, ccas, make_venue, venue_user):

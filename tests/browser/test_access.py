@@ -2,8 +2,8 @@
 from datetime import date
 
 from civicard.access.models import Checkpoint, Decision, Terminal
-from civicard.access.terminal import Simulator, http_transport
 from civicard.core.permissions import Role
+from civicard.simulator.terminal import Simulator, http_transport
 from tests.access.conftest import (  # noqa: F401 - fixtures shared with tests/access
     UID,
     enrol,

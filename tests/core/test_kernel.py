@@ -1,14 +1,14 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import translation
 
 from civicard.core import audit, clock
 from civicard.core.append_only import AppendOnlyViolation
-from civicard.core.errors import IdempotencyConflict, InvalidAmount
-from civicard.core.idempotency import replay_or_run
-from civicard.core.models import AuditLogEntry, IdempotencyKey
+from civicard.core.errors import IdempotencyKeyInvalid, InvalidAmount
+from civicard.core.idempotency import check_key
+from civicard.core.models import AuditLogEntry
 from civicard.core.money import format_cents, parse_amount
 
 
@@ -67,37 +67,16 @@ def test_audit_log_refuses_updates_and_deletes_in_code_and_in_database():
     assert entry.action == "test.done"
 
 
-@pytest.mark.django_db
-def test_idempotent_request_replays_the_first_answer_and_runs_once():
-    runs = []
-
-    def run():
-        runs.append(1)
-        return 201, {"n": len(runs)}
-
-    first = replay_or_run(scope="test", key="k1", payload={"a": 1}, run=run)
-    again = replay_or_run(scope="test", key="k1", payload={"a": 1}, run=run)
-    assert first == again == (201, {"n": 1})
-    assert len(runs) == 1
-    with pytest.raises(IdempotencyConflict):
-        replay_or_run(scope="test", key="k1", payload={"a": 2}, run=run)
-    assert IdempotencyKey.objects.count() == 1
+@pytest.mark.parametrize("key", ["k", "7f0c-uuid", "x" * 100, " padded "])
+def test_an_idempotency_key_of_1_to_100_characters_is_taken_as_given(key):
+    assert check_key(key) == key
 
 
-@pytest.mark.django_db
-def test_idempotency_key_is_unique_in_the_database():
-    IdempotencyKey.objects.create(scope="s", key="k", fingerprint="f", status_code=200,
-                                  response={}, created_at=clock.now())
-    with pytest.raises(IntegrityError), transaction.atomic():
-        IdempotencyKey.objects.create(scope="s", key="k", fingerprint="g", status_code=200,
-                                      response={}, created_at=clock.now())
-
-
-@pytest.mark.django_db
-def test_failed_work_leaves_no_idempotency_record():
-    def run():
-        raise InvalidAmount(minimum="0.01", maximum="10")
-
-    with pytest.raises(InvalidAmount):
-        replay_or_run(scope="test", key="k2", payload={}, run=run)
-    assert not IdempotencyKey.objects.filter(key="k2").exists()
+@pytest.mark.parametrize("key", [None, "", "   ", "x" * 101, 12, b"bytes"])
+def test_a_missing_blank_long_or_non_text_key_is_refused(key):
+    with pytest.raises(IdempotencyKeyInvalid) as caught:
+        check_key(key)
+    assert caught.value.as_dict() == {
+        "code": "idempotency_key_invalid",
+        "message": "Each request needs its own key of 1 to 100 characters.",
+        "fields": {"idempotency_key": ["Each request needs its own key of 1 to 100 characters."]}}

@@ -6,11 +6,11 @@ AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 
 def test_inbox_shows_own_notices_and_marks_them_read(client, resident, make_login):
-    mine = operations.notify(person=resident.person, kind="test", subject="For Rosa", body="Hi",
-                             at=AT)
+    mine = operations.notify(to=resident.person.addressee, kind="test", subject="For Rosa",
+                             body="Hi", at=AT)
     other = make_login("other@example.org")
-    theirs = operations.notify(person=other.person, kind="test", subject="For Other", body="Hi",
-                               at=AT)
+    theirs = operations.notify(to=other.person.addressee, kind="test", subject="For Other",
+                               body="Hi", at=AT)
     client.force_login(resident)
     page = client.get("/inbox/").content.decode()
     assert "For Rosa" in page and "For Other" not in page

@@ -21,7 +21,7 @@ def test_notice_is_written_in_the_persons_language_and_emailed(
         french_resident, django_capture_on_commit_callbacks, settings):
     settings.LOCALE_PATHS = []  # the message below is not in a catalog: falls back to English
     with django_capture_on_commit_callbacks(execute=True):
-        notification = operations.notify(person=french_resident, kind="test", subject=SUBJECT,
+        notification = operations.notify(to=french_resident.addressee, kind="test", subject=SUBJECT,
                                          body=BODY, params={"name": "Marie"}, url="/me/", at=AT)
     assert notification.language == "fr"
     assert notification.body == "Hello Marie, a child was added to your household."
@@ -33,7 +33,7 @@ def test_notice_is_written_in_the_persons_language_and_emailed(
 def test_translated_notice_uses_the_french_catalog(french_resident):
     from django.utils.translation import gettext_lazy as _
 
-    notification = operations.notify(person=french_resident, kind="test",
+    notification = operations.notify(to=french_resident.addressee, kind="test",
                                      subject=_("My household"), body=_("My messages"), at=AT)
     assert (notification.subject, notification.body) == ("Mon foyer", "Mes messages")
 
@@ -42,7 +42,7 @@ def test_person_without_email_gets_only_the_inbox(db, territory):
     from civicard.people.models import Person
 
     person = Person.objects.create(full_name="Odette Texier", language="fr")
-    operations.notify(person=person, kind="test", subject=SUBJECT, body="Hi", at=AT)
+    operations.notify(to=person.addressee, kind="test", subject=SUBJECT, body="Hi", at=AT)
     assert person.notifications.count() == 1
     assert Delivery.objects.count() == 0
 
@@ -51,7 +51,7 @@ def test_failed_delivery_is_recorded_retried_then_given_up(french_resident, sett
                                                           monkeypatch):
     settings.CIVICARD_DELIVERY_MAX_ATTEMPTS = 2
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    operations.notify(person=french_resident, kind="test", subject=SUBJECT, body="Hi", at=AT)
+    operations.notify(to=french_resident.addressee, kind="test", subject=SUBJECT, body="Hi", at=AT)
     delivery = Delivery.objects.get()
 
     def broken(*args, **kwargs):

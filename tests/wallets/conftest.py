@@ -4,6 +4,7 @@ import pytest
 
 from civicard.core.permissions import Role
 from civicard.people.models import Household, Membership, Person
+from civicard.wallets import operations
 from civicard.wallets.models import Account, PaymentMode, Service, ShortageRule
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -28,24 +29,21 @@ def household(territory):
 
 
 @pytest.fixture
-def make_account(household):
+def manager(make_login):
+    return make_login("manager@example.org", role=Role.SERVICE_MANAGER)
+
+
+@pytest.fixture
+def make_account(household, manager):
+    """An account opened with `balance` by a manager's correction, as a real one would be."""
     def make(service, balance=0):
         account = Account.objects.create(household=household, service=service, currency="EUR",
                                          created_at=AT)
         if balance:
-            from civicard.wallets.models import LedgerEntry
-            LedgerEntry.objects.create(account=account, kind="correction", amount_cents=balance,
-                                       balance_after_cents=balance, at=AT, reason="opening",
-                                       idempotency_key=f"open-{account.pk}")
-            Account.objects.filter(pk=account.pk).update(balance_cents=balance)
-            account.refresh_from_db()
+            operations.correct(account=account, amount_cents=balance, reason="opening",
+                               idempotency_key=f"open-{account.pk}", actor=manager, at=AT)
         return account
     return make
-
-
-@pytest.fixture
-def manager(make_login):
-    return make_login("manager@example.org", role=Role.SERVICE_MANAGER)
 
 
 @pytest.fixture(autouse=True)

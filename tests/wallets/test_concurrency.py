@@ -1,35 +1,15 @@
 """Real connections racing on PostgreSQL: the lock and the unique key keep the ledger exact."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 
-from civicard.core.errors import DomainError
 from civicard.wallets import operations
 from civicard.wallets.models import Account, LedgerEntry, ShortageRule
 from civicard.wallets.queries import check_ledger
+from tests.races import race
 
 from .conftest import AT
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(count, work):
-    barrier = threading.Barrier(count)
-
-    def run(index):
-        try:
-            barrier.wait()
-            return work(index)
-        except DomainError as error:
-            return error.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def _charge(account_pk, key):
@@ -42,7 +22,7 @@ def _charge(account_pk, key):
 def test_fifty_concurrent_charges_on_a_balance_covering_ten_let_exactly_ten_pass(
         postgres_only, make_service, make_account):
     account = make_account(make_service(), balance=1000)
-    results = _race(50, lambda i: _charge(account.pk, f"c{i}"))
+    results = race(50, lambda i: _charge(account.pk, f"c{i}"))
     assert sum(isinstance(r, int) for r in results) == 10
     assert results.count("insufficient_balance") == 40
     account.refresh_from_db()
@@ -54,7 +34,7 @@ def test_fifty_concurrent_charges_on_a_balance_covering_ten_let_exactly_ten_pass
 def test_concurrent_charges_never_pass_the_floor(postgres_only, make_service, make_account):
     service = make_service("canteen", rule=ShortageRule.SERVE_AND_GO_NEGATIVE, floor=-500)
     account = make_account(service, balance=1000)
-    results = _race(50, lambda i: _charge(account.pk, f"c{i}"))
+    results = race(50, lambda i: _charge(account.pk, f"c{i}"))
     assert sum(isinstance(r, int) for r in results) == 15
     assert results.count("balance_floor_reached") == 35
     account.refresh_from_db()
@@ -67,7 +47,7 @@ def test_concurrent_charges_never_pass_the_floor(postgres_only, make_service, ma
 def test_one_key_sent_twenty_times_at_once_makes_one_entry(postgres_only, make_service,
                                                            make_account):
     account = make_account(make_service(), balance=1000)
-    results = _race(20, lambda i: _charge(account.pk, "the-same-key"))
+    results = race(20, lambda i: _charge(account.pk, "the-same-key"))
     assert len(set(results)) == 1 and isinstance(results[0], int)
     assert LedgerEntry.objects.filter(idempotency_key="the-same-key").count() == 1
     account.refresh_from_db()

@@ -3,12 +3,16 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from civicard.core.append_only import AppendOnlyViolation
-from civicard.core.errors import IdempotencyConflict, InvalidAmount, PermissionRefused
+from civicard.core.errors import (
+    IdempotencyConflict,
+    IdempotencyKeyInvalid,
+    InvalidAmount,
+    PermissionRefused,
+)
 from civicard.wallets import operations
 from civicard.wallets.exceptions import (
     FloorReached,
     InsufficientBalance,
-    KeyMissing,
     NotSameHousehold,
     ReasonMissing,
     WrongCurrency,
@@ -89,7 +93,7 @@ def test_wrong_currency_missing_key_and_missing_reason_are_refused(make_service,
     with pytest.raises(WrongCurrency) as caught:
         _charge(account, 100, "k", currency="CHF")
     assert caught.value.text() == "This account is kept in EUR, not in CHF."
-    with pytest.raises(KeyMissing):
+    with pytest.raises(IdempotencyKeyInvalid):
         _charge(account, 100, "")
     with pytest.raises(ReasonMissing):
         operations.charge(account=account, amount_cents=100, reason="  ", idempotency_key="r",

@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from civicard.access.terminal import SignatureInvalid, Simulator, Unreachable, http_transport
+from civicard.simulator.terminal import SignatureInvalid, Simulator, Unreachable, http_transport
 
 HELP_TEXT = """Type a card chip number (e.g. 04A1B2C3D4) or a phone QR payload (CC1.<number>.<code>)
 and press Enter to present it. Commands:
@@ -50,7 +50,7 @@ class Command(BaseCommand):
 
     def _register(self, checkpoint_id, manager_email, name):
         from civicard.access.models import Checkpoint
-        from civicard.access.operations import register_terminal
+        from civicard.access.terminals import register_terminal
         from civicard.core import clock
         from civicard.people.models import User
 

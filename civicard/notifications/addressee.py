@@ -1,0 +1,11 @@
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Who a notice is for: the inbox it goes to (a person's id), the e-mail address that gets
+    a copy ('' for none) and the language it is written in."""
+
+    person_id: int
+    email: str
+    language: str
