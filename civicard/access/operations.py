@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicard.access import presented, rights
 from civicard.access.exceptions import (
@@ -102,7 +103,7 @@ REASON_LABELS = {
     "card_blocked": _("blocked card"),
     "card_expired": _("expired card"),
     "qr_expired": _("old phone code"),
-    "closed": _("closed"),
+    "closed": pgettext_lazy("place", "closed"),
     "no_right": _("no right here"),
     "quota_exceeded": _("no visits left"),
     "insufficient_balance": _("balance too low"),

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicard.people.models import Person, User
 from civicard.territory.models import Neighbourhood, Territory
@@ -214,7 +215,7 @@ class TownRequest(models.Model):
         ANSWERED = "answered", _("answered")
         PUBLISHED = "published", _("published anonymously")
         MATCHED = "matched", _("put in touch with a helpful neighbour")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("request", "closed")
 
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="town_requests")
