@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicard.core.append_only import AppendOnlyModel
 from civicard.people.models import Person
@@ -23,7 +24,7 @@ class CardPurpose(models.TextChoices):
 
 class CardStatus(models.TextChoices):
     ISSUED = "issued", _("issued, not yet handed over")
-    ACTIVE = "active", _("active")
+    ACTIVE = "active", pgettext_lazy("card", "active")
     BLOCKED = "blocked", _("blocked")
     REPLACED = "replaced", _("replaced")
 

@@ -72,7 +72,7 @@ class Post(models.Model):
 
     class Status(models.TextChoices):
         HELD = "held", _("waiting for a moderator")
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("post", "open")
         CLOSED = "closed", _("done, thank you")
         HIDDEN = "hidden", _("hidden by moderation")
 
