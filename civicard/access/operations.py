@@ -73,6 +73,7 @@ from civicard.core.errors import DomainError, InvalidInput
 from civicard.core.permissions import Role, check_role_over
 from civicard.people.models import Person
 from civicard.wallets.exceptions import FloorReached, InsufficientBalance, NoTariff
+from civicard.wallets.labels import Label
 from civicard.wallets.models import Service, Tariff
 from civicard.wallets.operations import charge, charge_then_insert
 from civicard.wallets.queries import Home, enrolment_for, tariff_for
@@ -241,8 +242,8 @@ def _price(*, checkpoint: Checkpoint, found: Presented, use: str, at: datetime) 
         return 0
 
 
-def _entry_reason(checkpoint: Checkpoint) -> str:
-    return f"{checkpoint.facility.name} — {checkpoint.name}"
+def _entry_reason(checkpoint: Checkpoint) -> Label:
+    return Label("entry", {"facility": checkpoint.facility.name, "checkpoint": checkpoint.name})
 
 
 def _charge_key(terminal: Terminal, key: str) -> str:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Sum
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from civicard.benefits import codes, rules
@@ -116,7 +117,7 @@ def check_voucher_usable(voucher: Voucher, booklet: Booklet, at: datetime) -> No
         raise VoucherAlreadyUsed(when=rules.when(voucher.used_at),
                                  venue=used.venue.name if used else "?")
     if booklet.valid_until < rules.local_date(at):
-        raise VoucherExpired(when=booklet.valid_until.strftime("%d/%m/%Y"))
+        raise VoucherExpired(when=date_format(booklet.valid_until, "SHORT_DATE_FORMAT"))
 
 
 def check_service(accreditation, service: str) -> str:

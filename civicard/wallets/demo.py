@@ -9,6 +9,7 @@ from django.utils import timezone
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
 from civicard.people.models import Household, Membership, User
 from civicard.territory.models import Commune, IncomeBracket
+from civicard.wallets.labels import Label
 from civicard.wallets.models import (
     Account,
     Enrolment,
@@ -21,6 +22,7 @@ from civicard.wallets.models import (
 
 # The demo territory is French: what staff type in (service names, reasons) is in French.
 # slug, name, commune code (None: whole territory), mode, rule, floor in cents
+POOL_TURNSTILE = "Tourniquet d'entrée"  # the pool's checkpoint in access/demo.py
 SERVICES = [
     ("canteen", "Restaurant scolaire", "79901", PaymentMode.PREPAID_WALLET,
      ShortageRule.SERVE_AND_GO_NEGATIVE, -3000),
@@ -88,13 +90,17 @@ def _insert_entries(rows: list[tuple]) -> None:
     follow the running balance), without building a model instance per row."""
     rows.sort(key=lambda row: (row[0], row[5]))
     adapt = connection.ops.adapt_datetimefield_value
+    params_field = LedgerEntry._meta.get_field("reason_params")
     table = LedgerEntry._meta.db_table
     sql = (f'INSERT INTO "{table}" (account_id, kind, amount_cents, balance_after_cents, means, '
-           "at, actor_id, reason, idempotency_key) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
+           "at, actor_id, reason, reason_code, reason_params, idempotency_key) "
+           "VALUES (%s, %s, %s, %s, %s, %s, %s, '', %s, %s, %s)")
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, [(*row[:5], adapt(row[5]), *row[6:])
-                                     for row in rows[start:start + 5000]])
+            cursor.executemany(sql, [
+                (*row[:5], adapt(row[5]), row[6], row[7].code,
+                 params_field.get_db_prep_save(row[7].params, connection), row[8])
+                for row in rows[start:start + 5000]])
 
 
 def load(ctx):
@@ -190,13 +196,15 @@ def load(ctx):
                 floor = 0 if kind == "pool" else canteen.floor_cents
                 if balance + amount < floor:
                     continue  # the rule refused it (pool) or the floor was reached
-                reason = "Repas" if kind == "canteen" else "Entrée piscine"
+                reason = (Label("meal", {"service": canteen.name}) if kind == "canteen" else
+                          Label("entry", {"facility": pool.name, "checkpoint": POOL_TURNSTILE}))
                 means, actor = "", None
             else:
                 online = guardian is not None and rng.random() < 0.6
                 means = "online" if online else rng.choice(["cash", "cheque", "bank_card"])
                 actor = guardian if online else agent.pk
-                reason = "Paiement en ligne" if online else "Rechargement au guichet"
+                reason = (Label("online_payment", {"reference": f"DEMO-{account.pk}-{number}"})
+                          if online else Label("counter_top_up"))
             balance += amount
             entries.append((account.pk, what, amount, balance, means, at, actor, reason,
                             f"demo:{account.pk}:{number}"))
@@ -213,7 +221,7 @@ def load(ctx):
         entries.append((account.pk, "top_up", amount, account.balance_cents,
                         rng.choice(["cash", "cash", "cheque", "bank_card"]),
                         min(now, opening + timedelta(minutes=17 * index)), agent.pk,
-                        "Rechargement au guichet", f"demo:cashday:{index}"))
+                        Label("counter_top_up"), f"demo:cashday:{index}"))
     _insert_entries(entries)
     Account.objects.bulk_update(accounts, ["balance_cents"], batch_size=1000)
     ctx.notes.append(note)

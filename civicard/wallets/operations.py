@@ -28,6 +28,7 @@ from civicard.wallets.exceptions import (
     ServiceIsFree,
     WrongCurrency,
 )
+from civicard.wallets.labels import Label, Reason
 from civicard.wallets.models import (
     Account,
     Enrolment,
@@ -62,7 +63,10 @@ def check_key(key) -> str:
     return key
 
 
-def check_reason(reason) -> str:
+def check_reason(reason) -> Reason:
+    """Words typed by staff, or the platform's own Label (see labels)."""
+    if isinstance(reason, Label):
+        return reason
     reason = " ".join((reason or "").split())
     if not reason:
         raise ReasonMissing(fields={"reason": [ReasonMissing.message]})
@@ -99,7 +103,7 @@ def _locked(*accounts: Account) -> dict[int, Account]:
             .filter(pk__in=ids).order_by("pk")}
 
 
-def _append(*, account: Account, kind: str, amount_cents: int, reason: str, key: str, actor,
+def _append(*, account: Account, kind: str, amount_cents: int, reason: Reason, key: str, actor,
             at: datetime, means: str = "", related: LedgerEntry | None = None) -> LedgerEntry:
     """`account` is a row locked by `_locked` in this transaction, so its balance read under
     the lock plus the amount is the new balance: no need to read it back."""
@@ -110,7 +114,7 @@ def _append(*, account: Account, kind: str, amount_cents: int, reason: str, key:
                   at=at, means=means, related=related)
 
 
-def _entry(*, account: Account, kind: str, amount_cents: int, balance_after: int, reason: str,
+def _entry(*, account: Account, kind: str, amount_cents: int, balance_after: int, reason: Reason,
            key: str, actor, at: datetime, means: str = "",
            related: LedgerEntry | None = None) -> LedgerEntry:
     """Append the entry recording a movement already made; the key is unique in the database."""
@@ -118,7 +122,13 @@ def _entry(*, account: Account, kind: str, amount_cents: int, balance_after: int
         account=account, kind=kind, amount_cents=amount_cents,
         balance_after_cents=balance_after, means=means, at=at,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        reason=reason, idempotency_key=key, related=related))
+        **reason_fields(reason), idempotency_key=key, related=related))
+
+
+def reason_fields(reason: Reason) -> dict:
+    if isinstance(reason, Label):
+        return {"reason": "", "reason_code": reason.code, "reason_params": reason.params}
+    return {"reason": reason}
 
 
 SHIFT_SQL = (f'UPDATE "{Account._meta.db_table}" SET balance_cents = balance_cents + %s '
@@ -135,7 +145,7 @@ def _refused(refusal: DomainError, *, account: Account, kind: str, amount_cents:
     return replayed
 
 
-def _move(*, account: Account, kind: str, amount_cents: int, reason: str, key: str, actor,
+def _move(*, account: Account, kind: str, amount_cents: int, reason: Reason, key: str, actor,
           at: datetime, means: str = "", lowest: int | None = None,
           refusal: DomainError | None = None, savepoint: bool = True) -> LedgerEntry:
     """Move one account's balance by `amount_cents` (signed) and append the entry. The UPDATE
@@ -168,7 +178,7 @@ def _move(*, account: Account, kind: str, amount_cents: int, reason: str, key: s
 
 # Money ---------------------------------------------------------------------------------------
 
-def charge(*, account: Account, amount_cents: int, reason: str, idempotency_key: str, actor,
+def charge(*, account: Account, amount_cents: int, reason: Reason, idempotency_key: str, actor,
            at: datetime, currency: str | None = None, savepoint: bool = True) -> LedgerEntry:
     """Take `amount_cents` from the account under its service's shortage rule. Used by every
     capability that makes a household pay (terminals, canteen, bookings…). A caller whose own
@@ -192,7 +202,7 @@ CHAINED_CHARGE_SQL = (
     "entry AS ({entry} RETURNING id) {row} RETURNING {entry_column}")
 
 
-def charge_then_insert(*, account: Account, amount_cents: int, reason: str,
+def charge_then_insert(*, account: Account, amount_cents: int, reason: Reason,
                        idempotency_key: str, at: datetime, row, entry_field: str) -> int | None:
     """charge() and insert `row` — a new instance whose `entry_field` refers to the entry — in
     one statement and no transaction of its own: a door's paid entry costs two round trips
@@ -209,7 +219,8 @@ def charge_then_insert(*, account: Account, amount_cents: int, reason: str,
         return None
     entry_sql, entry_params = rows.insert_from(LedgerEntry(
         account_id=account.pk, kind=EntryKind.CHARGE, amount_cents=-amount_cents,
-        balance_after_cents=balance, means="", at=at, actor=None, reason=check_reason(reason),
+        balance_after_cents=balance, means="", at=at, actor=None,
+        **reason_fields(check_reason(reason)),
         idempotency_key=idempotency_key, related=None), "moved")
     row_sql, row_params = rows.insert_from(row, "entry", **{entry_field: "entry.id"})
     with connection.cursor() as cursor:
@@ -225,7 +236,7 @@ def charge_then_insert(*, account: Account, amount_cents: int, reason: str,
     return written[0]
 
 
-def top_up(*, account: Account, amount_cents: int, means: str, reason: str,
+def top_up(*, account: Account, amount_cents: int, means: str, reason: Reason,
            idempotency_key: str, actor, at: datetime, currency: str | None = None) -> LedgerEntry:
     """An agent records money taken at the counter (cash, cheque, bank card)."""
     check_amount(amount_cents)
@@ -399,8 +410,7 @@ def settle_online_payment(*, provider: str, reference: str, paid: bool, amount_c
             raise PaymentMismatch()
         entry = _move(account=payment.account, kind=EntryKind.TOP_UP,
                       amount_cents=payment.amount_cents,
-                      reason=str(_("Online payment %(reference)s")
-                                 % {"reference": payment.reference}),
+                      reason=Label("online_payment", {"reference": payment.reference}),
                       key=f"payment:{payment.reference}", actor=payment.started_by, at=at,
                       means=Means.ONLINE)
         payment.status, payment.settled_at, payment.entry = PaymentStatus.PAID, at, entry

@@ -33,6 +33,7 @@ from civicard.wallets.forms import (
     TariffForm,
     TransferForm,
 )
+from civicard.wallets.labels import Label
 from civicard.wallets.models import Account, LedgerEntry, OnlinePayment, Service
 
 
@@ -106,7 +107,7 @@ def statement(request, pk, year, month, fmt):
         writer = csv.writer(response)
         writer.writerow([_("Date"), _("Movement"), _("Reason"), _("Amount"), _("Balance")])
         for entry in data.entries:
-            writer.writerow([entry.at.isoformat(), entry.get_kind_display(), entry.reason,
+            writer.writerow([entry.at.isoformat(), entry.get_kind_display(), entry.label,
                              f"{entry.amount_cents / 100:.2f}",
                              f"{entry.balance_after_cents / 100:.2f}"])
         return response
@@ -200,7 +201,7 @@ def _counter_action(request, pk, form_class, run, form_name, success):
 def counter_top_up(request, pk):
     def run(account, data):
         return operations.top_up(account=account, amount_cents=data["amount"],
-                                 means=data["means"], reason=_("Top-up at the counter"),
+                                 means=data["means"], reason=Label("counter_top_up"),
                                  idempotency_key=f"counter:{data['request_key']}",
                                  actor=request.user, at=clock.now())
     return _counter_action(request, pk, CounterTopUpForm, run, "top_up_form",

@@ -223,3 +223,16 @@ def test_home_shows_each_staff_role_its_own_desk_only(client, make_login, settin
     desks = {"/help/ccas/", "/inclusion/mediator/", "/moderation/", "/manage/services/",
              "/help/associations/"}
     assert {d for d in desks if f'class="tile tile-staff" href="{d}"' in page} == {tile}
+
+
+@pytest.mark.parametrize(("language", "banner"), [
+    ("fr", "Connexion réussie : uk@example.org."),
+    ("uk", "Ви увійшли як uk@example.org."),
+])
+def test_the_message_after_logging_in_is_in_the_residents_language(client, make_login, language,
+                                                                   banner):
+    make_login("uk@example.org", language=language)
+    response = client.post("/accounts/login/", {"login": "uk@example.org", "password": PASSWORD},
+                           headers={"accept-language": "en"}, follow=True)
+    assert [str(message) for message in response.context["messages"]] == [banner]
+    assert response.context["LANGUAGE_CODE"] == language
