@@ -160,6 +160,8 @@ class Message(models.Model):
                                      related_name="messages")
     sender = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     body = models.TextField(_("message"), max_length=4000)
+    language = models.CharField(_("language it is written in"), max_length=8, blank=True,
+                                choices=settings.LANGUAGES)  # the sender's, when they wrote
     created_at = models.DateTimeField()
     hidden_at = models.DateTimeField(null=True, blank=True)
 
@@ -251,6 +253,8 @@ class TownMessage(models.Model):
     sender = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     from_town = models.BooleanField(default=False)
     body = models.TextField(_("message"), max_length=4000)
+    language = models.CharField(_("language it is written in"), max_length=8, blank=True,
+                                choices=settings.LANGUAGES)  # the sender's, when they wrote
     created_at = models.DateTimeField()
 
     class Meta:
