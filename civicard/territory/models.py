@@ -129,11 +129,11 @@ class LocalName(models.Model):
     territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="local_names")
     source = models.CharField(_("name"), max_length=250)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
-    text = models.CharField(_("name in this language"), max_length=250)
+    text = models.CharField(_("In this language"), max_length=250)
 
     class Meta:
         verbose_name = _("name in another language")
-        verbose_name_plural = _("names in other languages")
+        verbose_name_plural = _("Names in other languages")
         constraints = [
             models.UniqueConstraint(fields=["territory", "language", "source"],
                                     name="local_name_unique"),
