@@ -55,7 +55,7 @@ class Card(models.Model):
     issued_at = models.DateTimeField(_("issued"))
     activated_at = models.DateTimeField(null=True, blank=True)
     blocked_at = models.DateTimeField(null=True, blank=True)
-    expires_on = models.DateField(_("valid until"))
+    expires_on = models.DateField(pgettext_lazy("card", "valid until"))
     replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="replaced_by")
 

@@ -51,7 +51,7 @@ class Place(models.Model):
     itinerance = models.CharField(_("fixed or mobile"), max_length=40, blank=True)
     structure_parente = models.CharField(_("parent organisation"), max_length=250, blank=True)
     date_maj = models.DateField(_("last updated"))
-    services = models.TextField(_("services"), blank=True)
+    services = models.TextField(pgettext_lazy("place", "services"), blank=True)
     publics_specifiquement_adresses = models.TextField(_("specific publics"), blank=True)
     prise_en_charge_specifique = models.TextField(_("specific support"), blank=True)
     frais_a_charge = models.CharField(_("fees"), max_length=120, blank=True)

@@ -21,7 +21,8 @@ CATALOGS = sorted((Path(settings.BASE_DIR) / "civicard").glob("**/locale/*/LC_ME
 SOURCE_LANGUAGE = "en"
 TRANSLATED = sorted(code for code, _name in settings.LANGUAGES if code != SOURCE_LANGUAGE)
 # Each language's plural rule (the gettext/CLDR one for whole numbers): what every catalog of the
-# language must declare, checked on the forms it gives for 0…199.
+# language must declare, checked on the forms it gives for 0…199 and a million (Spanish's "de").
+COUNTS = [*range(200), 1_000_000]
 PLURAL_RULES = {
     "fr": (2, "(n > 1)"), "fa": (2, "(n > 1)"), "tr": (2, "(n > 1)"), "ti": (2, "(n > 1)"),
     "de": (2, "(n != 1)"), "it": (2, "(n != 1)"), "pt": (2, "(n != 1)"), "sq": (2, "(n != 1)"),
@@ -66,16 +67,16 @@ def placeholders(*texts):
 
 
 def plural_rule(header_text):
-    """(nplurals, the form for each of 0…199) from a catalog header's Plural-Forms line."""
+    """(nplurals, the form for each of COUNTS) from a catalog header's Plural-Forms line."""
     forms = re.search(r"Plural-Forms:\s*([^\n]*)", header_text).group(1)
     nplurals = int(re.search(r"nplurals=(\d+)", forms).group(1))
     choose = gettext.c2py(re.search(r"plural=(.*?);?\s*$", forms).group(1))
-    return nplurals, [choose(n) for n in range(200)]
+    return nplurals, [choose(n) for n in COUNTS]
 
 
 def expected_plural_rule(language):
     nplurals, rule = PLURAL_RULES[language]
-    return nplurals, [gettext.c2py(rule)(n) for n in range(200)]
+    return nplurals, [gettext.c2py(rule)(n) for n in COUNTS]
 
 
 def problems(text):
@@ -106,7 +107,7 @@ def test_compiled_catalog_matches_its_source(path):
     with path.with_suffix(".mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
     # One count per plural form, found through the catalog's own Plural-Forms rule.
-    counts = {compiled.plural(n): n for n in reversed(range(200))}
+    counts = {compiled.plural(n): n for n in reversed(COUNTS)}
     _header, *entries = read_po(path.read_text(encoding="utf-8"))
     for entry in entries:
         if "msgid_plural" in entry:
