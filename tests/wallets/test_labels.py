@@ -4,8 +4,8 @@ lines stored as sentences before codes existed get their code back."""
 import importlib
 
 import pytest
-from django.db.migrations.loader import MigrationLoader
 from django.db import DatabaseError, connection
+from django.db.migrations.loader import MigrationLoader
 from django.utils import translation
 
 from civicard.access.models import Checkpoint, Facility
