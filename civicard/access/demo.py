@@ -111,7 +111,7 @@ def _test_card(ctx, pool):
                                          currency=ctx.territory.currency, created_at=ctx.now)
         LedgerEntry.objects.create(account=account, kind=EntryKind.TOP_UP, amount_cents=2000,
                                    balance_after_cents=2000, means="cash", at=ctx.now,
-                                   reason="Rechargement (démo)",
+                                   reason_code="counter_top_up",
                                    idempotency_key="demo-access-test-card")
         Account.objects.filter(pk=account.pk).update(balance_cents=2000)
     Card.objects.create(person=person, kind=CardKind.PHYSICAL, number=codes.new_number(),

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
 from civicard.people.models import Household, Membership, User
+from civicard.territory.demo import give_names
 from civicard.territory.models import Commune, IncomeBracket
 from civicard.wallets.labels import Label
 from civicard.wallets.models import (
@@ -40,6 +41,24 @@ SERVICES = [
     ("squash", "Court de squash", "79901", PaymentMode.PER_USE, ShortageRule.REFUSE, None),
     ("rooms", "Salles municipales", None, PaymentMode.PER_USE, ShortageRule.REFUSE, None),
 ]
+SERVICE_NAMES = {
+    "Restaurant scolaire": {"en": "School canteen", "uk": "Шкільна їдальня",
+                            "ar": "مطعم المدرسة", "fa": "غذاخوری مدرسه", "ta": "பள்ளி உணவகம்",
+                            "ti": "ቤት መግቢ ቤት ትምህርቲ"},
+    "Accueil périscolaire": {"en": "Before and after school care",
+                             "uk": "Група продовженого дня", "ar": "رعاية ما قبل المدرسة وبعدها",
+                             "fa": "مراقبت قبل و بعد از مدرسه"},
+    "Centre de loisirs": {"en": "Leisure centre", "uk": "Центр дозвілля",
+                          "ar": "مركز الترفيه", "fa": "مرکز تفریحی"},
+    "Piscine Aquabrenne": {"en": "Aquabrenne pool", "uk": "Басейн Аквабрен",
+                           "ar": "مسبح أكوابرين", "fa": "استخر آکوابرن", "ta": "அக்வாப்ரென் நீச்சல் குளம்",
+                           "ti": "መሕምብሲ ኣኳብረን"},
+    "Médiathèque": {"en": "Library", "uk": "Бібліотека", "ar": "المكتبة", "fa": "کتابخانه"},
+    "Ludothèque": {"en": "Toy library", "uk": "Бібліотека іграшок", "ar": "مكتبة الألعاب",
+                   "fa": "کتابخانهٔ اسباب‌بازی"},
+    "Déchèterie": {"en": "Recycling centre", "uk": "Пункт прийому відходів",
+                   "ar": "مركز إعادة التدوير", "fa": "مرکز بازیافت"},
+}
 # use, {bracket code: cents} for residents, cents for non-residents
 TARIFFS = {
     "canteen": ("meal", {"QF1": 90, "QF2": 180, "QF3": 290, "QF4": 390}, 480),
@@ -108,6 +127,7 @@ def load(ctx):
     note = ("Wallets: “My services” for the resident; the counter agent’s cash report under "
             "“Cards” → “My cash report”; the manager sees negative canteen balances under "
             "“Services, tariffs and balances”.")
+    give_names(ctx.territory, SERVICE_NAMES)
     if LedgerEntry.objects.filter(idempotency_key__startswith="demo:").exists():
         ctx.notes.append(note)
         return
