@@ -93,11 +93,12 @@ def test_french_pages_are_translated(client, territory):
     assert "Un compte, une carte, tous les services publics" in client.get("/").content.decode()
 
 
-def test_untranslated_language_falls_back_to_english(client, territory):
+def test_tigrinya_is_chosen_and_read(client, territory):
     client.post("/language/", {"language": "ti", "next": "/"})
     page = client.get("/").content.decode()
     assert '<html lang="ti" dir="ltr">' in page
-    assert "One account, one card, every public service" in page
+    assert "Civicard — ሓደ ኣካውንት፣ ሓደ ካርድ፣ ኩሉ ህዝባዊ ኣገልግሎት።" in page
+    assert "One account, one card, every public service" not in page
 
 
 def test_staff_must_set_up_totp_before_anything_else(client, make_login, settings):
@@ -202,12 +203,13 @@ def test_arabic_pages_are_translated_right_to_left(client, territory, settings):
     assert "One account" not in page
 
 
-def test_persian_without_catalog_falls_back_to_english_not_french(client, territory, settings):
+def test_persian_is_read_right_to_left_not_in_the_territorys_french(client, territory,
+                                                                      settings):
     settings.CIVICARD_DEFAULT_LANGUAGE = "fr"
     client.post("/language/", {"language": "fa", "next": "/"})
     page = client.get("/").content.decode()
     assert '<html lang="fa" dir="rtl">' in page
-    assert "One account, one card, every public service" in page
+    assert "Civicard — یک حساب، یک کارت، برای همهٔ خدمات عمومی." in page
     assert "Un compte" not in page
 
 
