@@ -238,3 +238,18 @@ def test_the_message_after_logging_in_is_in_the_residents_language(client, make_
                            headers={"accept-language": "en"}, follow=True)
     assert [str(message) for message in response.context["messages"]] == [banner]
     assert response.context["LANGUAGE_CODE"] == language
+
+
+@pytest.mark.parametrize(("language", "sign_in", "forgot"), [
+    ("sq", "Hyni", "Keni harruar fjalëkalimin?"),
+    ("ti", "እተዉ", "ቃል ምስጢርኩም ረሲዕኩም?"),
+    ("so", "Gal", "Ma illowday furahaaga sirta ah?"),
+    ("ta", "உள்நுழை", "கடவுச்சொல்லை மறந்துவிட்டீர்களா?"),
+])
+def test_the_login_page_is_read_in_languages_allauth_has_no_words_for(client, territory, language,
+                                                                     sign_in, forgot):
+    client.post("/language/", {"language": language, "next": "/"})
+    page = client.get("/accounts/login/").content.decode()
+    assert f'<html lang="{language}"' in page
+    assert sign_in in page and forgot in page
+    assert "Sign In" not in page and "Forgot your password?" not in page
