@@ -22,22 +22,22 @@ def names(request):
     if language not in dict(languages):
         language = languages[0][0]
     things = named_things()
-    error = None
+    shown, error = local_names(language), None
     if request.method == "POST":
-        given = {request.POST.get(f"source-{index}", ""): request.POST.get(f"text-{index}", "")
+        named = dict(things)
+        shown = {request.POST.get(f"source-{index}"): request.POST.get(f"text-{index}", "")
                  for index in range(len(things))}
+        shown = {source: text for source, text in shown.items() if source in named}
         try:
-            changed = operations.set_local_names(
-                territory=territory, language=language, actor=request.user, at=clock.now(),
-                names={source: text for source, text in given.items() if source})
+            changed = operations.set_local_names(territory=territory, language=language,
+                                                 names=shown, actor=request.user,
+                                                 at=clock.now())
         except DomainError as refused:
-            error = refused
+            error = refused  # the page comes back with what was typed
         else:
             messages.success(request, _("Names saved: %(count)s.") % {"count": changed})
             return redirect(f"{request.path}?language={language}")
-    given = local_names(language)
-    rows = [(source, what, request.POST.get(f"text-{index}", given.get(source, ""))
-             if error else given.get(source, "")) for index, (source, what) in enumerate(things)]
+    rows = [(source, what, shown.get(source, "")) for source, what in things]
     return render(request, "territory/names.html", {
         "languages": languages, "language": language, "rows": rows, "error": error,
         "language_bidi": language in settings.LANGUAGES_BIDI})

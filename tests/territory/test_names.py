@@ -90,3 +90,21 @@ def test_the_names_page_lists_what_residents_read_and_saves_one_language(
 def test_a_resident_cannot_open_the_names_page(client, resident):
     client.force_login(resident)
     assert client.get(reverse("territory:names")).status_code == 403
+
+
+def test_the_names_page_refuses_a_bad_name_whole_and_ignores_unknown_ones(client, territory,
+                                                                          pool, manager):
+    client.force_login(manager)
+    url = reverse("territory:names")
+    sources = sorted(dict(named_things()), key=str.casefold)
+    index = sources.index("Piscine Aquabrenne")
+    fields = {"language": "uk", **{f"source-{n}": name for n, name in enumerate(sources)}}
+    bracket = sources.index("QF 1")
+    response = client.post(url, {**fields, f"text-{bracket}": "Б" * 251,
+                                 f"text-{index}": "Басейн"})
+    assert response.status_code == 200
+    assert "Some fields are not filled in correctly." in response.content.decode()
+    assert 'value="Басейн"' in response.content.decode()  # what was typed comes back
+    assert LocalName.objects.count() == 0
+    client.post(url, {"language": "uk", "source-0": "Not a name of ours", "text-0": "Ні"})
+    assert LocalName.objects.count() == 0
