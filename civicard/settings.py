@@ -104,6 +104,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "civicard.core.context_processors.civicard",
             ],
+            # The territory's names in the reader's language on every page: {{ name|local }}.
+            "builtins": ["civicard.territory.templatetags.names"],
         },
     }
 ]
@@ -220,6 +222,7 @@ LANGUAGES = [
     ("ta", _("Tamil")),
 ]
 LANGUAGES_BIDI = ["ar", "fa"]
+FORMAT_MODULE_PATH = ["civicard.formats"]  # one date and time format per language
 LOCALE_PATHS = [BASE_DIR / "civicard" / "locale"]
 USE_I18N = True
 USE_TZ = True

@@ -5,6 +5,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from civicard.core.permissions import Role
 from civicard.people.models import Household, Membership, Person, RoleAssignment, User
@@ -23,6 +24,14 @@ def _immediate_tasks_and_plain_settings(settings):
     settings.CIVICARD_DEFAULT_LANGUAGE = "en"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # rate-limit counters must not leak from one test to the next
+
+
+@pytest.fixture(autouse=True)
+def _english_first():
+    """A request leaves its language active on the thread: each test starts from English."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

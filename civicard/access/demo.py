@@ -25,6 +25,7 @@ from civicard.core.permissions import Role
 from civicard.people.demo import _login, _person
 from civicard.people.models import Household, Membership, Person, RoleAssignment, User
 from civicard.wallets import operations as wallets
+from civicard.wallets.labels import Label
 from civicard.wallets.models import (
     Enrolment,
     PaymentMode,
@@ -113,7 +114,7 @@ def _test_card(ctx, pool):
         agent = User.objects.get(email=f"agent@{DEMO_EMAIL_DOMAIN}")
         # A top-up is a transaction of its own: it follows the demo's.
         transaction.on_commit(lambda: wallets.top_up(
-            account=account, amount_cents=2000, means="cash", reason="Rechargement (démo)",
+            account=account, amount_cents=2000, means="cash", reason=Label("counter_top_up"),
             idempotency_key="demo-access-test-card", actor=agent, at=ctx.now))
     Card.objects.create(person=person, kind=CardKind.PHYSICAL, number=codes.new_number(),
                         uid_hash=codes.uid_hash(DEMO_UID), uid_hint=DEMO_UID[-4:],

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicard.access.models import (
     Checkpoint,
@@ -105,7 +106,8 @@ class DoorGroupForm(forms.Form):
 class WindowForm(forms.Form):
     weekday = forms.TypedChoiceField(label=_("Day"), coerce=int,
                                      choices=TimeWindow._meta.get_field("weekday").choices)
-    starts = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
+    starts = forms.TimeField(label=pgettext_lazy("time", "From"),
+                             widget=forms.TimeInput(attrs={"type": "time"}))
     ends = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}),
                            help_text=_("An end earlier than the start runs past midnight into "
                                        "the next day, e.g. Friday 22:00 until 02:00."))

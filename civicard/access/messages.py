@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MESSAGES = {
     "ok": _("Welcome, %(name)s."),
@@ -27,7 +28,7 @@ REASON_LABELS = {
     "card_blocked": _("blocked card"),
     "card_expired": _("expired card"),
     "qr_expired": _("old phone code"),
-    "closed": _("closed"),
+    "closed": pgettext_lazy("place", "closed"),
     "no_right": _("no right here"),
     "quota_exceeded": _("no visits left"),
     "insufficient_balance": _("balance too low"),

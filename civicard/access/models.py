@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicard.cards.models import Card
 from civicard.core.append_only import AppendOnlyModel
@@ -177,8 +178,8 @@ class TimeWindow(models.Model):
     weekday = models.PositiveSmallIntegerField(_("day"), choices=[
         (0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
         (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))])
-    starts = models.TimeField(_("from"))
-    ends = models.TimeField(_("until"))
+    starts = models.TimeField(pgettext_lazy("time", "from"))
+    ends = models.TimeField(pgettext_lazy("time", "until"))
 
     class Meta:
         verbose_name = _("time window")

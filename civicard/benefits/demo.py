@@ -28,6 +28,7 @@ from civicard.benefits.models import (
 )
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
 from civicard.people.models import Person, User
+from civicard.territory.demo import give_names
 from civicard.territory.models import Neighbourhood
 
 LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect width="120" '
@@ -47,7 +48,15 @@ MEDIATION = [
     ("Association Clic'Solidaire", "Tu,Th 14:00-18:00", "3 rue Pasteur"),
     ("Centre social du Port", "Mo-Fr 09:00-12:00,14:00-17:30", "quai du Port"),
 ]
-WORKSHOPS = ["e-mail", "printer", "CV", "online forms", "smartphone"]
+WORKSHOPS = ["e-mail", "imprimante", "CV", "démarches en ligne", "smartphone"]
+WORKSHOP_NAMES = {
+    "imprimante": {"en": "printer", "uk": "принтер", "ar": "الطابعة", "fa": "چاپگر"},
+    "démarches en ligne": {"en": "online forms", "uk": "онлайн-документи",
+                           "ar": "المعاملات عبر الإنترنت", "fa": "کارهای اداری اینترنتی"},
+    "e-mail": {"uk": "електронна пошта", "ar": "البريد الإلكتروني", "fa": "ایمیل"},
+    "CV": {"uk": "резюме", "ar": "السيرة الذاتية", "fa": "رزومه"},
+    "smartphone": {"uk": "смартфон", "ar": "الهاتف الذكي", "fa": "گوشی هوشمند"},
+}
 BOOKLETS = 400
 
 
@@ -76,6 +85,7 @@ def load(ctx):
     territory = ctx.territory
     now = ctx.now
     rng = ctx.rng_for("benefits")
+    give_names(territory, WORKSHOP_NAMES)
     month = rules.month_of(now)
     last_month = (month - timedelta(days=1)).replace(day=1)
     ctx.notes.append("Benefits: venue@ accepts vouchers and free entries at /benefits/venue/, "

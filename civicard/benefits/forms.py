@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicard.benefits.models import AgeBracket
-from civicard.territory.queries import neighbourhood_choices
+from civicard.territory.queries import local_name, neighbourhood_choices
 
 
 class CodeForm(forms.Form):
@@ -21,7 +21,8 @@ class ConfirmForm(forms.Form):
     def __init__(self, *args, services=(), **kwargs):
         super().__init__(*args, **kwargs)
         if services:
-            self.fields["service"].choices = [("", _("Choose…"))] + [(s, s) for s in services]
+            self.fields["service"].choices = [("", _("Choose…"))] + [
+                (s, local_name(s)) for s in services]
             self.fields["service"].required = True
         else:
             del self.fields["service"]

@@ -21,6 +21,7 @@ from civicard.benefits.models import (
 from civicard.cards.models import Card, CardStatus
 from civicard.notifications.operations import notify
 from civicard.people.models import Person
+from civicard.territory.queries import Name
 
 AVAILABLE_SUBJECT = _("Your free entries of the month are here")
 AVAILABLE_BODY = _("You have %(count)s free entries for %(programme)s this month, until "
@@ -88,8 +89,7 @@ def send_month_notices(*, kind: str, at: datetime, chunk: int = 500) -> int:
                     notify(to=person.addressee, kind=f"benefits.{kind}",
                            subject=AVAILABLE_SUBJECT if kind == "available" else LAPSE_SUBJECT,
                            body=AVAILABLE_BODY if kind == "available" else LAPSE_BODY,
-                           params={"count": left, "programme": programme.name,
-                                   "end": end.strftime("%d/%m/%Y")},
+                           params={"count": left, "programme": Name(programme.name), "end": end},
                            url=reverse("benefits:mine"), at=at)
                 run.last_person_id = batch[-1].pk
                 run.sent += len(batch)

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils.formats import date_format
 
 from civicard.benefits import codes, rules
 from civicard.benefits.exceptions import (
@@ -375,7 +376,7 @@ def check_voucher_usable(voucher: Voucher, booklet: Booklet, at: datetime) -> No
         raise VoucherAlreadyUsed(when=rules.when(voucher.used_at),
                                  venue=used.venue.name if used else "?")
     if booklet.valid_until < rules.local_date(at):
-        raise VoucherExpired(when=booklet.valid_until.strftime("%d/%m/%Y"))
+        raise VoucherExpired(when=date_format(booklet.valid_until, "SHORT_DATE_FORMAT"))
 
 
 def monthly_programmes_at(venue: Venue, day: date):

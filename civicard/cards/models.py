@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicard.core.append_only import AppendOnlyModel
 from civicard.people.models import Person
@@ -23,7 +24,7 @@ class CardPurpose(models.TextChoices):
 
 class CardStatus(models.TextChoices):
     ISSUED = "issued", _("issued, not yet handed over")
-    ACTIVE = "active", _("active")
+    ACTIVE = "active", pgettext_lazy("card", "active")
     BLOCKED = "blocked", _("blocked")
     REPLACED = "replaced", _("replaced")
 
@@ -54,7 +55,7 @@ class Card(models.Model):
     issued_at = models.DateTimeField(_("issued"))
     activated_at = models.DateTimeField(null=True, blank=True)
     blocked_at = models.DateTimeField(null=True, blank=True)
-    expires_on = models.DateField(_("valid until"))
+    expires_on = models.DateField(pgettext_lazy("card", "valid until"))
     replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="replaced_by")
 

@@ -1,6 +1,7 @@
 """A small server-rendered SVG line chart: people reached vs the target path, and the
 projection to the deadline. The data table beside it carries the same figures."""
 
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -21,10 +22,12 @@ def progress_svg(progress, *, deadline, goal) -> str:
     reached = " ".join(f"{x(n + 1):.1f},{y(v):.1f}"
                        for n, (_m, v, _t) in enumerate(progress.months))
     elapsed = len(progress.months)
+    start, end = (date_format(day, "SHORT_DATE_FORMAT") for day in (goal.start_date, deadline))
+    target = _("target %(target)s") % {"target": progress.target}
     title = _("%(name)s: %(reached)s people reached, target %(target)s by %(deadline)s, "
               "projection %(projected)s") % {
         "name": progress.neighbourhood.name, "reached": progress.reached,
-        "target": progress.target, "deadline": deadline.isoformat(),
+        "target": progress.target, "deadline": end,
         "projected": progress.projected}
     parts = [
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" class="goal-chart" '
@@ -45,10 +48,10 @@ def progress_svg(progress, *, deadline, goal) -> str:
                      'stroke="#0b4f9c" stroke-width="3"/>')
     parts.append(f'<text x="{WIDTH - PAD}" y="{PAD - 8}" font-size="12" fill="#222" '
                  'text-anchor="end">'
-                 f'{escape(_("target"))} {progress.target}</text>')
+                 f'{escape(target)}</text>')
     parts.append(f'<text x="{PAD}" y="{HEIGHT - 8}" font-size="12" fill="#222">'
-                 f'{escape(goal.start_date.isoformat())}</text>')
+                 f'{escape(start)}</text>')
     parts.append(f'<text x="{WIDTH - PAD}" y="{HEIGHT - 8}" font-size="12" fill="#222" '
-                 f'text-anchor="end">{escape(deadline.isoformat())}</text>')
+                 f'text-anchor="end">{escape(end)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))

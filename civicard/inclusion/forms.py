@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civicard.core.widgets import DateInput
 from civicard.inclusion import queries, standard
 from civicard.inclusion.models import Accompaniment, AgeBracket, OfficeHours, Place
 from civicard.territory.queries import neighbourhood_choices
@@ -109,8 +110,8 @@ class OfficeHoursForm(forms.ModelForm):
                   "slot_minutes", "valid_from", "valid_until"]
         widgets = {"start_time": forms.TimeInput(attrs={"type": "time"}),
                    "end_time": forms.TimeInput(attrs={"type": "time"}),
-                   "valid_from": forms.DateInput(attrs={"type": "date"}),
-                   "valid_until": forms.DateInput(attrs={"type": "date"})}
+                   "valid_from": DateInput(),
+                   "valid_until": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,13 +119,13 @@ class OfficeHoursForm(forms.ModelForm):
 
 
 class SessionChangeForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Change"), choices=[
         ("cancelled", _("Cancel this session")), ("extra", _("Add an extra session"))])
 
 
 class AccompanimentForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Date"), widget=DateInput())
     place = forms.ModelChoiceField(label=_("Place"), queryset=None)
     duration_minutes = forms.IntegerField(label=_("Duration in minutes"), min_value=1,
                                           max_value=600, initial=30)

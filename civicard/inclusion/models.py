@@ -3,6 +3,7 @@ office hours and appointments, the accompaniment log and the territory's goal.""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicard.people.models import Person, User
 from civicard.territory.models import Neighbourhood, Territory
@@ -50,7 +51,7 @@ class Place(models.Model):
     itinerance = models.CharField(_("fixed or mobile"), max_length=40, blank=True)
     structure_parente = models.CharField(_("parent organisation"), max_length=250, blank=True)
     date_maj = models.DateField(_("last updated"))
-    services = models.TextField(_("services"), blank=True)
+    services = models.TextField(pgettext_lazy("place", "services"), blank=True)
     publics_specifiquement_adresses = models.TextField(_("specific publics"), blank=True)
     prise_en_charge_specifique = models.TextField(_("specific support"), blank=True)
     frais_a_charge = models.CharField(_("fees"), max_length=120, blank=True)
@@ -220,8 +221,8 @@ class OfficeHours(models.Model):
     weeks_of_month = models.CharField(
         _("weeks of the month"), max_length=20, blank=True,
         help_text=_("Empty for every week; e.g. 1,3 for the 1st and 3rd; -1 for the last."))
-    start_time = models.TimeField(_("from"))
-    end_time = models.TimeField(_("to"))
+    start_time = models.TimeField(pgettext_lazy("time", "from"))
+    end_time = models.TimeField(pgettext_lazy("time", "to"))
     slot_minutes = models.PositiveSmallIntegerField(_("appointment length in minutes"),
                                                     default=30)
     valid_from = models.DateField(_("first day"))

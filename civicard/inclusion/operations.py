@@ -41,6 +41,7 @@ from civicard.inclusion.models import (
 )
 from civicard.people.models import Person, User
 from civicard.territory.models import Neighbourhood, Territory
+from civicard.territory.queries import Name
 
 VALIDATOR_ROLES = (Role.MEDIATOR, Role.ADMINISTRATOR)
 EXTRA_FIELDS = ["accepts_pass_numerique", "accessibility_notes"]
@@ -405,8 +406,8 @@ def _notify_appointment(appointment: Appointment, what: str, at: datetime) -> No
 
     place = appointment.office_hours.place
     local = _local(appointment.starts_at)
-    params = {"date": local.date().isoformat(), "time": local.strftime("%H:%M"),
-              "place": place.nom, "address": f"{place.adresse}, {place.code_postal} "
+    params = {"date": local.date(), "time": local.time(),
+              "place": Name(place.nom), "address": f"{place.adresse}, {place.code_postal} "
                                              f"{place.commune}",
               "mediator": appointment.office_hours.mediator.display_name}
     texts = {

@@ -5,6 +5,8 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from civicard.core import audit
@@ -84,7 +86,7 @@ def describe(decision: Decision) -> str:
     """What happened, as one sentence in the active language."""
     what = str(WHAT_HAPPENED[decision.action])
     if decision.until:
-        return what % {"until": decision.until.strftime("%Y-%m-%d %H:%M")}
+        return what % {"until": date_format(timezone.localtime(decision.until), "DATETIME_FORMAT")}
     return what
 
 

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from civicard.core.widgets import DateInput
 from civicard.mutualaid.models import Category, HelpfulNeighbour, Post, VulnerabilityReport
 from civicard.people.forms import native_language_choices
 from civicard.territory.queries import neighbourhood_choices
@@ -131,7 +132,7 @@ class ReplyForm(forms.Form):
 class SlipForm(forms.Form):
     box_location = forms.CharField(label=_("Box location"), max_length=200)
     slip_date = forms.DateField(label=_("Date on the slip"),
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=DateInput())
     kind = forms.ChoiceField(label=_("Offer or request"), choices=Post.Kind.choices)
     category = CategoryField()
     title = forms.CharField(label=_("Title"), max_length=120)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicard.people.models import Person, User
 from civicard.territory.models import Neighbourhood, Territory
@@ -71,7 +72,7 @@ class Post(models.Model):
 
     class Status(models.TextChoices):
         HELD = "held", _("waiting for a moderator")
-        OPEN = "open", _("open")
+        OPEN = "open", pgettext_lazy("post", "open")
         CLOSED = "closed", _("done, thank you")
         HIDDEN = "hidden", _("hidden by moderation")
 
@@ -159,6 +160,8 @@ class Message(models.Model):
                                      related_name="messages")
     sender = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     body = models.TextField(_("message"), max_length=4000)
+    language = models.CharField(_("language it is written in"), max_length=8, blank=True,
+                                choices=settings.LANGUAGES)  # the sender's, when they wrote
     created_at = models.DateTimeField()
     hidden_at = models.DateTimeField(null=True, blank=True)
 
@@ -214,7 +217,7 @@ class TownRequest(models.Model):
         ANSWERED = "answered", _("answered")
         PUBLISHED = "published", _("published anonymously")
         MATCHED = "matched", _("put in touch with a helpful neighbour")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("request", "closed")
 
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="town_requests")
@@ -250,6 +253,8 @@ class TownMessage(models.Model):
     sender = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     from_town = models.BooleanField(default=False)
     body = models.TextField(_("message"), max_length=4000)
+    language = models.CharField(_("language it is written in"), max_length=8, blank=True,
+                                choices=settings.LANGUAGES)  # the sender's, when they wrote
     created_at = models.DateTimeField()
 
     class Meta:

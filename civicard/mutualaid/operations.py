@@ -174,7 +174,7 @@ def _add_message(conversation: Conversation, sender: Person, body: str, at: date
     if not body:
         raise EmptyMessage(fields={"body": [EmptyMessage.message]})
     message = Message.objects.create(conversation=conversation, sender=sender, body=body,
-                                     created_at=at)
+                                     language=sender.language, created_at=at)
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=at)
     other = conversation.other(sender)
     notify(to=other.addressee, kind="mutualaid.message",
@@ -247,7 +247,8 @@ def ask_town(*, person: Person, category: Category, body: str, neighbourhood: Ne
         territory=neighbourhood.commune.territory, person=person, category=category,
         body=body.strip(), neighbourhood=neighbourhood, language=person.language,
         created_at=at, consent_to_publish_at=at if consent_to_publish else None)
-    TownMessage.objects.create(request=request, sender=person, body=body.strip(), created_at=at)
+    TownMessage.objects.create(request=request, sender=person, body=body.strip(),
+                               language=person.language, created_at=at)
     _tell_social_workers(_("A new private request to the town"),
                          _("A resident sent a private request. Open the social services desk "
                            "to read it."), reverse("mutualaid:ccas"), at)
@@ -261,7 +262,7 @@ def reply_to_town(*, request: TownRequest, person: Person, body: str, actor: Use
         raise NotInConversation()
     _required(body=body)
     return TownMessage.objects.create(request=request, sender=person, body=body.strip(),
-                                      created_at=at)
+                                      language=person.language, created_at=at)
 
 
 @transaction.atomic
@@ -278,8 +279,10 @@ def answer_town_request(*, request: TownRequest, body: str, actor: User,
                         at: datetime) -> TownMessage:
     check_role(actor, Role.SOCIAL_WORKER)
     _required(body=body)
-    message = TownMessage.objects.create(request=request, sender=_person_of(actor),
-                                         from_town=True, body=body.strip(), created_at=at)
+    sender = _person_of(actor)
+    message = TownMessage.objects.create(request=request, sender=sender, from_town=True,
+                                         body=body.strip(), language=sender.language,
+                                         created_at=at)
     if request.status == TownRequest.Status.OPEN:
         TownRequest.objects.filter(pk=request.pk).update(status=TownRequest.Status.ANSWERED)
     notify(to=request.person.addressee, kind="mutualaid.town_answer",

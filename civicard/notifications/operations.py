@@ -1,15 +1,17 @@
 """Notices to people: an inbox entry and an e-mail, in the reader's language, sent in the
 background; a failed delivery is recorded and retried, never blocking the request."""
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
+from django.utils.formats import date_format, time_format
 
 from civicard.core import clock
 from civicard.notifications.addressee import Addressee
 from civicard.notifications.models import Delivery, Notification
+from civicard.territory.queries import Name, local_name
 
 
 def absolute_url(path: str) -> str:
@@ -17,9 +19,22 @@ def absolute_url(path: str) -> str:
 
 
 def _render(text, params: dict | None, language: str) -> str:
+    """The text in `language`; a date or time parameter written the language's way."""
     with translation.override(language):
         text = str(text)
-        return text % params if params else text
+        return text % {name: _written(value) for name, value in params.items()} if params else text
+
+
+def _written(value):
+    if isinstance(value, Name):
+        return local_name(value)
+    if isinstance(value, datetime):
+        return date_format(value, "DATETIME_FORMAT")
+    if isinstance(value, date):
+        return date_format(value, "DATE_FORMAT")
+    if isinstance(value, time):
+        return time_format(value, "TIME_FORMAT")
+    return value
 
 
 def _queue(delivery: Delivery) -> None:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicard.core import clock
 from civicard.core.languages import native_language_choices
+from civicard.core.widgets import DateInput
 from civicard.people.models import Person
 from civicard.people.operations import register_resident
 from civicard.territory.queries import current_territory, neighbourhood_choices
@@ -37,7 +38,7 @@ class SignupForm(AllauthSignupForm):
 class ChildForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     birth_date = forms.DateField(label=_("Date of birth"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=DateInput())
     language = LanguageField(label=_("Language"))
 
 
@@ -68,7 +69,7 @@ class ProfileForm(forms.ModelForm):
 class CounterHouseholdForm(AddressForm):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     birth_date = forms.DateField(label=_("Date of birth"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=DateInput())
     language = LanguageField(label=_("Language"))
     phone = forms.CharField(label=_("Phone number (optional)"), max_length=32, required=False)
     email = forms.EmailField(label=_("E-mail address (optional)"), required=False)

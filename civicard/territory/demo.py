@@ -1,6 +1,6 @@
 """Val-de-Brenne: a fictional intercommunality of 3 communes and 9 neighbourhoods (2 priority)."""
 
-from civicard.territory.models import Commune, IncomeBracket, Neighbourhood, Territory
+from civicard.territory.models import Commune, IncomeBracket, LocalName, Neighbourhood, Territory
 
 COMMUNES = [
     ("Saint-Aubin-sur-Brenne", "79901", [
@@ -21,8 +21,28 @@ COMMUNES = [
     ]),
 ]
 
-BRACKETS = [("QF1", "QF 1 — up to 500", 500), ("QF2", "QF 2 — 501 to 800", 800),
-            ("QF3", "QF 3 — 801 to 1,200", 1200), ("QF4", "QF 4 — above 1,200", None)]
+# The territory writes in French; its names are given in a few residents' languages (the others
+# read them in French): what a manager enters on "Names in other languages".
+BRACKETS = [("QF1", "QF 1 — jusqu’à 500", 500), ("QF2", "QF 2 — de 501 à 800", 800),
+            ("QF3", "QF 3 — de 801 à 1 200", 1200), ("QF4", "QF 4 — plus de 1 200", None)]
+BRACKET_NAMES = {
+    "QF 1 — jusqu’à 500": {"en": "QF 1 — up to 500", "uk": "QF 1 — до 500",
+                           "ar": "QF 1 — حتى 500", "fa": "QF 1 — تا ۵۰۰"},
+    "QF 2 — de 501 à 800": {"en": "QF 2 — 501 to 800", "uk": "QF 2 — від 501 до 800",
+                            "ar": "QF 2 — من 501 إلى 800", "fa": "QF 2 — از ۵۰۱ تا ۸۰۰"},
+    "QF 3 — de 801 à 1 200": {"en": "QF 3 — 801 to 1,200", "uk": "QF 3 — від 801 до 1 200",
+                              "ar": "QF 3 — من 801 إلى 1200", "fa": "QF 3 — از ۸۰۱ تا ۱۲۰۰"},
+    "QF 4 — plus de 1 200": {"en": "QF 4 — above 1,200", "uk": "QF 4 — понад 1 200",
+                             "ar": "QF 4 — أكثر من 1200", "fa": "QF 4 — بیش از ۱۲۰۰"},
+}
+
+
+def give_names(territory, names: dict[str, dict[str, str]]) -> None:
+    """Demo names in other languages: {name as written: {language: name}}."""
+    for source, given in names.items():
+        for language, text in given.items():
+            LocalName.objects.get_or_create(territory=territory, language=language,
+                                            source=source, defaults={"text": text})
 
 
 def load(ctx):
@@ -45,3 +65,4 @@ def load(ctx):
         IncomeBracket.objects.get_or_create(
             territory=territory, code=code,
             defaults={"label": label, "quotient_max": quotient_max})
+    give_names(territory, BRACKET_NAMES)

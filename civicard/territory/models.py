@@ -122,3 +122,25 @@ class IncomeBracket(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class LocalName(models.Model):
+    """One of the territory's own names (a service, a place, a programme…) in another language.
+    `source` is the name as written in the territory's language; a reader whose language has no
+    entry reads it as written."""
+
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="local_names")
+    source = models.CharField(_("name"), max_length=250)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    text = models.CharField(_("In this language"), max_length=250)
+
+    class Meta:
+        verbose_name = _("name in another language")
+        verbose_name_plural = _("Names in other languages")
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "language", "source"],
+                                    name="local_name_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.source} ({self.language}): {self.text}"

@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
 from civicard.people.models import Household, Membership, User
+from civicard.territory.demo import give_names
 from civicard.territory.models import Commune, IncomeBracket
+from civicard.wallets.labels import Label
 from civicard.wallets.models import (
     Account,
     Enrolment,
@@ -17,9 +19,11 @@ from civicard.wallets.models import (
     ShortageRule,
     Tariff,
 )
+from civicard.wallets.operations import reason_fields
 
 # The demo territory is French: what staff type in (service names, reasons) is in French.
 # slug, name, commune code (None: whole territory), mode, rule, floor in cents
+POOL_TURNSTILE = "Tourniquet d'entrée"  # the pool's checkpoint in access/demo.py
 SERVICES = [
     ("canteen", "Restaurant scolaire", "79901", PaymentMode.PREPAID_WALLET,
      ShortageRule.SERVE_AND_GO_NEGATIVE, -3000),
@@ -37,6 +41,24 @@ SERVICES = [
     ("squash", "Court de squash", "79901", PaymentMode.PER_USE, ShortageRule.REFUSE, None),
     ("rooms", "Salles municipales", None, PaymentMode.PER_USE, ShortageRule.REFUSE, None),
 ]
+SERVICE_NAMES = {
+    "Restaurant scolaire": {"en": "School canteen", "uk": "Шкільна їдальня",
+                            "ar": "مطعم المدرسة", "fa": "غذاخوری مدرسه", "ta": "பள்ளி உணவகம்",
+                            "ti": "ቤት መግቢ ቤት ትምህርቲ"},
+    "Accueil périscolaire": {"en": "Before and after school care",
+                             "uk": "Група продовженого дня", "ar": "رعاية ما قبل المدرسة وبعدها",
+                             "fa": "مراقبت قبل و بعد از مدرسه"},
+    "Centre de loisirs": {"en": "Leisure centre", "uk": "Центр дозвілля",
+                          "ar": "مركز الترفيه", "fa": "مرکز تفریحی"},
+    "Piscine Aquabrenne": {"en": "Aquabrenne pool", "uk": "Басейн Аквабрен",
+                           "ar": "مسبح أكوابرين", "fa": "استخر آکوابرن", "ta": "அக்வாப்ரென் நீச்சல் குளம்",
+                           "ti": "መሕምብሲ ኣኳብረን"},
+    "Médiathèque": {"en": "Library", "uk": "Бібліотека", "ar": "المكتبة", "fa": "کتابخانه"},
+    "Ludothèque": {"en": "Toy library", "uk": "Бібліотека іграшок", "ar": "مكتبة الألعاب",
+                   "fa": "کتابخانهٔ اسباب‌بازی"},
+    "Déchèterie": {"en": "Recycling centre", "uk": "Пункт прийому відходів",
+                   "ar": "مركز إعادة التدوير", "fa": "مرکز بازیافت"},
+}
 # use, {bracket code: cents} for residents, cents for non-residents
 TARIFFS = {
     "canteen": ("meal", {"QF1": 90, "QF2": 180, "QF3": 290, "QF4": 390}, 480),
@@ -89,7 +111,7 @@ def _insert_entries(rows: list[tuple]) -> None:
     LedgerEntry.objects.bulk_create(
         (LedgerEntry(account_id=account_id, kind=kind, amount_cents=amount,
                      balance_after_cents=after, means=means, at=at, actor_id=actor,
-                     reason=reason, idempotency_key=key)
+                     **reason_fields(reason), idempotency_key=key)
          for account_id, kind, amount, after, means, at, actor, reason, key in rows),
         batch_size=5000)
 
@@ -99,6 +121,7 @@ def load(ctx):
     note = ("Wallets: “My services” for the resident; the counter agent’s cash report under "
             "“Cards” → “My cash report”; the manager sees negative canteen balances under "
             "“Services, tariffs and balances”.")
+    give_names(ctx.territory, SERVICE_NAMES)
     if LedgerEntry.objects.filter(idempotency_key__startswith="demo:").exists():
         ctx.notes.append(note)
         return
@@ -187,13 +210,15 @@ def load(ctx):
                 floor = 0 if kind == "pool" else canteen.floor_cents
                 if balance + amount < floor:
                     continue  # the rule refused it (pool) or the floor was reached
-                reason = "Repas" if kind == "canteen" else "Entrée piscine"
+                reason = (Label("meal", {"service": canteen.name}) if kind == "canteen" else
+                          Label("entry", {"facility": pool.name, "checkpoint": POOL_TURNSTILE}))
                 means, actor = "", None
             else:
                 online = guardian is not None and rng.random() < 0.6
                 means = "online" if online else rng.choice(["cash", "cheque", "bank_card"])
                 actor = guardian if online else agent.pk
-                reason = "Paiement en ligne" if online else "Rechargement au guichet"
+                reason = (Label("online_payment", {"reference": f"DEMO-{account.pk}-{number}"})
+                          if online else Label("counter_top_up"))
             balance += amount
             entries.append((account.pk, what, amount, balance, means, at, actor, reason,
                             f"demo:{account.pk}:{number}"))
@@ -210,7 +235,7 @@ def load(ctx):
         entries.append((account.pk, "top_up", amount, account.balance_cents,
                         rng.choice(["cash", "cash", "cheque", "bank_card"]),
                         min(now, opening + timedelta(minutes=17 * index)), agent.pk,
-                        "Rechargement au guichet", f"demo:cashday:{index}"))
+                        Label("counter_top_up"), f"demo:cashday:{index}"))
     _insert_entries(entries)
     Account.objects.bulk_update(accounts, ["balance_cents"], batch_size=1000)
     ctx.notes.append(note)

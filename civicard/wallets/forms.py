@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicard.core.errors import DomainError
 from civicard.core.money import parse_amount
+from civicard.core.widgets import DateInput
 from civicard.territory.models import IncomeBracket
 from civicard.wallets.models import Means, Service, ShortageRule
 
@@ -62,7 +63,7 @@ class TransferForm(KeyedForm):
 
 
 class CashReportForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=DateInput())
 
 
 class ServiceForm(forms.ModelForm):
@@ -104,7 +105,7 @@ class TariffForm(forms.Form):
                                           ("false", _("Non-residents only"))]))
     amount = AmountField(label=_("Price"))
     valid_from = forms.DateField(label=_("Valid from"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=DateInput())
 
     def __init__(self, *args, territory=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,9 +115,9 @@ class TariffForm(forms.Form):
 
 class EnrolmentForm(forms.Form):
     household = forms.IntegerField(label=_("Household number"), min_value=1)
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("From"), widget=DateInput())
     ends_on = forms.DateField(label=_("Until (optional)"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=DateInput())
     min_age = forms.IntegerField(label=_("Minimum age (optional)"), required=False,
                                  min_value=0, max_value=120)
     max_age = forms.IntegerField(label=_("Maximum age (optional)"), required=False,

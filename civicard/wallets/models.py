@@ -9,6 +9,7 @@ from civicard.core.append_only import AppendOnlyModel
 from civicard.core.money import Currency
 from civicard.people.models import Household, Person
 from civicard.territory.models import Commune, IncomeBracket, Territory
+from civicard.wallets import labels
 
 
 class PaymentMode(models.TextChoices):
@@ -173,7 +174,11 @@ class LedgerEntry(AppendOnlyModel):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                               blank=True, related_name="+", verbose_name=_("who"),
                               db_index=False)
-    reason = models.CharField(_("why"), max_length=200)
+    # A line the platform writes has a code and parameters (labels.SENTENCES); one typed by
+    # staff has no code and their words in `reason`. Read it as `label`.
+    reason = models.CharField(_("why"), max_length=200, blank=True)
+    reason_code = models.CharField(max_length=24, blank=True, default="")
+    reason_params = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=120)
     related = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("related entry"))
@@ -196,6 +201,11 @@ class LedgerEntry(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d} {self.kind} {self.amount_cents}"
+
+    @property
+    def label(self) -> str:
+        """What the line says, in the reader's language."""
+        return labels.render(self.reason_code, self.reason_params, self.reason)
 
 
 class PaymentStatus(models.TextChoices):

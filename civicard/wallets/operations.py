@@ -31,6 +31,7 @@ from civicard.wallets.exceptions import (
     ServiceIsFree,
     WrongCurrency,
 )
+from civicard.wallets.labels import Label, Reason
 from civicard.wallets.models import (
     Account,
     Enrolment,
@@ -59,7 +60,10 @@ def check_amount(amount_cents, *, field: str = "amount") -> int:
     return amount_cents
 
 
-def check_reason(reason) -> str:
+def check_reason(reason) -> Reason:
+    """Words typed by staff, or the platform's own Label (see labels)."""
+    if isinstance(reason, Label):
+        return reason
     reason = " ".join((reason or "").split())
     if not reason:
         raise ReasonMissing(fields={"reason": [ReasonMissing.message]})
@@ -116,7 +120,7 @@ def _replay(leg: Leg) -> LedgerEntry | None:
     return entry
 
 
-def _move(legs: list[Leg], *, reason: str, actor, at: datetime,
+def _move(legs: list[Leg], *, reason: Reason, actor, at: datetime,
           means: str = "") -> tuple[list[LedgerEntry], bool]:
     """The one function that changes a balance, inside the caller's transaction: lock the
     accounts in primary-key order, return the first entries when the keys were already used,
@@ -141,11 +145,18 @@ def _move(legs: list[Leg], *, reason: str, actor, at: datetime,
             account=account, kind=leg.kind, amount_cents=leg.amount_cents,
             balance_after_cents=account.balance_cents, means=means, at=at,
             actor=actor if getattr(actor, "is_authenticated", False) else None,
-            reason=reason, idempotency_key=leg.key, related=entries[0] if entries else None))
+            **reason_fields(reason), idempotency_key=leg.key,
+            related=entries[0] if entries else None))
     return entries, True
 
 
-def _move_now(legs: list[Leg], *, reason: str, actor, at: datetime, means: str = "",
+def reason_fields(reason: Reason) -> dict:
+    if isinstance(reason, Label):
+        return {"reason": "", "reason_code": reason.code, "reason_params": reason.params}
+    return {"reason": reason}
+
+
+def _move_now(legs: list[Leg], *, reason: Reason, actor, at: datetime, means: str = "",
               audit_action: str = "", audit_extra=None) -> list[LedgerEntry]:
     """`_move` in a transaction of its own, with its audit record when one is named. Two
     retries racing on different accounts meet at the key's unique constraint: the first
@@ -166,7 +177,7 @@ def _move_now(legs: list[Leg], *, reason: str, actor, at: datetime, means: str =
 
 # Money ---------------------------------------------------------------------------------------
 
-def charge(*, account: Account, amount_cents: int, reason: str, idempotency_key: str, actor,
+def charge(*, account: Account, amount_cents: int, reason: Reason, idempotency_key: str, actor,
            at: datetime, currency: str | None = None,
            joins_transaction: bool = False) -> LedgerEntry:
     """Take `amount_cents` from the account under its service's shortage rule. Used by every
@@ -186,7 +197,7 @@ def charge(*, account: Account, amount_cents: int, reason: str, idempotency_key:
     return _move_now([leg], reason=reason, actor=actor, at=at)[0]
 
 
-def top_up(*, account: Account, amount_cents: int, means: str, reason: str,
+def top_up(*, account: Account, amount_cents: int, means: str, reason: Reason,
            idempotency_key: str, actor, at: datetime, currency: str | None = None) -> LedgerEntry:
     """An agent records money taken at the counter (cash, cheque, bank card)."""
     check_amount(amount_cents)
@@ -200,7 +211,7 @@ def top_up(*, account: Account, amount_cents: int, means: str, reason: str,
                      reason=reason, actor=actor, at=at, means=means)[0]
 
 
-def refund(*, account: Account, amount_cents: int, reason: str, idempotency_key: str, actor,
+def refund(*, account: Account, amount_cents: int, reason: Reason, idempotency_key: str, actor,
            at: datetime) -> LedgerEntry:
     """An agent gives money back into the account (a meal not served, a closed pool…)."""
     check_role(actor, Role.COUNTER_AGENT, Role.SERVICE_MANAGER,
@@ -213,7 +224,7 @@ def refund(*, account: Account, amount_cents: int, reason: str, idempotency_key:
                      audit_extra={"amount_cents": amount_cents})[0]
 
 
-def correct(*, account: Account, amount_cents: int, reason: str, idempotency_key: str, actor,
+def correct(*, account: Account, amount_cents: int, reason: Reason, idempotency_key: str, actor,
             at: datetime) -> LedgerEntry:
     """A signed correction by a service manager: a new entry, never an edit."""
     check_role_over(actor, Role.SERVICE_MANAGER, commune_id=account.service.commune_id)
@@ -227,7 +238,7 @@ def correct(*, account: Account, amount_cents: int, reason: str, idempotency_key
                      audit_extra={"amount_cents": amount_cents})[0]
 
 
-def transfer(*, source: Account, target: Account, amount_cents: int, reason: str,
+def transfer(*, source: Account, target: Account, amount_cents: int, reason: Reason,
              idempotency_key: str, actor, at: datetime) -> tuple[LedgerEntry, LedgerEntry]:
     """An agent moves money between two accounts of one household; never below zero."""
     check_role(actor, Role.COUNTER_AGENT, commune_id=source.household.commune_id)
@@ -342,7 +353,7 @@ def settle_online_payment(*, provider: str, reference: str, paid: bool, amount_c
         (entry,), _moved = _move(
             [Leg(payment.account, EntryKind.TOP_UP, payment.amount_cents,
                  f"payment:{payment.reference}")],
-            reason=str(_("Online payment %(reference)s") % {"reference": payment.reference}),
+            reason=Label("online_payment", {"reference": payment.reference}),
             actor=payment.started_by, at=at, means=Means.ONLINE)
         payment.status, payment.settled_at, payment.entry = PaymentStatus.PAID, at, entry
         payment.save(update_fields=["status", "settled_at", "entry"])

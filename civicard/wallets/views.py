@@ -1,9 +1,12 @@
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -32,6 +35,7 @@ from civicard.wallets.forms import (
     TariffForm,
     TransferForm,
 )
+from civicard.wallets.labels import Label
 from civicard.wallets.models import Account, LedgerEntry, OnlinePayment, Service
 
 # Resident --------------------------------------------------------------------------------------
@@ -96,10 +100,13 @@ def statement(request, pk, year, month, fmt):
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         writer = spreadsheets.SafeWriter(response)
         writer.writerow([_("Date"), _("Movement"), _("Reason"), _("Amount"), _("Balance")])
+        # Written the reader's way, as the PDF (a spreadsheet set to their language reads it).
         for entry in data.entries:
-            writer.writerow([entry.at.isoformat(), entry.get_kind_display(), entry.reason,
-                             f"{entry.amount_cents / 100:.2f}",
-                             f"{entry.balance_after_cents / 100:.2f}"])
+            writer.writerow([date_format(timezone.localtime(entry.at), "SHORT_DATETIME_FORMAT"),
+                             entry.get_kind_display(), entry.label,
+                             number_format(Decimal(entry.amount_cents) / 100, decimal_pos=2),
+                             number_format(Decimal(entry.balance_after_cents) / 100,
+                                           decimal_pos=2)])
         return response
     return pdf_response("wallets/statement_pdf.html", {"s": data, "account": account},
                         f"{filename}.pdf", request)
@@ -196,7 +203,7 @@ def _counter_action(request, pk, form_class, run, form_name, success):
 def counter_top_up(request, pk):
     def run(account, data):
         return operations.top_up(account=account, amount_cents=data["amount"],
-                                 means=data["means"], reason=_("Top-up at the counter"),
+                                 means=data["means"], reason=Label("counter_top_up"),
                                  idempotency_key=f"counter:{data['request_key']}",
                                  actor=request.user, at=clock.now())
     return _counter_action(request, pk, CounterTopUpForm, run, "top_up_form",

@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from civicard.core import clock
@@ -164,3 +165,14 @@ def test_mediator_logs_through_the_page_and_dashboard_counts(client, logins, pla
     assert "1 person accompanied out of a target of 50" in page
     assert "<svg" in page and "<table>" in page
     assert "Les Tours,Nordville,500,50,2026-03,1,3" in csv
+
+
+def test_the_log_form_opens_with_todays_date_in_the_date_inputs_iso_form(client, validator,
+                                                                        mediator, places):
+    validator.person.language = "fr"
+    validator.person.save(update_fields=["language"])
+    client.force_login(validator)
+    page = client.get("/inclusion/mediator/log/").content.decode()
+    today = clock.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    assert '<html lang="fr"' in page
+    assert f'type="date" name="day" value="{today.isoformat()}"' in page

@@ -316,3 +316,21 @@ def test_town_request_read_by_a_social_worker_is_audited(world, people):
     client_for(people["social"]).get(reverse("mutualaid:ccas_request", args=[world["town"].pk]))
     entry = AuditLogEntry.objects.get(action="mutualaid.town_request_read")
     assert entry.actor == people["social"] and entry.object_id == str(world["town"].pk)
+
+
+def test_a_message_keeps_its_language_and_direction_on_a_page_in_another(world, people):
+    """Paul writes in French; Rosa reads Arabic: his words keep lang="fr" and their own
+    direction, so the final "?" stays where he put it."""
+    people["rosa"].person.language = "ar"
+    people["rosa"].person.save(update_fields=["language"])
+    people["paul"].person.language = "fr"
+    people["paul"].person.save(update_fields=["language"])
+    conversation = world["conversation"]
+    client_for(people["paul"]).post(reverse("mutualaid:conversation", args=[conversation.pk]),
+                                    {"body": "Samedi, 10 h, ça vous va ?"})
+    assert Message.objects.get(body__startswith="Samedi").language == "fr"
+    page = client_for(people["rosa"]).get(
+        reverse("mutualaid:conversation", args=[conversation.pk])).content.decode()
+    assert '<html lang="ar" dir="rtl">' in page
+    assert '<div lang="fr" dir="auto"><p>Samedi, 10 h, ça vous va ?</p></div>' in page
+    assert '<bdi>Paul</bdi>' in page

@@ -94,11 +94,12 @@ def test_french_pages_are_translated(client, territory):
     assert "Un compte, une carte, tous les services publics" in client.get("/").content.decode()
 
 
-def test_untranslated_language_falls_back_to_english(client, territory):
+def test_tigrinya_is_chosen_and_read(client, territory):
     client.post("/language/", {"language": "ti", "next": "/"})
     page = client.get("/").content.decode()
     assert '<html lang="ti" dir="ltr">' in page
-    assert "One account, one card, every public service" in page
+    assert "Civicard — ሓደ ኣካውንት፣ ሓደ ካርድ፣ ኩሉ ህዝባዊ ኣገልግሎት።" in page
+    assert "One account, one card, every public service" not in page
 
 
 def test_staff_must_set_up_totp_before_anything_else(client, make_login, settings):
@@ -203,12 +204,13 @@ def test_arabic_pages_are_translated_right_to_left(client, territory, settings):
     assert "One account" not in page
 
 
-def test_persian_without_catalog_falls_back_to_english_not_french(client, territory, settings):
+def test_persian_is_read_right_to_left_not_in_the_territorys_french(client, territory,
+                                                                      settings):
     settings.CIVICARD_DEFAULT_LANGUAGE = "fr"
     client.post("/language/", {"language": "fa", "next": "/"})
     page = client.get("/").content.decode()
     assert '<html lang="fa" dir="rtl">' in page
-    assert "One account, one card, every public service" in page
+    assert "Civicard — یک حساب، یک کارت، برای همهٔ خدمات عمومی." in page
     assert "Un compte" not in page
 
 
@@ -224,3 +226,31 @@ def test_home_shows_each_staff_role_its_own_desk_only(client, make_login, settin
     desks = {"/help/ccas/", "/inclusion/mediator/", "/moderation/", "/manage/services/",
              "/help/associations/"}
     assert {d for d in desks if f'class="tile tile-staff" href="{d}"' in page} == {tile}
+
+
+@pytest.mark.parametrize(("language", "banner"), [
+    ("fr", "Connexion réussie : uk@example.org."),
+    ("uk", "Ви увійшли як uk@example.org."),
+])
+def test_the_message_after_logging_in_is_in_the_residents_language(client, make_login, language,
+                                                                   banner):
+    make_login("uk@example.org", language=language)
+    response = client.post("/accounts/login/", {"login": "uk@example.org", "password": PASSWORD},
+                           headers={"accept-language": "en"}, follow=True)
+    assert [str(message) for message in response.context["messages"]] == [banner]
+    assert response.context["LANGUAGE_CODE"] == language
+
+
+@pytest.mark.parametrize(("language", "sign_in", "forgot"), [
+    ("sq", "Hyni", "Keni harruar fjalëkalimin?"),
+    ("ti", "እተዉ", "ቃል ምስጢርኩም ረሲዕኩም?"),
+    ("so", "Gal", "Ma illowday furahaaga sirta ah?"),
+    ("ta", "உள்நுழை", "கடவுச்சொல்லை மறந்துவிட்டீர்களா?"),
+])
+def test_the_login_page_is_read_in_languages_allauth_has_no_words_for(client, territory, language,
+                                                                     sign_in, forgot):
+    client.post("/language/", {"language": language, "next": "/"})
+    page = client.get("/accounts/login/").content.decode()
+    assert f'<html lang="{language}"' in page
+    assert sign_in in page and forgot in page
+    assert "Sign In" not in page and "Forgot your password?" not in page

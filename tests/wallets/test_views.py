@@ -218,3 +218,13 @@ def test_api_lists_my_accounts_and_refuses_anonymous(client, resident, setup):
     assert [(a["service"], a["balance_cents"]) for a in body] == [("Canteen", 2000),
                                                                    ("Pool", 0)]
     assert body[0]["last_entries"][0]["kind"] == "top_up"
+
+
+def test_the_statement_spreadsheet_is_written_the_readers_way(client, resident, setup):
+    resident.person.language = "fr"
+    resident.person.save(update_fields=["language"])
+    client.force_login(resident)
+    csv_text = client.get(reverse("wallets:statement", args=[setup["canteen"].pk, 2026, 3, "csv"]
+                                  )).content.decode()
+    assert csv_text.splitlines() == ["Date,Mouvement,Motif,Montant,Solde",
+                                     '02/03/2026 10:00,rechargement,desk,"20,00","20,00"']

@@ -22,6 +22,7 @@ from civicard.access.models import Decision, Outcome, QuotaCounter, Terminal, Vi
 from civicard.access.terminals import terminal_for_token, touch
 from civicard.core.idempotency import check_key
 from civicard.wallets.exceptions import FloorReached, InsufficientBalance
+from civicard.wallets.labels import Label
 from civicard.wallets.models import LedgerEntry
 from civicard.wallets.operations import charge
 
@@ -91,7 +92,8 @@ def apply(ctx: ScanContext, verdict: rules.Verdict, *, terminal: Terminal, key: 
             raise InsufficientBalance()
         checkpoint = ctx.checkpoint
         effects.entry = charge(account=account, amount_cents=planned.price_cents,
-                               reason=f"{checkpoint.facility.name} — {checkpoint.name}",
+                               reason=Label("entry", {"facility": checkpoint.facility.name,
+                                                      "checkpoint": checkpoint.name}),
                                idempotency_key=f"access:{terminal.pk}:{key}", actor=None,
                                at=ctx.at, joins_transaction=True)
     except (InsufficientBalance, FloorReached):
