@@ -51,8 +51,8 @@ class ErrorOut(Schema):
              summary="Decide on one presented card")
 def scan(request, payload: ScanIn):
     answer = decide.scan_by_token(_token(request), credential=payload.credential,
-                                      idempotency_key=payload.idempotency_key, at=payload.at,
-                                      now=clock.now(), software_version=_version(request))
+                                  idempotency_key=payload.idempotency_key, at=payload.at,
+                                  now=clock.now(), software_version=_version(request))
     # The answer is built by the decision engine in the ScanOut shape (a test holds it to
     # the schema): sent as is, without validating it again on every scan.
     return JsonResponse(answer)
@@ -100,8 +100,8 @@ class EventsOut(Schema):
 def events(request, payload: EventsIn):
     terminal = _terminal(request)
     results = offline.upload_events(terminal=terminal,
-                                       events=[e.dict() for e in payload.events],
-                                       now=clock.now(), software_version=_version(request))
+                                    events=[e.dict() for e in payload.events],
+                                    now=clock.now(), software_version=_version(request))
     return {
         "recorded": sum(r.status == "recorded" for r in results),
         "duplicates": sum(r.status == "duplicate" for r in results),
