@@ -140,7 +140,7 @@ def facility_edit(request, pk=None):
 
     def write(data):
         setup.save_facility(facility=facility, territory=current_territory(),
-                                 actor=request.user, at=clock.now(), **data)
+                            actor=request.user, at=clock.now(), **data)
 
     return _save(request, form, write, _("The place is saved."), "access/facility_form.html",
                  {"facility": facility})
@@ -158,7 +158,7 @@ def checkpoint_edit(request, pk=None, facility_pk=None):
 
     def write(data):
         setup.save_checkpoint(checkpoint=checkpoint, facility=facility, actor=request.user,
-                                   at=clock.now(), **data)
+                              at=clock.now(), **data)
 
     return _save(request, form, write, _("The checkpoint is saved."),
                  "access/checkpoint_form.html", {"facility": facility, "checkpoint": checkpoint})
@@ -179,7 +179,7 @@ def door_group_new(request):
 
     def write(data):
         group = setup.save_door_group(territory=current_territory(), actor=request.user,
-                                           at=clock.now(), **data)
+                                      at=clock.now(), **data)
         return group.get_absolute_url()
 
     return _save(request, form, write,
@@ -195,7 +195,7 @@ def door_group(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             setup.save_door_group(group=group, territory=group.territory,
-                                       actor=request.user, at=clock.now(), **form.cleaned_data)
+                                  actor=request.user, at=clock.now(), **form.cleaned_data)
         except DomainError as error:
             form_error(form, error)
         else:
@@ -223,7 +223,7 @@ def window_add(request, pk):
     if form.is_valid():
         try:
             setup.add_window(group=group, actor=request.user, at=clock.now(),
-                                  **form.cleaned_data)
+                             **form.cleaned_data)
         except DomainError as error:
             form_error(form, error)
         else:
@@ -282,7 +282,7 @@ def door_group_delete(request, pk):
     return _confirm_delete(
         request, back=group.get_absolute_url(),
         delete=lambda: setup.delete_door_group(group=group, actor=request.user,
-                                                    at=clock.now()),
+                                               at=clock.now()),
         done=_("The group %(name)s is deleted.") % {"name": group.name},
         question=_("Delete the group %(name)s?") % {"name": group.name},
         consequence=_("Its staff will no longer open its doors. Terminals forget them at their "
@@ -296,7 +296,7 @@ def facility_delete(request, pk):
     return _confirm_delete(
         request, back=reverse("access:facility", args=[pk]),
         delete=lambda: setup.delete_facility(facility=facility, actor=request.user,
-                                                  at=clock.now()),
+                                             at=clock.now()),
         done=_("%(name)s is deleted.") % {"name": facility.name},
         question=_("Delete the place %(name)s?") % {"name": facility.name},
         consequence=_("Only a place with no doors, turnstiles or desks can be deleted, for "
@@ -310,7 +310,7 @@ def checkpoint_delete(request, pk):
     return _confirm_delete(
         request, back=reverse("access:checkpoint", args=[pk]),
         delete=lambda: setup.delete_checkpoint(checkpoint=checkpoint, actor=request.user,
-                                                    at=clock.now()),
+                                               at=clock.now()),
         done=_("%(name)s is deleted.") % {"name": checkpoint.name},
         question=_("Delete the checkpoint %(name)s?") % {"name": checkpoint.name},
         consequence=_("Only a checkpoint that never had a terminal can be deleted, for example "
@@ -343,7 +343,7 @@ def quota_edit(request, pk=None):
 
     def write(data):
         setup.save_quota(quota=quota, service=data.pop("service", None),
-                              actor=request.user, at=clock.now(), **data)
+                         actor=request.user, at=clock.now(), **data)
 
     return _save(request, form, write, _("The quota is saved."), "access/quota_form.html",
                  {"quota": quota})

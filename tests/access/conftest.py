@@ -61,7 +61,7 @@ def make_checkpoint(territory):
 def make_terminal(manager):
     def make(checkpoint, *, name="T1", language="fr"):
         return terminals.register_terminal(checkpoint=checkpoint, name=name,
-                                            language=language, actor=manager, at=AT)
+                                           language=language, actor=manager, at=AT)
     return make
 
 
@@ -101,4 +101,4 @@ def fund(service, household, balance):
 
 def scan(terminal: Terminal, credential=UID, key="k1", at=AT, now=None):
     return decide.scan(terminal=terminal, credential=credential, idempotency_key=key,
-                           at=at, now=now or at)
+                       at=at, now=now or at)

@@ -59,7 +59,7 @@ def north_manager(make_login, north):
 @pytest.fixture
 def hall(territory, north, manager):
     return setup.save_facility(territory=territory, name="Sports hall", kind="sports",
-                                    commune=north, actor=manager, at=AT)
+                               commune=north, actor=manager, at=AT)
 
 
 def _checkpoint(facility, actor, **changes):
@@ -78,7 +78,7 @@ def _group(territory, actor, **changes):
 
 def test_a_place_is_created_changed_and_audited(territory, south, manager, hall):
     setup.save_facility(facility=hall, territory=territory, name="  Salle   Omnisports ",
-                             kind="sports", commune=south, actor=manager, at=AT)
+                        kind="sports", commune=south, actor=manager, at=AT)
     hall.refresh_from_db()
     assert (hall.name, hall.commune) == ("Salle Omnisports", south)
     assert list(AuditLogEntry.objects.filter(object_id=str(hall.pk)).order_by("pk")
@@ -93,7 +93,7 @@ def test_a_bad_place_writes_nothing(territory, north, manager, hall, name, kind,
     audits = AuditLogEntry.objects.count()
     with pytest.raises(error) as raised:
         setup.save_facility(territory=territory, name=name, kind=kind, commune=north,
-                                 actor=manager, at=AT)
+                            actor=manager, at=AT)
     assert list(raised.value.fields) == [field]
     assert Facility.objects.count() == 1 and AuditLogEntry.objects.count() == audits
 
@@ -105,21 +105,21 @@ def test_a_commune_manager_writes_only_in_their_commune(request, territory, nort
     target = request.getfixturevalue(commune) if commune else None
     if allowed:
         setup.save_facility(territory=territory, name="Hall", kind="sports",
-                                 commune=target, actor=north_manager, at=AT)
+                            commune=target, actor=north_manager, at=AT)
     else:
         with pytest.raises(PermissionRefused):
             setup.save_facility(territory=territory, name="Hall", kind="sports",
-                                     commune=target, actor=north_manager, at=AT)
+                                commune=target, actor=north_manager, at=AT)
     assert Facility.objects.filter(name="Hall").exists() is allowed
 
 
 def test_a_commune_manager_cannot_move_a_place_out_of_another_commune(
         territory, north, south, manager, north_manager):
     hall = setup.save_facility(territory=territory, name="Hall", kind="sports",
-                                    commune=south, actor=manager, at=AT)
+                               commune=south, actor=manager, at=AT)
     with pytest.raises(PermissionRefused):
         setup.save_facility(facility=hall, territory=territory, name="Hall",
-                                 kind="sports", commune=north, actor=north_manager, at=AT)
+                            kind="sports", commune=north, actor=north_manager, at=AT)
     hall.refresh_from_db()
     assert hall.commune == south
 
@@ -185,7 +185,7 @@ def test_a_door_group_needs_a_place_and_its_places_in_the_managers_communes(
     with pytest.raises(NoPlaces):
         _group(territory, manager)
     other = setup.save_facility(territory=territory, name="South hall", kind="sports",
-                                     commune=south, actor=manager, at=AT)
+                                commune=south, actor=manager, at=AT)
     with pytest.raises(PermissionRefused):
         _group(territory, north_manager, facilities=[hall, other])
     group = _group(territory, north_manager, facilities=[hall])
@@ -194,7 +194,7 @@ def test_a_door_group_needs_a_place_and_its_places_in_the_managers_communes(
     cross = _group(territory, manager, name="Everywhere", facilities=[hall, other])
     with pytest.raises(PermissionRefused):  # it opens a place of another commune too
         setup.add_window(group=cross, weekday=0, starts=time(6), ends=time(8),
-                              actor=north_manager, at=AT)
+                         actor=north_manager, at=AT)
     assert list(DoorGroup.objects.values_list("name", flat=True)) == ["Caretakers",
                                                                       "Everywhere"]
     assert list(group.facilities.all()) == [hall] and not cross.windows.exists()
@@ -203,14 +203,14 @@ def test_a_door_group_needs_a_place_and_its_places_in_the_managers_communes(
 def test_windows_are_added_once_and_removed(territory, manager, hall):
     group = _group(territory, manager, facilities=[hall])
     window = setup.add_window(group=group, weekday=4, starts=time(22), ends=time(2),
-                                   actor=manager, at=AT)
+                              actor=manager, at=AT)
     assert window.past_midnight and window.label() == "Friday 22:00 until Saturday 02:00"
     with pytest.raises(WindowExists):
         setup.add_window(group=group, weekday=4, starts=time(22), ends=time(2),
-                              actor=manager, at=AT)
+                         actor=manager, at=AT)
     with pytest.raises(setup.InvalidInput):
         setup.add_window(group=group, weekday=7, starts=time(8), ends=time(9),
-                              actor=manager, at=AT)
+                         actor=manager, at=AT)
     setup.remove_window(window=window, actor=manager, at=AT)
     assert not group.windows.exists()
     audits = AuditLogEntry.objects.filter(object_type="access.doorgroup",
@@ -243,25 +243,25 @@ def test_quota_rules(territory, north, manager, north_manager):
                                    name="Waste", payment_mode=PaymentMode.PER_USE)
     with pytest.raises(QuotaMaxBelowFree):
         setup.save_quota(service=waste, free_per_year=24, max_per_year=20,
-                              charge_use="visit", actor=manager, at=AT)
+                         charge_use="visit", actor=manager, at=AT)
     with pytest.raises(TariffUnknown):  # the service charges, so the tariff must exist
         setup.save_quota(service=waste, free_per_year=24, max_per_year=34,
-                              charge_use="visit", actor=manager, at=AT)
+                         charge_use="visit", actor=manager, at=AT)
     Tariff.objects.create(service=waste, use="visit", amount_cents=800,
                           valid_from=date(2026, 1, 1), created_at=AT)
     quota = setup.save_quota(service=waste, free_per_year=24, max_per_year=34,
-                                  charge_use="visit", actor=north_manager, at=AT)
+                             charge_use="visit", actor=north_manager, at=AT)
     with pytest.raises(QuotaExists):
         setup.save_quota(service=waste, free_per_year=1, max_per_year=2,
-                              charge_use="visit", actor=manager, at=AT)
+                         charge_use="visit", actor=manager, at=AT)
     setup.save_quota(quota=quota, service=None, free_per_year=20, max_per_year=30,
-                          charge_use="visit", actor=manager, at=AT)
+                     charge_use="visit", actor=manager, at=AT)
     assert list(Quota.objects.values_list("free_per_year", "max_per_year")) == [(20, 30)]
     territory_wide = Service.objects.create(territory=territory, slug="all", name="All",
                                             payment_mode=PaymentMode.FREE)
     with pytest.raises(PermissionRefused):
         setup.save_quota(service=territory_wide, free_per_year=1, max_per_year=2,
-                              charge_use="visit", actor=north_manager, at=AT)
+                         charge_use="visit", actor=north_manager, at=AT)
     assert Quota.objects.count() == 1
 
 
@@ -282,7 +282,7 @@ def staff_door(territory, make_checkpoint, make_terminal, manager, holder):
     _terminal, token = make_terminal(checkpoint)
     group = _group(territory, manager, checkpoints=[checkpoint])
     setup.add_window(group=group, weekday=0, starts=time(22), ends=time(6),
-                          actor=manager, at=AT)
+                     actor=manager, at=AT)
     return group, token
 
 
@@ -323,11 +323,11 @@ def test_broad_edits_send_terminals_a_full_list(client, staff_door, manager, hol
     version = _allowlist(client, token)["version"]
     if change == "window":
         setup.add_window(group=group, weekday=5, starts=time(8), ends=time(12),
-                              actor=manager, at=AT)
+                         actor=manager, at=AT)
     elif change == "places":
         setup.save_door_group(group=group, territory=territory, name=group.name,
-                                   out_of_hours=False, facilities=[],
-                                   checkpoints=group.checkpoints.all(), actor=manager, at=AT)
+                              out_of_hours=False, facilities=[],
+                              checkpoints=group.checkpoints.all(), actor=manager, at=AT)
     elif change == "checkpoint":
         checkpoint = group.checkpoints.get()
         _checkpoint(checkpoint.facility, manager, checkpoint=checkpoint, name=checkpoint.name,
@@ -336,7 +336,7 @@ def test_broad_edits_send_terminals_a_full_list(client, staff_door, manager, hol
         service = Service.objects.create(territory=territory, slug="w", name="W",
                                          payment_mode=PaymentMode.FREE)
         setup.save_quota(service=service, free_per_year=1, max_per_year=2,
-                              charge_use="visit", actor=manager, at=AT)
+                         charge_use="visit", actor=manager, at=AT)
     listing = _allowlist(client, token, version)
     assert listing["full"] is True and listing["version"] > version
     assert listing["cards"] == [[holder.physical.uid_hash[:20], 1]]
@@ -347,10 +347,10 @@ def test_changing_a_quotas_figures_keeps_deltas(client, staff_door, manager, ter
     service = Service.objects.create(territory=territory, slug="w", name="W",
                                      payment_mode=PaymentMode.FREE)
     quota = setup.save_quota(service=service, free_per_year=1, max_per_year=2,
-                                  charge_use="visit", actor=manager, at=AT)
+                             charge_use="visit", actor=manager, at=AT)
     version = _allowlist(client, token)["version"]
     setup.save_quota(quota=quota, service=None, free_per_year=3, max_per_year=4,
-                          charge_use="visit", actor=manager, at=AT)
+                     charge_use="visit", actor=manager, at=AT)
     assert _allowlist(client, token, version)["full"] is False
 
 
