@@ -131,17 +131,11 @@ def _checked(raw: dict) -> dict:
              summary="Upload decisions taken offline (idempotent per event key)")
 def events(request, payload: EventsIn):
     terminal = _terminal(request)
-<<<<<<< HEAD
     checked = [_checked(raw) for raw in payload.events]
     uploaded = iter(offline.upload_events(
         terminal=terminal, events=[e for e in checked if "status" not in e], now=clock.now(),
         software_version=_version(request)))
     results = [event if "status" in event else next(uploaded).__dict__ for event in checked]
-=======
-    results = offline.upload_events(terminal=terminal,
-                                    events=[e.dict() for e in payload.events],
-                                    now=clock.now(), software_version=_version(request))
->>>>>>> spine
     return {
         "recorded": sum(r["status"] == "recorded" for r in results),
         "duplicates": sum(r["status"] == "duplicate" for r in results),
