@@ -83,3 +83,8 @@ def give_back(copy, librarian, at=AT, **extra):
     copy.refresh_from_db()
     return operations.give_back(copy=copy, branch=copy.branch, channel=Channel.DESK,
                                 actor=librarian, at=at, **extra)
+
+
+@pytest.fixture(autouse=True)
+def _no_staff_mfa(settings):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
