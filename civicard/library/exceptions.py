@@ -61,13 +61,13 @@ class NotOnLoan(DomainError):
 
 class BorrowingPaused(DomainError):
     code = "borrowing_paused"
-    message = _("Borrowing is paused: please bring back the %(count)s overdue items first.")
+    message = _("Borrowing is paused until the overdue items are brought back (%(count)s).")
     http_status = 409
 
 
 class LoanLimitReached(DomainError):
     code = "loan_limit_reached"
-    message = _("You already have %(count)s items on loan, the most this library allows.")
+    message = _("Items on loan: %(count)s. This is the most this library allows.")
     http_status = 409
 
 
@@ -85,7 +85,7 @@ class RenewalRefused(DomainError):
 
 class RenewalLimitReached(DomainError):
     code = "renewal_limit_reached"
-    message = _("This loan has been renewed %(count)s times, the most this library allows.")
+    message = _("This loan cannot be renewed again (renewals: %(count)s).")
     http_status = 409
 
 
@@ -127,5 +127,5 @@ class LibrarySystemUnreachable(DomainError):
 
 class ImportRefused(DomainError):
     code = "import_refused"
-    message = _("The file was not imported: %(count)s records have errors.")
+    message = _("The file was not imported. Records with errors: %(count)s.")
     http_status = 422

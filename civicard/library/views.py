@@ -158,8 +158,7 @@ def _lend(request, library, form):
 def _give_back(request, library, form):
     try:
         copy = queries.find_copy(library, form.cleaned_data["item"])
-        kiosk_branch = copy.branch
-        returned = operations.give_back(copy=copy, branch=kiosk_branch, channel=Channel.DESK,
+        returned = operations.give_back(copy=copy, branch=copy.branch, channel=Channel.DESK,
                                         pieces_counted=form.cleaned_data["pieces"],
                                         actor=request.user, at=clock.now())
     except DomainError as error:
@@ -168,7 +167,7 @@ def _give_back(request, library, form):
     copy.refresh_from_db()
     text = _("Returned: “%(title)s”.") % {"title": copy.title.title}
     if returned.pieces_missing:
-        text += " " + _("%(count)s pieces are missing.") % {"count": returned.pieces_missing}
+        text += " " + _("Pieces missing: %(count)s.") % {"count": returned.pieces_missing}
     if copy.waiting_for_id:
         text += " " + _("Put it aside: someone asked for it.")
     messages.success(request, text)

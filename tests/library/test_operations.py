@@ -65,8 +65,8 @@ def test_borrowing_pauses_after_an_overdue_item(amina, librarian, library, centr
     with pytest.raises(Exception) as paused:
         lend(amina[1], second, librarian, at=AT + timedelta(days=22))
     assert paused.value.code == "borrowing_paused"
-    assert paused.value.text() == ("Borrowing is paused: please bring back the 1 overdue "
-                                   "items first.")
+    assert paused.value.text() == ("Borrowing is paused until the overdue items are brought "
+                                   "back (1).")
     give_back(first, librarian, at=AT + timedelta(days=22))
     assert lend(amina[1], second, librarian, at=AT + timedelta(days=22)).pk
 
@@ -197,3 +197,32 @@ def test_a_resident_cannot_lend_at_the_desk(amina, library, centre):
     with pytest.raises(PermissionRefused):
         lend(amina[1], copy, amina[0])
     assert Loan.objects.count() == 0
+
+
+def test_the_yearly_fee_is_charged_once_through_the_household_account(
+        make_login, make_household, library, centre, neighbourhood, territory):
+    from civicard.wallets.models import Account, LedgerEntry, PaymentMode, Service, ShortageRule
+
+    library.fee_service = Service.objects.create(
+        territory=territory, slug="library", name="Library", payment_mode=PaymentMode.PER_USE,
+        shortage_rule=ShortageRule.SERVE_AND_GO_NEGATIVE)
+    library.fee_cents = 1200
+    library.save()
+    user = make_login("payer@example.org")
+    household = make_household(user.person, neighbourhood=neighbourhood)
+    membership = operations.join(library=library, person=user.person, home_branch=centre,
+                                 actor=user, at=AT)
+    account = Account.objects.get(household=household, service=library.fee_service)
+    assert account.balance_cents == -1200
+    [entry] = LedgerEntry.objects.filter(account=account)
+    assert (entry.amount_cents, entry.reason) == (-1200, operations.MEMBERSHIP_FEE_REASON)
+    renewed = operations.renew_membership(membership=membership, actor=user,
+                                          at=AT + timedelta(days=300))
+    assert renewed.ends_on.isoformat() == "2028-03-10"
+    account.refresh_from_db()
+    assert account.balance_cents == -2400
+    with pytest.raises(Exception) as again:
+        operations.join(library=library, person=user.person, home_branch=centre, actor=user,
+                        at=AT)
+    assert again.value.code == "already_member"
+    assert LedgerEntry.objects.filter(account=account).count() == 2

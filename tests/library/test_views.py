@@ -19,7 +19,7 @@ def test_search_shows_availability_without_logging_in(client, library, centre):
     response = client.get(reverse("library:search"), {"q": "miserables HUGO"})
     assert response.status_code == 200
     assert [t.title for t in response.context["page"]] == ["Les Misérables"]
-    assert "1 on the shelf" in response.content.decode()
+    assert "On the shelf: 1" in response.content.decode()
 
 
 def test_the_desk_lends_by_chip_and_takes_back(client, librarian, amina, amina_card, library,
@@ -106,7 +106,7 @@ def test_marc_import_reports_bad_records_and_imports_the_rest(client, make_login
     assert Copy.objects.get(barcode="X1").branch.code == "centre"
     response = client.post(url, {"file": _named("again.mrc", content), "all_or_nothing": "on"})
     assert response.context["form"].non_field_errors() == [
-        "The file was not imported: 2 records have errors."]
+        "The file was not imported. Records with errors: 2."]
     assert Title.objects.count() == 2
 
 
