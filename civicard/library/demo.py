@@ -6,6 +6,7 @@ import io
 from datetime import timedelta
 
 import pymarc
+from django.db.models import Count
 
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
 from civicard.library import catalogue, operations
@@ -98,8 +99,9 @@ def load(ctx):
                                  actor=amina, at=start)
     operations.join(library=toys, person=amina.person, home_branch=toy_branch, actor=amina,
                     at=start)
-    on_shelf = Copy.objects.filter(library=media, branch=centre, state=CopyState.ON_SHELF)
-    first, second, wanted = on_shelf.order_by("pk")[:3]
+    single = (Copy.objects.filter(library=media, branch=centre, state=CopyState.ON_SHELF)
+              .annotate(copies=Count("title__copies")).filter(copies=1))
+    first, second, wanted = single.order_by("pk")[:3]  # three titles, one copy each
     for copy, days_ago in ((first, 18), (second, 4)):
         operations.lend(membership=membership, person=amina.person, copy=copy,
                         channel=Channel.DESK, actor=agent, at=ctx.now - timedelta(days=days_ago))
