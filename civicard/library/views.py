@@ -54,8 +54,7 @@ def place_hold(request, pk):
     form = HoldForm(request.POST, branches=branches)
     membership = queries.membership_of(title.library, request.resident)
     if membership is None:
-        messages.error(request, _("Join this library first: it is free to ask at the desk or "
-                                  "below."))
+        messages.error(request, _("Join this library first, below or at the desk."))
         return redirect("library:my_library")
     if form.is_valid():
         branch = next(b for b in branches if b.pk == form.cleaned_data["pickup_branch"])
