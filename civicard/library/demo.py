@@ -35,8 +35,8 @@ GAMES = ["Dixit", "Carcassonne", "Dobble", "Jungle Speed", "Les Aventuriers du r
 NOTE = ("Library: /library/ (search, availability), /library/me/ (Amina: two loans, one hold "
         "ready), the desk at /library/desk/<id>/ for agent@. Self-check kiosk: run "
         "`civicard sip2-server --port 6001`, then e.g. "
-        "`printf '9300CN{login}|CO{password}|\\r2300020260101    120000AOmediatheque|AA{number}|\\r'"
-        " | nc -q1 127.0.0.1 6001`.")
+        "`printf '9300CN{login}|CO{password}|\\r"
+        "2300020260101    120000AOmediatheque|AA{number}|\\r' | nc -q1 127.0.0.1 6001`.")
 
 
 def marc_records(count: int, rng, *, barcode_prefix: str = "M"):

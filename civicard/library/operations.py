@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from civicard.core import audit
@@ -277,13 +278,19 @@ def _set_aside_for_next(copy: Copy, at: datetime) -> HoldReady | None:
     return ready
 
 
+def _day(person: Person, value) -> str:
+    """A date as the person reads it, in their language."""
+    with translation.override(person.language):
+        return formats.date_format(value, "DATE_FORMAT")
+
+
 def _tell_ready(ready: HoldReady) -> None:
     hold = ready.hold
     notify(person=hold.person, kind="library.hold_ready",
            subject=_("Your reserved item is ready"),
            body=_("“%(title)s” is waiting for you at %(branch)s until %(date)s."),
            params={"title": hold.title.title, "branch": hold.pickup_branch.name,
-                   "date": ready.collect_by.date().isoformat()},
+                   "date": _day(hold.person, timezone.localdate(ready.collect_by))},
            url=reverse("library:my_library"), at=ready.at)
 
 
@@ -394,14 +401,15 @@ def send_reminders(*, at: datetime) -> int:
     for loan in queries.open_loans().select_related("person", "copy__title",
                                                     "copy__library"):
         due = loan.current_due_at
-        params = {"title": loan.copy.title.title, "date": due.date().isoformat()}
+        params = {"title": loan.copy.title.title,
+                  "date": _day(loan.person, timezone.localdate(due))}
         if due < at:
-            sent += _send_once(f"overdue:{loan.pk}:{due.date()}", loan.person, at,
+            sent += _send_once(f"overdue:{loan.pk}:{timezone.localdate(due)}", loan.person, at,
                                kind="library.overdue", subject=_("An item is overdue"),
                                body=_("Please bring back “%(title)s”: it was due on %(date)s."),
                                params=params)
         elif due - timedelta(days=loan.copy.library.reminder_days) <= at:
-            sent += _send_once(f"due:{loan.pk}:{due.date()}", loan.person, at,
+            sent += _send_once(f"due:{loan.pk}:{timezone.localdate(due)}", loan.person, at,
                                kind="library.due_soon", subject=_("An item is due soon"),
                                body=_("“%(title)s” is due back on %(date)s."), params=params)
     for membership in Membership.objects.select_related("library", "person", "household"):
@@ -416,7 +424,8 @@ def send_reminders(*, at: datetime) -> int:
             kind="library.membership_ending", subject=_("Your library membership ends soon"),
             body=_("Your membership of %(library)s ends on %(date)s. Renew it at the desk "
                    "or online."),
-            params={"library": membership.library.name, "date": membership.ends_on.isoformat()})
+            params={"library": membership.library.name,
+                    "date": _day(person, membership.ends_on)})
     return sent
 
 

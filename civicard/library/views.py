@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -78,11 +79,12 @@ def my_library(request):
     joined = {m.library_id for m in memberships}
     joinable = [(library, JoinForm(branches=library.branches.all(), prefix=f"j{library.pk}"))
                 for library in queries.libraries() if library.pk not in joined]
-    external = connector.accounts_of(memberships)
+    holds = queries.holds_of(person)
     return render(request, "library/my_library.html", {
         "memberships": memberships, "loans": queries.loans_of(person),
-        "holds": queries.holds_of(person), "joinable": joinable, "external": external,
-        "now": clock.now(),
+        "ready": [line for line in holds if line.collect_by],
+        "waiting": [line for line in holds if not line.collect_by], "joinable": joinable,
+        "external": connector.accounts_of(memberships), "now": clock.now(),
     })
 
 
@@ -150,7 +152,8 @@ def _lend(request, library, form):
         form_error(form, error)
         return None
     messages.success(request, _("Lent to %(name)s until %(date)s.") % {
-        "name": patron.person.display_name, "date": loan.due_at.date().isoformat()})
+        "name": patron.person.display_name,
+        "date": formats.date_format(timezone.localdate(loan.due_at), "DATE_FORMAT")})
     return patron
 
 

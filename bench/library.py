@@ -1,0 +1,164 @@
+"""Library figures on PostgreSQL: a MARC import streamed in constant memory, catalogue search
+p95, and SIP2 checkout round trips with 20 kiosks at once through real sockets.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/civicard_library_bench \
+        .venv/bin/python bench/library.py
+
+BENCH_TITLES (default 200000) sets the catalogue's size; BENCH_CHECKOUTS (default 40) the
+checkouts per kiosk. It creates its own tables (migrate) and data, and prints its figures.
+"""
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicard.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from civicard.core import clock  # noqa: E402
+from civicard.library import catalogue, queries  # noqa: E402
+from civicard.library.demo import WORDS, marc_records  # noqa: E402
+from civicard.library.models import Copy, Kiosk, Library, Loan  # noqa: E402
+from civicard.library.models import Membership as LibraryMembership  # noqa: E402
+from civicard.library.sip2 import start  # noqa: E402
+from civicard.people.models import Household, Membership, Person  # noqa: E402
+from civicard.providers.sip2 import Sip2Client  # noqa: E402
+from civicard.territory.models import Territory  # noqa: E402
+
+TITLES = int(os.environ.get("BENCH_TITLES", "200000"))
+KIOSKS = 20
+CHECKOUTS = int(os.environ.get("BENCH_CHECKOUTS", "40"))
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def setup():
+    if connection.vendor != "postgresql":
+        sys.exit("Run on PostgreSQL: set DATABASE_URL=postgres://…")
+    call_command("migrate", verbosity=0)
+    territory, _ = Territory.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    code = f"bench{int(time.time())}"
+    library = Library.objects.create(territory=territory, name="Bench library", code=code,
+                                     loan_limit=10_000, overdue_limit=0)
+    branch = library.branches.create(code="centre", name="Centre")
+    library.branches.create(code="tours", name="Tours")
+    return library, branch
+
+
+def import_marc(library, branch, count, prefix):
+    with tempfile.NamedTemporaryFile(suffix=".mrc") as file:
+        for record in marc_records(count, random.Random(count), barcode_prefix=prefix):
+            file.write(record.as_marc())
+        file.flush()
+        size = file.tell()
+        file.seek(0)
+        tracemalloc.start()
+        began = time.perf_counter()
+        report = catalogue.import_records(library=library, records=catalogue.read_marc(file),
+                                          default_branch=branch, all_or_nothing=False,
+                                          at=clock.now())
+        seconds = time.perf_counter() - began
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    print(f"MARC import, {count:,} records ({size / 1e6:.0f} MB): {seconds:.1f} s "
+          f"({count / seconds:,.0f} records/s), {report.titles:,} titles, {report.copies:,} "
+          f"copies, {report.error_count} errors, peak Python memory {peak / 1e6:.1f} MB")
+
+
+def search(library):
+    rng = random.Random(7)
+    timings = []
+    for _ in range(200):
+        text = " ".join(rng.sample(WORDS, 2))
+        began = time.perf_counter()
+        found = queries.search(library=library, text=text)
+        list(found[:queries.PAGE_SIZE])
+        found.count()
+        timings.append((time.perf_counter() - began) * 1000)
+    print(f"search (first page and count), {Library.objects.get(pk=library.pk).titles.count():,}"
+          f" titles, 200 queries of two words: p50 {statistics.median(timings):.1f} ms, "
+          f"p95 {percentile(timings, 0.95):.1f} ms")
+
+
+def kiosks(library, branch):
+    login = f"bench-{library.code}"
+    Kiosk.objects.create(library=library, branch=branch, name="Bench kiosk", login=login,
+                         password_hash=make_password("bench-kiosk-password"))
+    household = Household.objects.create(territory=library.territory)
+    numbers = []
+    for index in range(KIOSKS):
+        person = Person.objects.create(full_name=f"Bench member {index}")
+        Membership.objects.get_or_create(household=household, person=person)
+        membership = LibraryMembership.objects.create(
+            library=library, person=person, number=f"B{library.pk}{index:04d}",
+            home_branch=branch, starts_on=clock.now().date(),
+            ends_on=clock.now().date().replace(year=clock.now().year + 1),
+            created_at=clock.now())
+        numbers.append(membership.number)
+    barcodes = list(Copy.objects.filter(library=library, state="on_shelf")
+                    .values_list("barcode", flat=True)[:KIOSKS * CHECKOUTS])
+    server, _thread = start("127.0.0.1", 0)
+    port = server.server_address[1]
+    timings, failures = [], []
+    lock = threading.Lock()
+
+    def run(index):
+        client = Sip2Client(host="127.0.0.1", port=port)
+        client.connect()
+        client.login(login, "bench-kiosk-password")
+        mine = barcodes[index::KIOSKS]
+        local = []
+        for barcode in mine:
+            began = time.perf_counter()
+            answer = client.send("11", "NN" + "20260310    100000" + " " * 18, [
+                ("AO", library.code), ("AA", numbers[index]), ("AB", barcode)])
+            local.append((time.perf_counter() - began) * 1000)
+            if answer.fixed[:1] != "1":
+                failures.append(answer.get("AF"))
+        client.close()
+        with lock:
+            timings.extend(local)
+        connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(KIOSKS)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    server.shutdown()
+    server.server_close()
+    loans = Loan.objects.filter(copy__library=library).count()
+    print(f"SIP2 checkout, {KIOSKS} kiosks at once, {len(timings)} checkouts in {seconds:.1f} s "
+          f"({len(timings) / seconds:.0f}/s): p50 {statistics.median(timings):.1f} ms, "
+          f"p99 {percentile(timings, 0.99):.1f} ms; refused {len(failures)}, loans {loans}")
+
+
+def main():
+    library, branch = setup()
+    import_marc(library, branch, TITLES // 10, "S")
+    import_marc(library, branch, TITLES - TITLES // 10, "L")
+    search(library)
+    kiosks(library, branch)
+
+
+if __name__ == "__main__":
+    main()
