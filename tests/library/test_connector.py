@@ -17,6 +17,7 @@ def test_round_trip_through_real_sockets(postgres_only, server, kiosk, amina,  #
                                          librarian, library, centre):
     copy = add_title(library, "Persepolis", copies=[("B7", centre)]).copies.get()
     lend(amina[1], copy, librarian)
+    add_title(library, "Maus", copies=[("B8", centre)])
     system = Sip2System(Connection(host="127.0.0.1", port=server, login="kiosk1",
                                    password=PASSWORD, institution=library.code))
     account = system.patron_account(amina[1].number)
@@ -24,7 +25,9 @@ def test_round_trip_through_real_sockets(postgres_only, server, kiosk, amina,  #
     assert [(loan.barcode, loan.title, loan.due_on.isoformat()) for loan in account.loans] == [
         ("B7", "Persepolis", "2026-03-31")]
     assert system.item_status("B7").available is False
-    assert system.place_hold(amina[1].number, "B7", "centre") is True
+    assert system.place_hold(amina[1].number, "B7", "centre") is False  # she has it already
+    assert system.place_hold(amina[1].number, "B8", "centre") is True
+    assert system.patron_account(amina[1].number).holds == ["Maus"]
     assert system.patron_account("nobody").known is False
 
 
