@@ -4,6 +4,7 @@ sentence when the system does not answer."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,10 @@ CACHE_SECONDS = 60
 
 
 def system_for(library: Library) -> LibrarySystem:
+    """Raises SystemUnreachable for the test system in production: it never answers there."""
     if library.system == LendingSystem.DUMMY:
+        if settings.PRODUCTION:
+            raise SystemUnreachable("the dummy library system is refused in production")
         return DummySystem()
     return Sip2System(Connection(
         host=library.sip2_host, port=library.sip2_port or 6001, login=library.sip2_login,

@@ -3,6 +3,7 @@
 import socket
 
 import pytest
+from django.core.cache import cache
 
 from civicard.library import connector
 from civicard.library.models import LendingSystem, Library, Membership
@@ -46,6 +47,24 @@ def test_an_unreachable_system_is_said_plainly(amina, territory, centre):
     membership = Membership.objects.create(library=other, person=amina[0].person, number="K1",
                                            home_branch=branch, starts_on=AT.date(),
                                            ends_on=AT.date().replace(year=2027), created_at=AT)
+    [account] = connector.accounts_of([membership])
+    assert account.error == ("The library's own system does not answer right now. Please try "
+                             "again later.")
+
+
+@pytest.mark.django_db
+def test_the_dummy_system_answers_in_development_and_never_in_production(
+        amina, territory, settings):
+    other = Library.objects.create(territory=territory, name="Test system", code="dummy",
+                                   system=LendingSystem.DUMMY)
+    branch = other.branches.create(code="main", name="Main")
+    membership = Membership.objects.create(library=other, person=amina[0].person, number="D1",
+                                           home_branch=branch, starts_on=AT.date(),
+                                           ends_on=AT.date().replace(year=2027), created_at=AT)
+    [account] = connector.accounts_of([membership])
+    assert (account.error, account.loans) == ("", [])
+    settings.PRODUCTION = True
+    cache.clear()
     [account] = connector.accounts_of([membership])
     assert account.error == ("The library's own system does not answer right now. Please try "
                              "again later.")
