@@ -70,7 +70,8 @@ class HoldIn(Schema):
 @router.get("/titles", response=list[TitleOut])
 def search(request, q: Text = "", library_id: Id | None = None, kind: Text = ""):
     library = get_object_or_404(Library, pk=library_id) if library_id else None
-    titles = queries.search(library=library, text=q, kind=kind)[:queries.PAGE_SIZE]
+    titles = queries.with_shelf_counts(
+        queries.search(library=library, text=q, kind=kind)[:queries.PAGE_SIZE])
     return [{"id": t.pk, "library": t.library.name, "kind": t.kind, "title": t.title,
              "author": t.author, "on_shelf": t.on_shelf, "copies": t.copy_count} for t in titles]
 

@@ -112,7 +112,8 @@ def find_copy(library: Library, barcode: str) -> Copy:
 # Catalogue ------------------------------------------------------------------------------------
 
 def search(*, library: Library | None, text: str, kind: str = ""):
-    """Titles whose title, author or ISBN contain every word, accents and case ignored."""
+    """Titles whose title, author or ISBN contain every word, accents and case ignored. Count
+    and slice it as it is; `with_shelf_counts` adds the copies to the page shown."""
     titles = Title.objects.select_related("library")
     if library is not None:
         titles = titles.filter(library=library)
@@ -120,10 +121,20 @@ def search(*, library: Library | None, text: str, kind: str = ""):
         titles = titles.filter(kind=kind)
     for word in normalise(text).split()[:8]:
         titles = titles.filter(search_text__contains=word)
-    return titles.annotate(
-        on_shelf=Count("copies", filter=Q(copies__state=CopyState.ON_SHELF)),
-        copy_count=Count("copies", filter=~Q(copies__state=CopyState.WITHDRAWN)),
-    ).order_by("title", "pk")
+    return titles.order_by("title", "pk")
+
+
+def with_shelf_counts(titles) -> list[Title]:
+    """The titles (one page), each with `on_shelf` and `copy_count` (not withdrawn)."""
+    titles = list(titles)
+    counts = {row["title_id"]: row for row in Copy.objects.filter(
+        title__in=[t.pk for t in titles]).values("title_id").annotate(
+        on_shelf=Count("pk", filter=Q(state=CopyState.ON_SHELF)),
+        copy_count=Count("pk", filter=~Q(state=CopyState.WITHDRAWN)))}
+    for title in titles:
+        row = counts.get(title.pk, {})
+        title.on_shelf, title.copy_count = row.get("on_shelf", 0), row.get("copy_count", 0)
+    return titles
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ def search(request):
         found = queries.search(library=library, text=form.cleaned_data["q"],
                                kind=form.cleaned_data["kind"])
     page = Paginator(found, queries.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = queries.with_shelf_counts(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     desks = [lib for lib in libraries
