@@ -38,6 +38,7 @@ CIRCULATION = {CopyState.ON_SHELF: "03", CopyState.ON_LOAN: "04", CopyState.WAIT
                CopyState.WITHDRAWN: "13"}
 MEDIA_TYPES = {"book": "001", "game": "000", "dvd": "006", "music": "005", "other": "000"}
 RESEND = Message(code="96")
+HANDSHAKE_SECONDS = 10  # a TLS client that never finishes its handshake is let go
 
 
 class Session:
@@ -265,6 +266,10 @@ class Handler(socketserver.BaseRequestHandler):
     def handle(self):
         session, reader = Session(), LineReader(self.request)
         try:
+            if isinstance(self.request, ssl.SSLSocket):  # in this connection's thread, bounded
+                self.request.settimeout(HANDSHAKE_SECONDS)
+                self.request.do_handshake()
+                self.request.settimeout(None)
             while (line := reader.read()) is not None:
                 try:
                     response = session.answer(line)
@@ -287,7 +292,8 @@ class Server(socketserver.ThreadingTCPServer):
         if certfile:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(certfile, keyfile)
-            self.socket = context.wrap_socket(self.socket, server_side=True)
+            self.socket = context.wrap_socket(self.socket, server_side=True,
+                                              do_handshake_on_connect=False)
 
 
 def start(host: str, port: int, **tls) -> tuple[Server, threading.Thread]:
