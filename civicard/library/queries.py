@@ -192,10 +192,6 @@ def holds_of(person: Person) -> list[HoldLine]:
     return sorted(lines, key=lambda line: (line.collect_by is None, line.hold.placed_at))
 
 
-def loan_history(copy: Copy, *, limit: int = 20):
-    return copy.loans.select_related("person", "returned").order_by("-lent_at")[:limit]
-
-
 def libraries():
     return Library.objects.prefetch_related("branches").order_by("name")
 
