@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.responses import Status
 from ninja.security import django_auth
 
 from civicard.core import clock
@@ -116,5 +117,7 @@ def place_hold(request, title_id: Id, payload: HoldIn):
     hold = operations.place_hold(title=title, membership=membership, person=person,
                                  pickup_branch=branch, channel=Channel.ONLINE,
                                  actor=request.user, at=clock.now())
-    return 201, {"id": hold.pk, "title": title.title, "pickup_branch": branch.name,
-                 "position": queries.queue_position(hold), "collect_by": None}
+    ready = getattr(hold, "ready", None)
+    return Status(201, {"id": hold.pk, "title": title.title, "pickup_branch": branch.name,
+                        "position": None if ready else queries.queue_position(hold),
+                        "collect_by": ready.collect_by if ready else None})

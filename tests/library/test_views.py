@@ -140,3 +140,21 @@ def test_koha_patron_export(client, make_login, amina, library):
     assert response.content.decode().splitlines() == [
         "cardnumber,surname,firstname,branchcode,categorycode,email,dateofbirth,dateexpiry",
         f"{amina[1].number},Benali,Amina,centre,PT,amina@example.org,,2027-03-10"]
+
+
+def test_the_api_searches_and_places_a_hold_for_the_resident(client, amina, library, centre):
+    title = add_title(library, "Les Misérables", author="Victor Hugo", copies=[("B1", centre)])
+    found = client.get("/api/library/titles", {"q": "MISERABLES"}).json()
+    assert [(t["title"], t["on_shelf"], t["copies"]) for t in found] == [("Les Misérables", 1, 1)]
+    assert client.get("/api/library/me").status_code == 403
+    client.login(email=amina[0].email, password=PASSWORD)
+    placed = client.post(f"/api/library/titles/{title.pk}/holds",
+                         {"pickup_branch_id": centre.pk}, content_type="application/json")
+    assert placed.status_code == 201
+    assert placed.json()["position"] is None  # not in a queue: a copy waits for her already
+    again = client.post(f"/api/library/titles/{title.pk}/holds",
+                        {"pickup_branch_id": centre.pk}, content_type="application/json")
+    assert (again.status_code, again.json()["code"]) == (409, "already_held")
+    mine = client.get("/api/library/me").json()
+    assert [h["title"] for h in mine["holds"]] == ["Les Misérables"]
+    assert mine["holds"][0]["collect_by"] is not None  # the copy on the shelf was set aside
