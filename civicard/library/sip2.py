@@ -13,7 +13,7 @@ import threading
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
-from django.db import close_old_connections, connections
+from django.db import connections
 from django.utils import translation
 
 from civicard.core import clock
@@ -298,7 +298,6 @@ class Server(socketserver.ThreadingTCPServer):
 
 def start(host: str, port: int, **tls) -> tuple[Server, threading.Thread]:
     """A server answering in a background thread (tests, the connector's round trip)."""
-    close_old_connections()
     server = Server((host, port), **tls)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
