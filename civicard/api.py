@@ -14,6 +14,7 @@ from civicard.core.errors import (
     PermissionRefused,
 )
 from civicard.inclusion.api import router as inclusion_router
+from civicard.library.api import router as library_router
 from civicard.moderation.api import router as moderation_router
 from civicard.mutualaid.api import router as mutualaid_router
 from civicard.people.api import router as people_router
@@ -72,3 +73,4 @@ api.add_router("/inclusion/", inclusion_router)
 api.add_router("/mutualaid/", mutualaid_router)
 api.add_router("/moderation/", moderation_router)
 api.add_router("/benefits/", benefits_router)
+api.add_router("/library/", library_router)

@@ -48,6 +48,7 @@ DOMAIN_APPS = [
     "civicard.mutualaid",  # its demo reports posts to moderation
     "civicard.benefits",
     "civicard.access",
+    "civicard.library",
 ]
 
 INSTALLED_APPS = [

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("civicard.wallets.urls")),
     path("inclusion/", include("civicard.inclusion.urls")),
     path("help/", include("civicard.mutualaid.urls")),
+    path("library/", include("civicard.library.urls")),
     path("moderation/", include("civicard.moderation.urls")),
     path("", include("civicard.benefits.urls")),
     path("", include("civicard.access.urls")),

@@ -1,0 +1,471 @@
+"""Every write of the library: memberships, loans, renewals, returns, holds and reminders.
+
+Copies of one title change hands only under that title's row lock: every operation that moves a
+copy locks the title row first, then the copy (always in this order), checks its rules, then
+appends its rows and moves the copy's state. Two desks lending one copy, or a hold and a walk-in
+borrower racing for the last copy, are served one after the other: the first to lock wins.
+On SQLite, transactions start IMMEDIATE (settings), which serialises them the same way."""
+
+import secrets
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from civicard.core import audit
+from civicard.core.errors import InvalidInput, PermissionRefused
+from civicard.core.permissions import Role, check_role, holds_role
+from civicard.library import queries
+from civicard.library.exceptions import (
+    AlreadyBorrowed,
+    AlreadyHeld,
+    AlreadyMember,
+    BorrowingPaused,
+    HoldNotOpen,
+    HoldNotPossible,
+    ItemOnLoan,
+    ItemWaitingForSomeoneElse,
+    ItemWithdrawn,
+    LoanLimitReached,
+    MembershipExpired,
+    NoHousehold,
+    NotBuiltIn,
+    NotOnLoan,
+    PiecesMissing,
+    RenewalLimitReached,
+    RenewalRefused,
+)
+from civicard.library.models import (
+    Branch,
+    Channel,
+    Copy,
+    CopyState,
+    Hold,
+    HoldEnd,
+    HoldOutcome,
+    HoldReady,
+    Kiosk,
+    Library,
+    Loan,
+    Membership,
+    MembershipScope,
+    Notice,
+    Renewal,
+    Return,
+    Title,
+)
+from civicard.notifications.operations import notify
+from civicard.people.models import Person
+from civicard.wallets import operations as wallets
+
+MEMBERSHIP_FEE_REASON = "library-membership"  # the ledger entry's reason for a yearly fee
+
+
+# Checks ---------------------------------------------------------------------------------------
+
+def check_librarian(actor, library: Library) -> None:
+    """Desk work: counter agents and service managers of the library's commune."""
+    check_role(actor, Role.COUNTER_AGENT, Role.SERVICE_MANAGER, commune_id=library.commune_id)
+
+
+def check_manager(actor, library: Library) -> None:
+    check_role(actor, Role.SERVICE_MANAGER, commune_id=library.commune_id)
+
+
+def check_built_in(library: Library) -> None:
+    if not library.is_built_in:
+        raise NotBuiltIn()
+
+
+def check_current(membership: Membership, at: datetime) -> None:
+    if membership.ends_on < at.date():
+        raise MembershipExpired()
+
+
+def check_may_borrow(membership: Membership, at: datetime) -> None:
+    """Borrowing pauses after `overdue_limit` overdue items, and stops at `loan_limit` loans."""
+    library = membership.library
+    open_loans = queries.open_loans().filter(membership=membership)
+    overdue = sum(1 for loan in open_loans if loan.current_due_at < at)
+    if library.overdue_limit and overdue >= library.overdue_limit:
+        raise BorrowingPaused(count=overdue)
+    count = len(open_loans)
+    if count >= library.loan_limit:
+        raise LoanLimitReached(count=count)
+
+
+def check_pieces(copy: Copy, pieces_counted: int | None) -> int:
+    """How many pieces are missing from a game brought back (0 when not counted)."""
+    if copy.pieces is None or pieces_counted is None:
+        return 0
+    if not isinstance(pieces_counted, int) or not 0 <= pieces_counted <= copy.pieces:
+        raise PiecesMissing(pieces=copy.pieces)
+    return copy.pieces - pieces_counted
+
+
+def _locked(copy_pk: int) -> Copy:
+    """The title's row, then the copy's: the one lock order of this module."""
+    title_pk = Copy.objects.values_list("title_id", flat=True).get(pk=copy_pk)
+    Title.objects.select_for_update().filter(pk=title_pk).values_list("pk", flat=True).get()
+    return (Copy.objects.select_for_update(of=("self",)).select_related("library", "title")
+            .get(pk=copy_pk))
+
+
+def _lock_title(title: Title) -> None:
+    Title.objects.select_for_update().filter(pk=title.pk).values_list("pk", flat=True).get()
+
+
+# Memberships ----------------------------------------------------------------------------------
+
+def _household_of(person: Person):
+    return person.households.order_by("pk").first()
+
+
+def _new_number(library: Library) -> str:
+    return f"{library.pk % 100:02d}{secrets.randbelow(10**8):08d}"
+
+
+def _charge_fee(*, library: Library, household, period_end: date, membership_key: str, actor,
+                at: datetime) -> None:
+    if not library.fee_cents:
+        return
+    if household is None:
+        raise NoHousehold()
+    account = wallets.open_account(household=household, service=library.fee_service, at=at)
+    wallets.charge(account=account, amount_cents=library.fee_cents, reason=MEMBERSHIP_FEE_REASON,
+                   idempotency_key=f"library:{membership_key}:{period_end.isoformat()}",
+                   actor=actor, at=at)
+
+
+def join(*, library: Library, person: Person, home_branch: Branch, actor, at: datetime,
+         share_with_library_system: bool = False) -> Membership:
+    """A person joins (themselves online, or at the desk): for a year, the yearly fee charged
+    to the household's account of the library's service. A household membership covers every
+    member of the person's household."""
+    if getattr(actor, "person", None) != person and not holds_role(actor, Role.COUNTER_AGENT,
+                                                 Role.SERVICE_MANAGER,
+                                                 commune_id=library.commune_id):
+        raise PermissionRefused()
+    if home_branch.library_id != library.pk:
+        raise InvalidInput(fields={"home_branch": [_("Choose a branch of this library.")]})
+    household = _household_of(person)
+    owner = {"person": person}
+    if library.membership_scope == MembershipScope.HOUSEHOLD:
+        if household is None:
+            raise NoHousehold()
+        owner = {"household": household}
+    if queries.membership_of(library, person) is not None:
+        raise AlreadyMember()
+    ends_on = _one_year_from(at.date())
+    with transaction.atomic():
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    membership = Membership.objects.create(
+                        library=library, number=_new_number(library), home_branch=home_branch,
+                        starts_on=at.date(), ends_on=ends_on, created_at=at,
+                        share_with_library_system=share_with_library_system, **owner)
+                break
+            except IntegrityError:
+                if Membership.objects.filter(library=library, **owner).exists():
+                    raise AlreadyMember() from None
+        else:  # pragma: no cover - five colliding random numbers
+            raise AlreadyMember()
+        _charge_fee(library=library, household=household, period_end=ends_on,
+                    membership_key=f"{library.pk}:{membership.number}", actor=actor, at=at)
+        audit.record(actor=actor, action="library.joined", obj=membership, at=at)
+    return membership
+
+
+def _one_year_from(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def renew_membership(*, membership: Membership, actor, at: datetime) -> Membership:
+    """Another year, from the end of the current one (or from today if it has ended)."""
+    library = membership.library
+    if not queries.covers(membership, getattr(actor, "person", None)):
+        check_librarian(actor, library)
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        ends_on = _one_year_from(max(locked.ends_on, at.date()))
+        household = locked.household or _household_of(locked.person)
+        _charge_fee(library=library, household=household, period_end=ends_on,
+                    membership_key=f"{library.pk}:{locked.number}", actor=actor, at=at)
+        locked.ends_on = ends_on
+        locked.save(update_fields=["ends_on"])
+        audit.record(actor=actor, action="library.membership_renewed", obj=locked, at=at,
+                     extra={"ends_on": ends_on.isoformat()})
+    return locked
+
+
+# Loans ----------------------------------------------------------------------------------------
+
+def lend(*, membership: Membership, person: Person, copy: Copy, channel: str, actor=None,
+         kiosk: Kiosk | None = None, at: datetime) -> Loan:
+    """Lend a copy to a member. The same copy asked again for the same member (a kiosk's retry)
+    returns the loan already made. A copy kept at the desk goes only to whom it waits for."""
+    library = membership.library
+    check_built_in(library)
+    if kiosk is None:
+        check_librarian(actor, library)
+    check_current(membership, at)
+    with transaction.atomic():
+        copy = _locked(copy.pk)
+        if copy.state == CopyState.ON_LOAN:
+            loan = Loan.objects.get(pk=copy.loan_id)
+            if loan.membership_id == membership.pk and loan.person_id == person.pk:
+                return loan
+            raise ItemOnLoan()
+        if copy.state == CopyState.WITHDRAWN:
+            raise ItemWithdrawn()
+        hold = None
+        if copy.state == CopyState.WAITING:
+            hold = Hold.objects.get(pk=copy.waiting_for_id)
+            if hold.membership_id != membership.pk:
+                raise ItemWaitingForSomeoneElse()
+        check_may_borrow(membership, at)
+        loan = Loan.objects.create(copy=copy, membership=membership, person=person, lent_at=at,
+                                   due_at=at + timedelta(days=library.loan_days),
+                                   channel=channel, actor=actor, kiosk=kiosk)
+        if hold is not None:
+            HoldEnd.objects.create(hold=hold, at=at, outcome=HoldOutcome.COLLECTED, actor=actor)
+        copy.state, copy.loan, copy.waiting_for = CopyState.ON_LOAN, loan, None
+        copy.save(update_fields=["state", "loan", "waiting_for"])
+    return loan
+
+
+def give_back(*, copy: Copy, branch: Branch, channel: str, actor=None,
+              kiosk: Kiosk | None = None, pieces_counted: int | None = None,
+              at: datetime) -> Return:
+    """Take a copy back; if someone at this branch is waiting for its title, the copy is set
+    aside for the first in line and they are told to come and collect it."""
+    library = copy.library
+    check_built_in(library)
+    if kiosk is None:
+        check_librarian(actor, library)
+    with transaction.atomic():
+        copy = _locked(copy.pk)
+        if copy.state != CopyState.ON_LOAN:
+            raise NotOnLoan()
+        missing = check_pieces(copy, pieces_counted)
+        returned = Return.objects.create(loan_id=copy.loan_id, at=at, branch=branch,
+                                         pieces_missing=missing, channel=channel, actor=actor,
+                                         kiosk=kiosk)
+        copy.state, copy.loan = CopyState.ON_SHELF, None
+        copy.branch = branch
+        _set_aside_for_next(copy, at)
+        copy.save(update_fields=["state", "loan", "waiting_for", "branch"])
+    return returned
+
+
+def _set_aside_for_next(copy: Copy, at: datetime) -> HoldReady | None:
+    """Under the title's lock: give a copy now on the shelf to the first hold waiting for its
+    title at its branch (the copy is saved by the caller)."""
+    hold = queries.waiting_holds(copy.title_id).filter(pickup_branch=copy.branch_id).first()
+    if hold is None:
+        return None
+    ready = HoldReady.objects.create(hold=hold, copy=copy, at=at,
+                                     collect_by=at + timedelta(days=copy.library.pickup_days))
+    copy.state, copy.waiting_for = CopyState.WAITING, hold
+    _tell_ready(ready)  # the inbox row is written with the hold; the e-mail leaves on commit
+    return ready
+
+
+def _day(person: Person, value) -> str:
+    """A date as the person reads it, in their language."""
+    with translation.override(person.language):
+        return formats.date_format(value, "DATE_FORMAT")
+
+
+def _tell_ready(ready: HoldReady) -> None:
+    hold = ready.hold
+    notify(person=hold.person, kind="library.hold_ready",
+           subject=_("Your reserved item is ready"),
+           body=_("“%(title)s” is waiting for you at %(branch)s until %(date)s."),
+           params={"title": hold.title.title, "branch": hold.pickup_branch.name,
+                   "date": _day(hold.person, timezone.localdate(ready.collect_by))},
+           url=reverse("library:my_library"), at=ready.at)
+
+
+def renew(*, loan: Loan, channel: str, actor=None, at: datetime) -> Renewal:
+    """A new due date, `loan_days` from now — unless someone is waiting for the title, the
+    library's renewal limit is reached, or the loan is overdue past the pause."""
+    copy = loan.copy
+    library = copy.library
+    check_built_in(library)
+    if channel == Channel.DESK:
+        check_librarian(actor, library)
+    with transaction.atomic():
+        copy = _locked(copy.pk)
+        if copy.loan_id != loan.pk:
+            raise NotOnLoan()
+        if queries.waiting_holds(copy.title_id).exists():
+            raise RenewalRefused()
+        count = loan.renewals.count()
+        if count >= library.renewals:
+            raise RenewalLimitReached(count=count)
+        return Renewal.objects.create(loan=loan, at=at, channel=channel, actor=actor,
+                                      due_at=at + timedelta(days=library.loan_days))
+
+
+# Holds ----------------------------------------------------------------------------------------
+
+def place_hold(*, title: Title, membership: Membership, person: Person, pickup_branch: Branch,
+               channel: str, actor=None, at: datetime) -> Hold:
+    """Join the title's queue. A copy on the shelf at the pickup branch is set aside at once,
+    so a walk-in borrower who comes after cannot take it."""
+    library = title.library
+    check_built_in(library)
+    check_current(membership, at)
+    if pickup_branch.library_id != library.pk:
+        raise HoldNotPossible()
+    if not title.copies.filter(branch=pickup_branch).exclude(
+            state=CopyState.WITHDRAWN).exists():
+        raise HoldNotPossible()
+    with transaction.atomic():
+        _lock_title(title)
+        if queries.open_holds().filter(title=title, membership=membership,
+                                       person=person).exists():
+            raise AlreadyHeld()
+        if queries.open_loans().filter(copy__title=title, person=person).exists():
+            raise AlreadyBorrowed()
+        hold = Hold.objects.create(title=title, membership=membership, person=person,
+                                   pickup_branch=pickup_branch, placed_at=at, channel=channel,
+                                   actor=actor)
+        copy = (Copy.objects.select_for_update(of=("self",)).select_related("library")
+                .filter(title=title, branch=pickup_branch, state=CopyState.ON_SHELF)
+                .order_by("pk").first())
+        if copy is not None:
+            _set_aside_for_next(copy, at)
+            copy.save(update_fields=["state", "waiting_for"])
+    return hold
+
+
+def _end_hold(hold: Hold, outcome: str, *, actor, at: datetime) -> HoldEnd:
+    """Under the title's lock: close the hold; a copy it kept goes to the next in line."""
+    end = HoldEnd.objects.create(hold=hold, outcome=outcome, at=at, actor=actor)
+    copy = Copy.objects.select_for_update(of=("self",)).select_related("library").filter(
+        waiting_for=hold).first()
+    if copy is not None:
+        copy.state, copy.waiting_for = CopyState.ON_SHELF, None
+        _set_aside_for_next(copy, at)
+        copy.save(update_fields=["state", "waiting_for"])
+    return end
+
+
+def cancel_hold(*, hold: Hold, actor, at: datetime) -> HoldEnd:
+    if getattr(actor, "person", None) != hold.person:
+        check_librarian(actor, hold.title.library)
+    with transaction.atomic():
+        _lock_title(hold.title)
+        if HoldEnd.objects.filter(hold=hold).exists():
+            raise HoldNotOpen()
+        return _end_hold(hold, HoldOutcome.CANCELLED, actor=actor, at=at)
+
+
+def expire_pickups(*, at: datetime) -> int:
+    """Close the holds not collected by their deadline; each copy goes to the next in line."""
+    expired = 0
+    for hold in queries.ready_holds().filter(ready__collect_by__lt=at).select_related("title"):
+        with transaction.atomic():
+            _lock_title(hold.title)
+            if HoldEnd.objects.filter(hold=hold).exists():
+                continue
+            _end_hold(hold, HoldOutcome.EXPIRED, actor=None, at=at)
+            expired += 1
+    return expired
+
+
+# Reminders ------------------------------------------------------------------------------------
+
+def _send_once(key: str, person: Person, at: datetime, **message) -> bool:
+    try:
+        with transaction.atomic():
+            Notice.objects.create(key=key, person=person, at=at)
+            notify(person=person, at=at, url=reverse("library:my_library"), **message)
+    except IntegrityError:
+        return False
+    return True
+
+
+def send_reminders(*, at: datetime) -> int:
+    """Due soon, overdue, and membership ending: each sent once, in the reader's language."""
+    sent = 0
+    for loan in queries.open_loans().select_related("person", "copy__title",
+                                                    "copy__library"):
+        due = loan.current_due_at
+        params = {"title": loan.copy.title.title,
+                  "date": _day(loan.person, timezone.localdate(due))}
+        if due < at:
+            sent += _send_once(f"overdue:{loan.pk}:{timezone.localdate(due)}", loan.person, at,
+                               kind="library.overdue", subject=_("An item is overdue"),
+                               body=_("Please bring back “%(title)s”: it was due on %(date)s."),
+                               params=params)
+        elif due - timedelta(days=loan.copy.library.reminder_days) <= at:
+            sent += _send_once(f"due:{loan.pk}:{timezone.localdate(due)}", loan.person, at,
+                               kind="library.due_soon", subject=_("An item is due soon"),
+                               body=_("“%(title)s” is due back on %(date)s."), params=params)
+    for membership in Membership.objects.select_related("library", "person", "household"):
+        notice_from = membership.ends_on - timedelta(days=membership.library.renewal_notice_days)
+        if not notice_from <= at.date() <= membership.ends_on:
+            continue
+        person = queries.owner_person(membership)
+        if person is None:
+            continue
+        sent += _send_once(
+            f"membership:{membership.pk}:{membership.ends_on}", person, at,
+            kind="library.membership_ending", subject=_("Your library membership ends soon"),
+            body=_("Your membership of %(library)s ends on %(date)s. Renew it at the desk "
+                   "or online."),
+            params={"library": membership.library.name,
+                    "date": _day(person, membership.ends_on)})
+    return sent
+
+
+# Catalogue and kiosks -------------------------------------------------------------------------
+
+def add_copy(*, title: Title, branch: Branch, barcode: str, actor, pieces: int | None = None,
+             at: datetime) -> Copy:
+    check_librarian(actor, title.library)
+    barcode = (barcode or "").strip()
+    if not barcode or len(barcode) > 40:
+        raise InvalidInput(fields={"barcode": [_("Enter the barcode on the item.")]})
+    if branch.library_id != title.library_id:
+        raise InvalidInput(fields={"branch": [_("Choose a branch of this library.")]})
+    try:
+        with transaction.atomic():
+            copy = Copy.objects.create(library=title.library, title=title, branch=branch,
+                                       barcode=barcode, pieces=pieces)
+    except IntegrityError:
+        raise InvalidInput(fields={"barcode": [_("Another item already has this barcode.")]}) \
+            from None
+    audit.record(actor=actor, action="library.copy_added", obj=copy, at=at)
+    return copy
+
+
+def withdraw(*, copy: Copy, actor, at: datetime) -> Copy:
+    check_librarian(actor, copy.library)
+    with transaction.atomic():
+        copy = _locked(copy.pk)
+        if copy.state == CopyState.ON_LOAN:
+            raise ItemOnLoan()
+        if copy.state == CopyState.WAITING:
+            raise ItemWaitingForSomeoneElse()
+        copy.state = CopyState.WITHDRAWN
+        copy.save(update_fields=["state"])
+        audit.record(actor=actor, action="library.copy_withdrawn", obj=copy, at=at)
+    return copy
+
+
+def add_kiosk(*, library: Library, branch: Branch, name: str, login: str, password: str,
+              actor) -> Kiosk:
+    check_manager(actor, library)
+    return Kiosk.objects.create(library=library, branch=branch, name=name, login=login,
+                                password_hash=make_password(password))

@@ -1,0 +1,237 @@
+import io
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civicard.core import audit, clock, spreadsheets
+from civicard.core.errors import DomainError
+from civicard.core.permissions import Role, holds_role, role_required
+from civicard.library import catalogue, connector, operations, queries
+from civicard.library.exceptions import ImportRefused
+from civicard.library.forms import HoldForm, ImportForm, JoinForm, LendForm, ReturnForm, SearchForm
+from civicard.library.models import Channel, Hold, Library, Title
+from civicard.people.views import form_error, resident_required
+
+DESK_ROLES = (Role.COUNTER_AGENT, Role.SERVICE_MANAGER)
+
+
+def search(request):
+    libraries = list(queries.libraries())
+    form = SearchForm(request.GET or None, libraries=libraries)
+    found = Title.objects.none()
+    if form.is_valid() and (form.cleaned_data["q"] or form.cleaned_data["kind"]):
+        library = next((lib for lib in libraries if lib.pk == form.cleaned_data["library"]),
+                       None)
+        found = queries.search(library=library, text=form.cleaned_data["q"],
+                               kind=form.cleaned_data["kind"])
+    page = Paginator(found, queries.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = queries.with_shelf_counts(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    desks = [lib for lib in libraries
+             if holds_role(request.user, *DESK_ROLES, commune_id=lib.commune_id)]
+    return render(request, "library/search.html", {
+        "form": form, "page": page, "query": query.urlencode(), "desks": desks})
+
+
+def title_detail(request, pk):
+    title = get_object_or_404(Title.objects.select_related("library"), pk=pk)
+    branches = [row.branch for row in queries.availability(title)]
+    return render(request, "library/title.html", {
+        "title": title, "availability": queries.availability(title),
+        "hold_form": HoldForm(branches=branches) if title.library.is_built_in else None,
+    })
+
+
+@require_POST
+@resident_required
+def place_hold(request, pk):
+    title = get_object_or_404(Title.objects.select_related("library"), pk=pk)
+    branches = [row.branch for row in queries.availability(title)]
+    form = HoldForm(request.POST, branches=branches)
+    membership = queries.membership_of(title.library, request.resident)
+    if membership is None:
+        messages.error(request, _("Join this library first, below or at the desk."))
+        return redirect("library:my_library")
+    if form.is_valid():
+        branch = next(b for b in branches if b.pk == form.cleaned_data["pickup_branch"])
+        try:
+            operations.place_hold(title=title, membership=membership, person=request.resident,
+                                  pickup_branch=branch, channel=Channel.ONLINE,
+                                  actor=request.user, at=clock.now())
+        except DomainError as error:
+            messages.error(request, error.text())
+            return redirect("library:title", pk=title.pk)
+        messages.success(request, _("Your request is recorded. We will tell you when it is "
+                                    "ready."))
+        return redirect("library:my_library")
+    return redirect("library:title", pk=title.pk)
+
+
+@resident_required
+def my_library(request):
+    person = request.resident
+    memberships = list(queries.memberships_of(person))
+    joined = {m.library_id for m in memberships}
+    joinable = [(library, JoinForm(branches=library.branches.all(), prefix=f"j{library.pk}"))
+                for library in queries.libraries() if library.pk not in joined]
+    holds = queries.holds_of(person)
+    return render(request, "library/my_library.html", {
+        "memberships": memberships, "loans": queries.loans_of(person),
+        "ready": [line for line in holds if line.collect_by],
+        "waiting": [line for line in holds if not line.collect_by], "joinable": joinable,
+        "external": connector.accounts_of(memberships), "now": clock.now(),
+    })
+
+
+@require_POST
+@resident_required
+def join(request, pk):
+    library = get_object_or_404(Library, pk=pk)
+    form = JoinForm(request.POST, branches=library.branches.all(), prefix=f"j{library.pk}")
+    if form.is_valid():
+        try:
+            operations.join(library=library, person=request.resident,
+                            home_branch=library.branches.get(pk=form.cleaned_data["home_branch"]),
+                            share_with_library_system=form.cleaned_data[
+                                "share_with_library_system"],
+                            actor=request.user, at=clock.now())
+        except DomainError as error:
+            messages.error(request, error.text())
+        else:
+            messages.success(request, _("Welcome! Your card is now your library card."))
+    return redirect("library:my_library")
+
+
+@require_POST
+@resident_required
+def renew(request, pk):
+    loan = get_object_or_404(queries.loans_of(request.resident), pk=pk)
+    try:
+        operations.renew(loan=loan, channel=Channel.ONLINE, actor=request.user, at=clock.now())
+    except DomainError as error:
+        messages.error(request, error.text())
+    else:
+        messages.success(request, _("Renewed. The new date is shown below."))
+    return redirect("library:my_library")
+
+
+@require_POST
+@resident_required
+def cancel_hold(request, pk):
+    hold = get_object_or_404(Hold.objects.filter(person=request.resident), pk=pk)
+    try:
+        operations.cancel_hold(hold=hold, actor=request.user, at=clock.now())
+    except DomainError as error:
+        messages.error(request, error.text())
+    else:
+        messages.success(request, _("Your request is cancelled."))
+    return redirect("library:my_library")
+
+
+# --- desk -------------------------------------------------------------------------------------
+
+def _desk_library(request, pk) -> Library:
+    library = get_object_or_404(Library, pk=pk)
+    operations.check_librarian(request.user, library)
+    return library
+
+
+def _lend(request, library, form):
+    at = clock.now()
+    try:
+        patron = queries.find_patron(library, form.cleaned_data["patron"], at)
+        copy = queries.find_copy(library, form.cleaned_data["item"])
+        loan = operations.lend(membership=patron.membership, person=patron.person, copy=copy,
+                               channel=Channel.DESK, actor=request.user, at=at)
+    except DomainError as error:
+        form_error(form, error)
+        return None
+    messages.success(request, _("Lent to %(name)s until %(date)s.") % {
+        "name": patron.person.display_name,
+        "date": formats.date_format(timezone.localdate(loan.due_at), "DATE_FORMAT")})
+    return patron
+
+
+def _give_back(request, library, form):
+    try:
+        copy = queries.find_copy(library, form.cleaned_data["item"])
+        returned = operations.give_back(copy=copy, branch=copy.branch, channel=Channel.DESK,
+                                        pieces_counted=form.cleaned_data["pieces"],
+                                        actor=request.user, at=clock.now())
+    except DomainError as error:
+        form_error(form, error)
+        return False
+    copy.refresh_from_db()
+    text = _("Returned: “%(title)s”.") % {"title": copy.title.title}
+    if returned.pieces_missing:
+        text += " " + _("Pieces missing: %(count)s.") % {"count": returned.pieces_missing}
+    if copy.waiting_for_id:
+        text += " " + _("Put it aside: someone asked for it.")
+    messages.success(request, text)
+    return True
+
+
+@role_required(*DESK_ROLES)
+def desk(request, pk):
+    library = _desk_library(request, pk)
+    lend_form, return_form = LendForm(prefix="lend"), ReturnForm(prefix="return")
+    patron = None
+    if request.method == "POST" and "lend-item" in request.POST:
+        lend_form = LendForm(request.POST, prefix="lend")
+        if lend_form.is_valid():
+            patron = _lend(request, library, lend_form)
+            if patron is not None:
+                lend_form = LendForm(prefix="lend", initial={
+                    "patron": lend_form.cleaned_data["patron"]})
+    elif request.method == "POST":
+        return_form = ReturnForm(request.POST, prefix="return")
+        if return_form.is_valid() and _give_back(request, library, return_form):
+            return redirect("library:desk", pk=library.pk)
+    loans = queries.loans_of(patron.person) if patron else []
+    return render(request, "library/desk.html", {
+        "library": library, "lend_form": lend_form, "return_form": return_form,
+        "patron": patron, "loans": loans, "now": clock.now()})
+
+
+@role_required(Role.SERVICE_MANAGER)
+def import_catalogue(request, pk):
+    library = get_object_or_404(Library, pk=pk)
+    operations.check_manager(request.user, library)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        reader = (catalogue.read_csv if upload.name.lower().endswith(".csv")
+                  else catalogue.read_marc)
+        try:
+            report = catalogue.import_records(
+                library=library, records=reader(upload.file), at=clock.now(),
+                default_branch=library.branches.order_by("pk").first(),
+                all_or_nothing=form.cleaned_data["all_or_nothing"])
+        except ImportRefused as refused:
+            report = refused.report
+            form.add_error(None, refused.text())
+        audit.record(actor=request.user, action="library.imported", obj=library,
+                     extra={"titles": report.titles, "errors": report.error_count})
+    return render(request, "library/import.html", {"library": library, "form": form,
+                                                   "report": report})
+
+
+@role_required(Role.SERVICE_MANAGER)
+def patrons_csv(request, pk):
+    library = get_object_or_404(Library, pk=pk)
+    operations.check_manager(request.user, library)
+    buffer = io.StringIO()
+    writer = spreadsheets.SafeWriter(buffer)
+    writer.writerow(queries.KOHA_PATRON_COLUMNS)
+    writer.writerows(queries.koha_patron_rows(library))
+    audit.record(actor=request.user, action="library.patrons_exported", obj=library)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{library.code}-patrons.csv"'
+    return response

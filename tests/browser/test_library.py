@@ -1,0 +1,100 @@
+"""Library at phone width: a resident finds a title that is on loan and asks for it; the desk
+takes the copy back and it waits for her; she sees it ready; the desk lends it to her by her
+card's chip; her page and My card agree."""
+
+import pytest
+
+from civicard.cards import operations as cards
+from civicard.cards.models import CardKind
+from civicard.core import clock
+from civicard.core.permissions import Role
+from civicard.library import operations
+from civicard.library.catalogue import search_text
+from civicard.library.models import Branch, Channel, Copy, Library, Title
+from civicard.territory.models import Commune
+from tests.conftest import PASSWORD
+
+CHIP = "04A1B2C3D4E5F6"
+
+
+@pytest.fixture(autouse=True)
+def _staff_without_mfa(settings):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+
+
+@pytest.fixture
+def library_world(territory, make_login, make_household, neighbourhood):
+    now = clock.now()
+    library = Library.objects.create(territory=territory, name="Médiathèque", code="media",
+                                     commune=Commune.objects.get(name="Nordville"))
+    centre = Branch.objects.create(library=library, code="centre", name="Centre")
+    title = Title(library=library, title="Dune", author="Frank Herbert", created_at=now)
+    title.search_text = search_text(title)
+    title.save()
+    copy = Copy.objects.create(library=library, title=title, branch=centre, barcode="B1")
+    librarian = make_login("librarian@example.org", role=Role.COUNTER_AGENT,
+                           full_name="Lina Libraire")
+    members = {}
+    for email, name in (("amina@example.org", "Amina Benali"), ("karim@example.org", "Karim")):
+        user = make_login(email, full_name=name)
+        make_household(user.person, neighbourhood=neighbourhood)
+        members[email] = (user, operations.join(library=library, person=user.person,
+                                                home_branch=centre, actor=user, at=now))
+    karim, karim_membership = members["karim@example.org"]
+    operations.lend(membership=karim_membership, person=karim.person, copy=copy,
+                    channel=Channel.DESK, actor=librarian, at=now)
+    amina = members["amina@example.org"][0]
+    cards.issue_card(person=amina.person, kind=CardKind.PHYSICAL, actor=librarian, at=now,
+                     uid=CHIP)
+    return {"library": library, "amina": amina, "librarian": librarian}
+
+
+def _switch(visitor, user):
+    visitor.page.context.clear_cookies()
+    visitor.log_in(user.email, PASSWORD)
+
+
+def test_ask_for_a_title_collect_it_at_the_desk_and_see_it(visitor, library_world):
+    amina, librarian = library_world["amina"], library_world["librarian"]
+    desk = f"/library/desk/{library_world['library'].pk}/"
+    visitor.log_in(amina.email, PASSWORD)
+    page = visitor.go("/library/?q=dune")
+    assert page.locator(".title-list h3").all_inner_texts() == ["Dune"]
+    assert "All on loan: you can ask for it" in page.inner_text(".title-list")
+    visitor.screenshot("library-search")
+    page.click("text=Dune")
+    visitor.check()
+    visitor.screenshot("library-title")
+    page.click("form[action$='/hold/'] button[type=submit]")
+    visitor.check()
+    assert "You are number 1 in the queue." in page.inner_text("#holds")
+
+    _switch(visitor, librarian)
+    page = visitor.go(desk)
+    page.fill("#id_return-item", "B1")
+    page.click("#return-form button[type=submit]")
+    visitor.check()
+    assert "Put it aside: someone asked for it." in page.inner_text(".messages")
+
+    _switch(visitor, amina)
+    page = visitor.go("/library/me/")
+    assert "Collect it at Centre before" in page.inner_text("#ready")
+    visitor.screenshot("library-ready-for-pickup")
+
+    _switch(visitor, librarian)
+    page = visitor.go(desk)
+    page.fill("#id_lend-patron", CHIP)
+    page.fill("#id_lend-item", "B1")
+    page.click("#lend-form button[type=submit]")
+    visitor.check()
+    assert page.locator("#patron-loans li").count() == 1
+    assert "Dune — B1" in page.inner_text("#patron-loans")
+    visitor.screenshot("library-desk")
+
+    _switch(visitor, amina)
+    page = visitor.go("/library/me/")
+    assert "Dune" in page.inner_text("#loans")
+    assert "You have no request." in page.inner_text("#holds")
+    visitor.screenshot("library-my-library")
+    page = visitor.go("/me/card/")
+    assert "Médiathèque" in page.inner_text("#library-memberships")
