@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import translation
 
 from civicard.core import clock
-from civicard.notifications.models import Delivery, Notification
+from civicard.notifications.models import Delivery, Notification, PushSubscription
 from civicard.people.models import Person
 
 
@@ -33,11 +33,8 @@ def notify(*, person: Person, kind: str, subject, body, params: dict | None = No
     """Write `subject`/`body` (lazy translatable strings with %(name)s placeholders) to the
     person's inbox in their language, and e-mail it if they have an address."""
     at = at or clock.now()
-    language = person.language
-    notification = Notification.objects.create(
-        person=person, kind=kind, language=language, url=url, created_at=at,
-        subject=_render(subject, params, language), body=_render(body, params, language),
-    )
+    notification = write_to_inbox(person=person, kind=kind, subject=subject, body=body,
+                                  params=params, url=url, at=at)
     email = person.email or (person.user.email if person.user_id else "")
     if email and not person.erased_at:
         delivery = Delivery.objects.create(
@@ -47,6 +44,25 @@ def notify(*, person: Person, kind: str, subject, body, params: dict | None = No
         )
         _queue(delivery)
     return notification
+
+
+def write_to_inbox(*, person: Person, kind: str, subject, body, params: dict | None = None,
+                   url: str = "", at: datetime) -> Notification:
+    """Only the inbox entry, in the person's language (for callers that choose the channels)."""
+    language = person.language
+    return Notification.objects.create(
+        person=person, kind=kind, language=language, url=url, created_at=at,
+        subject=_render(subject, params, language), body=_render(body, params, language),
+    )
+
+
+def subscribe_to_push(*, person: Person, endpoint: str, p256dh: str, auth: str,
+                      at: datetime) -> PushSubscription:
+    """Keep a device's subscription; the same endpoint subscribed again moves to this person."""
+    subscription, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"person": person, "p256dh": p256dh, "auth": auth,
+                                     "created_at": at})
+    return subscription
 
 
 def send_email(*, to: str, language: str, subject, body, params: dict | None = None,
