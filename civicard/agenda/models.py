@@ -2,6 +2,7 @@
 residents' follows and alert settings, and one row per alert sent (the idempotency record)."""
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -137,6 +138,10 @@ class Event(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price_cents == 0
+
+    @property
+    def price(self) -> Decimal | None:
+        return None if self.price_cents is None else Decimal(self.price_cents) / 100
 
 
 class EventText(models.Model):
