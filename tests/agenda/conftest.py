@@ -11,6 +11,11 @@ from civicard.territory.models import Neighbourhood
 AT = datetime(2026, 10, 12, 8, 0, tzinfo=UTC)  # a Monday, two weeks before the clocks go back
 
 
+@pytest.fixture(autouse=True)
+def _no_staff_mfa(settings):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False  # staff logins here test the agenda, not TOTP
+
+
 @pytest.fixture
 def now():
     with clock.frozen(AT):
