@@ -40,29 +40,27 @@ class Publisher(models.Model):
     partner whose public .ics feed is imported. Association events wait for a moderator."""
 
     class Kind(models.TextChoices):
-        TOWN = "town", _("Town")
-        VENUE = "venue", _("Venue")
-        ASSOCIATION = "association", _("Association")
+        TOWN = "town"
+        VENUE = "venue"
+        ASSOCIATION = "association"
 
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
     slug = models.SlugField(unique=True)
-    name = models.CharField(_("name"), max_length=160)
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    language = models.CharField(_("language of its events"), max_length=8,
+    name = models.CharField(max_length=160)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    language = models.CharField(max_length=8,
                                 choices=settings.LANGUAGES, default="fr")
     editors = models.ManyToManyField(User, blank=True, related_name="agenda_publishers")
     association = models.OneToOneField(Association, on_delete=models.CASCADE, null=True,
                                        blank=True, related_name="+")
     venue = models.ForeignKey(Venue, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name=_("partner venue"))
-    feed_url = models.URLField(_("address of its .ics feed"), blank=True)
+                              related_name="+")
+    feed_url = models.URLField(blank=True)
     feed_read_at = models.DateTimeField(null=True, blank=True)
     feed_failing_since = models.DateTimeField(null=True, blank=True)
     feed_error = models.TextField(blank=True)
 
     class Meta:
-        verbose_name = _("publisher")
-        verbose_name_plural = _("publishers")
         ordering = ["name"]
 
     def __str__(self):
@@ -88,28 +86,27 @@ class Event(models.Model):
 
     publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="events")
     uid = models.CharField(max_length=255)
-    language = models.CharField(_("language it is written in"), max_length=8,
+    language = models.CharField(max_length=8,
                                 choices=settings.LANGUAGES)
-    place_name = models.CharField(_("place"), max_length=200)
-    address = models.CharField(_("address"), max_length=200, blank=True)
+    place_name = models.CharField(max_length=200)
+    address = models.CharField(max_length=200, blank=True)
     neighbourhood = models.ForeignKey(Neighbourhood, on_delete=models.PROTECT, null=True,
-                                      blank=True, related_name="+",
-                                      verbose_name=_("neighbourhood"))
+                                      blank=True, related_name="+")
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     venue = models.ForeignKey(Venue, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name=_("partner venue"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices,
                               default=Status.SCHEDULED)
     review = models.CharField(max_length=10, choices=Review.choices, default=Review.PUBLISHED)
-    price_cents = models.PositiveIntegerField(_("price in cents"), null=True, blank=True)
-    free_with_card = models.BooleanField(_("free with my card"), default=False)
-    age_min = models.PositiveSmallIntegerField(_("from age"), null=True, blank=True)
-    age_max = models.PositiveSmallIntegerField(_("up to age"), null=True, blank=True)
-    accessibility = models.JSONField(_("accessible to"), default=list, blank=True)
-    registration_url = models.URLField(_("registration link"), blank=True)
-    capacity = models.PositiveIntegerField(_("places"), null=True, blank=True)
-    rrule = models.CharField(_("recurrence rule (RFC 5545)"), max_length=300, blank=True)
+    price_cents = models.PositiveIntegerField(null=True, blank=True)
+    free_with_card = models.BooleanField(default=False)
+    age_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    accessibility = models.JSONField(default=list, blank=True)
+    registration_url = models.URLField(blank=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    rrule = models.CharField(max_length=300, blank=True)
     # Bumped at each change residents are told about: an alert is unique per revision.
     revision = models.PositiveIntegerField(default=1)
     source_event_id = models.PositiveBigIntegerField(null=True, blank=True, unique=True,
@@ -119,8 +116,6 @@ class Event(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = _("event")
-        verbose_name_plural = _("events")
         constraints = [
             models.UniqueConstraint(fields=["publisher", "uid"], name="agenda_event_uid_unique"),
             models.CheckConstraint(
@@ -149,8 +144,8 @@ class EventText(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="texts")
     language = models.CharField(max_length=8, choices=settings.LANGUAGES)
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), max_length=8000, blank=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=8000, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "language"],
@@ -199,10 +194,10 @@ class Follow(models.Model):
     neighbourhood:3, event:42), so that the followers of an event are one indexed lookup."""
 
     class Kind(models.TextChoices):
-        CATEGORY = "category", _("Category")
-        PUBLISHER = "publisher", _("Organiser")
-        NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")
-        EVENT = "event", _("Event")
+        CATEGORY = "category"
+        PUBLISHER = "publisher"
+        NEIGHBOURHOOD = "neighbourhood"
+        EVENT = "event"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="agenda_follows")
     topic = models.CharField(max_length=40)
@@ -241,9 +236,9 @@ class AlertSettings(models.Model):
 
 
 class Channel(models.TextChoices):
-    IN_APP = "in_app", _("In my messages")
-    EMAIL = "email", _("By e-mail")
-    PUSH = "push", _("On my phone (notifications)")
+    IN_APP = "in_app"
+    EMAIL = "email"
+    PUSH = "push"
 
 
 class Alert(models.Model):
@@ -251,10 +246,10 @@ class Alert(models.Model):
     makes every retry and every second fan-out harmless."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("waiting to be sent")
-        DIGEST = "digest", _("kept for the digest")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed, will not be retried")
+        PENDING = "pending"
+        DIGEST = "digest"  # kept for the daily or weekly digest
+        SENT = "sent"
+        FAILED = "failed"  # given up after CIVICARD_DELIVERY_MAX_ATTEMPTS
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=8, choices=Channel.choices)

@@ -36,7 +36,8 @@ def test_a_new_event_reaches_its_followers_on_each_channel_once(publish, followe
         (amina.pk, "email", "sent"), (amina.pk, "in_app", "sent"), (amina.pk, "push", "sent")]
     assert [m.to for m in mail.outbox] == [["amina@example.org"]]
     assert mail.outbox[0].subject == "New in the agenda: Concert in the park"
-    assert Notification.objects.get(person=amina).subject == "New in the agenda: Concert in the park"
+    inbox = Notification.objects.get(person=amina)
+    assert inbox.subject == "New in the agenda: Concert in the park"
     assert [payload["title"] for _e, payload in DummyPushProvider.sent] == [
         "New in the agenda: Concert in the park"]
     # a second fan-out of the same change (a retried task) sends nothing more

@@ -1,6 +1,7 @@
 """`civicard agenda-tick`: enqueue the agenda's scheduled work for the worker. Run it from cron
 or a systemd timer (docs/agenda.md): every 5 minutes with no option (alerts whose quiet hours
-or back-off are over), hourly with --feeds, daily with --digest daily, weekly with --digest weekly."""
+or back-off are over), hourly with --feeds, daily with --digest daily, weekly with
+--digest weekly."""
 
 from django.core.management.base import BaseCommand
 
