@@ -66,9 +66,5 @@ class PushSubscription(models.Model):
     auth = models.CharField(max_length=100)
     created_at = models.DateTimeField()
 
-    class Meta:
-        verbose_name = _("phone notifications subscription")
-        verbose_name_plural = _("phone notifications subscriptions")
-
     def __str__(self):
         return f"#{self.person_id} {self.endpoint[:40]}"
