@@ -236,10 +236,12 @@ def moderate_event(*, event: Event, approve: bool, actor: User, at: datetime) ->
 
 
 def publisher_for_association(association) -> Publisher:
-    publisher, _created = Publisher.objects.get_or_create(
+    publisher, created = Publisher.objects.get_or_create(
         association=association,
         defaults={"territory_id": association.territory_id, "slug": f"asso-{association.slug}"[:50],
                   "name": association.name, "kind": Publisher.Kind.ASSOCIATION})
+    if created:  # the association's editors may also publish from the agenda (moderated)
+        publisher.editors.set(association.editors.all())
     return publisher
 
 
