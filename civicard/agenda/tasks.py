@@ -16,7 +16,7 @@ from civicard.agenda import alerts
 from civicard.agenda.models import Alert, AlertSettings, Channel, Event
 from civicard.core import clock
 from civicard.notifications.models import PushSubscription
-from civicard.notifications.operations import absolute_url, write_to_inbox
+from civicard.notifications.operations import absolute_url, write_to_inboxes
 from civicard.people.models import Person
 from civicard.providers import push
 
@@ -24,11 +24,6 @@ from civicard.providers import push
 def _batches(items: list, size: int):
     for index in range(0, len(items), size):
         yield items[index:index + size]
-
-
-def _enqueue_delivery(alert_ids: list[int]) -> None:
-    if alert_ids:
-        deliver_alerts.enqueue(alert_ids)
 
 
 def _people(person_ids: list[int]) -> dict[int, Person]:
@@ -41,8 +36,8 @@ def email_of(person: Person) -> str:
 
 
 def create_alerts(person_ids: list[int], *, event: Event, revision: int, reason: str,
-                  at) -> list[int]:
-    """Write the alerts of one batch of people; return the ids of those to send now."""
+                  at) -> None:
+    """Write the alerts of one batch of people (those already written are left as they are)."""
     people = _people(person_ids)
     found = {s.person_id: s for s in AlertSettings.objects.filter(person_id__in=person_ids)}
     with_push = set(PushSubscription.objects.filter(person_id__in=person_ids)
@@ -57,10 +52,6 @@ def create_alerts(person_ids: list[int], *, event: Event, revision: int, reason:
                               status=Alert.Status.DIGEST if plan.digest else Alert.Status.PENDING,
                               created_at=at))
     Alert.objects.bulk_create(rows, ignore_conflicts=True)
-    due = Alert.objects.filter(person_id__in=person_ids, reason=reason, event=event,
-                               revision=revision, status=Alert.Status.PENDING,
-                               not_before__lte=at)
-    return list(due.values_list("pk", flat=True))
 
 
 @task()
@@ -74,8 +65,9 @@ def fan_out(event_id: int, revision: int, reason: str) -> int:
     person_ids = alerts.follower_ids(event)
     for batch in _batches(person_ids, settings.CIVICARD_AGENDA_BATCH_SIZE):
         with transaction.atomic():
-            due = create_alerts(batch, event=event, revision=revision, reason=reason, at=at)
-            transaction.on_commit(lambda due=due: _enqueue_delivery(due))
+            create_alerts(batch, event=event, revision=revision, reason=reason, at=at)
+            transaction.on_commit(lambda batch=batch: deliver_event_alerts.enqueue(
+                event_id, revision, batch))
     return len(person_ids)
 
 
@@ -153,8 +145,8 @@ def _send_pushes(items, at) -> list[int]:
 
 
 def _write_inboxes(items, at) -> list[int]:
-    for _alert, person, (subject, body, url) in items:
-        write_to_inbox(person=person, kind="agenda", subject=subject, body=body, url=url, at=at)
+    write_to_inboxes([(person, subject, body, url) for _alert, person, (subject, body, url)
+                      in items], kind="agenda", at=at)
     return [alert.pk for alert, _person, _words in items]
 
 
@@ -163,13 +155,23 @@ SENDERS = {Channel.EMAIL: _send_emails, Channel.PUSH: _send_pushes,
 
 
 @task()
+def deliver_event_alerts(event_id: int, revision: int, person_ids: list[int]) -> int:
+    """Send the due pending alerts of one fan-out batch; returns how many were sent."""
+    return _deliver(Alert.objects.filter(event_id=event_id, revision=revision,
+                                         person_id__in=person_ids))
+
+
+@task()
 def deliver_alerts(alert_ids: list[int]) -> int:
     """Send the due pending alerts among `alert_ids`; returns how many were sent."""
+    return _deliver(Alert.objects.filter(pk__in=alert_ids))
+
+
+def _deliver(alerts_to_send) -> int:
     at = clock.now()
     with transaction.atomic():
-        claimed = list(Alert.objects.select_for_update(skip_locked=True)
-                       .filter(pk__in=alert_ids, status=Alert.Status.PENDING,
-                               not_before__lte=at).order_by("pk"))
+        claimed = list(alerts_to_send.select_for_update(skip_locked=True)
+                       .filter(status=Alert.Status.PENDING, not_before__lte=at).order_by("pk"))
         people = _people([alert.person_id for alert in claimed])
         render, by_channel, sent = Renderer(at), defaultdict(list), []
         for alert in claimed:

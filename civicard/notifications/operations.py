@@ -56,6 +56,16 @@ def write_to_inbox(*, person: Person, kind: str, subject, body, params: dict | N
     )
 
 
+def write_to_inboxes(entries: list[tuple[Person, str, str, str]], *, kind: str,
+                     at: datetime) -> None:
+    """Many inbox entries at once, already written in each person's language:
+    (person, subject, body, url)."""
+    Notification.objects.bulk_create(
+        Notification(person=person, kind=kind, language=person.language, subject=subject[:200],
+                     body=body, url=url, created_at=at)
+        for person, subject, body, url in entries)
+
+
 def subscribe_to_push(*, person: Person, endpoint: str, p256dh: str, auth: str,
                       at: datetime) -> PushSubscription:
     """Keep a device's subscription; the same endpoint subscribed again moves to this person."""
