@@ -90,7 +90,8 @@ def occurrences(filters: Filters):
         end__gte=local_midnight(filters.start))
     if filters.category or filters.children:
         found = found.distinct()
-    return (found.select_related("event", "event__publisher", "event__neighbourhood")
+    return (found.select_related("event", "event__publisher", "event__neighbourhood",
+                                 "event__venue")
             .prefetch_related(*_event_data()).order_by("start", "pk"))
 
 
