@@ -14,6 +14,7 @@ from civicard.agenda import ical
 from civicard.agenda.exceptions import BadRecurrence, EventInThePast, FeedUnreadable, NotAnEditor
 from civicard.agenda.models import (
     Accessibility,
+    Alert,
     AlertSettings,
     Category,
     Event,
@@ -27,6 +28,7 @@ from civicard.agenda.models import (
 from civicard.core import audit
 from civicard.core.errors import InvalidInput
 from civicard.core.permissions import Role, check_role, holds_role
+from civicard.notifications.operations import forget_push_subscriptions
 from civicard.people.models import Person, User
 
 Status = Event.Status
@@ -317,6 +319,16 @@ def renew_feed_token(*, person: Person, at: datetime) -> AlertSettings:
     found.feed_token = new_feed_token()
     found.save(update_fields=["feed_token"])
     return found
+
+
+@transaction.atomic
+def forget_person(*, person: Person, at: datetime) -> None:
+    """On erasure: the person's follows, alert settings (and so their feed address), alerts
+    and phone subscriptions go."""
+    Follow.objects.filter(person=person).delete()
+    AlertSettings.objects.filter(person=person).delete()
+    Alert.objects.filter(person=person).delete()
+    forget_push_subscriptions(person=person)
 
 
 # Import of a partner's .ics feed

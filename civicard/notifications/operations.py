@@ -75,6 +75,11 @@ def subscribe_to_push(*, person: Person, endpoint: str, p256dh: str, auth: str,
     return subscription
 
 
+def forget_push_subscriptions(*, person: Person) -> int:
+    deleted, _details = PushSubscription.objects.filter(person=person).delete()
+    return deleted
+
+
 def send_email(*, to: str, language: str, subject, body, params: dict | None = None,
                at: datetime | None = None) -> Delivery:
     """An e-mail to an address that is not (yet) a person, e.g. an invitation."""

@@ -132,3 +132,21 @@ def test_utc_dates_are_kept(publish):
     event = publish(start=datetime(2026, 12, 1, 17, 0, tzinfo=UTC),
                     end=datetime(2026, 12, 1, 19, 0, tzinfo=UTC))
     assert event.occurrences.get().start == datetime(2026, 12, 1, 18, 0, tzinfo=PARIS)
+
+
+def test_erasing_a_person_forgets_their_follows_feed_and_phones(follower, make_login, now):
+    from civicard.agenda.models import AlertSettings, Follow
+    from civicard.core.permissions import Role
+    from civicard.notifications.models import PushSubscription
+    from civicard.people.operations import erase_person
+
+    person = follower("amina@example.org", follows=[("category", "music"), ("event", 7)])
+    operations.settings_of(person)
+    PushSubscription.objects.create(person=person, endpoint="https://push.example/a",
+                                    p256dh="k", auth="a", created_at=now)
+    other = follower("rosa@example.org")
+    erase_person(person=person, actor=make_login("admin@example.org",
+                                                 role=Role.ADMINISTRATOR), at=now)
+    assert list(Follow.objects.values_list("person_id", flat=True)) == [other.pk]
+    assert (AlertSettings.objects.filter(person=person).count(),
+            PushSubscription.objects.filter(person=person).count()) == (0, 0)
