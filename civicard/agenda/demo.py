@@ -6,7 +6,7 @@ languages; Amina follows "children" and "culture"."""
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from civicard.agenda import operations
+from civicard.agenda import operations, queries
 from civicard.agenda.models import Event, Publisher
 from civicard.benefits.models import Venue
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
@@ -58,19 +58,18 @@ MULTILINGUAL = {
 
 def _at(ctx, days: int, hour: int) -> datetime:
     day = (ctx.now + timedelta(days=days)).date()
-    return datetime.combine(day, time(hour, 0), tzinfo=ctx.now.tzinfo).astimezone(
-        operations._zone())
+    return datetime.combine(day, time(hour, 0), tzinfo=queries.zone())
 
 
-def _details(ctx, title, categories, start, minutes, *, texts=None, price=None, ages=None,
+def _details(title, categories, start, minutes, *, texts=None, price=None, ages=None,
              accessibility=(), venue=None, hood=None, place=""):
     return operations.EventDetails(
         language="fr", texts=texts or {"fr": (title, "")}, start=start,
         end=start + timedelta(minutes=minutes), categories=categories,
         place_name=place or (venue.name if venue else hood.name), neighbourhood=hood,
         address=venue.address if venue else "", venue=venue,
-        price_cents=None if venue and price is None else (price or 0),
-        free_with_card=venue is not None and price is not None and price > 0,
+        price_cents=price or 0,
+        free_with_card=venue is not None and bool(price),  # the card opens the partner venue
         age_min=ages[0] if ages else None, age_max=ages[1] if ages else None,
         accessibility=list(accessibility))
 
@@ -106,18 +105,18 @@ def load(ctx):
         title, categories, hour, minutes, price, ages, access, venue = TOWN[number % len(TOWN)]
         start = _at(ctx, 2 + number * 2 + rng.randint(0, 1), hour)
         operations.publish_event(publisher=town, actor=None, at=ctx.now, details=_details(
-            ctx, title, categories, start, minutes, price=price, ages=ages,
+            title, categories, start, minutes, price=price, ages=ages,
             accessibility=access, venue=venues.get(venue) if venue else None,
             hood=rng.choice(hoods)))
     for number in range(15):
         title, categories, hour, minutes, ages = MEDIATHEQUE[number % len(MEDIATHEQUE)]
         venue = library.venue
         operations.publish_event(publisher=library, actor=None, at=ctx.now, details=_details(
-            ctx, title, categories, _at(ctx, 1 + number * 4, hour), minutes, ages=ages,
+            title, categories, _at(ctx, 1 + number * 4, hour), minutes, ages=ages,
             accessibility=["motor"], venue=venue, hood=venue.neighbourhood if venue else hoods[0],
-            price=0 if venue is None else None))
+            price=0))
     party = operations.publish_event(publisher=town, actor=None, at=ctx.now, details=_details(
-        ctx, "", ["solidarity", "music"], _at(ctx, 9, 18), 240, texts=MULTILINGUAL,
+        "", ["solidarity", "music"], _at(ctx, 9, 18), 240, texts=MULTILINGUAL,
         hood=hoods[-1], place="Parc des Tilleuls"))
     night_market = Event.objects.filter(publisher=town).order_by("pk").first()
 

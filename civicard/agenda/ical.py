@@ -12,7 +12,8 @@ from icalendar import Calendar
 from icalendar import Event as VEvent
 
 DEFAULT_DURATION = timedelta(hours=2)
-MAX_OCCURRENCES = 1000  # a rule that never ends is expanded only over the horizon, and no further
+MAX_OCCURRENCES = 1000  # per event: a rule that never ends stops at the horizon or here
+MAX_COMPONENTS = 50_000  # per feed, whatever its rules
 
 
 @dataclass
@@ -66,7 +67,7 @@ def expand(calendar: Calendar, *, start: datetime, end: datetime, zone: ZoneInfo
     found: dict[str, list[Timing]] = {}
     query = recurring_ical_events.of(calendar, keep_recurrence_attributes=True)
     for count, component in enumerate(query.between(start, end)):
-        if count >= MAX_OCCURRENCES * 50:
+        if count >= MAX_COMPONENTS:
             break
         timings = found.setdefault(str(component.get("UID")), [])
         if len(timings) < MAX_OCCURRENCES:
@@ -170,18 +171,21 @@ def parse_feed(text: str, *, start: datetime, end: datetime) -> ParsedFeed:
         if "RECURRENCE-ID" not in vevent or uid not in masters:
             masters[uid] = vevent
     for uid, vevent in masters.items():
-        categories = []
-        for value in vevent.get("CATEGORIES", []) if isinstance(vevent.get("CATEGORIES"), list) \
-                else [vevent.get("CATEGORIES")] if vevent.get("CATEGORIES") else []:
-            categories += [str(c).strip().lower() for c in value.cats]
         parsed.items.append(FeedItem(
             uid=uid[:255], title=str(vevent.get("SUMMARY", ""))[:200] or uid[:200],
             description=str(vevent.get("DESCRIPTION", ""))[:8000],
             location=str(vevent.get("LOCATION", ""))[:200], url=str(vevent.get("URL", ""))[:200],
             cancelled=str(vevent.get("STATUS", "")).upper() == "CANCELLED",
-            categories=categories, timings=timings.get(uid, []),
+            categories=_categories(vevent), timings=timings.get(uid, []),
         ))
     return parsed
+
+
+def _categories(vevent) -> list[str]:
+    """CATEGORIES, one line or several, lower-cased."""
+    lines = vevent.get("CATEGORIES") or []
+    lines = lines if isinstance(lines, list) else [lines]
+    return [str(word).strip().lower() for line in lines for word in line.cats]
 
 
 def calendar_of(occurrences, *, name: str, title_of, url_of) -> bytes:
