@@ -28,6 +28,7 @@ from civicard.core.permissions import Role, role_required
 from civicard.notifications.operations import subscribe_to_push
 from civicard.people.views import form_error, resident_required
 from civicard.providers.push import application_server_key
+from civicard.territory.queries import neighbourhood_choices
 
 PAGE_SIZE = 60
 
@@ -208,7 +209,7 @@ def my_alerts(request):
         "form": form, "categories": [(code, label, f"category:{code}" in follows)
                                      for code, label in Category.choices],
         "neighbourhoods": [(n, f"neighbourhood:{n.pk}" in follows)
-                           for n in FilterForm.base_fields["near"].queryset],
+                           for n in neighbourhood_choices()],
         "others": sorted(t for t in follows if not t.startswith(("category:", "neighbourhood:"))),
         "feed_url": settings.CIVICARD_BASE_URL + reverse("agenda:personal_feed",
                                                          args=[found.feed_token]),
