@@ -279,7 +279,8 @@ if PRODUCTION and CIVICARD_PUSH_PROVIDER == "dummy":
     raise ImproperlyConfigured("The dummy push provider cannot run in production.")
 CIVICARD_VAPID_KEY_FILE = Path(os.environ.get("CIVICARD_VAPID_KEY_FILE",
                                               VAR_DIR / "vapid_private.pem"))
-CIVICARD_VAPID_SUBJECT = os.environ.get("CIVICARD_VAPID_SUBJECT", "mailto:no-reply@civicard.localhost")
+CIVICARD_VAPID_SUBJECT = os.environ.get("CIVICARD_VAPID_SUBJECT",
+                                        "mailto:no-reply@civicard.localhost")
 CIVICARD_PUSH_TIMEOUT_SECONDS = 10
 # The agenda: how far ahead recurrences are expanded, and the alerts' batches.
 CIVICARD_AGENDA_HORIZON_DAYS = int(os.environ.get("CIVICARD_AGENDA_HORIZON_DAYS", "365"))
