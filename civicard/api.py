@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from civicard.access.api import router as access_router
+from civicard.agenda.api import router as agenda_router
 from civicard.benefits.api import router as benefits_router
 from civicard.core.errors import (
     BadRequest,
@@ -74,3 +75,4 @@ api.add_router("/mutualaid/", mutualaid_router)
 api.add_router("/moderation/", moderation_router)
 api.add_router("/benefits/", benefits_router)
 api.add_router("/library/", library_router)
+api.add_router("/events", agenda_router)

@@ -49,6 +49,7 @@ DOMAIN_APPS = [
     "civicard.benefits",
     "civicard.access",
     "civicard.library",
+    "civicard.agenda",
 ]
 
 INSTALLED_APPS = [
@@ -274,6 +275,21 @@ TASKS = {
 # Notifications: how often a failed delivery is retried, and after how long.
 CIVICARD_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("CIVICARD_DELIVERY_MAX_ATTEMPTS", "5"))
 CIVICARD_DELIVERY_RETRY_SECONDS = int(os.environ.get("CIVICARD_DELIVERY_RETRY_SECONDS", "300"))
+
+# Web push (docs/agenda.md): the install's VAPID key is created in this file on first use; the
+# dummy provider keeps messages instead of sending them and cannot run in production.
+CIVICARD_PUSH_PROVIDER = os.environ.get("CIVICARD_PUSH_PROVIDER",
+                                        "webpush" if PRODUCTION else "dummy")
+if PRODUCTION and CIVICARD_PUSH_PROVIDER == "dummy":
+    raise ImproperlyConfigured("The dummy push provider cannot run in production.")
+CIVICARD_VAPID_KEY_FILE = Path(os.environ.get("CIVICARD_VAPID_KEY_FILE",
+                                              VAR_DIR / "vapid_private.pem"))
+CIVICARD_VAPID_SUBJECT = os.environ.get("CIVICARD_VAPID_SUBJECT",
+                                        "mailto:no-reply@civicard.localhost")
+CIVICARD_PUSH_TIMEOUT_SECONDS = 10
+# The agenda: how far ahead recurrences are expanded, and the alerts' batches.
+CIVICARD_AGENDA_HORIZON_DAYS = int(os.environ.get("CIVICARD_AGENDA_HORIZON_DAYS", "365"))
+CIVICARD_AGENDA_BATCH_SIZE = int(os.environ.get("CIVICARD_AGENDA_BATCH_SIZE", "500"))
 
 # Online top-ups: the payment providers offered, the first by default (docs/wallets.md); none
 # means residents top up at the counter. The dummy bank, which pays without money for the demo

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("civicard.benefits.urls")),
     path("", include("civicard.access.urls")),
     path("", include("civicard.territory.urls")),
+    path("agenda/", include("civicard.agenda.urls")),
 ]

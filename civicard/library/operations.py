@@ -286,7 +286,7 @@ def _day(person: Person, value) -> str:
 
 def _tell_ready(ready: HoldReady) -> None:
     hold = ready.hold
-    notify(person=hold.person, kind="library.hold_ready",
+    notify(to=hold.person.addressee, kind="library.hold_ready",
            subject=_("Your reserved item is ready"),
            body=_("“%(title)s” is waiting for you at %(branch)s until %(date)s."),
            params={"title": hold.title.title, "branch": hold.pickup_branch.name,
@@ -389,7 +389,7 @@ def _send_once(key: str, person: Person, at: datetime, **message) -> bool:
     try:
         with transaction.atomic():
             Notice.objects.create(key=key, person=person, at=at)
-            notify(person=person, at=at, url=reverse("library:my_library"), **message)
+            notify(to=person.addressee, at=at, url=reverse("library:my_library"), **message)
     except IntegrityError:
         return False
     return True

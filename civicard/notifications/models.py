@@ -53,3 +53,18 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.channel} → {self.to} ({self.status})"
+
+
+class PushSubscription(models.Model):
+    """A device's web-push subscription (the browser's PushSubscription), kept until the push
+    service answers that it is gone (404 or 410)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE,
+                               related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=800, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"#{self.person_id} {self.endpoint[:40]}"

@@ -10,7 +10,7 @@ from django.utils.formats import date_format, time_format
 
 from civicard.core import clock
 from civicard.notifications.addressee import Addressee
-from civicard.notifications.models import Delivery, Notification
+from civicard.notifications.models import Delivery, Notification, PushSubscription
 from civicard.territory.queries import Name, local_name
 
 
@@ -48,10 +48,8 @@ def notify(*, to: Addressee, kind: str, subject, body, params: dict | None = Non
     """Write `subject`/`body` (lazy translatable strings with %(name)s placeholders) to the
     addressee's inbox in their language, and e-mail it if they have an address."""
     at = at or clock.now()
-    notification = Notification.objects.create(
-        person_id=to.person_id, kind=kind, language=to.language, url=url, created_at=at,
-        subject=_render(subject, params, to.language), body=_render(body, params, to.language),
-    )
+    notification = write_to_inbox(to=to, kind=kind, subject=subject, body=body, params=params,
+                                  url=url, at=at)
     if to.email:
         delivery = Delivery.objects.create(
             notification=notification, to=to.email, subject=notification.subject,
@@ -60,6 +58,40 @@ def notify(*, to: Addressee, kind: str, subject, body, params: dict | None = Non
         )
         _queue(delivery)
     return notification
+
+
+def write_to_inbox(*, to: Addressee, kind: str, subject, body, params: dict | None = None,
+                   url: str = "", at: datetime) -> Notification:
+    """Only the inbox entry, in the addressee's language (for callers that choose the
+    channels)."""
+    return Notification.objects.create(
+        person_id=to.person_id, kind=kind, language=to.language, url=url, created_at=at,
+        subject=_render(subject, params, to.language), body=_render(body, params, to.language),
+    )
+
+
+def write_to_inboxes(entries: list[tuple[Addressee, str, str, str]], *, kind: str,
+                     at: datetime) -> None:
+    """Many inbox entries at once, already written in each addressee's language:
+    (addressee, subject, body, url)."""
+    Notification.objects.bulk_create(
+        Notification(person_id=to.person_id, kind=kind, language=to.language,
+                     subject=subject[:200], body=body, url=url, created_at=at)
+        for to, subject, body, url in entries)
+
+
+def subscribe_to_push(*, person_id: int, endpoint: str, p256dh: str, auth: str,
+                      at: datetime) -> PushSubscription:
+    """Keep a device's subscription; the same endpoint subscribed again moves to this person."""
+    subscription, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"person_id": person_id, "p256dh": p256dh, "auth": auth,
+                                     "created_at": at})
+    return subscription
+
+
+def forget_push_subscriptions(*, person_id: int) -> int:
+    deleted, _details = PushSubscription.objects.filter(person_id=person_id).delete()
+    return deleted
 
 
 def send_email(*, to: str, language: str, subject, body, params: dict | None = None,

@@ -25,3 +25,13 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(url.pathname).then((hit) => hit || fetch(event.request)));
   }
 });
+// Agenda alerts sent by web push (civicard/providers/push.py): {title, body, url}.
+self.addEventListener("push", (event) => {
+  const data = event.data ? event.data.json() : {};
+  event.waitUntil(self.registration.showNotification(data.title || "Civicard",
+    {body: data.body || "", data: {url: data.url || "/agenda/"}, icon: "{% static 'img/civicard.svg' %}"}));
+});
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(self.clients.openWindow(event.notification.data.url));
+});

@@ -1,0 +1,168 @@
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from civicard.agenda import operations
+from civicard.agenda.models import AlertSettings, Event, Follow, Publisher
+from civicard.notifications.models import PushSubscription
+from tests.conftest import PASSWORD
+
+from .conftest import details
+from .test_import import FEED
+
+
+@pytest.fixture
+def concert(publish):
+    return publish()
+
+
+@pytest.fixture
+def pending(territory, now):
+    association = Publisher.objects.create(territory=territory, slug="asso", name="Asso",
+                                           kind=Publisher.Kind.ASSOCIATION)
+    return operations.publish_event(publisher=association, details=details(
+        texts={"fr": ("Vide-grenier", "")}), actor=None, at=now)
+
+
+def login(client, user):
+    assert client.login(email=user.email, password=PASSWORD)
+
+
+def test_the_week_lists_events_in_the_readers_language(client, concert, pending, now):
+    page = client.get("/agenda/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Concert in the park" in page
+    assert "Vide-grenier" not in page  # waits for a moderator
+    page = client.get("/agenda/?category=sport").content.decode()
+    assert "Nothing planned for these days with these filters." in page
+
+
+def test_month_and_map_pages(client, concert, hoods, now):
+    Event.objects.filter(pk=concert.pk).update(neighbourhood=hoods["Centre"])
+    assert "Concert in the park" in client.get("/agenda/month/?month=2026-10").content.decode()
+    page = client.get("/agenda/map/").content.decode()
+    points = json.loads(page.split('id="event-points" type="application/json">')[1]
+                        .split("</script>")[0])
+    assert points["features"] == [{
+        "type": "Feature", "id": concert.pk,
+        "geometry": {"type": "Point", "coordinates": [-0.2, 46.1]},
+        "properties": {"name": "Concert in the park", "lines": ["Parc des Eaux"]}}]
+    assert client.get("/agenda/month/?month=garbage").status_code == 200
+
+
+def test_a_pending_event_is_hidden_except_from_moderators(client, pending, moderator):
+    assert client.get(f"/agenda/events/{pending.pk}/").status_code == 404
+    login(client, moderator)
+    assert client.get(f"/agenda/events/{pending.pk}/").status_code == 200
+
+
+def test_the_event_page_offers_the_calendar_and_follow(client, concert, make_login):
+    response = client.get(f"/agenda/events/{concert.pk}/calendar.ics")
+    assert response.status_code == 200
+    assert b"SUMMARY:Concert in the park" in response.content
+    user = make_login("amina@example.org")
+    login(client, user)
+    page = client.get(f"/agenda/events/{concert.pk}/").content.decode()
+    assert "Follow this event" in page and "Follow Town hall" in page
+    response = client.post("/agenda/follow/", {"kind": "event", "value": concert.pk,
+                                                "follow": "1",
+                                                "next": f"/agenda/events/{concert.pk}/"})
+    assert response.status_code == 302 and response["Location"] == f"/agenda/events/{concert.pk}/"
+    assert list(Follow.objects.values_list("topic", flat=True)) == [f"event:{concert.pk}"]
+    assert "Stop following this event" in client.get(
+        f"/agenda/events/{concert.pk}/").content.decode()
+    client.post("/agenda/follow/", {"kind": "nonsense", "value": "x", "follow": "1"})
+    assert Follow.objects.count() == 1
+
+
+def test_my_alerts_saves_settings_and_subscriptions(client, make_login):
+    user = make_login("amina@example.org")
+    login(client, user)
+    assert client.get("/agenda/my-alerts/").status_code == 200
+    response = client.post("/agenda/my-alerts/", {"in_app": "on", "rhythm": "weekly",
+                                                  "quiet_from": "21:00", "quiet_until": ""})
+    assert response.status_code == 200  # both quiet times or neither
+    assert AlertSettings.objects.get().rhythm == "at_once"
+    client.post("/agenda/my-alerts/", {"in_app": "on", "rhythm": "weekly",
+                                       "quiet_from": "21:00", "quiet_until": "07:30"})
+    saved = AlertSettings.objects.get()
+    assert (saved.email, saved.rhythm, str(saved.quiet_until)) == (False, "weekly", "07:30:00")
+    body = {"endpoint": "https://push.example/abc", "keys": {"p256dh": "key", "auth": "auth"}}
+    response = client.post("/agenda/my-alerts/push/", json.dumps(body),
+                           content_type="application/json")
+    assert response.status_code == 201
+    assert PushSubscription.objects.get().person == user.person
+    response = client.post("/agenda/my-alerts/push/", "{not json",
+                           content_type="application/json")
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_input")
+    token = saved.feed_token
+    assert client.get(f"/agenda/feed/{token}.ics").status_code == 200
+    client.post("/agenda/my-alerts/renew/")
+    assert client.get(f"/agenda/feed/{token}.ics").status_code == 404
+
+
+def test_publishing_is_for_editors(client, town, editor, make_login, now):
+    form = {"publisher": town.pk, "language": "fr", "title": "Bal", "description": "",
+            "start": "2026-10-20T20:00", "end": "2026-10-20T23:00", "rrule": "",
+            "place_name": "Salle", "categories": ["music"], "price": "0"}
+    login(client, make_login("stranger@example.org"))
+    assert client.get("/agenda/publish/").status_code == 403
+    client.logout()
+    login(client, editor)
+    response = client.post("/agenda/publish/", {**form, "end": "2026-10-20T19:00"})
+    assert response.status_code == 200 and Event.objects.count() == 0
+    response = client.post("/agenda/publish/", form)
+    event = Event.objects.get()
+    assert response["Location"] == f"/agenda/events/{event.pk}/"
+    assert (event.price_cents, event.review) == (0, "published")
+    client.post(f"/agenda/events/{event.pk}/status/", {"status": "full"})
+    event.refresh_from_db()
+    assert event.status == "full"
+
+
+def test_moderators_publish_association_events(client, pending, moderator, make_login):
+    login(client, make_login("stranger@example.org"))
+    assert client.post(f"/agenda/moderation/{pending.pk}/",
+                       {"decision": "approve"}).status_code == 403
+    client.logout()
+    login(client, moderator)
+    assert "Vide-grenier" in client.get("/agenda/moderation/").content.decode()
+    client.post(f"/agenda/moderation/{pending.pk}/", {"decision": "approve"})
+    pending.refresh_from_db()
+    assert pending.review == "published"
+
+
+def test_an_editor_imports_a_file(client, town, editor, now):
+    login(client, editor)
+    upload = SimpleUploadedFile("theatre.ics", FEED.encode(), content_type="text/calendar")
+    page = client.post("/agenda/import/", {"publisher": town.pk, "file": upload}).content.decode()
+    assert "Added: 2. Changed: 0. Cancelled: 0." in page
+    assert "line 49" in page
+
+
+def test_the_api_lists_occurrences_with_offsets(client, concert, now):
+    response = client.get("/api/events?from=2026-10-12&to=2026-10-19")
+    assert response.status_code == 200
+    assert response.json() == {"count": 1, "page": 1, "pages": 1, "results": [{
+        "id": concert.pk, "title": "Concert in the park", "start": "2026-10-14T10:00:00+02:00",
+        "end": "2026-10-14T12:00:00+02:00", "status": "scheduled", "cancelled": False,
+        "place": "Parc des Eaux", "url": f"/agenda/events/{concert.pk}/"}]}
+    assert client.get("/api/events?from=2026-10-15&to=2026-10-19").json()["count"] == 0
+    bad = client.get("/api/events?from=2026-10-19&to=2026-10-12")
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_input")
+    assert client.get("/api/events?category=nonsense").status_code == 422
+    detail = client.get(f"/api/events/{concert.pk}").json()
+    assert (detail["title"], detail["categories"], len(detail["occurrences"])) == (
+        "Concert in the park", ["music"], 1)
+    missing = client.get("/api/events/999999")
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert {"/api/events", "/api/events/{event_id}", "/api/events/feed.ics",
+            "/api/events/feeds/{token}.ics"} <= set(paths)
+
+
+def test_days_outside_the_window_are_answered(client, concert, now):
+    far = client.get("/agenda/?start=1900-01-01")
+    assert far.status_code == 200
+    assert "From 11 October to 17 October 2025" in far.content.decode()  # a year back at most
+    assert "Concert in the park" in client.get("/agenda/?start=not-a-date").content.decode()
