@@ -255,6 +255,17 @@ def refund(*, account: Account, amount_cents: int, reason: str, idempotency_key:
     return entry
 
 
+def refund_owed(*, account: Account, amount_cents: int, reason: str, idempotency_key: str,
+                actor, at: datetime) -> LedgerEntry:
+    """Money a capability's own rule gives back without an agent deciding it (a booking
+    cancelled before its limit): the caller has checked the rule; `actor` is recorded."""
+    check_amount(amount_cents)
+    check_key(idempotency_key)
+    reason = check_reason(reason)
+    return _move(account=account, kind=EntryKind.REFUND, amount_cents=amount_cents,
+                 reason=reason, key=idempotency_key, actor=actor, at=at)
+
+
 def correct(*, account: Account, amount_cents: int, reason: str, idempotency_key: str, actor,
             at: datetime) -> LedgerEntry:
     """A signed correction by a service manager: a new entry, never an edit."""
