@@ -92,7 +92,10 @@ def book(request, pk):
                             idempotency_key=request.POST.get("idempotency_key", ""),
                             actor=request.user, at=clock.now())
         except DomainError as error:
-            form_error(form, error)
+            if set(error.fields) <= {"start"}:  # about the slot itself, a hidden field
+                form.add_error(None, error.text())
+            else:
+                form_error(form, error)
             taken = error.code == SlotTaken.code
         else:
             messages.success(request, _("Booked. Your card opens the door for this slot."))
