@@ -171,6 +171,9 @@ class Companion(models.Model):
         constraints = [models.UniqueConstraint(fields=["booking", "person"],
                                                name="companion_once")]
 
+    def __str__(self):
+        return f"{self.booking} + {self.person}"
+
 
 class CalendarFeed(models.Model):
     """The secret address of a household's own bookings as a calendar; renewing changes it."""
@@ -178,3 +181,6 @@ class CalendarFeed(models.Model):
     household = models.OneToOneField(Household, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
+
+    def __str__(self):
+        return str(self.household)

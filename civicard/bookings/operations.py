@@ -170,7 +170,7 @@ def book(*, resource: Resource, person: Person, start: datetime, idempotency_key
     end = check_slot(resource, start, at=at)
     check_may_book(resource, household, person, at)
     companions = companions_of(resource, person, card_numbers=card_numbers, members=members)
-    price = _price(resource, household, start)
+    price = _price(resource, household, start)  # NoTariff when the service set no price
     try:
         with transaction.atomic(durable=True):
             Resource.objects.select_for_update().filter(pk=resource.pk).exists()

@@ -12,6 +12,8 @@ from civicard.core import opening_hours
 from civicard.core.errors import NotFound
 from civicard.core.permissions import Role, check_role, role_communes
 from civicard.people.models import Household, Person
+from civicard.wallets.exceptions import NoTariff
+from civicard.wallets.queries import price_for
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,19 @@ def next_free(resource: Resource, *, after: datetime, now: datetime, limit: int 
 def household_of(person: Person) -> Household | None:
     """The household a person books for: their first one."""
     return person.households.select_related("address__neighbourhood").order_by("pk").first()
+
+
+def price_of(resource: Resource, household: Household | None, on: date) -> int | None:
+    """What a slot costs the household on `on`: 0 when free, None when no price is set."""
+    if household is None:
+        return None
+    if resource.service is None or not resource.service.has_wallet:
+        return 0
+    try:
+        return price_for(service=resource.service, household=household, on=on,
+                         use=resource.price_use)
+    except NoTariff:
+        return None
 
 
 def bookable_resources():

@@ -17,8 +17,6 @@ from civicard.core import audit, clock
 from civicard.core.errors import DomainError, NotFound
 from civicard.core.permissions import Role, role_required
 from civicard.people.views import form_error, resident_required
-from civicard.wallets.exceptions import NoTariff
-from civicard.wallets.queries import price_for
 
 
 def _ics(body: bytes, name: str) -> HttpResponse:
@@ -34,16 +32,6 @@ def _day(text: str | None, default: date) -> date:
         return default
 
 
-def _price(resource: Resource, household, on: date) -> int | None:
-    if resource.service is None or not resource.service.has_wallet or household is None:
-        return 0 if household is not None else None
-    try:
-        return price_for(service=resource.service, household=household, on=on,
-                         use=resource.price_use)
-    except NoTariff:
-        return None
-
-
 # Residents ------------------------------------------------------------------------------------
 
 @resident_required
@@ -51,7 +39,7 @@ def resources(request):
     now = clock.now()
     household = queries.household_of(request.resident)
     rows = [(resource, queries.next_free(resource, after=now, now=now),
-             _price(resource, household, timezone.localdate(now)))
+             queries.price_of(resource, household, timezone.localdate(now)))
             for resource in queries.bookable_resources()]
     return render(request, "bookings/resources.html", {"rows": rows})
 
@@ -112,7 +100,7 @@ def book(request, pk):
     return render(request, "bookings/book.html", {
         "resource": resource, "form": form, "start": start,
         "end": start + timedelta(minutes=resource.slot_minutes),
-        "price": _price(resource, household, timezone.localdate(start)),
+        "price": queries.price_of(resource, household, timezone.localdate(start)),
         "currency": resource.service.territory.currency if resource.service else "",
         "next_free": queries.next_free(resource, after=start, now=now) if taken else [],
         "key": request.POST.get("idempotency_key") or operations.new_key(),
