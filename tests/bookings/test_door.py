@@ -113,3 +113,53 @@ def test_the_offline_allow_list_carries_a_booking_made_since_the_last_sync(court
     delta = json.loads(allowlist.build(terminal, since=str(version), now=AT))
     short = allowlist.short(codes.uid_hash(UID))
     assert short in json.dumps(delta["cards"])
+
+
+def _transport(client, at):
+    from civicard.core import clock
+
+    def send(method, path, body, headers):
+        extra = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+        with clock.frozen(at()):
+            if method == "GET":
+                response = client.get(path, **extra)
+            else:
+                response = client.post(path, json.dumps(body), content_type="application/json",
+                                       **extra)
+        return response.status_code, dict(response.headers), response.content
+    return send
+
+
+def test_the_terminal_simulator_opens_the_court_during_the_slot_only(client, court, amina,
+                                                                     court_door, manager,
+                                                                     top_up):
+    from civicard.access.terminal import Simulator
+
+    terminal, token = access.register_terminal(checkpoint=court_door, name="Sim",
+                                               language="fr", actor=manager, at=AT)
+    top_up(court.service, amina.household, 1000)
+    _book(court, amina, TUESDAY_10)
+    now = {"at": TUESDAY_10 - timedelta(minutes=30)}
+    sim = Simulator(transport=_transport(client, lambda: now["at"]), token=token,
+                    now=lambda: now["at"])
+    assert sim.scan(UID)["reason_code"] == "no_right"
+    now["at"] = TUESDAY_10 + timedelta(minutes=20)
+    assert (sim.scan(UID)["decision"], sim.scan(UID)["reason_code"]) == ("allow", "ok")
+    now["at"] = TUESDAY_10 + timedelta(hours=1, minutes=1)
+    assert sim.scan(UID)["reason_code"] == "no_right"
+
+
+def test_the_no_show_command_marks_bookings_without_an_entry(court, amina, top_up):
+    import io
+
+    from django.core.management import call_command
+
+    from civicard.core import clock
+
+    top_up(court.service, amina.household, 1000)
+    booking = _book(court, amina, TUESDAY_10)
+    out = io.StringIO()
+    with clock.frozen(TUESDAY_10 + timedelta(hours=2)):
+        call_command("bookings_no_shows", stdout=out)
+    assert out.getvalue().strip() == "1 no-show(s) marked."
+    assert Booking.objects.get(pk=booking.pk).no_show is True
