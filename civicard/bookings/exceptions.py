@@ -48,7 +48,7 @@ class LimitReached(DomainError):
 
 class NotAllowedToBook(DomainError):
     code = "booking_not_allowed"
-    message = _("This resource is only for %(who)s.")
+    message = _("You may not book this resource.")
     http_status = 403
 
 
