@@ -6,7 +6,9 @@ charge, `check-ledger` clean.
         .venv/bin/python bench/bookings.py
 
 It migrates the database and adds its own territory and data (BENCH_HOUSEHOLDS, default
-100,000); prints p50/p95 of one week grid and of the 20 grids of a page, and the race result.
+100,000); prints p50/p95 of one week grid (`queries.week`) and of the 20 grids of a page
+(`queries.weeks`, one read for all), and the race result. BENCH_REUSE=1 measures the grids
+again on the data of the last run.
 """
 
 import os
@@ -92,11 +94,12 @@ def grids(resources, households):
     one, page = [], []
     for index in range(ROUNDS):
         household = households[index]
-        started = time.perf_counter()
         for resource in resources:
             begun = time.perf_counter()
             queries.week(resource, monday, now=now, household=household)
             one.append(time.perf_counter() - begun)
+        started = time.perf_counter()
+        queries.weeks(resources, monday, now=now, household=household)
         page.append(time.perf_counter() - started)
     for name, values in (("one week grid", one), (f"{RESOURCES} week grids", page)):
         values.sort()
@@ -147,7 +150,19 @@ def race(run, service, resources, households, people):
     print("check-ledger:", "consistent" if not differences else f"{len(differences)} differences")
 
 
+def existing():
+    """BENCH_REUSE=1: the data of the last run, to measure again after a change."""
+    resources = list(Resource.objects.filter(name__startswith="Court ")
+                     .order_by("-pk")[:RESOURCES])
+    territory = resources[0].facility.territory
+    households = list(Household.objects.filter(territory=territory).order_by("pk")[:ROUNDS])
+    return resources, households
+
+
 def main():
+    if os.environ.get("BENCH_REUSE"):
+        grids(*existing())
+        return
     started = time.perf_counter()
     run, service, resources, households, people = setup()
     bookings = Booking.objects.filter(resource__in=resources).count()

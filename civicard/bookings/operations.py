@@ -73,7 +73,7 @@ def check_slot(resource: Resource, start: datetime, *, at: datetime) -> datetime
         raise SlotTooFar(days=resource.book_ahead_days)
     if start < at + timedelta(minutes=resource.book_until_minutes):
         raise BookingClosed()
-    block = queries.block_over(resource, *bounds)
+    block = queries.block_over(resource.blocks.all(), *bounds)
     if block is not None:
         raise SlotBlocked(reason=block.reason)
     return bounds[1]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import islice, takewhile
 
 import opening_hours as osm
 from django.db.models import Exists, OuterRef, Q
@@ -33,16 +34,14 @@ class Day:
     slots: list[Slot]
 
 
-def _aware(naive: datetime) -> datetime:
-    return timezone.make_aware(naive, timezone.get_current_timezone())
-
-
 def slot_bounds(resource: Resource, first: date, days: int) -> list[tuple[datetime, datetime]]:
     """(start, end) of every slot of the resource's bookable hours in `days` days from
-    `first`: each opening cut into slots of the resource's length from its start."""
+    `first`, in the current time zone: each opening cut into slots of the resource's length
+    from its start."""
     hours = opening_hours.parse(resource.opening_hours, resource.country)
     if hours is None:
         return []
+    zone = timezone.get_current_timezone()
     begin = datetime.combine(first, time.min)
     spans: list[list[datetime]] = []
     for start, end, state, _comment in hours.intervals(begin, begin + timedelta(days=days)):
@@ -55,7 +54,8 @@ def slot_bounds(resource: Resource, first: date, days: int) -> list[tuple[dateti
     bounds = []
     for start, end in spans:
         while start + length <= end:
-            bounds.append((_aware(start), _aware(start + length)))
+            bounds.append((timezone.make_aware(start, zone),
+                           timezone.make_aware(start + length, zone)))
             start += length
     return bounds
 
@@ -69,10 +69,10 @@ def slot_at(resource: Resource, start: datetime) -> tuple[datetime, datetime] | 
     return None
 
 
-def block_over(resource: Resource, start: datetime, end: datetime) -> Block | None:
-    """The recurring block that overlaps the slot, if any."""
+def block_over(blocks, start: datetime, end: datetime) -> Block | None:
+    """The recurring block (of `blocks`) that overlaps the slot, if any."""
     local_start, local_end = timezone.localtime(start), timezone.localtime(end)
-    for block in resource.blocks.all():
+    for block in blocks:
         day = local_start.date()
         while day <= local_end.date():
             if day.weekday() == block.weekday:
@@ -89,30 +89,55 @@ def confirmed_between(resource: Resource, first: datetime, last: datetime):
                                   start__lt=last, end__gt=first)
 
 
-def week(resource: Resource, first: date, *, now: datetime, household: Household | None = None,
-         days: int = 7) -> list[Day]:
-    """The slots of `days` days from `first`, each free, taken, blocked, past, or "mine" (the
-    household's own). Never who booked."""
-    bounds = slot_bounds(resource, first, days)
-    if not bounds:
-        return [Day(first + timedelta(days=n), []) for n in range(days)]
-    taken = dict(confirmed_between(resource, bounds[0][0], bounds[-1][1])
-                 .values_list("start", "household_id"))
-    blocks = list(resource.blocks.all())
-    resource._prefetched_objects_cache = {"blocks": blocks}  # read once for the whole week
+def _days(bounds, booked, blocks, *, first: date, days: int, now: datetime,
+          household: Household | None) -> list[Day]:
+    """`bounds` (sorted) as slots: taken when a booking of `booked` (sorted by start, never
+    overlapping each other, so also by end) overlaps it, "mine" when one is the household's."""
     found: dict[date, list[Slot]] = {}
+    index = 0
     for start, end in bounds:
-        if start in taken:
-            state = "mine" if household and taken[start] == household.pk else "taken"
+        while index < len(booked) and booked[index][1] <= start:
+            index += 1
+        overlapping = list(takewhile(lambda b, end=end: b[0] < end, islice(booked, index, None)))
+        if overlapping:
+            mine = household is not None and any(b[2] == household.pk for b in overlapping)
+            state = "mine" if mine else "taken"
         elif start <= now:
             state = "past"
-        elif block_over(resource, start, end) is not None:
+        elif blocks and block_over(blocks, start, end) is not None:
             state = "blocked"
         else:
             state = "free"
-        found.setdefault(timezone.localtime(start).date(), []).append(Slot(start, end, state))
+        found.setdefault(start.date(), []).append(Slot(start, end, state))
     return [Day(day, found.get(day, [])) for day in (first + timedelta(days=n)
                                                     for n in range(days))]
+
+
+def weeks(resources, first: date, *, now: datetime, household: Household | None = None,
+          days: int = 7) -> dict[int, list[Day]]:
+    """{resource id: its days} for several resources, from one read of their bookings and one
+    of their blocks: each slot free, taken, blocked, past, or "mine" (the household's own).
+    Never who booked."""
+    resources = list(resources)
+    bounds = {r.pk: slot_bounds(r, first, days) for r in resources}
+    spans = [b for found in bounds.values() for b in (found[0], found[-1]) if found]
+    booked: dict[int, list] = {r.pk: [] for r in resources}
+    rows = Booking.objects.none() if not spans else Booking.objects.filter(
+        resource__in=[r.pk for r in resources], status=Status.CONFIRMED,
+        start__lt=max(end for _start, end in spans), end__gt=min(start for start, _end in spans))
+    for resource_id, start, end, household_id in rows.order_by("start").values_list(
+            "resource_id", "start", "end", "household_id"):
+        booked[resource_id].append((start, end, household_id))
+    blocks: dict[int, list] = {r.pk: [] for r in resources}
+    for block in Block.objects.filter(resource__in=[r.pk for r in resources]):
+        blocks[block.resource_id].append(block)
+    return {r.pk: _days(bounds[r.pk], booked[r.pk], blocks[r.pk], first=first,
+                        days=days, now=now, household=household) for r in resources}
+
+
+def week(resource: Resource, first: date, *, now: datetime, household: Household | None = None,
+         days: int = 7) -> list[Day]:
+    return weeks([resource], first, now=now, household=household, days=days)[resource.pk]
 
 
 def next_free(resource: Resource, *, after: datetime, now: datetime, limit: int = 3) -> list[Slot]:
@@ -215,7 +240,7 @@ def resource_for_manager(manager, pk) -> Resource:
 def planning(resource: Resource, first: date, *, days: int = 1):
     """The confirmed bookings of the days, with who booked (managers only, audited by the
     caller)."""
-    begins = _aware(datetime.combine(first, time.min))
+    begins = datetime.combine(first, time.min, tzinfo=timezone.get_current_timezone())
     return list(confirmed_between(resource, begins, begins + timedelta(days=days))
                 .select_related("booked_by", "household").prefetch_related("companions__person")
                 .order_by("start"))

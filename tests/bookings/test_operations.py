@@ -226,3 +226,31 @@ def test_no_shows_are_marked_and_bar_the_household(court, amina, top_up):
     assert operations.mark_no_shows(at=after, entered=lambda b: False) == 0  # checked once
     assert code_of(lambda: book(court, amina, key="k2", at=after,
                                 start=TOMORROW_18 + timedelta(days=1))) == "booking_not_allowed"
+
+
+def test_a_slot_overlapped_by_a_booking_of_another_length_shows_taken(court, amina, top_up):
+    """After the slot length changes, old bookings still make the slots they cover taken."""
+    top_up(court.service, amina.household, 2000)
+    book(court, amina)  # 18:00-19:00
+    court.slot_minutes = 30
+    court.save()
+    states = {s.start: s.state for d in queries.week(court, TOMORROW_18.date(), now=AT, days=1,
+                                                     household=amina.household)
+              for s in d.slots}
+    half = timedelta(minutes=30)
+    assert [states[TOMORROW_18 - half], states[TOMORROW_18], states[TOMORROW_18 + half],
+            states[TOMORROW_18 + 2 * half]] == ["free", "mine", "mine", "free"]
+    assert code_of(lambda: book(court, amina, key="k2", start=TOMORROW_18 + half)) \
+        == "slot_taken"
+
+
+def test_weeks_reads_several_resources_at_once(court, amina, top_up):
+    from civicard.bookings.models import Resource
+
+    other = Resource.objects.create(facility=court.facility, name="Court 2", kind="court",
+                                    opening_hours="Mo-Su 10:00-12:00", slot_minutes=60)
+    top_up(court.service, amina.household, 2000)
+    book(court, amina)
+    grids = queries.weeks([court, other], TOMORROW_18.date(), now=AT, days=1)
+    assert [s.state for s in grids[other.pk][0].slots] == ["free", "free"]
+    assert [s.state for s in grids[court.pk][0].slots].count("taken") == 1
