@@ -95,10 +95,13 @@ def load(ctx):
     manager = User.objects.get(email=f"manager@{DEMO_EMAIL_DOMAIN}")
     agent = User.objects.get(email=f"agent@{DEMO_EMAIL_DOMAIN}")
     resources = _resources(ctx, manager)
+    door = resources["court"].checkpoints.get()
     ctx.notes.append(
         "Bookings: Amina opens “Book a court or a room” (next free slots, the week, pay from "
         "her squash account) and “My bookings” (cancel, calendar); she has the squash court "
-        "tomorrow at 19:00, and its door terminal lets her card in from 18:50 to 20:00 only. "
+        "tomorrow at 19:00, and its door lets her card in from 18:50 to 20:00 only: "
+        f"`.venv/bin/civicard terminal-sim --token cct_demo-{door.pk}-not-secret`, then paste "
+        "the QR payload of her “My card” page (refused now, allowed during the slot). "
         "The manager opens “Bookable resources” → “Planning” (who booked; reading it is "
         "audited), cancels with a reason (refunded, notified), adds blocks.")
     if Booking.objects.filter(idempotency_key__startswith="demo:").exists():
