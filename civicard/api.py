@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from civicard.access.api import router as access_router
 from civicard.agenda.api import router as agenda_router
 from civicard.benefits.api import router as benefits_router
+from civicard.bookings.api import router as bookings_router
 from civicard.core.errors import (
     BadRequest,
     DomainError,
@@ -76,3 +77,4 @@ api.add_router("/moderation/", moderation_router)
 api.add_router("/benefits/", benefits_router)
 api.add_router("/library/", library_router)
 api.add_router("/events", agenda_router)
+api.add_router("/bookings", bookings_router)  # POST /api/bookings, no trailing slash

@@ -50,6 +50,7 @@ DOMAIN_APPS = [
     "civicard.access",
     "civicard.library",
     "civicard.agenda",
+    "civicard.bookings",
 ]
 
 INSTALLED_APPS = [

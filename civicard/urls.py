@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("civicard.access.urls")),
     path("", include("civicard.territory.urls")),
     path("agenda/", include("civicard.agenda.urls")),
+    path("", include("civicard.bookings.urls")),
 ]

@@ -137,7 +137,7 @@ def _charge_fee(*, library: Library, household, period_end: date, membership_key
     account = wallets.open_account(household=household, service=library.fee_service, at=at)
     wallets.charge(account=account, amount_cents=library.fee_cents, reason=MEMBERSHIP_FEE_REASON,
                    idempotency_key=f"library:{membership_key}:{period_end.isoformat()}",
-                   actor=actor, at=at)
+                   actor=actor, at=at, joins_transaction=True)
 
 
 def join(*, library: Library, person: Person, home_branch: Branch, actor, at: datetime,

@@ -157,18 +157,25 @@ def reason_fields(reason: Reason) -> dict:
 
 
 def _move_now(legs: list[Leg], *, reason: Reason, actor, at: datetime, means: str = "",
-              audit_action: str = "", audit_extra=None) -> list[LedgerEntry]:
+              audit_action: str = "", audit_extra=None,
+              joins_transaction: bool = False) -> list[LedgerEntry]:
     """`_move` in a transaction of its own, with its audit record when one is named. Two
     retries racing on different accounts meet at the key's unique constraint: the first
-    movement stands."""
+    movement stands. With `joins_transaction`, the movement is part of the caller's
+    transaction instead: its rollback takes the movement back, and a key repeated by a racing
+    retry is its to answer (the IntegrityError reaches it)."""
+    if joins_transaction and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("joins_transaction=True needs the caller's transaction")
     try:
-        with transaction.atomic(durable=True):
+        with transaction.atomic(durable=not joins_transaction):
             entries, moved = _move(legs, reason=reason, actor=actor, at=at, means=means)
             if moved and audit_action:
                 audit.record(actor=actor, action=audit_action, obj=legs[0].account, at=at,
                              extra={"entry_id": entries[0].pk, **(audit_extra or {})})
             return entries
     except IntegrityError:
+        if joins_transaction:
+            raise
         replayed = [_replay(leg) for leg in legs]
         if not all(replayed):
             raise
@@ -189,12 +196,8 @@ def charge(*, account: Account, amount_cents: int, reason: Reason, idempotency_k
     check_key(idempotency_key)
     reason = check_reason(reason)
     check_currency(account, currency)
-    leg = Leg(account, EntryKind.CHARGE, -amount_cents, idempotency_key)
-    if joins_transaction:
-        if not transaction.get_connection().in_atomic_block:
-            raise RuntimeError("joins_transaction=True needs the caller's transaction")
-        return _move([leg], reason=reason, actor=actor, at=at)[0][0]
-    return _move_now([leg], reason=reason, actor=actor, at=at)[0]
+    return _move_now([Leg(account, EntryKind.CHARGE, -amount_cents, idempotency_key)],
+                     reason=reason, actor=actor, at=at, joins_transaction=joins_transaction)[0]
 
 
 def top_up(*, account: Account, amount_cents: int, means: str, reason: Reason,
@@ -212,8 +215,9 @@ def top_up(*, account: Account, amount_cents: int, means: str, reason: Reason,
 
 
 def refund(*, account: Account, amount_cents: int, reason: Reason, idempotency_key: str, actor,
-           at: datetime) -> LedgerEntry:
-    """An agent gives money back into the account (a meal not served, a closed pool…)."""
+           at: datetime, joins_transaction: bool = False) -> LedgerEntry:
+    """An agent gives money back into the account (a meal not served, a closed pool…); a
+    capability that refunds as part of its own write passes `joins_transaction=True`."""
     check_role(actor, Role.COUNTER_AGENT, Role.SERVICE_MANAGER,
                commune_id=account.household.commune_id)
     check_amount(amount_cents)
@@ -221,7 +225,19 @@ def refund(*, account: Account, amount_cents: int, reason: Reason, idempotency_k
     reason = check_reason(reason)
     return _move_now([Leg(account, EntryKind.REFUND, amount_cents, idempotency_key)],
                      reason=reason, actor=actor, at=at, audit_action="wallet.refunded",
-                     audit_extra={"amount_cents": amount_cents})[0]
+                     audit_extra={"amount_cents": amount_cents},
+                     joins_transaction=joins_transaction)[0]
+
+
+def refund_owed(*, account: Account, amount_cents: int, reason: Reason, idempotency_key: str,
+                actor, at: datetime) -> LedgerEntry:
+    """Money a capability's own rule gives back without an agent deciding it (a booking
+    cancelled before its limit), as part of the caller's transaction: the caller has checked
+    the rule; `actor` is recorded."""
+    check_amount(amount_cents)
+    check_key(idempotency_key)
+    return _move_now([Leg(account, EntryKind.REFUND, amount_cents, idempotency_key)],
+                     reason=check_reason(reason), actor=actor, at=at, joins_transaction=True)[0]
 
 
 def correct(*, account: Account, amount_cents: int, reason: Reason, idempotency_key: str, actor,

@@ -1,0 +1,136 @@
+"""Demo: the squash court of the Squash du Parc (its door terminal opens for bookings), a
+meeting room at the town hall, and the village hall with its own door; a week of bookings by
+other households; Amina has the squash court tomorrow evening from 19:00."""
+
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from civicard.access import operations as access
+from civicard.access.models import Checkpoint, Facility
+from civicard.bookings.models import Block, Booking, Resource, Status, WhoMayBook
+from civicard.core.demo import DEMO_EMAIL_DOMAIN
+from civicard.people.models import Household, Person, User
+from civicard.wallets import operations as wallets
+from civicard.wallets.models import Service
+
+AMINA_HOUR = time(19)
+
+
+def _village_hall(ctx, manager, commune) -> Checkpoint:
+    facility = Facility.objects.filter(territory=ctx.territory, name="Salle des fêtes").first()
+    if facility is None:
+        facility = access.save_facility(territory=ctx.territory, name="Salle des fêtes",
+                                        kind="other", commune=commune, actor=manager, at=ctx.now)
+    door = facility.checkpoints.first()
+    if door is None:  # opened only by staff and bookings: no hours of its own
+        door = access.save_checkpoint(facility=facility, name="Porte principale", kind="door",
+                                      service=None, opening_hours="24/7", country="FR",
+                                      charge_use="", passback_seconds=None, actor=manager,
+                                      at=ctx.now)
+    return door
+
+
+def _resources(ctx, manager):
+    squash_door = Checkpoint.objects.get(facility__name="Squash du Parc", name="Porte du court")
+    town_hall = Facility.objects.get(territory=ctx.territory, name="Hôtel de ville")
+    hall_door = _village_hall(ctx, manager, squash_door.facility.commune)
+    services = {s.slug: s for s in Service.objects.filter(territory=ctx.territory)}
+    specs = [
+        (squash_door.facility, "Court de squash", "court", services.get("squash"), "hour", 60,
+         "Mo-Su 08:00-22:00; PH off", [squash_door], 2),
+        (town_hall, "Salle de réunion du 1er étage", "meeting_room", None, "slot", 120,
+         "Mo-Fr 09:00-21:00; Sa 09:00-13:00; PH off", [], 1),
+        (hall_door.facility, "Salle des fêtes", "village_hall", services.get("rooms"),
+         "half-day", 840, "Sa,Su 09:00-23:00", [hall_door], 1),
+    ]
+    resources = {}
+    for facility, name, kind, service, use, minutes, hours, doors, limit in specs:
+        resource, created = Resource.objects.get_or_create(
+            facility=facility, name=name, defaults={
+                "kind": kind, "service": service, "price_use": use, "slot_minutes": minutes,
+                "opening_hours": hours, "book_ahead_days": 21 if kind != "village_hall" else 120,
+                "max_future_bookings": limit, "who_may_book": WhoMayBook.TERRITORY,
+                "no_shows_to_bar": 3 if kind == "court" else 0})
+        if created:
+            resource.checkpoints.set(doors)
+        resources[kind] = resource
+    court = resources["court"]
+    if not court.blocks.exists():
+        Block.objects.create(resource=court, weekday=1, starts=time(8), ends=time(12),
+                             reason="Collège Pierre Mendès France (EPS)")
+    return resources
+
+
+def _book(ctx, *, resource, household, person, start, agent, key):
+    """A demo booking, paid from a funded account like a resident's (the booking operation
+    itself runs in a durable transaction of its own, which the demo loader's cannot hold)."""
+    end = start + timedelta(minutes=resource.slot_minutes)
+    booking = Booking.objects.create(
+        resource=resource, household=household, booked_by=person, start=start, end=end,
+        door_opens_at=start - timedelta(minutes=resource.door_margin_minutes),
+        idempotency_key=f"demo:{key}", created_at=ctx.now, status=Status.CONFIRMED)
+    if resource.service is not None and resource.service.has_wallet:
+        from civicard.wallets.queries import price_for
+
+        price = price_for(service=resource.service, household=household,
+                          on=timezone.localtime(start).date(), use=resource.price_use)
+        account = wallets.open_account(household=household, service=resource.service,
+                                       at=ctx.now)
+        wallets.top_up(account=account, amount_cents=price, means="cash",
+                       reason="Dépôt au guichet", idempotency_key=f"demo:{key}:top-up",
+                       actor=agent, at=ctx.now)
+        booking.charge = wallets.charge(account=account, amount_cents=price,
+                                        reason=f"{resource.name}",
+                                        idempotency_key=f"demo:{key}:charge", actor=None,
+                                        at=ctx.now)
+        booking.price_cents = price
+        booking.save(update_fields=["charge", "price_cents"])
+    return booking
+
+
+def load(ctx):
+    if ctx.territory is None:
+        return
+    manager = User.objects.get(email=f"manager@{DEMO_EMAIL_DOMAIN}")
+    agent = User.objects.get(email=f"agent@{DEMO_EMAIL_DOMAIN}")
+    resources = _resources(ctx, manager)
+    door = resources["court"].checkpoints.get()
+    ctx.notes.append(
+        "Bookings: Amina opens “Book a court or a room” (next free slots, the week, pay from "
+        "her squash account) and “My bookings” (cancel, calendar); she has the squash court "
+        "tomorrow at 19:00, and its door lets her card in from 18:50 to 20:00 only: "
+        f"`.venv/bin/civicard terminal-sim --token cct_demo-{door.pk}-not-secret`, then paste "
+        "the QR payload of her “My card” page (refused now, allowed during the slot). "
+        "The manager opens “Bookable resources” → “Planning” (who booked; reading it is "
+        "audited), cancels with a reason (refunded, notified), adds blocks.")
+    if Booking.objects.filter(idempotency_key__startswith="demo:").exists():
+        return
+    rng = ctx.rng_for("bookings")
+    tz = timezone.get_current_timezone()
+    today = timezone.localtime(ctx.now, tz).date()
+    amina = Person.objects.get(user__email=f"resident@{DEMO_EMAIL_DOMAIN}")
+    home = amina.households.order_by("pk").first()
+    court = resources["court"]
+    tomorrow_evening = datetime.combine(today + timedelta(days=1), AMINA_HOUR, tzinfo=tz)
+    _book(ctx, resource=court, household=home, person=amina, start=tomorrow_evening,
+          agent=agent, key="amina-squash")
+    others = list(Household.objects.filter(territory=ctx.territory, address__isnull=False)
+                  .exclude(pk=home.pk).prefetch_related("members").order_by("pk")[:40])
+    taken = {tomorrow_evening}
+    for index in range(24):
+        household = rng.choice(others)
+        person = household.members.first()
+        if person is None:
+            continue
+        start = datetime.combine(today + timedelta(days=rng.randint(0, 6)),
+                                 time(rng.randint(12, 21)), tzinfo=tz)
+        if start in taken or start <= ctx.now:
+            continue
+        taken.add(start)
+        _book(ctx, resource=court, household=household, person=person, start=start,
+              agent=agent, key=f"court-{index}")
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 + 7)
+    hall = resources["village_hall"]
+    _book(ctx, resource=hall, household=others[0], person=others[0].members.first(),
+          start=datetime.combine(saturday, time(9), tzinfo=tz), agent=agent, key="hall")

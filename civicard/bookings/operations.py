@@ -1,0 +1,367 @@
+"""Every write of bookings: book, cancel, the managers' resources and blocks, no-shows, feeds.
+
+Taking a slot: checks that need no lock (the slot exists, is in the window, the household may
+book it, the companions' cards) → in one durable transaction: lock the resource row, replay the
+idempotency key, check the slot is free and the household's limit, insert the booking, charge
+the household's account through wallets (its shortage rule applies), all or nothing. Two
+confirmed bookings of a resource cannot overlap: the database holds it (Booking's constraints),
+the lock makes the loser wait and read the winner, and a loser that slips past gets `slot_taken`.
+On SQLite the IMMEDIATE transaction is the lock."""
+
+import secrets
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from civicard.bookings import queries
+from civicard.bookings.exceptions import (
+    AlreadyCancelled,
+    BookingClosed,
+    BookingOver,
+    CompanionUnknown,
+    LimitReached,
+    NoHousehold,
+    NotAllowedToBook,
+    ResourceInactive,
+    SlotBlocked,
+    SlotInPast,
+    SlotInvalid,
+    SlotTaken,
+    SlotTooFar,
+    TooManyCompanions,
+)
+from civicard.bookings.models import (
+    Block,
+    Booking,
+    CalendarFeed,
+    Companion,
+    Resource,
+    Status,
+    WhoMayBook,
+)
+from civicard.cards.models import Card, CardStatus
+from civicard.core import audit, opening_hours
+from civicard.core.errors import IdempotencyConflict, InvalidInput, PermissionRefused
+from civicard.core.permissions import Role, check_role_over
+from civicard.notifications.operations import notify
+from civicard.people.models import Household, Person
+from civicard.wallets import operations as wallets
+from civicard.wallets.queries import enrolment_for, price_for
+
+NOT_ALLOWED = {
+    WhoMayBook.TERRITORY: _("This resource can only be booked by residents of the territory."),
+    WhoMayBook.COMMUNES: _("This resource can only be booked by residents of some communes."),
+    WhoMayBook.MEMBERS: _("This resource can only be booked by members of its service."),
+}
+
+
+# Checks ---------------------------------------------------------------------------------------
+
+def check_slot(resource: Resource, start: datetime, *, at: datetime) -> datetime:
+    """The end of the slot beginning at `start`, if it may be booked at `at`."""
+    if not resource.is_active:
+        raise ResourceInactive()
+    if start <= at:
+        raise SlotInPast(fields={"start": [SlotInPast.message]})
+    bounds = queries.slot_at(resource, start)
+    if bounds is None:
+        raise SlotInvalid(fields={"start": [SlotInvalid.message]})
+    if start > at + timedelta(days=resource.book_ahead_days):
+        raise SlotTooFar(days=resource.book_ahead_days)
+    if start < at + timedelta(minutes=resource.book_until_minutes):
+        raise BookingClosed()
+    block = queries.block_over(resource.blocks.all(), *bounds)
+    if block is not None:
+        raise SlotBlocked(reason=block.reason)
+    return bounds[1]
+
+
+def check_may_book(resource: Resource, household: Household, person: Person,
+                   at: datetime) -> None:
+    who = resource.who_may_book
+    if who == WhoMayBook.TERRITORY:
+        allowed = bool(household.address_id) and (household.territory_id
+                                                  == resource.facility.territory_id)
+    elif who == WhoMayBook.COMMUNES:
+        allowed = resource.communes.filter(pk=household.commune_id).exists()
+    elif who == WhoMayBook.MEMBERS:
+        allowed = resource.service is not None and enrolment_for(
+            service=resource.service, person=person, on=timezone.localtime(at).date()) is not None
+    else:
+        allowed = True
+    if not allowed:
+        raise NotAllowedToBook(NOT_ALLOWED[who])
+    if resource.no_shows_to_bar:
+        since = at - timedelta(days=resource.no_show_days)
+        missed = Booking.objects.filter(resource=resource, household=household, no_show=True,
+                                        end__gte=since).count()
+        if missed >= resource.no_shows_to_bar:
+            raise NotAllowedToBook(_("Your household missed too many bookings here: it cannot "
+                                     "book this resource for a while."))
+
+
+def companions_of(resource: Resource, booker: Person, *, card_numbers=(),
+                  members=()) -> list[Person]:
+    """The people the booker brings: by card number, or members of the booker's households."""
+    people: dict[int, Person] = {}
+    for number in card_numbers:
+        number = "".join(str(number).split()).upper()
+        if not number:
+            continue
+        card = (Card.objects.select_related("person")
+                .filter(number=number[:20], status=CardStatus.ACTIVE).first())
+        if card is None:
+            raise CompanionUnknown(fields={"companions": [
+                str(CompanionUnknown.message) % {"number": number[:20]}]}, number=number[:20])
+        people[card.person_id] = card.person
+    households = booker.households.values("pk")
+    for person in Person.objects.filter(pk__in=list(members), households__in=households):
+        people[person.pk] = person
+    people.pop(booker.pk, None)
+    if len(people) > resource.max_companions:
+        raise TooManyCompanions(fields={"companions": [
+            str(TooManyCompanions.message) % {"limit": resource.max_companions}]},
+            limit=resource.max_companions)
+    return list(people.values())
+
+
+def _price(resource: Resource, household: Household, start: datetime) -> int:
+    if resource.service is None or not resource.service.has_wallet:
+        return 0
+    return price_for(service=resource.service, household=household,
+                     on=timezone.localtime(start).date(), use=resource.price_use)
+
+
+def _when(booking: Booking) -> str:
+    start, end = timezone.localtime(booking.start), timezone.localtime(booking.end)
+    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+
+
+def new_key() -> str:
+    """A request key for a booking form: a second press of "book" repeats it."""
+    return secrets.token_urlsafe(18)
+
+
+# Booking --------------------------------------------------------------------------------------
+
+def _replayed(booking: Booking, *, resource: Resource, start: datetime,
+              household: Household) -> Booking:
+    if (booking.resource_id, booking.start, booking.household_id) != (resource.pk, start,
+                                                                       household.pk):
+        raise IdempotencyConflict()
+    return booking
+
+
+def book(*, resource: Resource, person: Person, start: datetime, idempotency_key: str,
+         actor, at: datetime, card_numbers=(), members=()) -> Booking:
+    """`person` books the slot beginning at `start` for their household, bringing companions;
+    paid from the household's account for the resource's service. A retry with the same key
+    returns the first booking and pays nothing more."""
+    key = wallets.check_key(idempotency_key)
+    household = queries.household_of(person)
+    if household is None:
+        raise NoHousehold()
+    done = Booking.objects.filter(idempotency_key=key).first()
+    if done is not None:
+        return _replayed(done, resource=resource, start=start, household=household)
+    end = check_slot(resource, start, at=at)
+    check_may_book(resource, household, person, at)
+    companions = companions_of(resource, person, card_numbers=card_numbers, members=members)
+    price = _price(resource, household, start)  # NoTariff when the service set no price
+    try:
+        with transaction.atomic(durable=True):
+            Resource.objects.select_for_update().filter(pk=resource.pk).exists()
+            done = Booking.objects.filter(idempotency_key=key).first()
+            if done is not None:
+                return _replayed(done, resource=resource, start=start, household=household)
+            if queries.confirmed_between(resource, start, end).exists():
+                raise SlotTaken()
+            held = Booking.objects.filter(resource=resource, household=household,
+                                          status=Status.CONFIRMED, end__gt=at).count()
+            if held >= resource.max_future_bookings:
+                raise LimitReached(limit=resource.max_future_bookings)
+            booking = Booking.objects.create(
+                resource=resource, household=household, booked_by=person, start=start, end=end,
+                door_opens_at=start - timedelta(minutes=resource.door_margin_minutes),
+                price_cents=price, idempotency_key=key, created_at=at)
+            Companion.objects.bulk_create([Companion(booking=booking, person=companion)
+                                           for companion in companions])
+            if price:
+                account = wallets.open_account(household=household, service=resource.service,
+                                               at=at)
+                booking.charge = wallets.charge(
+                    account=account, amount_cents=price, idempotency_key=f"booking:{booking.pk}",
+                    reason=f"{resource.name} {_when(booking)}", actor=actor, at=at,
+                    joins_transaction=True)
+                booking.save(update_fields=["charge"])
+            notify(to=person.addressee, kind="booking_confirmed",
+                   subject=_("Booking confirmed: %(resource)s"),
+                   body=_("Your booking of %(resource)s on %(when)s is confirmed. Your card "
+                          "opens the door from %(minutes)s minutes before the start."),
+                   params={"resource": resource.name, "when": _when(booking),
+                           "minutes": resource.door_margin_minutes},
+                   url=reverse("bookings:mine"), at=at)
+    except IntegrityError:
+        done = Booking.objects.filter(idempotency_key=key).first()
+        if done is not None:
+            return _replayed(done, resource=resource, start=start, household=household)
+        raise SlotTaken() from None
+    return booking
+
+
+# Cancelling -----------------------------------------------------------------------------------
+
+def refund_deadline(booking: Booking) -> datetime:
+    return booking.start - timedelta(hours=booking.resource.cancel_until_hours)
+
+
+def _cancel(*, booking: Booking, actor, at: datetime, reason: str, refund, by_manager: bool):
+    with transaction.atomic(durable=True):
+        locked = Booking.objects.select_for_update(of=("self",)).select_related(
+            "resource", "charge__account", "booked_by").get(pk=booking.pk)
+        if locked.status == Status.CANCELLED:
+            raise AlreadyCancelled()
+        if not by_manager and locked.start <= at:
+            raise BookingOver()
+        changed = Booking.objects.filter(pk=locked.pk, status=Status.CONFIRMED).update(
+            status=Status.CANCELLED, cancelled_at=at, cancel_reason=reason,
+            cancelled_by=actor if getattr(actor, "is_authenticated", False) else None)
+        if changed != 1:
+            raise AlreadyCancelled()
+        refunded = refund and locked.charge_id is not None
+        if refunded:
+            entry = refund(account=locked.charge.account, amount_cents=locked.price_cents,
+                           reason=f"{locked.resource.name} {_when(locked)}",
+                           idempotency_key=f"booking:{locked.pk}:refund", actor=actor, at=at)
+            Booking.objects.filter(pk=locked.pk).update(refund=entry)
+        if by_manager:
+            audit.record(actor=actor, action="booking.cancelled", obj=locked, at=at,
+                         extra={"reason": reason, "refunded": refunded})
+            notify(to=locked.booked_by.addressee, kind="booking_cancelled",
+                   subject=_("Booking cancelled: %(resource)s"),
+                   body=_("Your booking of %(resource)s on %(when)s was cancelled by the "
+                          "service: %(reason)s. It is refunded to your account."),
+                   params={"resource": locked.resource.name, "when": _when(locked),
+                           "reason": reason}, url=reverse("bookings:mine"), at=at)
+    booking.refresh_from_db()
+    return booking
+
+
+def cancel(*, booking: Booking, person: Person, actor, at: datetime) -> Booking:
+    """A member of the booking's household cancels before the start: refunded up to the
+    resource's limit, not after it."""
+    if not booking.household.members.filter(pk=person.pk).exists():
+        raise PermissionRefused()
+    refund = wallets.refund_owed if at <= refund_deadline(booking) else None
+    return _cancel(booking=booking, actor=actor, at=at, reason="", refund=refund,
+                   by_manager=False)
+
+
+def cancel_as_manager(*, booking: Booking, reason: str, actor, at: datetime) -> Booking:
+    """A manager cancels any booking, with a reason: refunded, and the booker is told."""
+    check_role_over(actor, Role.SERVICE_MANAGER,
+                    commune_id=booking.resource.facility.commune_id)
+    reason = " ".join((reason or "").split())[:200]
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Say why, in a few words.")]})
+    return _cancel(booking=booking, actor=actor, at=at, reason=reason,
+                   refund=partial(wallets.refund, joins_transaction=True), by_manager=True)
+
+
+# No-shows -------------------------------------------------------------------------------------
+
+def mark_no_shows(*, at: datetime, entered) -> int:
+    """Mark the bookings over before `at` and not yet checked: a no-show when `entered(booking)`
+    (a scan allowed at one of its doors during it) is false. Returns how many were missed."""
+    missed = 0
+    pending = (Booking.objects.filter(status=Status.CONFIRMED, end__lte=at, no_show__isnull=True)
+               .select_related("resource").order_by("pk"))
+    for booking in pending.iterator(chunk_size=500):
+        came = entered(booking)
+        if came is None:  # no door to tell
+            came = True
+        missed += not came
+        Booking.objects.filter(pk=booking.pk, no_show__isnull=True).update(no_show=not came)
+    return missed
+
+
+# Calendar feeds -------------------------------------------------------------------------------
+
+def renew_feed(*, household: Household, at: datetime) -> CalendarFeed:
+    """A new secret address for the household's calendar: the old one stops working."""
+    token = secrets.token_urlsafe(24)
+    feed, created = CalendarFeed.objects.get_or_create(
+        household=household, defaults={"token": token, "created_at": at})
+    if not created:
+        CalendarFeed.objects.filter(pk=feed.pk).update(token=token, created_at=at)
+        feed.token = token
+    return feed
+
+
+# Managers: resources and blocks ---------------------------------------------------------------
+
+def _one_line(text, limit=120) -> str:
+    return " ".join((text or "").split())[:limit]
+
+
+def save_resource(*, resource: Resource, checkpoints, communes, actor, at: datetime) -> Resource:
+    """Create or change a resource of a place the manager manages (before and after)."""
+    if resource.pk:
+        before = Resource.objects.select_related("facility").get(pk=resource.pk)
+        check_role_over(actor, Role.SERVICE_MANAGER, commune_id=before.facility.commune_id)
+    check_role_over(actor, Role.SERVICE_MANAGER, commune_id=resource.facility.commune_id)
+    resource.name = _one_line(resource.name)
+    resource.opening_hours = _one_line(resource.opening_hours, 255)
+    problem = opening_hours.problem(resource.opening_hours)
+    if problem or not resource.opening_hours:
+        raise InvalidInput(fields={"opening_hours": [problem or _("Enter the bookable hours.")]})
+    if not 15 <= resource.slot_minutes <= 1440:
+        raise InvalidInput(fields={"slot_minutes": [
+            _("A slot lasts between 15 minutes and a day.")]})
+    if not 1 <= resource.book_ahead_days <= 366:
+        raise InvalidInput(fields={"book_ahead_days": [
+            _("Bookings open between 1 and 366 days ahead.")]})
+    foreign = [c for c in checkpoints if c.facility_id != resource.facility_id]
+    if foreign:
+        raise InvalidInput(fields={"checkpoints": [
+            _("Choose doors of the resource's own place.")]})
+    if Resource.objects.filter(facility=resource.facility, name=resource.name).exclude(
+            pk=resource.pk).exists():
+        raise InvalidInput(fields={"name": [_("This place already has a resource of this name.")]})
+    with transaction.atomic():
+        resource.save()
+        resource.checkpoints.set(checkpoints)
+        resource.communes.set(communes)
+        audit.record(actor=actor, action="booking.resource_saved", obj=resource, at=at,
+                     extra={"opening_hours": resource.opening_hours,
+                            "checkpoints": sorted(c.pk for c in checkpoints)})
+    return resource
+
+
+def add_block(*, resource: Resource, weekday: int, starts, ends, reason: str, actor,
+              at: datetime) -> Block:
+    check_role_over(actor, Role.SERVICE_MANAGER, commune_id=resource.facility.commune_id)
+    reason = _one_line(reason)
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Say why, in a few words.")]})
+    if weekday not in range(7):
+        raise InvalidInput(fields={"weekday": [_("Choose a day.")]})
+    if ends <= starts:
+        raise InvalidInput(fields={"ends": [_("The end comes before the start.")]})
+    block = Block.objects.create(resource=resource, weekday=weekday, starts=starts, ends=ends,
+                                 reason=reason)
+    audit.record(actor=actor, action="booking.block_added", obj=resource, at=at,
+                 extra={"block": str(block), "reason": reason})
+    return block
+
+
+def remove_block(*, block: Block, actor, at: datetime) -> None:
+    check_role_over(actor, Role.SERVICE_MANAGER, commune_id=block.resource.facility.commune_id)
+    audit.record(actor=actor, action="booking.block_removed", obj=block.resource, at=at,
+                 extra={"block": str(block), "reason": block.reason})
+    block.delete()
+

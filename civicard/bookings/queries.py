@@ -1,0 +1,254 @@
+"""Reads for residents, managers, the API and the door: the week of slots, bookings, feeds."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from itertools import islice, takewhile
+
+import opening_hours as osm
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from civicard.bookings.models import Block, Booking, CalendarFeed, Companion, Resource, Status
+from civicard.core import opening_hours
+from civicard.core.errors import NotFound
+from civicard.core.permissions import Role, check_role, role_communes
+from civicard.people.models import Household, Person
+from civicard.wallets.exceptions import NoTariff
+from civicard.wallets.queries import price_for
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime
+    end: datetime
+    state: str  # free, taken, mine, blocked, past
+
+    @property
+    def bookable(self) -> bool:
+        return self.state == "free"
+
+
+@dataclass(frozen=True)
+class Day:
+    date: date
+    slots: list[Slot]
+
+
+def slot_bounds(resource: Resource, first: date, days: int) -> list[tuple[datetime, datetime]]:
+    """(start, end) of every slot of the resource's bookable hours in `days` days from
+    `first`, in the current time zone: each opening cut into slots of the resource's length
+    from its start."""
+    hours = opening_hours.parse(resource.opening_hours, resource.country)
+    if hours is None:
+        return []
+    zone = timezone.get_current_timezone()
+    begin = datetime.combine(first, time.min)
+    spans: list[list[datetime]] = []
+    for start, end, state, _comment in hours.intervals(begin, begin + timedelta(days=days)):
+        if state == osm.State.OPEN:
+            if spans and spans[-1][1] == start:
+                spans[-1][1] = end
+            else:
+                spans.append([start, end])
+    length = timedelta(minutes=resource.slot_minutes)
+    bounds = []
+    for start, end in spans:
+        while start + length <= end:
+            bounds.append((timezone.make_aware(start, zone),
+                           timezone.make_aware(start + length, zone)))
+            start += length
+    return bounds
+
+
+def slot_at(resource: Resource, start: datetime) -> tuple[datetime, datetime] | None:
+    """The slot of the resource that begins exactly at `start`, if there is one."""
+    day = timezone.localtime(start).date()
+    for bounds in slot_bounds(resource, day - timedelta(days=1), 2):
+        if bounds[0] == start:
+            return bounds
+    return None
+
+
+def block_over(blocks, start: datetime, end: datetime) -> Block | None:
+    """The recurring block (of `blocks`) that overlaps the slot, if any."""
+    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+    for block in blocks:
+        day = local_start.date()
+        while day <= local_end.date():
+            if day.weekday() == block.weekday:
+                begins = datetime.combine(day, block.starts, tzinfo=local_start.tzinfo)
+                ends = datetime.combine(day, block.ends, tzinfo=local_start.tzinfo)
+                if begins < local_end and local_start < ends:
+                    return block
+            day += timedelta(days=1)
+    return None
+
+
+def confirmed_between(resource: Resource, first: datetime, last: datetime):
+    return Booking.objects.filter(resource=resource, status=Status.CONFIRMED,
+                                  start__lt=last, end__gt=first)
+
+
+def _days(bounds, booked, blocks, *, first: date, days: int, now: datetime,
+          household: Household | None) -> list[Day]:
+    """`bounds` (sorted) as slots: taken when a booking of `booked` (sorted by start, never
+    overlapping each other, so also by end) overlaps it, "mine" when one is the household's."""
+    found: dict[date, list[Slot]] = {}
+    index = 0
+    for start, end in bounds:
+        while index < len(booked) and booked[index][1] <= start:
+            index += 1
+        overlapping = list(takewhile(lambda b, end=end: b[0] < end, islice(booked, index, None)))
+        if overlapping:
+            mine = household is not None and any(b[2] == household.pk for b in overlapping)
+            state = "mine" if mine else "taken"
+        elif start <= now:
+            state = "past"
+        elif blocks and block_over(blocks, start, end) is not None:
+            state = "blocked"
+        else:
+            state = "free"
+        found.setdefault(start.date(), []).append(Slot(start, end, state))
+    return [Day(day, found.get(day, [])) for day in (first + timedelta(days=n)
+                                                    for n in range(days))]
+
+
+def weeks(resources, first: date, *, now: datetime, household: Household | None = None,
+          days: int = 7) -> dict[int, list[Day]]:
+    """{resource id: its days} for several resources, from one read of their bookings and one
+    of their blocks: each slot free, taken, blocked, past, or "mine" (the household's own).
+    Never who booked."""
+    resources = list(resources)
+    bounds = {r.pk: slot_bounds(r, first, days) for r in resources}
+    spans = [b for found in bounds.values() for b in (found[0], found[-1]) if found]
+    booked: dict[int, list] = {r.pk: [] for r in resources}
+    rows = Booking.objects.none() if not spans else Booking.objects.filter(
+        resource__in=[r.pk for r in resources], status=Status.CONFIRMED,
+        start__lt=max(end for _start, end in spans), end__gt=min(start for start, _end in spans))
+    for resource_id, start, end, household_id in rows.order_by("start").values_list(
+            "resource_id", "start", "end", "household_id"):
+        booked[resource_id].append((start, end, household_id))
+    blocks: dict[int, list] = {r.pk: [] for r in resources}
+    for block in Block.objects.filter(resource__in=[r.pk for r in resources]):
+        blocks[block.resource_id].append(block)
+    return {r.pk: _days(bounds[r.pk], booked[r.pk], blocks[r.pk], first=first,
+                        days=days, now=now, household=household) for r in resources}
+
+
+def week(resource: Resource, first: date, *, now: datetime, household: Household | None = None,
+         days: int = 7) -> list[Day]:
+    return weeks([resource], first, now=now, household=household, days=days)[resource.pk]
+
+
+def next_free(resource: Resource, *, after: datetime, now: datetime, limit: int = 3) -> list[Slot]:
+    """The next free slots from `after` within the booking horizon."""
+    first = timezone.localtime(max(after, now)).date()
+    horizon = (timezone.localtime(now) + timedelta(days=resource.book_ahead_days)).date()
+    free = [slot for day in week(resource, first, now=now,
+                                 days=(horizon - first).days + 1)
+            for slot in day.slots if slot.bookable and slot.start >= after]
+    return free[:limit]
+
+
+def household_of(person: Person) -> Household | None:
+    """The household a person books for: their first one."""
+    return person.households.select_related("address__neighbourhood").order_by("pk").first()
+
+
+def price_of(resource: Resource, household: Household | None, on: date) -> int | None:
+    """What a slot costs the household on `on`: 0 when free, None when no price is set."""
+    if household is None:
+        return None
+    if resource.service is None or not resource.service.has_wallet:
+        return 0
+    try:
+        return price_for(service=resource.service, household=household, on=on,
+                         use=resource.price_use)
+    except NoTariff:
+        return None
+
+
+def bookable_resources():
+    return (Resource.objects.filter(is_active=True).select_related("facility", "service")
+            .order_by("facility__name", "name"))
+
+
+def resource(pk) -> Resource:
+    found = bookable_resources().filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _people_of(person: Person):
+    """Bookings where the person is the booker, a companion, or in the booking household."""
+    households = person.households.values("pk")
+    return (Q(booked_by=person) | Q(household__in=households)
+            | Q(Exists(Companion.objects.filter(booking=OuterRef("pk"), person=person))))
+
+
+def my_bookings(person: Person, *, now: datetime, upcoming: bool = True):
+    rows = (Booking.objects.filter(_people_of(person)).select_related("resource__facility")
+            .prefetch_related("companions__person"))
+    if upcoming:
+        return rows.filter(status=Status.CONFIRMED, end__gt=now).order_by("start")
+    return rows.filter(Q(end__lte=now) | Q(status=Status.CANCELLED)).order_by("-start")[:50]
+
+
+def my_booking(person: Person, pk) -> Booking:
+    found = Booking.objects.filter(_people_of(person), pk=pk).select_related(
+        "resource__facility", "charge__account").first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def feed_bookings(token: str):
+    feed = CalendarFeed.objects.filter(token=token).first() if token else None
+    if feed is None:
+        raise NotFound()
+    return (Booking.objects.filter(household_id=feed.household_id, status=Status.CONFIRMED)
+            .select_related("resource__facility").order_by("start"))
+
+
+def busy(resource: Resource, *, now: datetime, days: int = 60):
+    """(start, end) of the resource's confirmed bookings from a day ago: no names."""
+    return list(confirmed_between(resource, now - timedelta(days=1), now + timedelta(days=days))
+                .order_by("start").values_list("start", "end"))
+
+
+# Managers: resources of the places of their communes --------------------------------------------
+
+def _scoped(manager, rows):
+    check_role(manager, Role.SERVICE_MANAGER)
+    communes = role_communes(manager, Role.SERVICE_MANAGER)
+    return rows if communes is None else rows.filter(facility__commune_id__in=communes)
+
+
+def resources_for_manager(manager):
+    return (_scoped(manager, Resource.objects).select_related("facility", "service")
+            .order_by("facility__name", "name"))
+
+
+def resource_for_manager(manager, pk) -> Resource:
+    found = resources_for_manager(manager).filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def planning(resource: Resource, first: date, *, days: int = 1):
+    """The confirmed bookings of the days, with who booked (managers only, audited by the
+    caller)."""
+    begins = datetime.combine(first, time.min, tzinfo=timezone.get_current_timezone())
+    return list(confirmed_between(resource, begins, begins + timedelta(days=days))
+                .select_related("booked_by", "household").prefetch_related("companions__person")
+                .order_by("start"))
+
+
+def booking_for_manager(manager, pk) -> Booking:
+    found = (Booking.objects.filter(resource__in=resources_for_manager(manager), pk=pk)
+             .select_related("resource__facility", "charge__account").first())
+    if found is None:
+        raise NotFound()
+    return found

@@ -1,0 +1,89 @@
+import secrets
+from datetime import UTC, date, datetime
+
+import pytest
+
+from civicard.access.models import Checkpoint, Facility
+from civicard.bookings.models import Resource, WhoMayBook
+from civicard.cards import codes
+from civicard.cards.models import Card
+from civicard.core.permissions import Role
+from civicard.people.models import Household, Membership, Person
+from civicard.wallets import operations as wallets
+from civicard.wallets.models import Service, Tariff
+
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris
+TOMORROW_18 = datetime(2026, 3, 3, 17, 0, tzinfo=UTC)  # Tuesday 18:00 in Paris
+UID = "04A1B2C3D4E5F6"
+
+
+@pytest.fixture
+def manager(make_login):
+    return make_login("manager@example.org", role=Role.SERVICE_MANAGER)
+
+
+@pytest.fixture
+def squash_service(territory):
+    service = Service.objects.create(territory=territory, slug="squash", name="Squash")
+    Tariff.objects.create(service=service, use="slot", amount_cents=800,
+                          valid_from=date(2026, 1, 1), created_at=AT)
+    Tariff.objects.create(service=service, use="slot", amount_cents=500, resident=True,
+                          valid_from=date(2026, 1, 1), created_at=AT)
+    return service
+
+
+@pytest.fixture
+def court_door(territory):
+    north = territory.communes.get(name="Nordville")
+    centre = Facility.objects.create(territory=territory, commune=north, name="Sports centre",
+                                     kind="sports")
+    return Checkpoint.objects.create(facility=centre, name="Squash door", kind="door",
+                                     opening_hours="Mo-Fr 09:00-12:00")
+
+
+@pytest.fixture
+def court(court_door, squash_service):
+    resource = Resource.objects.create(
+        facility=court_door.facility, name="Squash court 1", kind="court",
+        service=squash_service, opening_hours="Mo-Su 08:00-22:00", slot_minutes=60,
+        book_ahead_days=14, cancel_until_hours=24, max_future_bookings=2, max_companions=2,
+        door_margin_minutes=10, who_may_book=WhoMayBook.TERRITORY)
+    resource.checkpoints.set([court_door])
+    return resource
+
+
+def make_person(territory, name, *, neighbourhood=None, uid=None, household=None):
+    from civicard.territory.models import Address
+
+    person = Person.objects.create(full_name=name, language="fr", email=f"{name[:5]}@ex.org")
+    if household is None:
+        address = (Address.objects.create(street="1 rue Haute", postal_code="79000",
+                                          neighbourhood=neighbourhood)
+                   if neighbourhood is not None else None)
+        household = Household.objects.create(territory=territory, address=address)
+    Membership.objects.create(household=household, person=person, is_guardian=True)
+    person.household = household
+    uid = uid or secrets.token_hex(7).upper()
+    person.card = Card.objects.create(
+        person=person, kind="physical", number=codes.new_number(),
+        uid_hash=codes.uid_hash(uid), uid_hint=uid[-4:],
+        status="active", issued_at=AT, expires_on=date(2030, 1, 1))
+    return person
+
+
+@pytest.fixture
+def amina(territory, neighbourhood):
+    return make_person(territory, "Amina Benali", neighbourhood=neighbourhood, uid=UID)
+
+
+@pytest.fixture
+def top_up(make_login):
+    agent = make_login("counter@example.org", role=Role.COUNTER_AGENT)
+
+    def fund(service, household, cents):
+        account = wallets.open_account(household=household, service=service, at=AT)
+        wallets.top_up(account=account, amount_cents=cents, means="cash", reason="opening",
+                       idempotency_key=f"fund-{account.pk}-{cents}", actor=agent, at=AT)
+        account.refresh_from_db()
+        return account
+    return fund
