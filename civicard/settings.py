@@ -48,6 +48,7 @@ DOMAIN_APPS = [
     "civicard.moderation",
     "civicard.benefits",
     "civicard.access",
+    "civicard.childhood",
 ]
 
 INSTALLED_APPS = [
