@@ -139,7 +139,8 @@ class EnrolmentStatus(models.TextChoices):
 
 class ChildEnrolment(models.Model):
     """A child enrolled in an activity's season by a guardian or an agent, with the health
-    sheet the activity's staff need. Waiting ones are promoted in order of `requested_at`."""
+    sheet the activity's staff need. Waiting ones are promoted in the order they were taken
+    (their key: requests are taken one at a time under the activity's lock)."""
 
     activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="enrolments")
     child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
@@ -155,13 +156,13 @@ class ChildEnrolment(models.Model):
     photo_consent = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["requested_at", "pk"]
+        ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(fields=["activity", "child"],
                                     condition=Q(status__in=["waiting", "active"]),
                                     name="one_live_enrolment_per_child"),
         ]
-        indexes = [models.Index(fields=["activity", "status", "requested_at"])]
+        indexes = [models.Index(fields=["activity", "status"])]
 
     def __str__(self):
         return f"{self.activity} — {self.child}"
