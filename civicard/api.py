@@ -6,6 +6,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from civicard.access.api import router as access_router
 from civicard.benefits.api import router as benefits_router
+from civicard.childhood.api import router as childhood_router
 from civicard.core.errors import (
     BadRequest,
     DomainError,
@@ -72,3 +73,4 @@ api.add_router("/inclusion/", inclusion_router)
 api.add_router("/mutualaid/", mutualaid_router)
 api.add_router("/moderation/", moderation_router)
 api.add_router("/benefits/", benefits_router)
+api.add_router("/childhood/", childhood_router)

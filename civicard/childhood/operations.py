@@ -32,6 +32,7 @@ from civicard.childhood.exceptions import (
     MarkInvalid,
     MonthNotOver,
     NotAChildOfTheHousehold,
+    NotARollCallPoint,
     NotEnrolled,
     UnitFull,
     UnitIncompatible,
@@ -46,12 +47,16 @@ from civicard.childhood.models import (
     EnrolmentStatus,
     Period,
     Reservation,
+    RollCallPoint,
     State,
     Statement,
     Unit,
     UnitDay,
 )
+from civicard.cards.queries import card_for_credential
 from civicard.core import audit
+from civicard.core.idempotency import replay_or_run
+from civicard.core.models import IdempotencyKey
 from civicard.core.errors import DomainError, InvalidInput
 from civicard.core.permissions import Role, check_role_over, holds_role
 from civicard.notifications.operations import notify
@@ -439,6 +444,77 @@ def mark(*, unit_day: UnitDay, child: Person, mark: str, at: datetime,
             if reservation.left_at is None:
                 _move_state(reservation, state, actor=actor, at=at, left_at=at)
     return reservation
+
+
+def roll_call_unit(checkpoint_id: int) -> Unit:
+    """The unit whose roll-call a checkpoint's terminals take, or NotARollCallPoint."""
+    point = (RollCallPoint.objects.select_related("unit__activity")
+             .filter(checkpoint_id=checkpoint_id).first())
+    if point is None:
+        raise NotARollCallPoint()
+    return point.unit
+
+
+@dataclass
+class MarkResult:
+    idempotency_key: str
+    status: str  # recorded, duplicate, rejected
+    code: str = ""
+    state: str = ""
+    name: str = ""
+    allergies: bool = False
+
+
+def _marked(*, unit: Unit, child: Person, mark_name: str, at: datetime, actor) -> dict:
+    unit_day = UnitDay.objects.filter(unit=unit, day=local_day(at)).select_related(
+        "unit__activity").first()
+    if unit_day is None:
+        raise DayNotOpen()
+    reservation = mark(unit_day=unit_day, child=child, mark=mark_name, at=at, actor=actor)
+    return {"state": reservation.state, "name": child.display_name,
+            "allergies": bool(reservation.enrolment.allergies or reservation.enrolment.care_plan)}
+
+
+def record_mark(*, scope: str, unit: Unit, idempotency_key: str, at: datetime | None,
+                now: datetime, mark_name: str, credential: str | None = None,
+                child_id: int | None = None, actor=None) -> MarkResult:
+    """One roll-call mark sent by a tablet or a terminal, for the child behind a presented card
+    (`credential`) or chosen on the list (`child_id`, staff pages), taken at `at` (else now).
+    A retry with the same key returns the first answer and changes nothing; a refused mark
+    records nothing."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 120:
+        return MarkResult(key[:120], "rejected", "key_missing")
+    payload = {"credential": credential, "child": child_id, "mark": mark_name,
+               "at": at.isoformat() if at else None}
+    at = at or now
+    already = IdempotencyKey.objects.filter(scope=scope, key=key).exists()
+
+    def run():
+        if credential is not None:
+            child = card_for_credential(credential, at).person
+        else:
+            child = Person.objects.filter(pk=child_id).first()
+            if child is None:
+                raise NotEnrolled()
+        return 200, _marked(unit=unit, child=child, mark_name=mark_name, at=at, actor=actor)
+
+    try:
+        _status, body = replay_or_run(scope=scope, key=key, payload=payload, run=run)
+    except DomainError as error:
+        return MarkResult(key, "rejected", error.code)
+    return MarkResult(key, "duplicate" if already else "recorded", **body)
+
+
+MAX_MARKS = 500
+
+
+def record_marks(*, scope: str, unit: Unit, marks: list[dict], now: datetime,
+                 actor=None) -> list[MarkResult]:
+    """Marks taken offline, each recorded or refused on its own (record_mark)."""
+    if len(marks) > MAX_MARKS:
+        raise InvalidInput(fields={"events": [_("Send at most 500 marks at a time.")]})
+    return [record_mark(scope=scope, unit=unit, actor=actor, now=now, **m) for m in marks]
 
 
 # Closing a month -------------------------------------------------------------------------------

@@ -225,3 +225,17 @@ def check_billing() -> list[str]:
                 problems.append(f"statement {statement.pk}: its entry has another key")
     return problems
 
+
+
+def expected_children(unit, day: date) -> list[dict]:
+    """For a roll-call tablet: the enrolled children, booked ones first, with their state and
+    an allergy flag (the health sheet itself stays on the staff page)."""
+    states = dict(Reservation.objects.filter(unit_day__unit=unit, unit_day__day=day)
+                  .values_list("child_id", "state"))
+    children = [{"child": e.child_id, "name": e.child.full_name,
+                 "state": states.get(e.child_id, ""),
+                 "allergies": bool(e.allergies or e.care_plan)}
+                for e in ChildEnrolment.objects.select_related("child")
+                .filter(activity_id=unit.activity_id, status=EnrolmentStatus.ACTIVE)]
+    return sorted(children, key=lambda c: (c["state"] not in (*HOLDS_A_PLACE, State.UNEXPECTED),
+                                           c["name"]))
