@@ -26,4 +26,5 @@ urlpatterns = [
     path("moderation/", include("civicard.moderation.urls")),
     path("", include("civicard.benefits.urls")),
     path("", include("civicard.access.urls")),
+    path("childhood/", include("civicard.childhood.urls")),
 ]

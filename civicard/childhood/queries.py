@@ -61,6 +61,10 @@ class Cell:
     can_book: bool = False
     can_cancel: bool = False
 
+    @property
+    def label(self) -> str:
+        return State(self.state).label if self.state else ""
+
 
 @dataclass
 class UnitWeek:
@@ -136,6 +140,10 @@ class ListEntry:
     state: str | None
     arrived_at: datetime | None
     left_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return State(self.state).label if self.state else ""
 
 
 def day_list(unit_day: UnitDay, *, reader, at: datetime) -> list[ListEntry]:
