@@ -582,7 +582,7 @@ def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Peri
     first, last = month_bounds(month)
     if last >= local_day(at):
         raise MonthNotOver()
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         activity = Activity.objects.select_for_update().select_related("service").get(
             pk=activity.pk)
         period = Period.objects.filter(activity=activity, month=first).first()
