@@ -177,7 +177,7 @@ def _families(ctx, activities, manager):
                 operations.justify(reservation=reservation, actor=manager, at=noon)
     households = list(Membership.objects.filter(
         is_guardian=False, person__birth_date__range=(today - timedelta(days=11 * 365),
-                                                      today - timedelta(days=4 * 365)))
+                                                      today - timedelta(days=6 * 365 + 30)))
         .exclude(person__in=[yanis, lina]).select_related("household", "person")
         .order_by("pk")[:40])
     lessons = activities["lessons"]
@@ -189,7 +189,7 @@ def _families(ctx, activities, manager):
             operations.reserve_pattern(child=child, unit=meal, weekdays=SCHOOL_DAYS,
                                        starts_on=today, ends_on=today + timedelta(days=7),
                                        actor=manager, at=booking_time)
-        if index >= 29:  # 11 requests for 8 places
+        if index < 11:  # 11 requests for 8 places
             operations.enrol_child(activity=lessons, child=child, actor=manager,
                                    at=booking_time + timedelta(minutes=index))
     for activity in (canteen, daycare):
