@@ -13,7 +13,7 @@
   function save(marks) { localStorage.setItem(name, JSON.stringify(marks)); show(); }
   function show() {
     var waiting = queue().length;
-    status.textContent = waiting ? status.dataset.waiting + " " + waiting : "";
+    status.textContent = waiting ? status.dataset.waiting.replace("{count}", waiting) : "";
   }
   function key() {
     return window.crypto && crypto.randomUUID ? crypto.randomUUID()
