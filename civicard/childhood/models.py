@@ -108,6 +108,9 @@ class UnitPrice(models.Model):
                                    name="unit_price_floor_below_ceiling"),
         ]
 
+    def __str__(self):
+        return f"{self.unit} {self.amount_cents} ({self.valid_from})"
+
 
 class UnitDay(models.Model):
     """A unit open on a day: `booked` of `capacity` places taken; closed with its month."""
@@ -205,12 +208,18 @@ class Reservation(models.Model):
                                                name="reservation_one_per_child_and_day")]
         indexes = [models.Index(fields=["child", "unit_day"])]
 
+    def __str__(self):
+        return f"{self.child} {self.unit_day}: {self.state}"
+
 
 class RollCallPoint(models.Model):
     """A checkpoint whose terminals take the roll-call of a unit by card."""
 
     checkpoint = models.OneToOneField(Checkpoint, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="roll_call_points")
+
+    def __str__(self):
+        return f"{self.checkpoint} → {self.unit}"
 
 
 class Period(models.Model):
@@ -229,6 +238,9 @@ class Period(models.Model):
                        models.CheckConstraint(condition=Q(month__day=1),
                                               name="period_month_first_day")]
 
+    def __str__(self):
+        return f"{self.activity} {self.month:%Y-%m}"
+
 
 class Statement(models.Model):
     """What one household owes for a closed period: charged to its wallet once (`entry`), or
@@ -245,6 +257,9 @@ class Statement(models.Model):
         constraints = [models.UniqueConstraint(fields=["period", "household"],
                                                name="childhood_statement_unique")]
 
+    def __str__(self):
+        return f"{self.period} {self.household}: {self.total_cents}"
+
 
 class BilledLine(models.Model):
     """One priced reservation: a reservation is billed at most once (one-to-one)."""
@@ -254,6 +269,9 @@ class BilledLine(models.Model):
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
     state = models.CharField(max_length=20, choices=State.choices)
     amount_cents = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.reservation_id}: {self.amount_cents}"
 
 
 class NurseryFloor(models.Model):
@@ -267,3 +285,6 @@ class NurseryFloor(models.Model):
         ordering = ["-valid_from"]
         constraints = [models.UniqueConstraint(fields=["territory", "valid_from"],
                                                name="nursery_floor_unique")]
+
+    def __str__(self):
+        return f"{self.valid_from}: {self.monthly_cents}"

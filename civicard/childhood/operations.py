@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from civicard.cards.queries import card_for_credential
 from civicard.childhood import pricing
 from civicard.childhood.exceptions import (
     AlreadyEnrolled,
@@ -27,8 +28,8 @@ from civicard.childhood.exceptions import (
     ChildTooYoung,
     DayClosed,
     DayNotOpen,
-    DebtLimitReached,
     DeadlinePassed,
+    DebtLimitReached,
     MarkInvalid,
     MonthNotOver,
     NotAChildOfTheHousehold,
@@ -53,11 +54,10 @@ from civicard.childhood.models import (
     Unit,
     UnitDay,
 )
-from civicard.cards.queries import card_for_credential
 from civicard.core import audit
+from civicard.core.errors import DomainError, InvalidInput
 from civicard.core.idempotency import replay_or_run
 from civicard.core.models import IdempotencyKey
-from civicard.core.errors import DomainError, InvalidInput
 from civicard.core.permissions import Role, check_role_over, holds_role
 from civicard.notifications.operations import notify
 from civicard.people.models import Household, Person

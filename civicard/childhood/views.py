@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -67,7 +68,7 @@ def book(request, pk):
         messages.error(request, error.text())
     else:
         messages.success(request, _("Saved: %(unit)s on %(day)s.") % {
-            "unit": unit_day.unit.name, "day": unit_day.day.strftime("%d/%m")})
+            "unit": unit_day.unit.name, "day": date_format(unit_day.day, "MONTH_DAY_FORMAT")})
     return redirect(f"{reverse('childhood:week', args=[child.pk])}?week={unit_day.day}")
 
 

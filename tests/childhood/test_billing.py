@@ -13,7 +13,6 @@ from civicard.childhood.models import (
     BilledLine,
     Period,
     Reservation,
-    State,
     Statement,
     UnitDay,
     UnitPrice,
