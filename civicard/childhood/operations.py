@@ -539,45 +539,68 @@ def _ranks(activity: Activity) -> dict[int, int]:
     return ranks
 
 
-def _minutes(reservation: Reservation, unit: Unit) -> int:
-    arrived, left = reservation.arrived_at, reservation.left_at
-    if arrived and left and left > arrived:
-        return int((left - arrived).total_seconds() // 60)
-    return unit.planned_minutes
+@dataclass(frozen=True)
+class Billable:
+    """What pricing reads of a reservation, without building model instances."""
+
+    pk: int
+    state: str
+    child_id: int
+    household_id: int
+    unit_id: int
+    day: date
+    arrived_at: datetime | None
+    left_at: datetime | None
+
+    def minutes(self, unit: Unit) -> int:
+        if self.arrived_at and self.left_at and self.left_at > self.arrived_at:
+            return int((self.left_at - self.arrived_at).total_seconds() // 60)
+        return unit.planned_minutes
 
 
-def price_reservations(activity: Activity, reservations) -> dict[int, list[tuple]]:
-    """{household id: [(reservation, amount)]} for reservations in billed states."""
+def billable(activity: Activity, first: date, last: date) -> list[Billable]:
+    """The reservations of the activity's days between two dates in a billed state."""
+    return [Billable(*row) for row in (
+        Reservation.objects.filter(unit_day__unit__activity=activity,
+                                   unit_day__day__range=(first, last),
+                                   state__in=BILLED + BILLED_AS_UNEXPECTED)
+        .order_by("pk").values_list("pk", "state", "child_id", "enrolment__household_id",
+                                    "unit_day__unit_id", "unit_day__day", "arrived_at",
+                                    "left_at"))]
+
+
+def price_reservations(activity: Activity,
+                       reservations: list[Billable]) -> dict[int, list[tuple[Billable, int]]]:
+    """{household id: [(reservation, amount)]}: each reservation at its tariff."""
     units = {u.pk: u for u in activity.units.prefetch_related("prices")}
+    prices = {pk: list(unit.prices.all()) for pk, unit in units.items()}
     ranks = _ranks(activity)
-    brackets = dict(Household.objects.filter(
-        pk__in={r.enrolment.household_id for r in reservations}
-    ).values_list("pk", "income_bracket_id"))
+    brackets = dict(Household.objects.filter(pk__in={r.household_id for r in reservations})
+                    .values_list("pk", "income_bracket_id"))
     lines = defaultdict(list)
     for reservation in reservations:
-        household_id = reservation.enrolment.household_id
-        unit = units[reservation.unit_day.unit_id]
-        price = pricing.best_price(unit.prices.all(), day=reservation.unit_day.day,
-                                   bracket_id=brackets.get(household_id),
-                                   rank=ranks.get((household_id, reservation.child_id), 1))
+        unit = units[reservation.unit_id]
+        price = pricing.best_price(prices[unit.pk], day=reservation.day,
+                                   bracket_id=brackets.get(reservation.household_id),
+                                   rank=ranks.get((reservation.household_id,
+                                                   reservation.child_id), 1))
         amount = 0 if price is None else pricing.line_amount(
             price, pricing=unit.pricing, state=reservation.state,
-            minutes=_minutes(reservation, unit))
-        lines[household_id].append((reservation, amount))
+            minutes=reservation.minutes(unit))
+        lines[reservation.household_id].append((reservation, amount))
     return lines
 
 
-def billable(activity: Activity, first: date, last: date):
-    return (Reservation.objects.select_related("unit_day", "enrolment")
-            .filter(unit_day__unit__activity=activity, unit_day__day__range=(first, last),
-                    state__in=BILLED + BILLED_AS_UNEXPECTED).order_by("pk"))
+def statement_key(period_id: int, household_id: int) -> str:
+    """The idempotency key of a statement's wallet charge: one charge per household and month."""
+    return f"childhood:period:{period_id}:household:{household_id}"
 
 
 def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Period:
     """Lock the month's days, price each billed reservation once, and charge each household's
     total to its wallet for the activity's service under the service's shortage rule (a
-    refusal is kept on the statement, to be charged again later). Closing a month already
-    closed returns it and bills nothing more."""
+    refusal is kept on the statement, to be charged again later). All in one transaction;
+    closing a month already closed returns it and bills nothing more."""
     _check_manages(actor, activity)
     first, last = month_bounds(month)
     if last >= local_day(at):
@@ -592,34 +615,43 @@ def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Peri
                                        closed_by=actor)
         UnitDay.objects.filter(unit__activity=activity, day__range=(first, last)).update(
             closed_at=at)
-        lines = price_reservations(activity, list(billable(activity, first, last)))
-        statements = Statement.objects.bulk_create([
-            Statement(period=period, household_id=household_id,
-                      total_cents=sum(amount for _r, amount in household_lines))
-            for household_id, household_lines in sorted(lines.items())])
+        lines = price_reservations(activity, billable(activity, first, last))
+        accounts = {a.household_id: a for a in Account.objects.select_related("service")
+                    .filter(service=activity.service, household_id__in=lines)}
+        statements = []
+        for household_id, household_lines in sorted(lines.items()):
+            statement = Statement(period=period, household_id=household_id,
+                                  total_cents=sum(amount for _r, amount in household_lines))
+            _charge(statement, activity=activity, account=accounts.get(household_id),
+                    actor=actor, at=at, savepoint=False)
+            statements.append(statement)
+        Statement.objects.bulk_create(statements, batch_size=2000)
         BilledLine.objects.bulk_create([
-            BilledLine(reservation=reservation, statement=statement, state=reservation.state,
-                       amount_cents=amount)
+            BilledLine(reservation_id=reservation.pk, statement=statement,
+                       state=reservation.state, amount_cents=amount)
             for statement in statements for reservation, amount in lines[statement.household_id]
-        ], batch_size=2000)
-        for statement in statements:
-            _charge(statement, activity=activity, actor=actor, at=at)
-        Statement.objects.bulk_update(statements, ["entry", "refused_code"], batch_size=2000)
+        ], batch_size=5000)
         audit.record(actor=actor, action="childhood.month_closed", obj=period, at=at,
                      extra={"statements": len(statements)})
     return period
 
 
-def _charge(statement: Statement, *, activity: Activity, actor, at: datetime) -> None:
+def _charge(statement: Statement, *, activity: Activity, actor, at: datetime,
+            account: Account | None = None, savepoint: bool = True) -> None:
+    """Charge the statement's total through wallets.operations.charge. Closing a month passes
+    `savepoint=False`: its keys are new, so the only error is the shortage rule's refusal,
+    which writes nothing."""
     if statement.total_cents == 0 or not activity.service.has_wallet:
         return
-    account = wallets.open_account(household=statement.household, service=activity.service,
-                                   at=at)
+    if account is None:
+        account = wallets.open_account(household=statement.household,
+                                       service=activity.service, at=at)
     try:
         statement.entry = wallets.charge(
             account=account, amount_cents=statement.total_cents,
             reason=f"{activity.name} {statement.period.month:%Y-%m}",
-            idempotency_key=f"childhood:statement:{statement.pk}", actor=actor, at=at)
+            idempotency_key=statement_key(statement.period_id, statement.household_id),
+            actor=actor, at=at, savepoint=savepoint)
         statement.refused_code = ""
     except DomainError as error:
         statement.refused_code = error.code

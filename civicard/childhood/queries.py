@@ -204,7 +204,7 @@ def check_billing() -> list[str]:
     for period in Period.objects.select_related("activity").order_by("pk"):
         activity = period.activity
         first, last = operations.month_bounds(period.month)
-        billable = list(operations.billable(activity, first, last))
+        billable = operations.billable(activity, first, last)
         priced = {r.pk: amount for lines in operations.price_reservations(
             activity, billable).values() for r, amount in lines}
         lines = {line.reservation_id: line for line in BilledLine.objects.filter(
@@ -219,12 +219,15 @@ def check_billing() -> list[str]:
                 problems.append(f"period {period.pk}: reservation {reservation_id} billed "
                                 f"{lines[reservation_id].amount_cents} != "
                                 f"{priced[reservation_id]}")
-        for statement in period.statements.annotate(lines_total=Sum("lines__amount_cents")):
+        statements = list(period.statements.annotate(lines_total=Sum("lines__amount_cents")))
+        keys = {operations.statement_key(period.pk, s.household_id): s for s in statements}
+        entries = {e.idempotency_key: e for e in LedgerEntry.objects.filter(
+            idempotency_key__in=list(keys))}
+        for key, statement in keys.items():
             if statement.total_cents != (statement.lines_total or 0):
                 problems.append(f"statement {statement.pk}: total {statement.total_cents} != "
                                 f"lines {statement.lines_total or 0}")
-            entry = (LedgerEntry.objects.filter(idempotency_key=f"childhood:statement:"
-                                                                f"{statement.pk}").first())
+            entry = entries.get(key)
             if entry is not None and (statement.entry_id != entry.pk
                                       or entry.amount_cents != -statement.total_cents):
                 problems.append(f"statement {statement.pk}: wallet entry {entry.pk} of "
