@@ -30,6 +30,15 @@ def family(request):
         "children": children, "accounts": queries.household_balances(request.user)})
 
 
+def _id(value) -> int:
+    """A database key from a form field; 0 (found nowhere) when it is not one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return number if 1 <= number < 2**63 else 0
+
+
 def _child(request, pk):
     child = queries.child_of(request.user, pk)
     if child is None:
@@ -59,7 +68,7 @@ def week(request, pk):
 def book(request, pk):
     child = _child(request, pk)
     unit_day = get_object_or_404(UnitDay.objects.select_related("unit__activity"),
-                                 pk=request.POST.get("unit_day", "0"))
+                                 pk=_id(request.POST.get("unit_day")))
     change = operations.reserve if request.POST.get("action") == "book" else operations.cancel
     try:
         change(child=child, unit=unit_day.unit, day=unit_day.day, actor=request.user,
@@ -145,7 +154,7 @@ def roll_call(request, pk):
     if request.method == "POST":
         try:
             operations.mark(unit_day=unit_day, child=get_object_or_404(
-                Person, pk=request.POST.get("child", "0")),
+                Person, pk=_id(request.POST.get("child"))),
                 mark=request.POST.get("mark", ""), at=clock.now(), actor=request.user)
         except DomainError as error:
             messages.error(request, error.text())
@@ -187,7 +196,7 @@ def _staff_mark(event, now: datetime) -> dict | operations.MarkResult:
     except (KeyError, TypeError, ValueError):
         return operations.MarkResult(key, "rejected", "at_invalid")
     child, mark = event.get("child"), event.get("mark")
-    if not isinstance(child, int) or isinstance(child, bool) or not isinstance(mark, str):
+    if not isinstance(child, int) or _id(child) != child or not isinstance(mark, str):
         return operations.MarkResult(key, "rejected", "event_invalid")
     return {"idempotency_key": key, "child_id": child, "mark_name": mark, "at": at}
 

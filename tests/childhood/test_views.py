@@ -155,3 +155,22 @@ def test_the_nursery_rate_page(client, db):
     assert "1.55" in page.content.decode() and "0.0516 %" in page.content.decode()
     bad = client.get("/childhood/nursery-rate/?monthly_resources=-5&children=2")
     assert bad.status_code == 200 and "field-invalid" in bad.content.decode()
+
+
+def test_bad_ids_in_forms_are_not_found_and_write_nothing(client, enrolled, make_login):
+    assert client.post(f"/childhood/child/{enrolled.pk}/book/",
+                       {"unit_day": "x' OR 1=1", "action": "book"}).status_code == 404
+    client.force_login(make_login("agent9@example.org", role=Role.COUNTER_AGENT))
+    unit_day = UnitDay.objects.get(day=MONDAY)
+    for child in ("abc", str(2**70)):
+        answer = client.post(f"/childhood/staff/day/{unit_day.pk}/",
+                             {"child": child, "mark": "present"})
+        assert answer.status_code == 404
+    url = f"/childhood/staff/day/{unit_day.pk}/marks/"
+    answer = client.post(url, json.dumps({"events": [
+        {"idempotency_key": "k", "child": 2**70, "mark": "present",
+         "at": "2026-02-09T11:00:00+00:00"}, "not an object"]}),
+        content_type="application/json")
+    assert [r["code"] for r in answer.json()["results"]] == ["event_invalid", "event_invalid"]
+    assert client.post(url, "{", content_type="application/json").status_code == 422
+    assert Reservation.objects.count() == 0
