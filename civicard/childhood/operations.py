@@ -98,8 +98,7 @@ def _check_manages(actor, activity: Activity) -> None:
     check_role_over(actor, Role.SERVICE_MANAGER, commune_id=activity.commune_id)
 
 
-def guardian_households(actor):
-    person = getattr(actor, "person", None) if getattr(actor, "is_authenticated", False) else None
+def guarded_by(person: Person | None):
     if person is None:
         return Household.objects.none()
     return Household.objects.filter(memberships__person=person, memberships__is_guardian=True)
@@ -109,7 +108,8 @@ def _household_for(actor, child: Person, activity: Activity) -> Household:
     """The child's household the actor acts for: one they guard, or any for staff."""
     households = Household.objects.filter(memberships__person=child)
     if not is_staff_for(actor, activity):
-        households = households.filter(pk__in=guardian_households(actor))
+        person = getattr(actor, "person", None) if actor.is_authenticated else None
+        households = households.filter(pk__in=guarded_by(person))
     household = households.order_by("pk").first()
     if household is None:
         raise NotAChildOfTheHousehold()
@@ -306,8 +306,8 @@ def reserve(*, child: Person, unit: Unit, day: date, actor, at: datetime) -> Res
     """Book a day. Residents book before the deadline; staff may book later. Booking a day
     already booked returns its reservation."""
     activity = unit.activity
-    enrolment = _live_enrolment(child, activity.pk)
     _household_for(actor, child, activity)
+    enrolment = _live_enrolment(child, activity.pk)
     unit_day = _unit_day(unit, day)
     if unit_day.closed_at is not None:
         raise DayClosed()

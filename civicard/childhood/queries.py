@@ -32,16 +32,16 @@ def monday_of(day: date) -> date:
 
 # Families ------------------------------------------------------------------------------------
 
-def children_of(actor):
-    """The children (members who are not guardians) of the households the actor guards."""
-    households = operations.guardian_households(actor)
+def children_of(person: Person):
+    """The children (members who are not guardians) of the households the person guards."""
+    households = operations.guarded_by(person)
     return (Person.objects.filter(memberships__household__in=households,
                                   memberships__is_guardian=False, erased_at__isnull=True)
             .distinct().order_by("birth_date", "pk"))
 
 
-def child_of(actor, child_id: int) -> Person | None:
-    return children_of(actor).filter(pk=child_id).first()
+def child_of(person: Person, child_id: int) -> Person | None:
+    return children_of(person).filter(pk=child_id).first()
 
 
 def enrolments_of(child: Person):
@@ -105,9 +105,9 @@ def child_week(child: Person, monday: date, now: datetime) -> list[tuple]:
     return weeks
 
 
-def household_balances(actor):
+def household_balances(person: Person):
     return (Account.objects.select_related("service")
-            .filter(household__in=operations.guardian_households(actor)).order_by("service__name"))
+            .filter(household__in=operations.guarded_by(person)).order_by("service__name"))
 
 
 # Staff ---------------------------------------------------------------------------------------

@@ -25,9 +25,9 @@ from civicard.people.views import form_error, resident_required
 @resident_required
 def family(request):
     children = [(child, list(queries.enrolments_of(child)))
-                for child in queries.children_of(request.user)]
+                for child in queries.children_of(request.resident)]
     return render(request, "childhood/family.html", {
-        "children": children, "accounts": queries.household_balances(request.user)})
+        "children": children, "accounts": queries.household_balances(request.resident)})
 
 
 def _id(value) -> int:
@@ -40,7 +40,7 @@ def _id(value) -> int:
 
 
 def _child(request, pk):
-    child = queries.child_of(request.user, pk)
+    child = queries.child_of(request.resident, pk)
     if child is None:
         raise Http404
     return child
