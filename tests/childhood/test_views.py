@@ -174,3 +174,19 @@ def test_bad_ids_in_forms_are_not_found_and_write_nothing(client, enrolled, make
     assert [r["code"] for r in answer.json()["results"]] == ["event_invalid", "event_invalid"]
     assert client.post(url, "{", content_type="application/json").status_code == 422
     assert Reservation.objects.count() == 0
+
+
+def test_the_family_pages_render_in_every_language(client, enrolled, family, settings):
+    amina = family[0]
+    for code, _name in settings.LANGUAGES:
+        amina.person.language = code
+        amina.person.save()
+        with clock.frozen(AT):
+            for url in ("/childhood/", f"/childhood/child/{enrolled.pk}/?week={MONDAY}"):
+                answer = client.get(url)
+                assert answer.status_code == 200, (code, url)
+                assert f'lang="{code}"' in answer.content.decode()
+    amina.person.language = "ar"
+    amina.person.save()
+    page = client.get("/childhood/").content.decode()
+    assert 'dir="rtl"' in page and "أنشطة أطفالي" in page
