@@ -8,6 +8,7 @@ from civicard.access.api import router as access_router
 from civicard.agenda.api import router as agenda_router
 from civicard.benefits.api import router as benefits_router
 from civicard.bookings.api import router as bookings_router
+from civicard.childhood.api import router as childhood_router
 from civicard.core.errors import (
     BadRequest,
     DomainError,
@@ -78,3 +79,4 @@ api.add_router("/benefits/", benefits_router)
 api.add_router("/library/", library_router)
 api.add_router("/events", agenda_router)
 api.add_router("/bookings", bookings_router)  # POST /api/bookings, no trailing slash
+api.add_router("/childhood/", childhood_router)

@@ -51,6 +51,7 @@ DOMAIN_APPS = [
     "civicard.library",
     "civicard.agenda",
     "civicard.bookings",
+    "civicard.childhood",
 ]
 
 INSTALLED_APPS = [

@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("civicard.territory.urls")),
     path("agenda/", include("civicard.agenda.urls")),
     path("", include("civicard.bookings.urls")),
+    path("childhood/", include("civicard.childhood.urls")),
 ]

@@ -29,13 +29,13 @@ class TerminalToken(HttpBearer):
 router = Router(tags=["terminals"], auth=TerminalToken())
 
 
-def _token(request) -> str | None:
+def bearer_token(request) -> str | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
 
 
 def _terminal(request):
-    return terminals.terminal_for_token(_token(request))
+    return terminals.terminal_for_token(bearer_token(request))
 
 
 def _version(request) -> str:
@@ -67,7 +67,7 @@ class ErrorOut(Schema):
 @router.post("/scan", response={200: ScanOut, 401: ErrorOut, 422: ErrorOut},
              summary="Decide on one presented card")
 def scan(request, payload: ScanIn):
-    answer = decide.scan_by_token(_token(request), credential=payload.credential,
+    answer = decide.scan_by_token(bearer_token(request), credential=payload.credential,
                                   idempotency_key=payload.idempotency_key, at=payload.at,
                                   now=clock.now(), software_version=_version(request))
     # The answer is built by the decision engine in the ScanOut shape (a test holds it to

@@ -1,0 +1,209 @@
+"""Demo: two schools with a canteen and after-school care, a leisure centre, a nursery, a term
+of swimming lessons with a waiting list; Amina's children Yanis and Lina enrolled with their
+reservations and attendance, last month closed and charged, and a canteen tablet."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from civicard.access import operations as access
+from civicard.access.models import Facility
+from civicard.childhood import operations
+from civicard.childhood.models import (
+    Activity,
+    NurseryFloor,
+    Pricing,
+    RollCallPoint,
+    Unit,
+    UnitDay,
+    UnitPrice,
+)
+from civicard.core.demo import DEMO_EMAIL_DOMAIN
+from civicard.core.errors import DomainError
+from civicard.people.models import Membership, Person, User
+from civicard.territory.models import Commune, IncomeBracket
+from civicard.wallets.models import Service
+
+TABLET_TOKEN = "cct_demo-canteen-tablet-do-not-use-in-production"
+SCHOOL_DAYS = {0, 1, 3, 4}  # Monday, Tuesday, Thursday, Friday
+# (name, kind, service slug, places, minimum and maximum age in months, weekdays,
+#  [(unit, capacity, pricing, planned minutes, {bracket: cents}, floor, ceiling)])
+ACTIVITIES = [
+    ("Restaurant scolaire — École Jules Ferry", "canteen", "canteen", None, 30, 144, SCHOOL_DAYS,
+     [("Repas", 120, Pricing.PER_UNIT, 60, {"QF1": 90, "QF2": 180, "QF3": 290, "QF4": 390},
+       None, None)]),
+    ("Restaurant scolaire — École Marie Curie", "canteen", "canteen", None, 30, 144,
+     SCHOOL_DAYS,
+     [("Repas", 90, Pricing.PER_UNIT, 60, {"QF1": 90, "QF2": 180, "QF3": 290, "QF4": 390},
+       None, None)]),
+    ("Accueil périscolaire — École Jules Ferry", "after_school", "daycare", None, 30, 144,
+     SCHOOL_DAYS,
+     [("Matin", 40, Pricing.PER_HOUR, 60, {"QF1": 50, "QF2": 90, "QF3": 140, "QF4": 190}, 30,
+       150),
+      ("Soir", 60, Pricing.PER_HOUR, 120, {"QF1": 50, "QF2": 90, "QF3": 140, "QF4": 190}, 50,
+       380)]),
+    ("Accueil périscolaire — École Marie Curie", "after_school", "daycare", None, 30, 144,
+     SCHOOL_DAYS,
+     [("Soir", 40, Pricing.PER_HOUR, 120, {"QF1": 50, "QF2": 90, "QF3": 140, "QF4": 190}, 50,
+       380)]),
+    ("Centre de loisirs des Tilleuls", "leisure_centre", "leisure-centre", None, 36, 144, {2},
+     [("Journée avec repas", 48, Pricing.PER_UNIT, 480,
+       {"QF1": 400, "QF2": 750, "QF3": 1100, "QF4": 1500}, None, None),
+      ("Matin", 24, Pricing.PER_UNIT, 240, {"QF1": 200, "QF2": 380, "QF3": 550, "QF4": 750},
+       None, None),
+      ("Après-midi", 24, Pricing.PER_UNIT, 240,
+       {"QF1": 200, "QF2": 380, "QF3": 550, "QF4": 750}, None, None)]),
+    ("Multi-accueil Les Petits Pas", "nursery", "nursery", 24, 2, 48, {0, 1, 2, 3, 4},
+     [("Heure d'accueil", 24, Pricing.PER_HOUR, 480, {}, None, None)]),
+    ("Leçons de natation — trimestre", "lessons", "pool-aquabrenne", 8, 72, 144, {5},
+     [("Leçon du samedi", 8, Pricing.PER_UNIT, 45, {"QF1": 450, "QF2": 600, "QF3": 750,
+                                                    "QF4": 900}, None, None)]),
+]
+
+
+def _season(today: date) -> tuple[date, date]:
+    year = today.year if today.month >= 9 else today.year - 1
+    return date(year, 9, 1), date(year + 1, 7, 3)
+
+
+def _holidays(starts: date) -> set[date]:
+    """Autumn and Christmas holidays, roughly those of the French zone A."""
+    year, closed = starts.year, set()
+    for first, last in ((date(year, 10, 18), date(year, 11, 2)),
+                        (date(year, 12, 20), date(year + 1, 1, 4)),
+                        (date(year + 1, 2, 7), date(year + 1, 2, 22)),
+                        (date(year + 1, 4, 4), date(year + 1, 4, 19))):
+        closed |= {first + timedelta(days=n) for n in range((last - first).days + 1)}
+    return closed
+
+
+def _service(ctx, slug: str) -> Service:
+    service, _ = Service.objects.get_or_create(
+        territory=ctx.territory, slug=slug, defaults={"name": "Multi-accueil"})
+    return service
+
+
+def load(ctx):
+    if Activity.objects.filter(territory=ctx.territory).exists():
+        return
+    manager = User.objects.get(email=f"manager@{DEMO_EMAIL_DOMAIN}")
+    starts, ends = _season(ctx.now.date())
+    closed = _holidays(starts)
+    brackets = {b.code: b for b in IncomeBracket.objects.filter(territory=ctx.territory)}
+    commune = Commune.objects.filter(official_code="79901").first()
+    activities = {}
+    for name, kind, slug, places, low, high, weekdays, units in ACTIVITIES:
+        activity = Activity.objects.create(
+            territory=ctx.territory, commune=commune, service=_service(ctx, slug), name=name,
+            kind=kind, season_starts_on=starts, season_ends_on=ends, places=places,
+            min_age_months=low, max_age_months=high, deadline_days_before=1,
+            deadline_weekday=3 if kind == "canteen" else None,
+            deadline_time=time(12, 0))
+        if kind == "leisure_centre":
+            activity.deadline_days_before = 7
+            activity.save()
+        days = operations.school_days(starts_on=starts, ends_on=ends, weekdays=weekdays,
+                                      closed=closed)
+        for unit_name, capacity, pricing, minutes, prices, floor, ceiling in units:
+            unit = Unit.objects.create(activity=activity, name=unit_name, capacity=capacity,
+                                       pricing=pricing, planned_minutes=minutes)
+            UnitPrice.objects.create(unit=unit, amount_cents=max(prices.values(), default=0)
+                                     or 300, unexpected_amount_cents=None, floor_cents=floor,
+                                     ceiling_cents=ceiling, valid_from=starts)
+            UnitPrice.objects.bulk_create([
+                UnitPrice(unit=unit, income_bracket=brackets[code], amount_cents=cents,
+                          floor_cents=floor, ceiling_cents=ceiling, valid_from=starts)
+                for code, cents in prices.items() if code in brackets])
+            if kind == "canteen":
+                UnitPrice.objects.filter(unit=unit).update(unexpected_amount_cents=480)
+            operations.open_days(unit=unit, days=days, actor=manager, at=ctx.now)
+        activities[kind if kind not in activities else name] = activity
+    centre = activities["leisure_centre"]
+    full_day, morning, afternoon = centre.units.order_by("pk")
+    full_day.incompatible.add(morning, afternoon)
+    NurseryFloor.objects.create(territory=ctx.territory, valid_from=date(starts.year, 1, 1),
+                                monthly_cents=801_00)
+    _families(ctx, activities, manager)
+    _tablet(ctx, activities["canteen"], manager)
+    ctx.logins.append(("Childhood staff (roll-call, closing)", manager.email))
+    ctx.notes.append(
+        "Childhood: Amina opens “My children's activities” to book Yanis's and Lina's days "
+        "(canteen deadline: Thursday noon for the next week); the manager opens “Childhood: "
+        "roll-call and billing” for the day's lists, last month's closing and the swimming "
+        f"lessons' waiting list. A canteen tablet's token: {TABLET_TOKEN}.")
+
+
+def _families(ctx, activities, manager):
+    """Amina's children with a month of reservations and attendance, last month closed; other
+    children fill the Jules Ferry canteen; the swimming lessons have a waiting list."""
+    today = timezone.localtime(ctx.now).date()
+    first_of_month = today.replace(day=1)
+    last_month = (first_of_month - timedelta(days=1)).replace(day=1)
+    canteen, daycare = activities["canteen"], activities["after_school"]
+    booking_time = timezone.make_aware(datetime.combine(canteen.season_starts_on, time(8)))
+    amina = User.objects.get(email=f"resident@{DEMO_EMAIL_DOMAIN}")
+    children = {p.full_name.split()[0]: p for p in Person.objects.filter(
+        memberships__household__memberships__person__user=amina,
+        memberships__is_guardian=False)}
+    yanis, lina = children["Yanis"], children["Lina"]
+    for child in (yanis, lina):
+        operations.enrol_child(activity=canteen, child=child, actor=amina, at=booking_time,
+                               allergies="Arachide" if child == lina else "",
+                               authorised_pickup="Karim Haddad (père)")
+    operations.enrol_child(activity=daycare, child=lina, actor=amina, at=booking_time)
+    meal, evening = canteen.units.get(), daycare.units.get(name="Soir")
+    until = today + timedelta(days=14)
+    for child, unit, weekdays in ((yanis, meal, SCHOOL_DAYS), (lina, meal, SCHOOL_DAYS),
+                                  (lina, evening, {1, 3})):
+        operations.reserve_pattern(child=child, unit=unit, weekdays=weekdays,
+                                   starts_on=last_month, ends_on=until, actor=amina,
+                                   at=booking_time)
+    past = list(UnitDay.objects.filter(unit__in=[meal, evening],
+                                       day__range=(last_month, today - timedelta(days=1)))
+                .select_related("unit__activity").order_by("day", "unit_id"))
+    for number, unit_day in enumerate(past):
+        noon = timezone.make_aware(datetime.combine(unit_day.day, time(11, 45)))
+        for child in (yanis, lina):
+            mark = "absent" if number % 11 == 5 and child == yanis else "present"
+            try:
+                reservation = operations.mark(unit_day=unit_day, child=child, mark=mark,
+                                              at=noon, actor=manager)
+            except DomainError:
+                continue  # Yanis is not enrolled in the after-school care
+            if unit_day.unit == evening and mark == "present":
+                operations.mark(unit_day=unit_day, child=child, mark="collected",
+                                at=noon + timedelta(hours=5, minutes=45), actor=manager)
+            if number == 16 and mark == "absent":
+                operations.justify(reservation=reservation, actor=manager, at=noon)
+    households = list(Membership.objects.filter(
+        is_guardian=False, person__birth_date__range=(today - timedelta(days=11 * 365),
+                                                      today - timedelta(days=6 * 365 + 30)))
+        .exclude(person__in=[yanis, lina]).select_related("household", "person")
+        .order_by("pk")[:40])
+    lessons = activities["lessons"]
+    for index, membership in enumerate(households):
+        child = membership.person
+        if index < 30:
+            operations.enrol_child(activity=canteen, child=child, actor=manager,
+                                   at=booking_time)
+            operations.reserve_pattern(child=child, unit=meal, weekdays=SCHOOL_DAYS,
+                                       starts_on=today, ends_on=today + timedelta(days=7),
+                                       actor=manager, at=booking_time)
+        if index < 11:  # 11 requests for 8 places
+            operations.enrol_child(activity=lessons, child=child, actor=manager,
+                                   at=booking_time + timedelta(minutes=index))
+    for activity in (canteen, daycare):
+        operations.close_month(activity=activity, month=last_month, actor=manager, at=ctx.now)
+
+
+def _tablet(ctx, canteen, manager):
+    facility = Facility.objects.filter(territory=ctx.territory, name="École Jules Ferry").first()
+    if facility is None:
+        return
+    checkpoint = access.save_checkpoint(
+        facility=facility, name="Tablette de la cantine", kind="canteen_tablet",
+        service=canteen.service, opening_hours="Mo,Tu,Th,Fr 11:00-14:00; PH off",
+        country="FR", charge_use="", passback_seconds=None, actor=manager, at=ctx.now)
+    RollCallPoint.objects.create(checkpoint=checkpoint, unit=canteen.units.get())
+    access.register_terminal(checkpoint=checkpoint, name="Tablette cantine Jules Ferry",
+                             actor=manager, at=ctx.now, token=TABLET_TOKEN)

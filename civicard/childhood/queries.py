@@ -1,0 +1,252 @@
+"""Reads for the family page, the staff pages, the terminals and the billing check."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Sum
+
+from civicard.childhood import operations
+from civicard.childhood.models import (
+    HOLDS_A_PLACE,
+    Activity,
+    BilledLine,
+    ChildEnrolment,
+    EnrolmentStatus,
+    NurseryFloor,
+    Period,
+    Reservation,
+    State,
+    Statement,
+    UnitDay,
+)
+from civicard.core import audit
+from civicard.core.permissions import check_role_over, role_communes
+from civicard.people.models import Person
+from civicard.wallets.models import Account, LedgerEntry
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+# Families ------------------------------------------------------------------------------------
+
+def children_of(person: Person):
+    """The children (members who are not guardians) of the households the person guards."""
+    households = operations.guarded_by(person)
+    return (Person.objects.filter(memberships__household__in=households,
+                                  memberships__is_guardian=False, erased_at__isnull=True)
+            .distinct().order_by("birth_date", "pk"))
+
+
+def child_of(person: Person, child_id: int) -> Person | None:
+    return children_of(person).filter(pk=child_id).first()
+
+
+def enrolments_of(child: Person):
+    return (ChildEnrolment.objects.select_related("activity").filter(child=child)
+            .exclude(status=EnrolmentStatus.CANCELLED).order_by("activity__name"))
+
+
+def open_activities(on: date):
+    return Activity.objects.filter(season_ends_on__gte=on).order_by("name")
+
+
+@dataclass
+class Cell:
+    unit_day: UnitDay | None
+    state: str | None = None
+    deadline: datetime | None = None
+    can_book: bool = False
+    can_cancel: bool = False
+
+    @property
+    def label(self) -> str:
+        return State(self.state).label if self.state else ""
+
+
+@dataclass
+class UnitWeek:
+    unit: object
+    cells: list[Cell] = field(default_factory=list)
+
+
+def child_week(child: Person, monday: date, now: datetime) -> list[tuple]:
+    """[(enrolment, [UnitWeek])] for the child's active enrolments: for each unit, the seven
+    days of the week from `monday` with what is booked and what may still be changed."""
+    days = [monday + timedelta(days=n) for n in range(7)]
+    weeks = []
+    for enrolment in enrolments_of(child).filter(status=EnrolmentStatus.ACTIVE):
+        activity = enrolment.activity
+        units = list(activity.units.all())
+        open_days = {(d.unit_id, d.day): d for d in UnitDay.objects.filter(
+            unit__in=units, day__range=(days[0], days[-1]))}
+        states = dict(((r.unit_day_id), r.state) for r in Reservation.objects.filter(
+            child=child, unit_day__in=open_days.values()))
+        unit_weeks = []
+        for unit in units:
+            row = UnitWeek(unit)
+            for day in days:
+                unit_day = open_days.get((unit.pk, day))
+                if unit_day is None:
+                    row.cells.append(Cell(None))
+                    continue
+                deadline = operations.deadline_for(activity, day)
+                state = states.get(unit_day.pk)
+                changeable = unit_day.closed_at is None and now < deadline
+                row.cells.append(Cell(
+                    unit_day, state=state, deadline=deadline,
+                    can_book=changeable and state not in (*HOLDS_A_PLACE, State.UNEXPECTED)
+                    and unit_day.booked < unit_day.capacity,
+                    can_cancel=unit_day.closed_at is None and state == State.RESERVED))
+            unit_weeks.append(row)
+        weeks.append((enrolment, unit_weeks))
+    return weeks
+
+
+def household_balances(person: Person):
+    return (Account.objects.select_related("service")
+            .filter(household__in=operations.guarded_by(person)).order_by("service__name"))
+
+
+# Staff ---------------------------------------------------------------------------------------
+
+def staff_activities(actor):
+    """The activities of the communes where the actor is staff, by name."""
+    communes = role_communes(actor, *operations.STAFF_ROLES)
+    activities = Activity.objects.order_by("name")
+    return activities if communes is None else activities.filter(commune_id__in=communes)
+
+
+def head_counts(activity: Activity, day: date) -> list[dict]:
+    """Per unit on `day`: places, booked, present, absent and unexpected children."""
+    rows = []
+    for unit_day in (UnitDay.objects.select_related("unit").filter(unit__activity=activity,
+                                                                    day=day)):
+        states = Counter(unit_day.reservations.values_list("state", flat=True))
+        rows.append({"unit_day": unit_day, "capacity": unit_day.capacity,
+                     "booked": unit_day.booked,
+                     "present": states[State.PRESENT] + states[State.UNEXPECTED],
+                     "absent": states[State.ABSENT_JUSTIFIED] + states[State.ABSENT_UNJUSTIFIED],
+                     "unexpected": states[State.UNEXPECTED]})
+    return rows
+
+
+@dataclass
+class ListEntry:
+    child: Person
+    enrolment: ChildEnrolment
+    state: str | None
+    arrived_at: datetime | None
+    left_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return State(self.state).label if self.state else ""
+
+
+def day_list(unit_day: UnitDay, *, reader, at: datetime) -> list[ListEntry]:
+    """The roll-call list: every child enrolled in the activity, booked ones first, with the
+    health sheet. Staff only; the read of health data is written to the audit log."""
+    activity = unit_day.unit.activity
+    check_role_over(reader, *operations.STAFF_ROLES, commune_id=activity.commune_id)
+    reservations = {r.child_id: r for r in unit_day.reservations.all()}
+    entries = []
+    for enrolment in (ChildEnrolment.objects.select_related("child")
+                      .filter(activity=activity, status=EnrolmentStatus.ACTIVE)):
+        reservation = reservations.get(enrolment.child_id)
+        entries.append(ListEntry(
+            enrolment.child, enrolment, reservation.state if reservation else None,
+            reservation.arrived_at if reservation else None,
+            reservation.left_at if reservation else None))
+    entries.sort(key=lambda e: (e.state not in (*HOLDS_A_PLACE, State.UNEXPECTED),
+                                e.child.full_name))
+    audit.record(actor=reader, action="childhood.health_read", obj=unit_day, at=at,
+                 extra={"children": len(entries)})
+    return entries
+
+
+def attendance_report(activity: Activity, month: date) -> list[dict]:
+    """Per unit of the month: how many reservations ended in each state."""
+    first, last = operations.month_bounds(month)
+    rows = (Reservation.objects.filter(unit_day__unit__activity=activity,
+                                       unit_day__day__range=(first, last))
+            .values("unit_day__unit__name", "state").annotate(count=Count("pk"))
+            .order_by("unit_day__unit__name", "state"))
+    report = {}
+    for row in rows:
+        report.setdefault(row["unit_day__unit__name"], Counter())[row["state"]] = row["count"]
+    return [{"unit": name, "counts": [(State(s).label, n) for s, n in sorted(counts.items())]}
+            for name, counts in report.items()]
+
+
+def unpaid_statements(actor):
+    return (Statement.objects.select_related("period__activity", "household")
+            .filter(period__activity__in=staff_activities(actor), entry__isnull=True)
+            .exclude(total_cents=0).order_by("period__month", "pk"))
+
+
+def nursery_floor(territory_id: int | None, on: date) -> int | None:
+    floors = NurseryFloor.objects.filter(valid_from__lte=on)
+    if territory_id is not None:
+        floors = floors.filter(territory_id=territory_id)
+    return floors.values_list("monthly_cents", flat=True).first()
+
+
+# The billing check -----------------------------------------------------------------------------
+
+def check_billing() -> list[str]:
+    """Every closed month: each reservation in a billed state has exactly one line at the
+    price of its attendance, each statement's total is the sum of its lines, and each charged
+    statement's wallet entry takes exactly that total. Returns the differences found."""
+    problems = []
+    for period in Period.objects.select_related("activity").order_by("pk"):
+        activity = period.activity
+        first, last = operations.month_bounds(period.month)
+        billable = operations.billable(activity, first, last)
+        priced = {r.pk: amount for lines in operations.price_reservations(
+            activity, billable).values() for r, amount in lines}
+        lines = {line.reservation_id: line for line in BilledLine.objects.filter(
+            statement__period=period)}
+        for reservation_id in priced.keys() - lines.keys():
+            problems.append(f"period {period.pk}: reservation {reservation_id} not billed")
+        for reservation_id in lines.keys() - priced.keys():
+            problems.append(f"period {period.pk}: reservation {reservation_id} billed but "
+                            f"not in a billed state")
+        for reservation_id in priced.keys() & lines.keys():
+            if lines[reservation_id].amount_cents != priced[reservation_id]:
+                problems.append(f"period {period.pk}: reservation {reservation_id} billed "
+                                f"{lines[reservation_id].amount_cents} != "
+                                f"{priced[reservation_id]}")
+        statements = list(period.statements.annotate(lines_total=Sum("lines__amount_cents")))
+        keys = {operations.statement_key(period.pk, s.household_id): s for s in statements}
+        entries = {e.idempotency_key: e for e in LedgerEntry.objects.filter(
+            idempotency_key__in=list(keys))}
+        for key, statement in keys.items():
+            if statement.total_cents != (statement.lines_total or 0):
+                problems.append(f"statement {statement.pk}: total {statement.total_cents} != "
+                                f"lines {statement.lines_total or 0}")
+            entry = entries.get(key)
+            if entry is not None and (statement.entry_id != entry.pk
+                                      or entry.amount_cents != -statement.total_cents):
+                problems.append(f"statement {statement.pk}: wallet entry {entry.pk} of "
+                                f"{entry.amount_cents} does not match")
+            if entry is None and statement.entry_id is not None:
+                problems.append(f"statement {statement.pk}: its entry has another key")
+    return problems
+
+
+
+def expected_children(unit, day: date) -> list[dict]:
+    """For a roll-call tablet: the enrolled children, booked ones first, with their state and
+    an allergy flag (the health sheet itself stays on the staff page)."""
+    states = dict(Reservation.objects.filter(unit_day__unit=unit, unit_day__day=day)
+                  .values_list("child_id", "state"))
+    children = [{"child": e.child_id, "name": e.child.full_name,
+                 "state": states.get(e.child_id, ""),
+                 "allergies": bool(e.allergies or e.care_plan)}
+                for e in ChildEnrolment.objects.select_related("child")
+                .filter(activity_id=unit.activity_id, status=EnrolmentStatus.ACTIVE)]
+    return sorted(children, key=lambda c: (c["state"] not in (*HOLDS_A_PLACE, State.UNEXPECTED),
+                                           c["name"]))

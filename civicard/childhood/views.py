@@ -1,0 +1,238 @@
+import json
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civicard.childhood import operations, pricing, queries
+from civicard.childhood.forms import EnrolForm, MonthForm, NurseryRateForm
+from civicard.childhood.models import UnitDay
+from civicard.core import clock
+from civicard.core.errors import DomainError, InvalidInput, PermissionRefused
+from civicard.core.permissions import role_required
+from civicard.core.validation import EARLIEST, LATEST_AHEAD, has_control_characters
+from civicard.people.models import Person
+from civicard.people.views import form_error, resident_required
+
+# Families ---------------------------------------------------------------------------------------
+
+
+@resident_required
+def family(request):
+    children = [(child, list(queries.enrolments_of(child)))
+                for child in queries.children_of(request.resident)]
+    return render(request, "childhood/family.html", {
+        "children": children, "accounts": queries.household_balances(request.resident)})
+
+
+def _id(value) -> int:
+    """A database key from a form field; 0 (found nowhere) when it is not one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return number if 1 <= number < 2**63 else 0
+
+
+def _child(request, pk):
+    child = queries.child_of(request.resident, pk)
+    if child is None:
+        raise Http404
+    return child
+
+
+def _monday(text: str | None, today: date) -> date:
+    try:
+        return queries.monday_of(date.fromisoformat(text or ""))
+    except ValueError:
+        return queries.monday_of(today)
+
+
+@resident_required
+def week(request, pk):
+    child = _child(request, pk)
+    now = clock.now()
+    monday = _monday(request.GET.get("week"), operations.local_day(now))
+    return render(request, "childhood/week.html", {
+        "child": child, "monday": monday, "weeks": queries.child_week(child, monday, now),
+        "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7)})
+
+
+@require_POST
+@resident_required
+def book(request, pk):
+    child = _child(request, pk)
+    unit_day = get_object_or_404(UnitDay.objects.select_related("unit__activity"),
+                                 pk=_id(request.POST.get("unit_day")))
+    change = operations.reserve if request.POST.get("action") == "book" else operations.cancel
+    try:
+        change(child=child, unit=unit_day.unit, day=unit_day.day, actor=request.user,
+               at=clock.now())
+    except DomainError as error:
+        messages.error(request, error.text())
+    else:
+        messages.success(request, _("Saved: %(unit)s on %(day)s.") % {
+            "unit": unit_day.unit.name, "day": date_format(unit_day.day, "MONTH_DAY_FORMAT")})
+    return redirect(f"{reverse('childhood:week', args=[child.pk])}?week={unit_day.day}")
+
+
+@resident_required
+def enrol(request, pk):
+    child = _child(request, pk)
+    now = clock.now()
+    form = EnrolForm(request.POST or None,
+                     activities=queries.open_activities(operations.local_day(now)))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            enrolment = operations.enrol_child(
+                activity=data["activity"], child=child, actor=request.user, at=now,
+                allergies=data["allergies"], care_plan=data["care_plan"],
+                authorised_pickup=data["authorised_pickup"],
+                photo_consent=data["photo_consent"])
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("%(child)s is enrolled.") % {"child": child.display_name}
+                             if enrolment.status == "active" else
+                             _("%(child)s is on the waiting list. We will tell you when a place "
+                               "is free.") % {"child": child.display_name})
+            return redirect("childhood:family")
+    return render(request, "childhood/enrol.html", {"child": child, "form": form})
+
+
+def nursery_rate(request):
+    form = NurseryRateForm(request.GET or None)
+    rate = None
+    if form.is_valid():
+        on = operations.local_day(clock.now())
+        rate = pricing.nursery_rate(
+            monthly_resources_cents=int(form.cleaned_data["monthly_resources"] * 100),
+            children=form.cleaned_data["children"],
+            disabled_child=form.cleaned_data["disabled_child"], on=on,
+            floor_cents=queries.nursery_floor(None, on))
+    return render(request, "childhood/nursery_rate.html", {"form": form, "rate": rate})
+
+
+# Staff ------------------------------------------------------------------------------------------
+
+STAFF = operations.STAFF_ROLES
+
+
+@role_required(*STAFF)
+def staff(request):
+    today = operations.local_day(clock.now())
+    day = _day(request.GET.get("day"), today)
+    activities = [(activity, queries.head_counts(activity, day))
+                  for activity in queries.staff_activities(request.user)]
+    return render(request, "childhood/staff.html", {
+        "activities": activities, "day": day, "unpaid": queries.unpaid_statements(request.user)})
+
+
+def _day(text, default: date) -> date:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return default
+
+
+def _unit_day(request, pk) -> UnitDay:
+    unit_day = get_object_or_404(UnitDay.objects.select_related("unit__activity"), pk=pk)
+    if not queries.staff_activities(request.user).filter(pk=unit_day.unit.activity_id).exists():
+        raise PermissionRefused()
+    return unit_day
+
+
+@role_required(*STAFF)
+def roll_call(request, pk):
+    unit_day = _unit_day(request, pk)
+    if request.method == "POST":
+        try:
+            operations.mark(unit_day=unit_day, child=get_object_or_404(
+                Person, pk=_id(request.POST.get("child"))),
+                mark=request.POST.get("mark", ""), at=clock.now(), actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.text())
+        return redirect("childhood:roll_call", pk=unit_day.pk)
+    return render(request, "childhood/roll_call.html", {
+        "unit_day": unit_day,
+        "entries": queries.day_list(unit_day, reader=request.user, at=clock.now())})
+
+
+@require_POST
+@role_required(*STAFF)
+def roll_call_marks(request, pk):
+    """Marks the roll-call page kept while offline, sent as JSON when back online."""
+    unit_day = _unit_day(request, pk)
+    try:
+        events = json.loads(request.body)["events"]
+        if not isinstance(events, list):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse(InvalidInput().as_dict(), status=422)
+    now = clock.now()
+    checked = [_staff_mark(event, now) for event in events]
+    recorded = iter(operations.record_marks(
+        scope=f"childhood.user:{request.user.pk}", unit=unit_day.unit, now=now,
+        actor=request.user, marks=[c for c in checked if isinstance(c, dict)]))
+    results = [c if not isinstance(c, dict) else next(recorded) for c in checked]
+    return JsonResponse({"results": [r.__dict__ for r in results]})
+
+
+def _staff_mark(event, now: datetime) -> dict | operations.MarkResult:
+    """A mark of the offline roll-call page as record_mark takes it, or its refusal."""
+    key = event.get("idempotency_key") if isinstance(event, dict) else None
+    if not isinstance(key, str) or has_control_characters(key):
+        return operations.MarkResult("", "rejected", "event_invalid")
+    try:
+        at = datetime.fromisoformat(event["at"])
+        if at.tzinfo is None or not EARLIEST <= at <= now + LATEST_AHEAD:
+            raise ValueError
+    except (KeyError, TypeError, ValueError):
+        return operations.MarkResult(key, "rejected", "at_invalid")
+    child, mark = event.get("child"), event.get("mark")
+    if not isinstance(child, int) or _id(child) != child or not isinstance(mark, str):
+        return operations.MarkResult(key, "rejected", "event_invalid")
+    return {"idempotency_key": key, "child_id": child, "mark_name": mark, "at": at}
+
+
+@role_required(*STAFF)
+def activity(request, pk):
+    activity = get_object_or_404(queries.staff_activities(request.user), pk=pk)
+    now = clock.now()
+    form = MonthForm(request.POST or request.GET or None)
+    month = form.cleaned_data["month"] if form.is_valid() else \
+        (operations.local_day(now).replace(day=1) - timedelta(days=1)).replace(day=1)
+    if request.method == "POST" and form.is_valid():
+        try:
+            operations.close_month(activity=activity, month=month, actor=request.user, at=now)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("The month is closed and billed."))
+            return redirect(f"{reverse('childhood:activity', args=[activity.pk])}"
+                            f"?month={month:%Y-%m}")
+    return render(request, "childhood/activity.html", {
+        "activity": activity, "form": form, "month": month,
+        "report": queries.attendance_report(activity, month),
+        "period": activity.periods.filter(month=month).first(),
+        "waiting": activity.enrolments.filter(status="waiting").select_related("child")})
+
+
+@require_POST
+@role_required(*STAFF)
+def charge_again(request, pk):
+    statement = get_object_or_404(queries.unpaid_statements(request.user), pk=pk)
+    operations.charge_again(statement=statement, actor=request.user, at=clock.now())
+    statement.refresh_from_db()
+    if statement.entry_id:
+        messages.success(request, _("The amount was charged."))
+    else:
+        messages.error(request, _("The balance is still too low."))
+    return redirect("childhood:staff")
+

@@ -1,0 +1,114 @@
+"""Real connections racing on PostgreSQL: the last places go to exactly as many families."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+
+from civicard.childhood import operations
+from civicard.childhood.models import (
+    Activity,
+    BilledLine,
+    ChildEnrolment,
+    EnrolmentStatus,
+    Reservation,
+    Unit,
+    UnitDay,
+)
+from civicard.childhood.queries import check_billing
+from civicard.core.errors import DomainError
+from civicard.people.models import Person, User
+
+from .conftest import AT, CLOSING, MONDAY, make_family
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def race(count, work):
+    barrier = threading.Barrier(count)
+
+    def run(index):
+        try:
+            barrier.wait()
+            return work(index)
+        except DomainError as error:
+            return error.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def test_two_parents_taking_the_last_place_of_a_day_one_wins(postgres_only, territory,
+                                                              make_login, canteen):
+    unit = canteen.units.get()
+    UnitDay.objects.create(unit=unit, day=MONDAY, capacity=1)
+    families = [make_family(territory, make_login, i) for i in range(2)]
+    for guardian, _household, child in families:
+        operations.enrol_child(activity=canteen, child=child, actor=guardian, at=AT)
+    pairs = [(guardian.pk, child.pk) for guardian, _h, child in families]
+
+    def work(index):
+        guardian, child = pairs[index]
+        return operations.reserve(child=Person.objects.get(pk=child),
+                                  unit=Unit.objects.get(pk=unit.pk), day=MONDAY,
+                                  actor=User.objects.get(pk=guardian), at=AT).pk
+
+    results = race(2, work)
+    assert sorted(map(str, results))[1] == "unit_full"
+    assert sum(isinstance(r, int) for r in results) == 1
+    assert UnitDay.objects.get().booked == 1
+    assert Reservation.objects.filter(state="reserved").count() == 1
+
+
+def test_thirty_guardians_racing_for_the_last_two_places(postgres_only, territory, make_login,
+                                                          make_activity):
+    lessons = make_activity("Swimming", kind="lessons", places=2)
+    families = [make_family(territory, make_login, i) for i in range(30)]
+    pairs = [(guardian.pk, child.pk) for guardian, _h, child in families]
+
+    def work(index):
+        guardian, child = pairs[index]
+        return operations.enrol_child(activity=Activity.objects.get(pk=lessons.pk),
+                                      child=Person.objects.get(pk=child),
+                                      actor=User.objects.get(pk=guardian),
+                                      at=AT + timedelta(microseconds=index)).status
+
+    results = race(30, work)
+    assert results.count("active") == 2 and results.count("waiting") == 28
+    taken = list(ChildEnrolment.objects.order_by("pk").values_list("status", flat=True))
+    assert taken == ["active"] * 2 + ["waiting"] * 28  # places went to the first taken
+    first_waiting = ChildEnrolment.objects.filter(status=EnrolmentStatus.WAITING).first()
+    leaving = ChildEnrolment.objects.filter(status=EnrolmentStatus.ACTIVE).last()
+    operations.cancel_enrolment(enrolment=leaving, actor=leaving.requested_by,
+                                at=AT + timedelta(hours=1))
+    first_waiting.refresh_from_db()
+    assert first_waiting.status == EnrolmentStatus.ACTIVE
+    assert ChildEnrolment.objects.filter(status=EnrolmentStatus.WAITING).count() == 27
+
+
+def test_a_mark_racing_the_closing_of_its_month_is_billed_or_refused(
+        postgres_only, family, canteen, manager):
+    amina, _household, yanis, _lina = family
+    unit = canteen.units.get()
+    operations.enrol_child(activity=canteen, child=yanis, actor=amina, at=AT)
+    unit_day = UnitDay.objects.create(unit=unit, day=MONDAY, capacity=5)
+
+    def work(index):
+        if index == 0:
+            return operations.close_month(activity=Activity.objects.get(pk=canteen.pk),
+                                          month=date(2026, 2, 1), actor=manager,
+                                          at=CLOSING).pk
+        return operations.mark(unit_day=UnitDay.objects.select_related("unit__activity")
+                               .get(pk=unit_day.pk), child=Person.objects.get(pk=yanis.pk),
+                               mark="present", at=CLOSING).state
+
+    results = race(2, work)
+    assert check_billing() == []
+    if results[1] == "unexpected":
+        assert BilledLine.objects.count() == 1
+    else:
+        assert results[1] == "day_closed" and BilledLine.objects.count() == 0
