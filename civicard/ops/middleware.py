@@ -43,7 +43,7 @@ class RequestIdMiddleware:
 
 
 def route_of(request) -> str:
-    """The URL pattern that served the request (e.g. `me/services/<int:pk>/top-up/`): a label
+    """The URL pattern that served the request (e.g. `/me/services/<int:pk>/top-up/`): a label
     with as many values as there are routes, whatever the paths asked."""
     match = getattr(request, "resolver_match", None)
-    return match.route if match is not None and match.route else metrics.UNMATCHED_ROUTE
+    return "/" + match.route if match is not None else metrics.UNMATCHED_ROUTE
