@@ -1,10 +1,13 @@
 """A small territory for the production-shape smoke test and the backup drill, written through
-the domain operations into the database of DATABASE_URL: `python -m tests.ops.territory`
+the domain operations into the database of DATABASE_URL: `python -m tests.ops.territory fill`
 prints its ids as JSON. A counter agent with TOTP, a resident household with a card, a pool
-with a turnstile and a terminal, a funded account, an uploaded file."""
+with a turnstile and a terminal, a funded account, an uploaded file.
+`python -m tests.ops.territory allowlist` prints the terminal's signed allow-list as served."""
 
+import base64
 import json
 import os
+import sys
 from datetime import date, timedelta
 
 AGENT_EMAIL = "agent@smoke.civicard.test"
@@ -72,9 +75,21 @@ def fill() -> dict:
     return {"household": household.pk, "account": account.pk, "upload": upload}
 
 
+def allowlist() -> dict:
+    from django.test import Client
+
+    client = Client()
+    response = client.get("/api/terminals/allowlist",
+                          HTTP_AUTHORIZATION=f"Bearer {TERMINAL_TOKEN}")
+    assert response.status_code == 200, response.content
+    return {"body": base64.b64encode(response.content).decode(),
+            "signature": response["X-Civicard-Signature"],
+            "public_key": client.get("/api/terminals/public-key").json()["public_key"]}
+
+
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicard.settings")
     import django
 
     django.setup()
-    print(json.dumps(fill()))
+    print(json.dumps({"fill": fill, "allowlist": allowlist}[sys.argv[1]]()))
