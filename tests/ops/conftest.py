@@ -6,6 +6,8 @@ territory of tests/ops/territory.py and dropped afterwards."""
 import base64
 import json
 import os
+import shlex
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -116,3 +118,31 @@ def make_site(pg_server, tmp_path):
     yield make
     for database in created:
         pg_server.drop(database)
+
+
+DEPLOY = ROOT / "deploy"
+
+
+def unit_command(unit: str, **replace: str) -> list[str]:
+    """A unit's ExecStart as arguments, run from this checkout instead of /srv/civicard."""
+    text = (DEPLOY / unit).read_text().replace("\\\n", " ")
+    [line] = [line for line in text.splitlines() if line.startswith("ExecStart=")]
+    command = line.removeprefix("ExecStart=").replace("/srv/civicard/.venv", str(ROOT / ".venv"))
+    for old, new in replace.items():
+        assert old in command, f"{unit} no longer has {old}"
+        command = command.replace(old, new)
+    return shlex.split(command)
+
+
+def unit_environment(unit: str) -> dict[str, str]:
+    """The Environment= lines of a unit."""
+    pairs = [line.removeprefix("Environment=").split("=", 1)
+             for line in (DEPLOY / unit).read_text().splitlines()
+             if line.startswith("Environment=")]
+    return dict(pairs)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
