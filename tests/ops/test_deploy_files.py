@@ -92,3 +92,11 @@ def test_the_daily_jobs_are_the_commands_the_guide_names():
     unit = (DEPLOY / "civicard-daily.service").read_text()
     commands = re.findall(r"^ExecStart=-?\S+/civicard (\S+)$", unit, flags=re.MULTILINE)
     assert commands == ["benefits_notices", "send_inclusion_reminders", "erase_expired_reports"]
+
+
+def test_a_shell_reads_the_environment_template_as_systemd_does():
+    result = subprocess.run(
+        ["bash", "-c", 'set -a && . "$0" && printf "%s|%s" "$CIVICARD_ENV" "$CIVICARD_FROM_EMAIL"',
+         str(DEPLOY / "civicard.env.template")], capture_output=True, text=True, timeout=30)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "production|Civicard <no-reply@civicard.example.org>"
