@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class OpsConfig(AppConfig):
@@ -7,4 +6,3 @@ class OpsConfig(AppConfig):
     It reads other apps' tables to report on them and is imported by none of them."""
 
     name = "civicard.ops"
-    verbose_name = _("Operations")
