@@ -18,7 +18,8 @@ PHONE = {"width": 360, "height": 780}
 REPORT_CSP_VIOLATIONS = """
 document.addEventListener("securitypolicyviolation", (event) => {
   console.error("CSP violation: " + event.violatedDirective + " blocked " +
-                (event.blockedURI || "inline") + " at " + event.sourceFile + ":" + event.lineNumber);
+                (event.blockedURI || "inline") + " at " + event.sourceFile + ":" +
+                event.lineNumber);
 });
 """
 
