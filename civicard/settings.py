@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -70,12 +71,16 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     *DOMAIN_APPS,
     "civicard.simulator",  # `civicard terminal-sim`, a reference terminal
+    "civicard.ops",
 ]
 
 MIDDLEWARE = [
+    "civicard.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -107,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "civicard.core.context_processors.civicard",
+                "csp.context_processors.nonce",
             ],
             # The territory's names in the reader's language on every page: {{ name|local }}.
             "builtins": ["civicard.territory.templatetags.names"],
@@ -311,11 +317,42 @@ CIVICARD_MAP_TILES_ATTRIBUTION = os.environ.get(
     "CIVICARD_MAP_TILES_ATTRIBUTION", "© OpenStreetMap contributors")
 CIVICARD_PSEUDONYM_SECRET = os.environ.get("CIVICARD_PSEUDONYM_SECRET", "")
 
+# Operations (civicard.ops, deploy/). Logs: one JSON object a line with the request id
+# (CIVICARD_LOG_FORMAT=json, the production default) or plain text; in production each request
+# is logged (logger civicard.request, INFO). Metrics: /metrics in the Prometheus text format, for
+# the bearer token CIVICARD_METRICS_TOKEN or an administrator.
+CIVICARD_LOG_FORMAT = os.environ.get("CIVICARD_LOG_FORMAT", "json" if PRODUCTION else "text")
+LOG_LEVEL = os.environ.get("CIVICARD_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("CIVICARD_LOG_LEVEL", "WARNING")},
+    "filters": {"request_id": {"()": "civicard.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "civicard.ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": CIVICARD_LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"civicard.request": {"level": "INFO" if PRODUCTION else LOG_LEVEL}},
+}
+CIVICARD_METRICS_TOKEN = os.environ.get("CIVICARD_METRICS_TOKEN", "")
+
+# Content Security Policy (django-csp): scripts and styles only from this site, a page's inline
+# script (if one ever needs it) by its nonce, <script nonce="{{ CSP_NONCE }}">; images also from
+# the map tiles' server and data: URLs (TOTP QR codes, Leaflet's icons).
+MAP_TILES_ORIGIN = "/".join(CIVICARD_MAP_TILES_URL.split("/")[:3]) if CIVICARD_MAP_TILES_URL else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *([MAP_TILES_ORIGIN] if MAP_TILES_ORIGIN else [])],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from civicard.api import api
 from civicard.core import views as core_views
+from civicard.ops import views as ops_views
 from civicard.people.views import choose_language
 
 handler400 = core_views.bad_request
@@ -13,6 +14,7 @@ handler500 = core_views.server_error
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("health", core_views.health, name="health"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("language/", choose_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -1,4 +1,5 @@
-"""Browser tests: Playwright drives Debian's Chromium; axe-core checks every page visited."""
+"""Browser tests: Playwright drives Debian's Chromium; axe-core checks every page visited, and no
+page may break its Content Security Policy (an inline script or style, a foreign source)."""
 
 from pathlib import Path
 
@@ -12,6 +13,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-quic"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 360, "height": 780}
+# Runs before any page script (injected by the browser, so the policy does not apply to it):
+# every violation the page reports is written to the console, where the Visitor collects it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " +
+                (event.blockedURI || "inline") + " at " + event.sourceFile + ":" +
+                event.lineNumber);
+});
+"""
 
 
 def pytest_collection_modifyitems(items):
@@ -35,6 +45,13 @@ class Visitor:
         self.page = page
         self.base_url = base_url
         self.axe = Axe()
+        self.csp_violations = []
+        page.add_init_script(REPORT_CSP_VIOLATIONS)
+        page.on("console", self._console)
+
+    def _console(self, message):
+        if message.text.startswith("CSP violation: "):
+            self.csp_violations.append((self.page.url, message.text))
 
     def go(self, path):
         self.page.goto(self.base_url + path)
@@ -48,6 +65,7 @@ class Visitor:
         violations = results.response["violations"]
         assert violations == [], (self.page.url, [
             (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations])
+        assert self.csp_violations == []
 
     def screenshot(self, name):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -68,5 +86,7 @@ def visitor(postgres_only, chromium, live_server, transactional_db):
     context = chromium.new_context(viewport=PHONE, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    yield Visitor(page, live_server.url)
+    visitor = Visitor(page, live_server.url)
+    yield visitor
     context.close()
+    assert visitor.csp_violations == []

@@ -154,7 +154,7 @@ def test_resident_sees_entries_left_and_venues(visitor, territory, make_login, s
     assert "Today: 10:00–18:00" in popup or "Today: Closed" in popup
     assert "Tu-Su" not in popup
     page.wait_for_function(  # the popup fades in; axe checks it once it is fully shown
-        "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
+        "() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
     visitor.check()
     page.locator(box).scroll_into_view_if_needed()
     visitor.screenshot("benefits-resident-map")

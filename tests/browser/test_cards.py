@@ -55,7 +55,7 @@ def test_resident_sees_the_qr_change_and_tops_up_through_the_dummy_bank(visitor,
     # Offline: the service worker serves the cached card page; the phone computes the code.
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.context.set_offline(True)
     page.goto(visitor.base_url + "/me/card/")
     assert page.locator("#qr-box svg").count() == 1
