@@ -229,15 +229,3 @@ def send_digests(rhythm: str) -> int:
                         status=Alert.Status.SENT, sent_at=at)
                     count += 1
     return count
-
-
-@task()
-def read_feeds() -> int:
-    """Read every publisher's .ics feed (scheduled hourly)."""
-    from civicard.agenda import operations
-    from civicard.agenda.models import Publisher
-
-    publishers = list(Publisher.objects.exclude(feed_url=""))
-    for publisher in publishers:
-        operations.read_feed(publisher=publisher, at=clock.now())
-    return len(publishers)

@@ -8,7 +8,7 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Bookings")
 
     def ready(self):
-        from civicard.access import rights
+        from civicard.access.decisions import rights
         from civicard.bookings import door
 
-        rights.register(door.covers)
+        rights.register("booking", door.covers)

@@ -1,5 +1,5 @@
 """What the door needs from bookings: whether a booking covers a card now (registered with
-civicard.access.rights), and the windows the offline allow-list carries.
+civicard.access.decisions.rights), and the windows the offline allow-list carries.
 
 A booking opens its resource's doors for the booker and the companions from `door_opens_at`
 (the resource's margin before the start) to its end."""

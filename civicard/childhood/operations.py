@@ -56,7 +56,7 @@ from civicard.childhood.models import (
 )
 from civicard.core import audit
 from civicard.core.errors import DomainError, InvalidInput
-from civicard.core.idempotency import replay_or_run
+from civicard.core.idempotency import KEY_MAX_LENGTH, replay_or_run
 from civicard.core.models import IdempotencyKey
 from civicard.core.permissions import Role, check_role_over, holds_role
 from civicard.notifications.operations import notify
@@ -483,8 +483,8 @@ def record_mark(*, scope: str, unit: Unit, idempotency_key: str, at: datetime | 
     A retry with the same key returns the first answer and changes nothing; a refused mark
     records nothing."""
     key = (idempotency_key or "").strip()
-    if not key or len(key) > 120:
-        return MarkResult(key[:120], "rejected", "key_missing")
+    if not key or len(key) > KEY_MAX_LENGTH:
+        return MarkResult(key[:KEY_MAX_LENGTH], "rejected", "key_missing")
     payload = {"credential": credential, "child": child_id, "mark": mark_name,
                "at": at.isoformat() if at else None}
     at = at or now

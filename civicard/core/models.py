@@ -27,3 +27,23 @@ class AuditLogEntry(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a request a client may retry, for operations whose answer is not a
+    row of their own (core.idempotency.replay_or_run); a retry gets it back unchanged."""
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.scope}:{self.key}"

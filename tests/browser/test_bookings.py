@@ -4,11 +4,11 @@ is refunded; the manager reads the planning. axe-core checks every page."""
 import secrets
 from datetime import date, timedelta
 
+from civicard.access.terminal import Simulator, http_transport
 from django.utils import timezone
 
 from civicard.access import operations as access
 from civicard.access.models import Checkpoint, Facility
-from civicard.access.terminal import Simulator, http_transport
 from civicard.bookings import operations, queries
 from civicard.bookings.models import Booking, Resource, Status
 from civicard.cards import codes

@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, feeds, digest, **options):
         tasks.deliver_due.enqueue()
         if feeds:
-            tasks.read_feeds.enqueue()
+            feeds.read_feeds.enqueue()
         if digest:
             tasks.send_digests.enqueue(digest)
         self.stdout.write("enqueued")
