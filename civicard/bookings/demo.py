@@ -4,9 +4,10 @@ other households; Amina has the squash court tomorrow evening from 19:00."""
 
 from datetime import datetime, time, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
-from civicard.access import operations as access
+from civicard.access import setup as access_setup
 from civicard.access.models import Checkpoint, Facility
 from civicard.bookings.models import Block, Booking, Resource, Status, WhoMayBook
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
@@ -20,11 +21,11 @@ AMINA_HOUR = time(19)
 def _village_hall(ctx, manager, commune) -> Checkpoint:
     facility = Facility.objects.filter(territory=ctx.territory, name="Salle des fêtes").first()
     if facility is None:
-        facility = access.save_facility(territory=ctx.territory, name="Salle des fêtes",
+        facility = access_setup.save_facility(territory=ctx.territory, name="Salle des fêtes",
                                         kind="other", commune=commune, actor=manager, at=ctx.now)
     door = facility.checkpoints.first()
     if door is None:  # opened only by staff and bookings: no hours of its own
-        door = access.save_checkpoint(facility=facility, name="Porte principale", kind="door",
+        door = access_setup.save_checkpoint(facility=facility, name="Porte principale", kind="door",
                                       service=None, opening_hours="24/7", country="FR",
                                       charge_use="", passback_seconds=None, actor=manager,
                                       at=ctx.now)
@@ -77,15 +78,17 @@ def _book(ctx, *, resource, household, person, start, agent, key):
                           on=timezone.localtime(start).date(), use=resource.price_use)
         account = wallets.open_account(household=household, service=resource.service,
                                        at=ctx.now)
-        wallets.top_up(account=account, amount_cents=price, means="cash",
-                       reason="Dépôt au guichet", idempotency_key=f"demo:{key}:top-up",
-                       actor=agent, at=ctx.now)
-        booking.charge = wallets.charge(account=account, amount_cents=price,
-                                        reason=f"{resource.name}",
-                                        idempotency_key=f"demo:{key}:charge", actor=None,
-                                        at=ctx.now)
-        booking.price_cents = price
-        booking.save(update_fields=["charge", "price_cents"])
+        Booking.objects.filter(pk=booking.pk).update(price_cents=price)
+
+        def pay():  # money moves in transactions of its own: after the demo's has committed
+            wallets.top_up(account=account, amount_cents=price, means="cash",
+                           reason="Dépôt au guichet", idempotency_key=f"demo:{key}:top-up",
+                           actor=agent, at=ctx.now)
+            entry = wallets.charge(account=account, amount_cents=price, reason=resource.name,
+                                   idempotency_key=f"demo:{key}:charge", actor=None, at=ctx.now)
+            Booking.objects.filter(pk=booking.pk).update(charge=entry)
+
+        transaction.on_commit(pay)
     return booking
 
 

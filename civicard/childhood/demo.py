@@ -6,7 +6,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from civicard.access import operations as access
+from civicard.access import setup as access_setup
+from civicard.access import terminals
 from civicard.access.models import Facility
 from civicard.childhood import operations
 from civicard.childhood.models import (
@@ -200,10 +201,10 @@ def _tablet(ctx, canteen, manager):
     facility = Facility.objects.filter(territory=ctx.territory, name="École Jules Ferry").first()
     if facility is None:
         return
-    checkpoint = access.save_checkpoint(
+    checkpoint = access_setup.save_checkpoint(
         facility=facility, name="Tablette de la cantine", kind="canteen_tablet",
         service=canteen.service, opening_hours="Mo,Tu,Th,Fr 11:00-14:00; PH off",
         country="FR", charge_use="", passback_seconds=None, actor=manager, at=ctx.now)
     RollCallPoint.objects.create(checkpoint=checkpoint, unit=canteen.units.get())
-    access.register_terminal(checkpoint=checkpoint, name="Tablette cantine Jules Ferry",
+    terminals.register_terminal(checkpoint=checkpoint, name="Tablette cantine Jules Ferry",
                              actor=manager, at=ctx.now, token=TABLET_TOKEN)

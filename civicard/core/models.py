@@ -34,7 +34,7 @@ class IdempotencyKey(models.Model):
     row of their own (core.idempotency.replay_or_run); a retry gets it back unchanged."""
 
     scope = models.CharField(max_length=80)
-    key = models.CharField(max_length=100)
+    key = models.CharField(max_length=120)
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
     response = models.JSONField()

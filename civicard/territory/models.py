@@ -11,7 +11,7 @@ class Territory(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("short name"), unique=True)
-    country = models.CharField(_("country"), max_length=2, default="FR",
+    country = models.CharField(_("country"), max_length=2, default="FR", db_default="FR",
                                help_text=_("Two-letter code, e.g. FR or CH: public holidays "
                                            "and the official lists of communes."))
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices,

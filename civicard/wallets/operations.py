@@ -164,18 +164,21 @@ def _move_now(legs: list[Leg], *, reason: Reason, actor, at: datetime, means: st
     movement stands. With `joins_transaction`, the movement is part of the caller's
     transaction instead: its rollback takes the movement back, and a key repeated by a racing
     retry is its to answer (the IntegrityError reaches it)."""
-    if joins_transaction and not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("joins_transaction=True needs the caller's transaction")
+    def move():
+        entries, moved = _move(legs, reason=reason, actor=actor, at=at, means=means)
+        if moved and audit_action:
+            audit.record(actor=actor, action=audit_action, obj=legs[0].account, at=at,
+                         extra={"entry_id": entries[0].pk, **(audit_extra or {})})
+        return entries
+
+    if joins_transaction:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("joins_transaction=True needs the caller's transaction")
+        return move()
     try:
-        with transaction.atomic(durable=not joins_transaction):
-            entries, moved = _move(legs, reason=reason, actor=actor, at=at, means=means)
-            if moved and audit_action:
-                audit.record(actor=actor, action=audit_action, obj=legs[0].account, at=at,
-                             extra={"entry_id": entries[0].pk, **(audit_extra or {})})
-            return entries
+        with transaction.atomic(durable=True):
+            return move()
     except IntegrityError:
-        if joins_transaction:
-            raise
         replayed = [_replay(leg) for leg in legs]
         if not all(replayed):
             raise

@@ -1,38 +1,22 @@
 """Real connections racing on PostgreSQL for one slot: exactly one booking, one charge."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from civicard.bookings import operations
 from civicard.bookings.models import Booking, Resource, Status
-from civicard.core.errors import DomainError
 from civicard.people.models import Person
 from civicard.wallets.models import LedgerEntry
 from civicard.wallets.queries import check_ledger
+from tests.races import race
 
 from .conftest import AT, TOMORROW_18, make_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _race(count, work):
-    barrier = threading.Barrier(count)
-
-    def run(index):
-        try:
-            barrier.wait()
-            return work(index)
-        except DomainError as error:
-            return error.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def _book(resource_pk, person_pk, key):
@@ -48,7 +32,7 @@ def test_fifty_households_press_book_on_one_slot_at_once(postgres_only, court, t
               for i in range(50)]
     for person in people:
         top_up(court.service, person.household, 1000)
-    results = _race(50, lambda i: _book(court.pk, people[i].pk, f"race-{i}"))
+    results = race(50, lambda i: _book(court.pk, people[i].pk, f"race-{i}"))
     assert sum(isinstance(r, int) for r in results) == 1
     assert results.count("slot_taken") == 49
     assert Booking.objects.filter(status=Status.CONFIRMED).count() == 1
@@ -59,7 +43,7 @@ def test_fifty_households_press_book_on_one_slot_at_once(postgres_only, court, t
 def test_one_key_sent_twenty_times_at_once_makes_one_booking(postgres_only, court, amina,
                                                              top_up):
     top_up(court.service, amina.household, 1000)
-    results = _race(20, lambda i: _book(court.pk, amina.pk, "the-same-key"))
+    results = race(20, lambda i: _book(court.pk, amina.pk, "the-same-key"))
     assert len(set(results)) == 1 and isinstance(results[0], int)
     assert Booking.objects.count() == 1
     assert LedgerEntry.objects.filter(kind="charge").count() == 1
@@ -73,7 +57,7 @@ def test_cancelling_twice_at_once_refunds_once(postgres_only, court, amina, top_
         return operations.cancel(booking=Booking.objects.get(pk=booking.pk), person=amina,
                                  actor=None, at=AT).status
 
-    results = _race(10, cancel)
+    results = race(10, cancel)
     assert results.count(Status.CANCELLED) == 1
     assert results.count("booking_cancelled") == 9
     assert LedgerEntry.objects.filter(kind="refund").count() == 1

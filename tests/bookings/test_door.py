@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from civicard.access import allowlist
-from civicard.access import operations as access
+from civicard.access import allowlist, terminals
+from civicard.access.decisions import decide
 from civicard.bookings import door, operations
 from civicard.bookings.models import Booking
 from civicard.cards import codes
@@ -19,7 +19,7 @@ TUESDAY_20 = datetime(2026, 3, 3, 19, 0, tzinfo=AT.tzinfo)  # the door is closed
 
 @pytest.fixture
 def terminal(court_door, manager):
-    terminal, _token = access.register_terminal(checkpoint=court_door, name="Squash",
+    terminal, _token = terminals.register_terminal(checkpoint=court_door, name="Squash",
                                                 language="fr", actor=manager, at=AT)
     return terminal
 
@@ -30,7 +30,7 @@ def _book(court, person, start, **kwargs):
 
 
 def _scan(terminal, at, uid=UID, key=None):
-    return access.scan(terminal=terminal, credential=uid, idempotency_key=key or at.isoformat(),
+    return decide.scan(terminal=terminal, credential=uid, idempotency_key=key or at.isoformat(),
                        at=at, now=at)
 
 
@@ -133,9 +133,9 @@ def _transport(client, at):
 def test_the_terminal_simulator_opens_the_court_during_the_slot_only(client, court, amina,
                                                                      court_door, manager,
                                                                      top_up):
-    from civicard.access.terminal import Simulator
+    from civicard.simulator.terminal import Simulator
 
-    terminal, token = access.register_terminal(checkpoint=court_door, name="Sim",
+    terminal, token = terminals.register_terminal(checkpoint=court_door, name="Sim",
                                                language="fr", actor=manager, at=AT)
     top_up(court.service, amina.household, 1000)
     _book(court, amina, TUESDAY_10)

@@ -4,16 +4,16 @@ is refunded; the manager reads the planning. axe-core checks every page."""
 import secrets
 from datetime import date, timedelta
 
-from civicard.access.terminal import Simulator, http_transport
 from django.utils import timezone
 
-from civicard.access import operations as access
+from civicard.access import terminals
 from civicard.access.models import Checkpoint, Facility
 from civicard.bookings import operations, queries
 from civicard.bookings.models import Booking, Resource, Status
 from civicard.cards import codes
 from civicard.cards.models import Card
 from civicard.core.permissions import Role
+from civicard.simulator.terminal import Simulator, http_transport
 from civicard.wallets import operations as wallets
 from civicard.wallets.models import Account, Service, Tariff
 from tests.conftest import PASSWORD
@@ -34,7 +34,7 @@ def _court(territory, manager):
                                     service=service, opening_hours="24/7", slot_minutes=60,
                                     door_margin_minutes=60, cancel_until_hours=0)
     court.checkpoints.set([door])
-    _terminal, token = access.register_terminal(checkpoint=door, name="Court door",
+    _terminal, token = terminals.register_terminal(checkpoint=door, name="Court door",
                                                 language="en", actor=manager,
                                                 at=timezone.now())
     return court, token

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from civicard.access import operations as access
+from civicard.access import terminals
 from civicard.access.models import Checkpoint, Facility
 from civicard.cards import codes
 from civicard.cards.models import Card
@@ -36,7 +36,7 @@ def tablet(family, canteen, manager, territory):
     checkpoint = Checkpoint.objects.create(facility=facility, name="Canteen",
                                            kind="canteen_tablet")
     RollCallPoint.objects.create(checkpoint=checkpoint, unit=unit)
-    _terminal, token = access.register_terminal(checkpoint=checkpoint, name="Tablet",
+    _terminal, token = terminals.register_terminal(checkpoint=checkpoint, name="Tablet",
                                                 actor=manager, at=AT)
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
@@ -63,7 +63,7 @@ def test_scans_without_a_token_or_at_another_checkpoint_are_refused(client, tabl
     body = {"credential": UID, "idempotency_key": "scan-1"}
     assert post(client, "scan", body, {}).status_code == 401
     door = Checkpoint.objects.create(facility=Facility.objects.get(), name="Door", kind="door")
-    _t, token = access.register_terminal(checkpoint=door, name="Door", actor=manager, at=AT)
+    _t, token = terminals.register_terminal(checkpoint=door, name="Door", actor=manager, at=AT)
     refused = post(client, "scan", body, {"HTTP_AUTHORIZATION": f"Bearer {token}"})
     assert (refused.status_code, refused.json()["code"]) == (409, "not_a_roll_call_point")
     assert Reservation.objects.get().state == State.RESERVED

@@ -1,11 +1,8 @@
 """Real connections racing on PostgreSQL: the last places go to exactly as many families."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
 
 from civicard.childhood import operations
 from civicard.childhood.models import (
@@ -18,28 +15,14 @@ from civicard.childhood.models import (
     UnitDay,
 )
 from civicard.childhood.queries import check_billing
-from civicard.core.errors import DomainError
 from civicard.people.models import Person, User
+from tests.races import race
 
 from .conftest import AT, CLOSING, MONDAY, make_family
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def race(count, work):
-    barrier = threading.Barrier(count)
-
-    def run(index):
-        try:
-            barrier.wait()
-            return work(index)
-        except DomainError as error:
-            return error.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def test_two_parents_taking_the_last_place_of_a_day_one_wins(postgres_only, territory,

@@ -105,7 +105,7 @@ def test_the_first_in_line_gets_the_returned_copy_then_the_next(
     [line] = [h for h in queries.holds_of(amina[0].person)]
     assert line.collect_by == AT + timedelta(days=6)
     notice = Notification.objects.get(person=amina[0].person, kind="library.hold_ready")
-    assert notice.body == "“Dune” is waiting for you at Centre until March 16, 2026."
+    assert notice.body == "“Dune” is waiting for you at Centre until 16 March 2026."
 
     with pytest.raises(Exception) as kept:
         lend(second_membership, copy, librarian, at=AT + timedelta(days=2))
@@ -171,7 +171,7 @@ def test_membership_reminder_before_expiry(amina):
     assert operations.send_reminders(at=AT + timedelta(days=300)) == 0
     assert operations.send_reminders(at=AT + timedelta(days=340)) == 1
     notice = Notification.objects.get(kind="library.membership_ending")
-    assert notice.body == ("Your membership of Médiathèque ends on March 10, 2027. Renew it at "
+    assert notice.body == ("Your membership of Médiathèque ends on 10 March 2027. Renew it at "
                            "the desk or online.")
 
 

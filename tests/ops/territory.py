@@ -23,11 +23,11 @@ OPENING_CENTS = 2000
 def fill() -> dict:
     from allauth.account.models import EmailAddress
     from allauth.mfa.totp.internal.auth import TOTP
-    from civicard.access.operations import register_terminal
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
     from civicard.access.models import Checkpoint, Facility
+    from civicard.access.terminals import register_terminal
     from civicard.cards.operations import issue_card
     from civicard.core import clock
     from civicard.core.permissions import Role

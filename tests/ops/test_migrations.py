@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
 CHECKED_BY_HAND = [
     "0002_ledger_indexes",  # wallets: ledger indexes replaced, a unique key (2026-11)
     "0003_feed_indexes",  # mutualaid: the feed's index rebuilt (2026-11)
+    "0003_ledger_label_codes",  # wallets: ledger lines as codes, with their data (2026-12)
+    "0004_message_language",  # mutualaid: messages keep their language, with their data (2026-12)
 ]
 
 
