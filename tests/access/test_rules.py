@@ -214,12 +214,12 @@ def test_booking_hook_gives_a_right(make_service, make_checkpoint, make_terminal
     def booked(person, checkpoint, at):
         return person == holder and at == AT
 
-    rights.register("booking", booked)
+    rights.register("test_source", booked)  # beside bookings' own "booking" source
     try:
         assert scan(terminal, key="b")["decision"] == "allow"
-        assert Decision.objects.get(idempotency_key="b").right == "booking"
+        assert Decision.objects.get(idempotency_key="b").right == "test_source"
     finally:
-        rights.unregister("booking")
+        rights.unregister("test_source")
 
 
 def test_retry_returns_the_first_answer_and_charges_once(pool):
