@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # trigram lookups (on PostgreSQL only)
     "ninja",  # serves the API docs' assets itself rather than from a CDN
     "allauth",
     "allauth.account",

@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 
 from civicard.core.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 from civicard.core.permissions import Role
+from civicard.core.text import searchable
 from civicard.people.models import Household, Membership, Person, RoleAssignment, User
 from civicard.territory.models import Address, IncomeBracket, Neighbourhood
 
@@ -140,7 +141,8 @@ def load(ctx):
             first = rng.choice(first_names)
             has_phone = rng.random() < 0.8
             people.append((number, index < adults, Person(
-                full_name=f"{first} {family}", language=language if index < adults or
+                full_name=f"{first} {family}", search_name=searchable(f"{first} {family}"),
+                language=language if index < adults or
                 rng.random() < 0.5 else "fr",
                 birth_date=_birth(rng, today, low, high),
                 phone=f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} "
