@@ -63,7 +63,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.postgres",  # trigram lookups (on PostgreSQL only)
     "ninja",  # serves the API docs' assets itself rather than from a CDN
     "allauth",
     "allauth.account",

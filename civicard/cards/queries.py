@@ -2,7 +2,6 @@
 
 from datetime import date, datetime
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from civicard.cards import codes
@@ -115,8 +114,8 @@ def people_matching(agent, text: str) -> QuerySet[Person]:
     by_name = Q()
     for word in name.split():
         by_name &= Q(search_name__contains=word)
-    if connection.vendor == "postgresql" and len(name) >= 4:
-        by_name |= Q(search_name__trigram_word_similar=name)
+    if len(name) >= 4:
+        by_name |= Q(search_name__resembles=name)
     return people.filter(by_name | holders if uid else by_name)
 
 
