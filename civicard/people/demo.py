@@ -1,4 +1,5 @@
-"""About 2,000 households and 5,000 people with realistic, diverse names, and one login per role."""
+"""About 2,000 households and 5,000 people (or as many as `seed-scale` asks) with realistic,
+diverse names, and one login per role."""
 
 from datetime import date, timedelta
 
@@ -10,7 +11,7 @@ from civicard.core.text import searchable
 from civicard.people.models import Household, Membership, Person, RoleAssignment, User
 from civicard.territory.models import Address, IncomeBracket, Neighbourhood
 
-HOUSEHOLDS = 2000
+HOUSEHOLDS = 2000  # unless `seed-scale` asks for more
 
 # (language, first names, family names): the territory's residents and its newcomers.
 ORIGINS = [
@@ -119,11 +120,11 @@ def load(ctx):
         RoleAssignment.objects.get_or_create(user=user, role=role, commune=None)
         ctx.logins.append((label, user.email))
 
-    if Household.objects.filter(territory=territory).count() >= HOUSEHOLDS:
+    if Household.objects.filter(territory=territory).count() >= (ctx.households or HOUSEHOLDS):
         return
     weights = [origin[1] for origin in ORIGINS]
     households, addresses, people, memberships = [], [], [], []
-    for number in range(HOUSEHOLDS):
+    for number in range(ctx.households or HOUSEHOLDS):
         language, _, first_names, family_names = rng.choices(ORIGINS, weights)[0]
         family = rng.choice(family_names)
         hood = rng.choice(hoods)
