@@ -2,7 +2,7 @@
 alert settings. Alerts are fanned out by tasks (tasks.py) after the transaction commits."""
 
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -109,15 +109,25 @@ def _timings(details: EventDetails, at: datetime) -> list[ical.Timing]:
 
 
 def _write_occurrences(event: Event, timings: list[ical.Timing]) -> bool:
-    """Replace the event's occurrences; True when they changed."""
-    before = list(event.occurrences.values_list("start", "end", "cancelled"))
-    after = sorted({(t.start, t.end, t.cancelled) for t in timings})
-    if [(s, e, c) for s, e, c in before] == after:
-        return False
-    event.occurrences.all().delete()
-    Occurrence.objects.bulk_create(
-        Occurrence(event=event, start=s, end=e, cancelled=c) for s, e, c in after)
-    return True
+    """Bring the event's occurrences to `timings`, keeping the rows whose start is unchanged.
+    True when a date residents may count on changed: one removed, moved, (un)cancelled, or
+    added before the last one known (dates added after it are the horizon moving on)."""
+    existing = {occurrence.start: occurrence for occurrence in event.occurrences.all()}
+    wanted = {timing.start: timing for timing in timings}
+    last_known = max(existing, default=None)
+    changed = [o for start, o in existing.items() if start in wanted
+               and (o.end, o.cancelled) != (wanted[start].end, wanted[start].cancelled)]
+    for occurrence in changed:
+        occurrence.end, occurrence.cancelled = wanted[occurrence.start].end, \
+            wanted[occurrence.start].cancelled
+    Occurrence.objects.bulk_update(changed, ["end", "cancelled"])
+    removed = [o.pk for start, o in existing.items() if start not in wanted]
+    Occurrence.objects.filter(pk__in=removed).delete()
+    added = [t for start, t in wanted.items() if start not in existing]
+    Occurrence.objects.bulk_create(Occurrence(event=event, start=t.start, end=t.end,
+                                              cancelled=t.cancelled) for t in added)
+    return bool(changed or removed
+                or (last_known is not None and any(t.start < last_known for t in added)))
 
 
 def _write_event(event: Event, details: EventDetails, at: datetime) -> None:
@@ -181,18 +191,30 @@ def _locked(event: Event) -> Event:
 
 
 @transaction.atomic
-def update_event(*, event: Event, details: EventDetails, actor: User, at: datetime) -> Event:
-    """Change an event; its followers hear of it when its dates changed."""
+def update_event(*, event: Event, details: EventDetails, actor: User, at: datetime,
+                 status: str | None = None) -> Event:
+    """Change an event and, when given, its status. Occurrences whose dates stay are kept (a
+    single date cancelled stays cancelled). Followers hear of it once: of the new status when
+    it changed, else of the new dates when they moved."""
     check_editor(event.publisher, actor)
     _check_details(details)
+    if status is not None and status not in Status.values:
+        raise InvalidInput(fields={"status": [_("Choose among the proposed values.")]})
     event = _locked(event)
-    timings = _timings(details, at)
+    cancelled = set(event.occurrences.filter(cancelled=True).values_list("start", flat=True))
+    timings = [replace(timing, cancelled=timing.cancelled or timing.start in cancelled)
+               for timing in _timings(details, at)]
+    reason = status if status not in (None, event.status) else None
+    event.status = status or event.status
     _write_event(event, details, at)
-    if _write_occurrences(event, timings) and event.review == Event.Review.PUBLISHED:
+    moved = _write_occurrences(event, timings)
+    reason = reason or ("moved" if moved else None)
+    if reason and event.review == Event.Review.PUBLISHED:
         event.revision += 1
         event.save(update_fields=["revision"])
-        announce(event, "moved")
-    audit.record(actor=actor, action="agenda.event_updated", obj=event, at=at)
+        announce(event, reason)
+    audit.record(actor=actor, action="agenda.event_updated", obj=event, at=at,
+                 extra={"status": event.status} if status else None)
     return event
 
 
