@@ -190,5 +190,21 @@ def free_entries_for(person, event: Event, at: datetime):
     return None
 
 
+def export_of(person) -> dict:
+    """What the agenda holds about a person, for their data export."""
+    found = alert_settings_of(person)
+    return {
+        "follows": [{"topic": follow.topic, "since": follow.created_at.isoformat()}
+                    for follow in Follow.objects.filter(person=person).order_by("created_at",
+                                                                                "pk")],
+        "alert_settings": None if found is None else {
+            "in_app": found.in_app, "email": found.email, "push": found.push,
+            "rhythm": found.rhythm,
+            "quiet_from": found.quiet_from.isoformat() if found.quiet_from else None,
+            "quiet_until": found.quiet_until.isoformat() if found.quiet_until else None,
+        },
+    }
+
+
 def home_of(person):
     return home_neighbourhood(person)

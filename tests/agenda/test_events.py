@@ -150,3 +150,30 @@ def test_erasing_a_person_forgets_their_follows_feed_and_phones(follower, make_l
     assert list(Follow.objects.values_list("person_id", flat=True)) == [other.pk]
     assert (AlertSettings.objects.filter(person=person).count(),
             PushSubscription.objects.filter(person=person).count()) == (0, 0)
+
+
+def test_the_data_export_lists_follows_and_alert_settings_until_erasure(
+        client, follower, make_login, now):
+    import json
+    from datetime import time
+
+    from civicard.core.permissions import Role
+    from civicard.people.operations import erase_person
+    from civicard.people.queries import export_person_data
+    from tests.conftest import PASSWORD
+
+    person = follower("amina@example.org", follows=[("category", "children"),
+                                                    ("category", "culture")])
+    operations.save_alert_settings(person=person, in_app=True, email=False, push=True,
+                                   rhythm="weekly", quiet_from=time(21), quiet_until=time(7),
+                                   at=now)
+    assert client.login(email="amina@example.org", password=PASSWORD)
+    exported = json.loads(client.get("/me/export.json").content)["agenda"]
+    assert exported == {
+        "follows": [{"topic": "category:children", "since": "2026-10-12T08:00:00+00:00"},
+                    {"topic": "category:culture", "since": "2026-10-12T08:00:00+00:00"}],
+        "alert_settings": {"in_app": True, "email": False, "push": True, "rhythm": "weekly",
+                           "quiet_from": "21:00:00", "quiet_until": "07:00:00"}}
+    erase_person(person=person, actor=make_login("admin@example.org",
+                                                 role=Role.ADMINISTRATOR), at=now)
+    assert export_person_data(person)["agenda"] == {"follows": [], "alert_settings": None}
