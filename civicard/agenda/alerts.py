@@ -149,7 +149,7 @@ def venues_open_this_week(day: date) -> list[str]:
 def render_reminder(month: date, venues: list[str], language: str) -> tuple[str, str]:
     """(subject, body) of the monthly free-entries reminder in `language`."""
     with translation.override(language):
-        subject = str(REMINDER_SUBJECT) % {"month": formats.date_format(month, "F Y")}
+        subject = str(REMINDER_SUBJECT) % {"month": formats.date_format(month, "YEAR_MONTH_FORMAT")}
         body = (str(REMINDER_BODY) % {"venues": ", ".join(venues)} if venues
                 else str(REMINDER_BODY_NO_VENUE))
         return subject, body
