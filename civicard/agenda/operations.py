@@ -10,8 +10,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from civicard.agenda import ical
-from civicard.agenda.exceptions import BadRecurrence, EventInThePast, FeedUnreadable, NotAnEditor
+from civicard.agenda import ical, queries
+from civicard.agenda.exceptions import (
+    ApprovedEventLocked,
+    BadRecurrence,
+    EventInThePast,
+    FeedUnreadable,
+    NotAnEditor,
+)
 from civicard.agenda.models import (
     Accessibility,
     Alert,
@@ -27,7 +33,7 @@ from civicard.agenda.models import (
 )
 from civicard.core import audit
 from civicard.core.errors import InvalidInput
-from civicard.core.permissions import Role, check_role, holds_role
+from civicard.core.permissions import Role, check_role
 from civicard.notifications.operations import forget_push_subscriptions
 from civicard.people.models import Person, User
 
@@ -69,9 +75,8 @@ def horizon(at: datetime) -> datetime:
 
 
 def check_editor(publisher: Publisher, actor: User) -> None:
-    if holds_role(actor, Role.ADMINISTRATOR) or publisher.editors.filter(pk=actor.pk).exists():
-        return
-    raise NotAnEditor()
+    if not queries.can_edit(actor, publisher):
+        raise NotAnEditor()
 
 
 def _check_details(details: EventDetails) -> None:
@@ -201,6 +206,8 @@ def update_event(*, event: Event, details: EventDetails, actor: User, at: dateti
     if status is not None and status not in Status.values:
         raise InvalidInput(fields={"status": [_("Choose among the proposed values.")]})
     event = _locked(event)
+    if not queries.can_rewrite(actor, event):
+        raise ApprovedEventLocked()
     cancelled = set(event.occurrences.filter(cancelled=True).values_list("start", flat=True))
     timings = [replace(timing, cancelled=timing.cancelled or timing.start in cancelled)
                for timing in _timings(details, at)]

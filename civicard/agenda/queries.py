@@ -118,9 +118,16 @@ def event_for(reader, pk: int) -> Event:
 
 
 def can_edit(user, publisher: Publisher) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return holds_role(user, Role.ADMINISTRATOR) or publisher.editors.filter(pk=user.pk).exists()
+    """The publisher's editors (for an association, also its editors in mutual aid today)."""
+    return publishers_of(user).filter(pk=publisher.pk).exists()
+
+
+def can_rewrite(user, event: Event) -> bool:
+    """Change the words and dates: once a moderator approved an association's event, only an
+    administrator may (its editors still change its status)."""
+    if event.publisher.moderated and event.review == Event.Review.PUBLISHED:
+        return holds_role(user, Role.ADMINISTRATOR)
+    return can_edit(user, event.publisher)
 
 
 def publishers_of(user):
@@ -128,7 +135,7 @@ def publishers_of(user):
         return Publisher.objects.all()
     if not getattr(user, "is_authenticated", False):
         return Publisher.objects.none()
-    return Publisher.objects.filter(editors=user)
+    return Publisher.objects.filter(Q(editors=user) | Q(association__editors=user)).distinct()
 
 
 def upcoming_occurrences(event: Event, at: datetime, limit: int = 12):

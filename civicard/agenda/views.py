@@ -129,6 +129,7 @@ def event(request, pk):
         "publisher_followed": f"publisher:{found.publisher_id}" in follows,
         "free_entries": queries.free_entries_for(request.resident, found, at),
         "can_edit": queries.can_edit(request.user, found.publisher),
+        "can_rewrite": queries.can_rewrite(request.user, found),
         "status_form": StatusForm(initial={"status": found.status}),
     })
 
@@ -320,7 +321,7 @@ def publish(request):
 @login_required
 def edit(request, pk):
     found = queries.event_for(request.user, pk)
-    if not queries.can_edit(request.user, found.publisher):
+    if not queries.can_rewrite(request.user, found):
         raise PermissionRefused()
     form, texts = _event_forms(request, publishers=queries.publishers_of(request.user),
                                found=found)

@@ -112,6 +112,39 @@ def test_association_events_wait_for_a_moderator(territory, make_login, moderato
     assert [o.event_id for o in queries.occurrences(week)] == [event.pk]
 
 
+def test_association_editors_change_an_approved_events_status_not_its_words(
+        client, territory, make_login, moderator, follower, now,
+        django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from tests.conftest import PASSWORD
+
+    association = Association.objects.create(territory=territory, name="Les Amis", slug="amis",
+                                             presentation="Bonjour")
+    association.editors.add(make_login("first@example.org", role="association_editor"))
+    mutualaid.add_event(association=association, title="Repas partagé", description="",
+                        starts_at=AT + timedelta(days=5), place="Salle des fêtes",
+                        registration="", is_free=True, price="", language="fr",
+                        actor=association.editors.get(), at=now)
+    event = Event.objects.get()
+    operations.moderate_event(event=event, approve=True, actor=moderator, at=now)
+    follower("rosa@example.org", language="fr", follows=[("event", event.pk)])
+    later = make_login("later@example.org", role="association_editor")
+    association.editors.add(later)  # joined after the event reached the agenda
+    assert client.login(email="later@example.org", password=PASSWORD)
+    page = client.get(f"/agenda/events/{event.pk}/").content.decode()
+    assert "Change the status and tell followers" in page and "Change the event" not in page
+    assert client.get(f"/agenda/events/{event.pk}/edit/").status_code == 403
+    with pytest.raises(Exception) as locked:
+        operations.update_event(event=event, details=details(), actor=later, at=now)
+    assert locked.value.code == "approved_event_locked"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/agenda/events/{event.pk}/status/", {"status": "cancelled"})
+    event.refresh_from_db()
+    assert event.status == "cancelled"
+    assert [m.subject for m in mail.outbox] == ["Annulé : Repas partagé"]
+
+
 def test_personal_feed_lists_followed_and_saved_events(publish, follower, now):
     concert = publish()
     other = publish(categories=["sport"], texts={"fr": ("Course", "")})
