@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from civicard.agenda import ical, queries
@@ -135,6 +136,33 @@ def _write_occurrences(event: Event, timings: list[ical.Timing]) -> bool:
                 or (last_known is not None and any(t.start < last_known for t in added)))
 
 
+def _keeping_cancellations(event: Event, timings: list[ical.Timing]) -> list[ical.Timing]:
+    """The timings, with the single dates already cancelled still cancelled."""
+    cancelled = set(event.occurrences.filter(cancelled=True).values_list("start", flat=True))
+    return [replace(timing, cancelled=timing.cancelled or timing.start in cancelled)
+            for timing in timings]
+
+
+def extend_recurrences(*, at: datetime) -> int:
+    """Expand the rules typed in the app over the horizon as it moves on (a rule that never
+    ends is only ever expanded that far); returns how many events gained dates."""
+    extended = 0
+    running = (Event.objects.exclude(rrule="").exclude(status=Status.CANCELLED)
+               .annotate(last=Max("occurrences__start")).filter(last__gte=at))
+    for event in running:
+        with transaction.atomic():
+            event = _locked(event)
+            first = event.occurrences.order_by("start").first()
+            zone = _zone()
+            timings = ical.expand_rule(first_start=first.start.astimezone(zone),
+                                       first_end=first.end.astimezone(zone), rrule=event.rrule,
+                                       horizon_end=horizon(at), from_=first.start)
+            before = event.occurrences.count()
+            _write_occurrences(event, _keeping_cancellations(event, timings))
+            extended += event.occurrences.count() > before
+    return extended
+
+
 def _write_event(event: Event, details: EventDetails, at: datetime) -> None:
     for name in ("language", "place_name", "address", "neighbourhood", "latitude", "longitude",
                  "venue", "price_cents", "free_with_card", "age_min", "age_max",
@@ -208,9 +236,7 @@ def update_event(*, event: Event, details: EventDetails, actor: User, at: dateti
     event = _locked(event)
     if not queries.can_rewrite(actor, event):
         raise ApprovedEventLocked()
-    cancelled = set(event.occurrences.filter(cancelled=True).values_list("start", flat=True))
-    timings = [replace(timing, cancelled=timing.cancelled or timing.start in cancelled)
-               for timing in _timings(details, at)]
+    timings = _keeping_cancellations(event, _timings(details, at))
     reason = status if status not in (None, event.status) else None
     event.status = status or event.status
     _write_event(event, details, at)

@@ -46,6 +46,12 @@ def test_a_rule_that_never_ends_is_expanded_only_over_the_horizon(publish, setti
     count = event.occurrences.count()
     assert count == 28  # 14 October to 10 November: the 11th at 10:00 is past the horizon
     assert event.occurrences.order_by("-start").first().start <= AT + timedelta(days=30)
+    event.occurrences.filter(start__date="2026-10-20").update(cancelled=True)
+    assert operations.extend_recurrences(at=AT) == 0  # nothing new: the horizon stood still
+    assert operations.extend_recurrences(at=AT + timedelta(days=10)) == 1
+    assert event.occurrences.count() == 38
+    assert list(event.occurrences.filter(cancelled=True).values_list("start__day", flat=True)) \
+        == [20]
 
 
 @pytest.mark.parametrize("changes, error", [

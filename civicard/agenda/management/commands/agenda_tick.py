@@ -1,6 +1,7 @@
 """`civicard agenda-tick`: enqueue the agenda's scheduled work for the worker. Run it from cron
 or a systemd timer (docs/agenda.md): every 5 minutes with no option (alerts whose quiet hours
-or back-off are over), hourly with --feeds, daily with --digest daily, weekly with
+or back-off are over), hourly with --feeds, daily with --digest daily (which also expands
+repetition rules as the horizon moves on), weekly with
 --digest weekly, and on the 1st of the month with --free-entries."""
 
 from django.core.management.base import BaseCommand
@@ -28,6 +29,8 @@ class Command(BaseCommand):
             feed_tasks.read_feeds.enqueue()
         if digest:
             tasks.send_digests.enqueue(digest)
+        if digest == AlertSettings.Rhythm.DAILY:
+            tasks.extend_recurrences.enqueue()
         if free_entries:
             month = timezone.localdate(clock.now()).replace(day=1)
             tasks.remind_free_entries.enqueue(month.isoformat())
