@@ -183,7 +183,9 @@ class Occurrence(models.Model):
             models.CheckConstraint(condition=models.Q(end__gte=models.F("start")),
                                    name="agenda_occurrence_ends_after_start"),
         ]
-        indexes = [models.Index(fields=["start", "event"])]
+        # A listing asks for start < its last day and end >= its first: the end index keeps
+        # the scan to what is still to come however long the history grows.
+        indexes = [models.Index(fields=["start", "event"]), models.Index(fields=["end"])]
 
     def __str__(self):
         return f"{self.event_id} {self.start:%Y-%m-%d %H:%M}"

@@ -13,7 +13,6 @@ from civicard.agenda.models import (
     AlertSettings,
     Category,
     Event,
-    EventCategory,
     EventText,
     Follow,
     Occurrence,
@@ -52,13 +51,6 @@ class Filters:
     publisher: int | None = None
 
 
-def _event_data():
-    return [
-        Prefetch("event__texts", queryset=EventText.objects.only("event_id", "language",
-                                                                 "title")),
-        Prefetch("event__categories", queryset=EventCategory.objects.only("event_id",
-                                                                          "category")),
-    ]
 
 
 def _event_filter(filters: Filters, prefix: str = "event__") -> Q:
@@ -84,15 +76,16 @@ def _event_filter(filters: Filters, prefix: str = "event__") -> Q:
 
 
 def occurrences(filters: Filters):
-    """Occurrences overlapping [start, end), in order, with their events' texts."""
+    """Occurrences overlapping [start, end), in order, with their events and their titles (what
+    every listing shows; the map adds the events' places)."""
     found = Occurrence.objects.filter(
         _event_filter(filters), start__lt=local_midnight(filters.end),
         end__gte=local_midnight(filters.start))
     if filters.category or filters.children:
         found = found.distinct()
-    return (found.select_related("event", "event__publisher", "event__neighbourhood",
-                                 "event__venue")
-            .prefetch_related(*_event_data()).order_by("start", "pk"))
+    texts = Prefetch("event__texts", queryset=EventText.objects.only("event_id", "language",
+                                                                     "title"))
+    return found.select_related("event").prefetch_related(texts).order_by("start", "pk")
 
 
 def text_of(event: Event, language: str) -> EventText | None:

@@ -90,7 +90,8 @@ def month(request):
 def event_map(request):
     form, filters, query = _listing(request, days=31)
     points = {}
-    for occurrence in _titled(list(queries.occurrences(filters)[:1000])):
+    found = queries.occurrences(filters).select_related("event__venue", "event__neighbourhood")
+    for occurrence in _titled(list(found[:1000])):
         event = occurrence.event
         place = event.venue if event.latitude is None else event
         latitude = getattr(place, "latitude", None) if place else None
