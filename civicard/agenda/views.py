@@ -282,7 +282,7 @@ def _event_forms(request, *, publishers, found=None):
     if found is None:
         first = publishers.first()
         language = first.language if first else get_language()
-        form = EventForm(data, publishers=publishers)
+        form = EventForm(data, publishers=publishers, initial={"publisher": first})
         texts = EventTextsForm(data, first_language=get_language(),
                                initial={"language": language})
     else:
