@@ -219,14 +219,6 @@ def deliver_reminders(month: str, person_ids: list[int]) -> int:
 
 
 @task()
-def extend_recurrences() -> int:
-    """Expand the app's repetition rules as the horizon moves on; scheduled daily."""
-    from civicard.agenda.operations import extend_recurrences as extend
-
-    return extend(at=clock.now())
-
-
-@task()
 def deliver_due() -> int:
     """Alerts whose quiet hours or back-off are over; scheduled every few minutes."""
     at = clock.now()

@@ -216,3 +216,17 @@ def test_the_data_export_lists_follows_and_alert_settings_until_erasure(
     erase_person(person=person, actor=make_login("admin@example.org",
                                                  role=Role.ADMINISTRATOR), at=now)
     assert export_person_data(person)["agenda"] == {"follows": [], "alert_settings": None}
+
+
+def test_the_tick_reads_feeds_and_rolls_rules_forward(publish, settings, now):
+    from django.core.management import call_command
+
+    from civicard.core import clock
+
+    settings.CIVICARD_AGENDA_HORIZON_DAYS = 30
+    event = publish(rrule="FREQ=DAILY")
+    with clock.frozen(AT + timedelta(days=5)):
+        call_command("agenda_tick", "--feeds")  # no publisher has a feed: nothing to read
+        assert event.occurrences.count() == 28
+        call_command("agenda_tick", "--digest", "daily")
+    assert event.occurrences.count() == 33

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if digest:
             tasks.send_digests.enqueue(digest)
         if digest == AlertSettings.Rhythm.DAILY:
-            tasks.extend_recurrences.enqueue()
+            feed_tasks.extend_recurrences.enqueue()
         if free_entries:
             month = timezone.localdate(clock.now()).replace(day=1)
             tasks.remind_free_entries.enqueue(month.isoformat())
