@@ -240,3 +240,29 @@ def test_days_outside_the_window_are_answered(client, concert, now):
     assert far.status_code == 200
     assert "From 11 October to 17 October 2025" in far.content.decode()  # a year back at most
     assert "Concert in the park" in client.get("/agenda/?start=not-a-date").content.decode()
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    ("anonymous", 302), ("resident", 403), ("other_editor", 403), ("moderator", 403),
+    ("editor", 200), ("administrator", 200)])
+def test_who_may_change_an_event(client, concert, territory, editor, make_login, who, status):
+    from civicard.core.permissions import Role
+
+    other = Publisher.objects.create(territory=territory, slug="venue", name="Venue",
+                                     kind=Publisher.Kind.VENUE)
+    other.editors.add(make_login("venue@example.org"))
+    users = {"resident": lambda: make_login("resident@example.org"),
+             "other_editor": lambda: other.editors.get(),
+             "moderator": lambda: make_login("mod@example.org", role=Role.MODERATOR),
+             "editor": lambda: editor,
+             "administrator": lambda: make_login("admin@example.org", role=Role.ADMINISTRATOR)}
+    if who in users:
+        login(client, users[who]())
+    url = f"/agenda/events/{concert.pk}/edit/"
+    assert client.get(url).status_code == status
+    if status != 200:
+        response = client.post(url, {**PUBLISH_FORM, "title_fr": "Piraté", "status": "cancelled"})
+        assert response.status_code == status
+        concert.refresh_from_db()
+        assert (concert.status, concert.texts.get(language="fr").title) == (
+            "scheduled", "Concert au parc")
