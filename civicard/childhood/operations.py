@@ -679,7 +679,7 @@ def charge_again(*, statement: Statement, actor, at: datetime) -> Statement:
     with transaction.atomic():
         statement = Statement.objects.select_for_update().select_related(
             "period", "household").get(pk=statement.pk)
-        if statement.entry_id is None:
+        if statement.entry_id is None and activity.billing_mode == BillingMode.WALLET:
             _charge(statement, activity=activity, actor=actor, at=at)
             statement.save(update_fields=["entry", "refused_code"])
     return statement

@@ -254,8 +254,10 @@ def attendance_report(activity: Activity, month: date) -> list[dict]:
 
 
 def unpaid_statements(actor):
+    """Wallet charges the shortage rule refused (invoices are followed on their own page)."""
     return (Statement.objects.select_related("period__activity", "household")
-            .filter(period__activity__in=staff_activities(actor), entry__isnull=True)
+            .filter(period__activity__in=staff_activities(actor), entry__isnull=True,
+                    period__activity__billing_mode=BillingMode.WALLET)
             .exclude(total_cents=0).order_by("period__month", "pk"))
 
 

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from civicard.childhood import invoices, operations, reminders
 from civicard.childhood.models import (
     CreditNote,
+    DebtLimitOverride,
     Invoice,
     InvoicePayment,
     NumberSeries,
@@ -21,7 +22,7 @@ from civicard.childhood.models import (
     Reminder,
     UnitPrice,
 )
-from civicard.childhood.queries import check_billing, invoice_lines
+from civicard.childhood.queries import check_billing, invoice_lines, unpaid_statements
 from civicard.core.errors import DomainError
 from civicard.core.permissions import Role
 from civicard.notifications.models import Notification
@@ -101,6 +102,9 @@ def test_closing_an_invoice_month_issues_a_numbered_invoice_and_charges_no_walle
     assert Account.objects.get(household=centre.household).balance_cents == 0
     close(centre, at=CLOSING + timedelta(hours=1))  # closing twice bills nothing more
     assert Invoice.objects.count() == 1
+    assert not unpaid_statements(centre.manager).exists()  # followed as an invoice
+    operations.charge_again(statement=invoice.statement, actor=centre.manager, at=CLOSING)
+    assert not LedgerEntry.objects.exists()
     assert check_billing() == []
 
 
@@ -370,3 +374,21 @@ def test_an_agent_takes_a_payment_and_a_refused_one_changes_nothing(client, cent
     assert invoice.status == "paid"
     pdf = client.get(reverse("childhood:staff_invoice_pdf", args=[invoice.pk]))
     assert "0.00" in pdf_text(pdf.content)  # left to pay, in the family's language (English)
+
+
+def test_a_manager_cancels_by_credit_note_and_sets_the_household_limit_on_the_page(
+        client, centre):
+    close(centre)
+    invoice = Invoice.objects.get()
+    client.force_login(centre.manager)
+    url = reverse("childhood:staff_invoice", args=[invoice.pk])
+    assert client.post(url, {"form": "limit", "limit": "abc"}).status_code == 422
+    assert client.post(url, {"form": "limit", "limit": "20,50"}).status_code == 302
+    assert client.post(url, {"form": "credit", "reason": ""}).status_code == 422
+    assert Invoice.objects.get().status == "issued"
+    response = client.post(url, {"form": "credit", "reason": "Closed for works"})
+    assert response.status_code == 302
+    assert Invoice.objects.get().status == "cancelled"
+    assert DebtLimitOverride.objects.get().limit_cents == 2050
+    page = client.get(url).content.decode()
+    assert "AV-2026-000001" in page and "Take a payment" not in page
