@@ -283,8 +283,7 @@ def pay_invoice(request, pk):
         payment = invoices.start_online_payment(invoice=invoice, provider=provider_name,
                                                 actor=request.user, at=clock.now())
         url = get_provider(provider_name).start(
-            payment, return_url=request.build_absolute_uri(
-                reverse("wallets:payment_return", args=[payment.reference])),
+            payment, return_url=request.build_absolute_uri(reverse("childhood:my_invoices")),
             notify_url=request.build_absolute_uri(
                 reverse("wallets:payment_notify", args=[provider_name])))
     except DomainError as error:
