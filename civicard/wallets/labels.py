@@ -13,6 +13,9 @@ SENTENCES = {
     "online_payment": _("Online payment %(reference)s"),
     "entry": _("Entry: %(facility)s — %(checkpoint)s"),
     "meal": _("Meal: %(service)s"),
+    "rental": _("Rental: %(resource)s, %(when)s"),
+    "rental_deposit": _("Deposit: %(resource)s, %(when)s"),
+    "rental_deposit_back": _("Deposit given back: %(resource)s, %(when)s"),
 }
 NAME_PARAMS = {"facility", "checkpoint", "service"}  # the territory's own names (see |local)
 
