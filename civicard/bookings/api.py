@@ -153,16 +153,6 @@ def mine(request):
     return [_booking(b) for b in queries.my_bookings(_resident(request), now=clock.now())]
 
 
-@router.delete("/{booking_id}", response={200: BookingOut, 404: ErrorOut, 409: ErrorOut},
-               summary="Cancel a booking (refunded before the resource's limit)")
-def cancel(request, booking_id: Id):
-    person = _resident(request)
-    booking = queries.my_booking(person, booking_id)
-    cancelled = operations.cancel(booking=booking, person=person, actor=request.user,
-                                  at=clock.now())
-    return Status(200, _booking(cancelled))
-
-
 class RentalIn(Schema):
     resource: Id
     first_day: date
@@ -224,3 +214,14 @@ def withdraw_rental(request, rental_id: Id):
     rental = operations.withdraw_rental(rental=queries.my_rental(person, rental_id),
                                         person=person, actor=request.user, at=clock.now())
     return Status(200, _rental(rental))
+
+
+# Last: its path "/{booking_id}" would take "/rentals" too.
+@router.delete("/{booking_id}", response={200: BookingOut, 404: ErrorOut, 409: ErrorOut},
+               summary="Cancel a booking (refunded before the resource's limit)")
+def cancel(request, booking_id: Id):
+    person = _resident(request)
+    booking = queries.my_booking(person, booking_id)
+    cancelled = operations.cancel(booking=booking, person=person, actor=request.user,
+                                  at=clock.now())
+    return Status(200, _booking(cancelled))

@@ -145,8 +145,8 @@ def test_the_agreement_is_in_the_renter_s_language_with_their_dates_and_amounts(
         at=AT)
     client.force_login(renter)
     text = _pdf_text(client.get(reverse("bookings:my_agreement", args=[rental.pk])))
-    for expected in (f"Contrat de location n° {rental.pk}", "Salle des fêtes", "Village hall", "Amina Benali",
-                     "Anniversaire de Yanis", "81,00 €", "300,00 €", "7 mars 2026",
+    for expected in (f"Contrat de location n° {rental.pk}", "Salle des fêtes", "Village hall",
+                     "Amina Benali", "Anniversaire de Yanis", "81,00 €", "300,00 €", "7 mars 2026",
                      "8 mars 2026", "Bruno Helper"):
         assert expected in text, expected
     client.force_login(hall_manager)  # the manager reads English; the agreement stays French
