@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicard.access.models import Checkpoint, Facility
 from civicard.mutualaid.models import Association
@@ -196,7 +197,7 @@ class RentalStatus(models.TextChoices):
     PENDING = "pending", _("waiting for an answer")
     ACCEPTED = "accepted", _("accepted")
     REFUSED = "refused", _("refused")
-    WITHDRAWN = "withdrawn", _("withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("rental", "withdrawn")
 
 
 class Rental(models.Model):
@@ -214,7 +215,7 @@ class Rental(models.Model):
                                     verbose_name=_("on behalf of"))
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
-    purpose = models.CharField(_("purpose"), max_length=200)
+    purpose = models.CharField(pgettext_lazy("rental", "purpose"), max_length=200)
     attendance = models.PositiveIntegerField(_("expected attendance"))
     helpers = models.ManyToManyField(Person, blank=True, related_name="+",
                                      verbose_name=_("helpers"))

@@ -469,7 +469,7 @@ def helpers_of(card_numbers) -> list[Person]:
     return list(helpers.values())
 
 
-def _rental_price(resource: Resource, household: Household, first_day: date,
+def rental_price(resource: Resource, household: Household, first_day: date,
                   days: int) -> tuple[int, int]:
     """(price, deposit) of a hire of `days` days: the tariff of the resource's tariff use is
     the price of a day, the one in force on the first day."""
@@ -528,7 +528,7 @@ def request_rental(*, resource: Resource, person: Person, first_day: date, last_
     check_may_book(resource, household, person, at)
     helpers = helpers_of(helper_cards)
     _rental_taken(resource, start, end)
-    price, deposit = _rental_price(resource, household, first_day, days)
+    price, deposit = rental_price(resource, household, first_day, days)
     try:
         with transaction.atomic(durable=True):
             rental = Rental.objects.create(
