@@ -52,6 +52,10 @@ class ResourceForm(forms.ModelForm):
         self.fields["service"].queryset = services if services is not None \
             else Service.objects.none()
         self.fields["communes"].queryset = Commune.objects.order_by("name")
+        self.fields["deposit_cents"].required = False
+
+    def clean_deposit_cents(self):
+        return self.cleaned_data["deposit_cents"] or 0
 
     def _post_clean(self):  # the operation validates and saves (civicard.bookings.operations)
         opts = self._meta
