@@ -540,11 +540,11 @@ def request_rental(*, resource: Resource, person: Person, first_day: date, last_
             audit.record(actor=actor, action="booking.rental_requested", obj=rental, at=at,
                          extra={"resource": resource.pk, "start": start.isoformat(),
                                 "end": end.isoformat()})
-    except IntegrityError:  # the same key, sent twice at once
-        return request_rental(resource=resource, person=person, first_day=first_day,
-                              last_day=last_day, purpose=purpose, attendance=attendance,
-                              idempotency_key=key, actor=actor, at=at,
-                              helper_cards=helper_cards, association=association)
+    except IntegrityError:  # the same key, sent twice at once: the first request stands
+        done = Rental.objects.filter(idempotency_key=key).first()
+        if done is None or (done.resource_id, done.requested_by_id) != (resource.pk, person.pk):
+            raise IdempotencyConflict() from None
+        return done
     return rental
 
 

@@ -308,3 +308,26 @@ def test_a_court_booking_in_the_hire_blocks_the_request(hall, amina, territory, 
                            door_opens_at=HIRE_START, idempotency_key="direct",
                            created_at=AT)
     assert _code(lambda: _request(hall, amina)) == "rental_taken"
+
+
+def test_an_association_editor_asks_on_its_behalf_and_nobody_else_may(hall, amina, territory,
+                                                                       make_login):
+    from civicard.mutualaid.models import Association
+    from civicard.people.models import Membership
+
+    club = Association.objects.create(territory=territory, name="Comité des fêtes",
+                                      slug="comite", presentation="Fêtes du village")
+    editor = make_login("editor@example.org")
+    Membership.objects.create(household=amina.household, person=editor.person)
+    club.editors.add(editor)
+    stranger = make_login("stranger@example.org")
+
+    def ask(actor, key):
+        return operations.request_rental(
+            resource=hall, person=amina, first_day=SATURDAY, last_day=SATURDAY,
+            purpose="Bal du 14 juillet", attendance=70, association=club,
+            idempotency_key=key, actor=actor, at=AT)
+
+    assert _code(lambda: ask(stranger, "a")) == "permission_refused"
+    assert Rental.objects.count() == 0
+    assert ask(editor, "b").association == club
