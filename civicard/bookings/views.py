@@ -1,5 +1,6 @@
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -336,7 +337,7 @@ def _agreement(request, rental):
     """The rental agreement of an accepted rental, in the renter's language."""
     if rental.status != RentalStatus.ACCEPTED:
         raise NotFound()
-    with translation.override(rental.requested_by.language):
+    with translation.override(rental.requested_by.language or settings.LANGUAGE_CODE):
         return pdf_response("bookings/agreement_pdf.html", {
             "rental": rental, "territory": current_territory(),
             "currency": rental.resource.service.territory.currency
@@ -405,4 +406,7 @@ def settle_deposit(request, pk):
 
 @role_required(Role.SERVICE_MANAGER)
 def manager_agreement(request, pk):
-    return _agreement(request, queries.rental_for_manager(request.user, pk))
+    rental = queries.rental_for_manager(request.user, pk)
+    audit.record(actor=request.user, action="booking.rental_agreement_viewed", obj=rental,
+                 at=clock.now())
+    return _agreement(request, rental)
