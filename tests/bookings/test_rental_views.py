@@ -152,6 +152,8 @@ def test_the_agreement_is_in_the_renter_s_language_with_their_dates_and_amounts(
     client.force_login(hall_manager)  # the manager reads English; the agreement stays French
     again = _pdf_text(client.get(reverse("bookings:manager_agreement", args=[rental.pk])))
     assert "7 mars 2026" in again and "300,00 €" in again
+    assert AuditLogEntry.objects.filter(action="booking.rental_agreement_viewed",
+                                        object_id=str(rental.pk)).count() == 1
 
 
 def test_no_agreement_before_acceptance(client, frozen, renter, hall, amina):
