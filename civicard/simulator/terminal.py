@@ -145,6 +145,11 @@ class Simulator:
                 "message": "", "display_name": ""}
 
     def _by_profile(self, profile: dict, local: datetime) -> tuple[str, str]:
+        for opens, ends in profile.get("grants", ()):  # a booked slot: whatever the hours
+            if datetime.fromisoformat(opens) <= local < datetime.fromisoformat(ends):
+                return "allow", "ok"
+        if profile["kind"] == "granted":
+            return "deny", "no_right"
         if profile["kind"] == "staff":
             for weekday, starts, ends in profile["windows"]:
                 s, e = time.fromisoformat(starts), time.fromisoformat(ends)
