@@ -4,6 +4,7 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+from django.urls import reverse
 
 from civicard.access import allowlist, terminals
 from civicard.access.decisions import decide, rights
@@ -93,7 +94,8 @@ def test_without_a_booking_outside_opening_hours_stays_refused(court, amina, ter
     assert (refused["decision"], refused["reason_code"]) == ("deny", "closed")
 
 
-def test_a_booking_opens_the_door_outside_its_opening_hours(court, amina, terminal, top_up):
+def test_a_booking_opens_the_door_outside_its_opening_hours(court, amina, terminal, top_up,
+                                                             client, manager, settings):
     top_up(court.service, amina.household, 1000)
     booking = _book(court, amina, TUESDAY_20)
     assert _scan(terminal, TUESDAY_20 - timedelta(minutes=11))["reason_code"] == "closed"
@@ -103,6 +105,9 @@ def test_a_booking_opens_the_door_outside_its_opening_hours(court, amina, termin
     logged = Decision.objects.get(outcome="allow")
     assert (logged.right, logged.right_reference) == ("booking", str(booking.pk))
     assert rights.label(logged.right, logged.right_reference) == f"booking no. {booking.pk}"
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    client.force_login(manager)
+    assert f"(booking no. {booking.pk})" in client.get(reverse("access:log_rows")).content.decode()
 
 
 def test_an_enrolment_gives_no_right_outside_the_hours_but_the_booking_does(
@@ -216,3 +221,32 @@ def test_the_no_show_command_marks_bookings_without_an_entry(court, amina, top_u
         call_command("bookings_no_shows", stdout=out)
     assert out.getvalue().strip() == "1 no-show(s) marked."
     assert Booking.objects.get(pk=booking.pk).no_show is True
+
+
+def test_with_the_network_down_the_simulator_opens_a_court_booked_since_its_last_sync(
+        client, court, amina, court_door, manager, top_up):
+    from civicard.simulator.terminal import Simulator
+
+    _terminal, token = terminals.register_terminal(checkpoint=court_door, name="Sim",
+                                                language="fr", actor=manager, at=AT)
+    top_up(court.service, amina.household, 1000)
+    now = {"at": AT}
+    sim = Simulator(transport=_transport(client, lambda: now["at"]), token=token,
+                    now=lambda: now["at"])
+    sim.sync()
+    _book(court, amina, TUESDAY_20)  # five minutes later, the terminal syncs a delta
+    now["at"] = AT + timedelta(minutes=5)
+    assert sim.sync()["full"] is False
+    sim.offline = True
+    outcomes = []
+    for at in (TUESDAY_20 - timedelta(minutes=11), TUESDAY_20 + timedelta(minutes=5),
+               TUESDAY_20 + timedelta(hours=1)):
+        now["at"] = at
+        answer = sim.scan(UID)
+        outcomes.append((answer["decision"], answer["reason_code"], answer["offline"]))
+    assert outcomes == [("deny", "no_right", True), ("allow", "ok", True),
+                        ("deny", "no_right", True)]
+    sim.offline = False
+    assert sim.upload()["recorded"] == 3
+    assert list(Decision.objects.filter(outcome="allow").values_list("via", "right")) == [
+        ("offline", "booking")]
