@@ -108,8 +108,9 @@ def load(ctx):
         f"`.venv/bin/civicard terminal-sim --url {ctx.url} --token "
         f"cct_demo-{door.pk}-not-secret`, type {AMINA_UID} (her card, refused now), then "
         f"`offline`, `at tomorrow 19:05`, {AMINA_UID} (OPEN), `at tomorrow 21:00`, "
-        f"{AMINA_UID} (REFUSED). The manager opens “Bookable resources” → “Planning” (who booked; reading it is "
-        "audited), cancels with a reason (refunded, notified), adds blocks.")
+        f"{AMINA_UID} (REFUSED). The manager opens “Bookable resources” → “Planning” (who "
+        "booked; reading it is audited), cancels with a reason (refunded, notified), adds "
+        "blocks.")
     if Booking.objects.filter(idempotency_key__startswith="demo:").exists():
         return
     rng = ctx.rng_for("bookings")
