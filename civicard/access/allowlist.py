@@ -13,6 +13,7 @@ A delta adds/updates cards and lists `remove`d hashes. Versions are ids of Acces
 import base64
 import json
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Max
@@ -71,10 +72,16 @@ def _staff_profiles(checkpoint: Checkpoint):
     return keys, profiles
 
 
+class Granted(NamedTuple):
+    """The profile key of a card with grants: its own key (None: no other right) and windows."""
+
+    base: object
+    windows: tuple
+
+
 def _entries(checkpoint: Checkpoint, *, now, person_ids=None):
     """{short hash: profile key} of the cards allowed here (optionally only some people), and
-    the staff profiles by key. A card with grants has the key ("granted", its key or None,
-    its windows)."""
+    the staff profiles by key."""
     today = timezone.localtime(now).date()
     cards = usable_physical_cards(today).order_by()
     if person_ids is not None:
@@ -92,7 +99,7 @@ def _entries(checkpoint: Checkpoint, *, now, person_ids=None):
         for uid_hash, person_id in (cards.filter(person_id__in=list(windows))
                                     .values_list("uid_hash", "person_id")):
             hashed = short(uid_hash)
-            entries[hashed] = ("granted", entries.get(hashed), tuple(windows[person_id]))
+            entries[hashed] = Granted(entries.get(hashed), tuple(windows[person_id]))
     return entries, staff_profiles
 
 
@@ -134,12 +141,10 @@ def build(terminal: Terminal, *, since: str | None, now: datetime) -> bytes:
     for key, profile in staff_profiles.items():
         index[key] = len(profile_list)
         profile_list.append(profile)
-    granted = dict.fromkeys(k for k in entries.values() if k[0] == "granted")  # a few cards
-    for key in granted:
-        _granted, base, windows = key
+    for key in dict.fromkeys(k for k in entries.values() if isinstance(k, Granted)):  # a few
         index[key] = len(profile_list)
         profile_list.append(_granted_profile(
-            None if base is None else profile_list[index[base]], windows))
+            None if key.base is None else profile_list[index[key.base]], key.windows))
     document = {
         "format": "civicard-allowlist/1",
         "checkpoint": checkpoint.pk,
