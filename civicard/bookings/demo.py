@@ -21,6 +21,7 @@ from civicard.bookings.models import (
     Status,
     WhoMayBook,
 )
+from civicard.cards.demo import AMINA_UID
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
 from civicard.people.models import Household, Person, User
 from civicard.wallets import operations as wallets
@@ -118,13 +119,15 @@ def load(ctx):
     ctx.notes.append(
         "Bookings: Amina opens “Book a court or a room” (next free slots, the week, pay from "
         "her squash account) and “My bookings” (cancel, calendar); she has the squash court "
-        "tomorrow at 19:00, and its door lets her card in from 18:50 to 20:00 only: "
-        f"`.venv/bin/civicard terminal-sim --token cct_demo-{door.pk}-not-secret`, then paste "
-        "the QR payload of her “My card” page (refused now, allowed during the slot). "
-        "The manager opens “Bookable resources” → “Planning” (who booked; reading it is "
-        "audited), cancels with a reason (refunded, notified), adds blocks; “Rentals” shows "
-        "the village hall's wedding (accepted, its deposit held, agreement PDF) and a birthday "
-        "request to accept or refuse.")
+        "tomorrow at 19:00, after its door closes to the public (18:00), and her card opens it "
+        "from 18:50 to 20:00 only, also offline: "
+        f"`.venv/bin/civicard terminal-sim --url {ctx.url} --token "
+        f"cct_demo-{door.pk}-not-secret`, type {AMINA_UID} (her card, refused now), then "
+        f"`offline`, `at tomorrow 19:05`, {AMINA_UID} (OPEN), `at tomorrow 21:00`, "
+        f"{AMINA_UID} (REFUSED). The manager opens “Bookable resources” → “Planning” (who "
+        "booked; reading it is audited), cancels with a reason (refunded, notified), adds "
+        "blocks; “Rentals” shows the village hall's wedding (accepted, its deposit held, "
+        "agreement PDF) and a birthday request to accept or refuse.")
     if Booking.objects.filter(idempotency_key__startswith="demo:").exists():
         return
     rng = ctx.rng_for("bookings")

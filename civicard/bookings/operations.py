@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from civicard.bookings import queries
+from civicard.bookings import door, queries
 from civicard.bookings.exceptions import (
     AlreadyCancelled,
     BookingClosed,
@@ -223,6 +223,7 @@ def book(*, resource: Resource, person: Person, start: datetime, idempotency_key
                 price_cents=price, idempotency_key=key, created_at=at)
             Companion.objects.bulk_create([Companion(booking=booking, person=companion)
                                            for companion in companions])
+            door.changed(booking, at=at)
             if price:
                 account = wallets.open_account(household=household, service=resource.service,
                                                at=at)
@@ -265,6 +266,7 @@ def _cancel(*, booking: Booking, actor, at: datetime, reason: str, refund, by_ma
             cancelled_by=actor if getattr(actor, "is_authenticated", False) else None)
         if changed != 1:
             raise AlreadyCancelled()
+        door.changed(locked, at=at)
         refunded = refund and locked.charge_id is not None
         if refunded:
             entry = refund(account=locked.charge.account, amount_cents=locked.price_cents,
