@@ -1,11 +1,19 @@
 from django.core.management import call_command
 
-from civicard.childhood.models import ChildEnrolment, Period, Statement
+from civicard.childhood.models import (
+    ChildEnrolment,
+    ContractLine,
+    NurseryContract,
+    Period,
+    Statement,
+)
 from civicard.childhood.queries import check_billing
 from civicard.people import demo as people_demo
 
 
-def test_the_demo_has_amina_s_children_a_waiting_list_and_a_billed_month(db, monkeypatch):
+def test_the_demo_has_amina_s_children_a_waiting_list_and_a_billed_month(db, monkeypatch,
+                                                                          settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     monkeypatch.setattr(people_demo, "HOUSEHOLDS", 60)
     call_command("demo", stdout=open("/dev/null", "w"))
     enrolled = set(ChildEnrolment.objects.filter(child__full_name__in=[
@@ -15,6 +23,10 @@ def test_the_demo_has_amina_s_children_a_waiting_list_and_a_billed_month(db, mon
     lessons = ChildEnrolment.objects.filter(activity__kind="lessons")
     assert (lessons.filter(status="active").count(), lessons.filter(status="waiting").count()) \
         == (8, 3)
-    assert Period.objects.count() == 2
+    assert Period.objects.count() == 3
+    contracts = NurseryContract.objects.select_related("enrolment__child")
+    assert sorted(c.enrolment.child.full_name.split()[0] for c in contracts) == [
+        "Adam", "Chloé", "Inès"]
+    assert ContractLine.objects.filter(kind="monthly").count() == 3
     assert Statement.objects.filter(entry__isnull=False).exists()
     assert check_billing() == []
