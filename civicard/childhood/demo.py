@@ -134,7 +134,8 @@ def load(ctx):
     ctx.notes.append(
         "Childhood: Karim (second guardian) sees Inès's nursery contract and this month's "
         "amount under “My children's activities”; the manager opens the nursery's activity "
-        "page for its three contracts and an absence to decide. Amina opens “My children's activities” to book Yanis's and Lina's days "
+        "page for its three contracts and an absence to decide. Amina opens “My children's "
+        "activities” to book Yanis's and Lina's days "
         "(canteen deadline: Thursday noon for the next week); the manager opens “Childhood: "
         "roll-call and billing” for the day's lists, last month's closing and the swimming "
         f"lessons' waiting list. A canteen tablet's token: {TABLET_TOKEN}.")
@@ -260,9 +261,9 @@ def _nursery(ctx, nursery, manager):
     days = UnitDay.objects.filter(unit__activity=nursery,
                                   day__range=(last_month, today - timedelta(days=1)))
     for number, unit_day in enumerate(days.select_related("unit__activity").order_by("day")):
-        for contract, (_n, _m, _r, _c, _d, schedule, _cl, _h) in zip(contracts,
-                                                                   NURSERY_CONTRACTS):
-            hours = schedule.get(unit_day.day.weekday())
+        for contract in contracts:
+            hours = next(((d.starts_at, d.ends_at) for d in contract.days.all()
+                          if d.weekday == unit_day.day.weekday()), None)
             if hours is None or (contract == contracts[0]
                                  and ill[0] <= unit_day.day <= ill[1]):
                 continue

@@ -72,6 +72,7 @@ from civicard.childhood.models import (
     Statement,
     Unit,
     UnitDay,
+    UnitPrice,
 )
 from civicard.core import audit
 from civicard.core.errors import DomainError, InvalidInput, PermissionRefused
@@ -190,6 +191,92 @@ def import_calendar(*, activity: Activity, text: str, actor, at: datetime) -> in
             errors[f"row {number}"] = [_("Write the date as YYYY-MM-DD.")]
     if errors or not days:
         raise InvalidInput(fields=errors or {"file": [_("The file has no dates.")]})
+    with transaction.atomic():
+        return sum(open_days(unit=unit, days=days, actor=actor, at=at)
+                   for unit in activity.units.all())
+
+
+ACTIVITY_FIELDS = ("name", "kind", "service", "commune", "season_starts_on", "season_ends_on",
+                   "places", "min_age_months", "max_age_months", "deadline_days_before",
+                   "deadline_weekday", "deadline_time", "debt_limit_cents")
+
+
+def save_activity(*, activity: Activity | None, fields: dict, actor, at: datetime) -> Activity:
+    """Create or change an activity's season and rules, in a commune the actor manages (both
+    the one it had and the one it gets)."""
+    if activity is not None:
+        _check_manages(actor, activity)
+    check_role_over(actor, Role.SERVICE_MANAGER, commune_id=getattr(fields["commune"], "pk",
+                                                                    None))
+    if fields["season_ends_on"] < fields["season_starts_on"]:
+        raise InvalidInput(fields={"season_ends_on": [_("The season must end after it starts.")]})
+    with transaction.atomic():
+        activity = activity or Activity(territory=fields["service"].territory)
+        for name in ACTIVITY_FIELDS:
+            setattr(activity, name, fields[name])
+        activity.save()
+        audit.record(actor=actor, action="childhood.activity_saved", obj=activity, at=at)
+    return activity
+
+
+def add_unit(*, activity: Activity, name: str, capacity: int, pricing: str,
+             planned_minutes: int, incompatible, actor, at: datetime) -> Unit:
+    """A unit of the activity (a meal, a morning…) with its daily places; the units it
+    excludes on the same day (a full day excludes a morning)."""
+    _check_manages(actor, activity)
+    name = _one_line(name)[:80]
+    if not name or activity.units.filter(name=name).exists():
+        raise InvalidInput(fields={"name": [_("Give a name no other unit has.")]})
+    with transaction.atomic():
+        unit = Unit.objects.create(activity=activity, name=name, capacity=capacity,
+                                   pricing=pricing, planned_minutes=planned_minutes)
+        unit.incompatible.set([u for u in incompatible if u.activity_id == activity.pk])
+        audit.record(actor=actor, action="childhood.unit_added", obj=unit, at=at)
+    return unit
+
+
+def add_price(*, unit: Unit, fields: dict, actor, at: datetime) -> UnitPrice:
+    """A price of a unit for an income bracket (none: any) from a child rank on, from a date;
+    per hour, with a floor and a ceiling."""
+    _check_manages(actor, unit.activity)
+    floor, ceiling = fields.get("floor_cents"), fields.get("ceiling_cents")
+    if floor is not None and ceiling is not None and ceiling < floor:
+        raise InvalidInput(fields={"ceiling_cents": [
+            _("The ceiling must not be below the floor.")]})
+    with transaction.atomic():
+        price = UnitPrice.objects.create(unit=unit, **fields)
+        audit.record(actor=actor, action="childhood.price_added", obj=price, at=at)
+    return price
+
+
+def holidays_from_csv(text: str) -> set[date]:
+    """The days of a school-holiday calendar: a CSV with `start` and `end` columns
+    (YYYY-MM-DD, both included). A bad row is reported with its number."""
+    closed, errors = set(), []
+    for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        try:
+            start = date.fromisoformat((row.get("start") or "").strip())
+            end = date.fromisoformat((row.get("end") or "").strip())
+            if end < start or (end - start).days > 366:
+                raise ValueError
+        except ValueError:
+            errors.append(_("Row %(row)s: write the start and the end as YYYY-MM-DD, the end "
+                            "after the start.") % {"row": number})
+            continue
+        closed |= {start + timedelta(days=n) for n in range((end - start).days + 1)}
+    if errors:
+        raise InvalidInput(fields={"holidays": errors})
+    return closed
+
+
+def open_season(*, activity: Activity, weekdays, holidays_csv: str, actor,
+                at: datetime) -> int:
+    """Open every unit of the activity on its season's `weekdays` but the school holidays of
+    the CSV (nothing is opened when a row is bad). Returns how many unit days were opened."""
+    _check_manages(actor, activity)
+    closed = holidays_from_csv(holidays_csv) if holidays_csv.strip() else set()
+    days = school_days(starts_on=activity.season_starts_on, ends_on=activity.season_ends_on,
+                       weekdays=set(weekdays), closed=closed)
     with transaction.atomic():
         return sum(open_days(unit=unit, days=days, actor=actor, at=at)
                    for unit in activity.units.all())

@@ -9,6 +9,7 @@ from django.db.models import Count, Sum
 from civicard.childhood import contracts, operations
 from civicard.childhood.models import (
     HOLDS_A_PLACE,
+    WEEKDAYS,
     Absence,
     AbsenceStatus,
     Activity,
@@ -22,7 +23,6 @@ from civicard.childhood.models import (
     State,
     Statement,
     UnitDay,
-    WEEKDAYS,
 )
 from civicard.core import audit
 from civicard.core.permissions import check_role_over, role_communes
@@ -340,3 +340,34 @@ def pending_absences(activity):
 
 def contracts_of(enrolment):
     return enrolment.contracts.prefetch_related("days").order_by("starts_on")
+
+
+# The kitchen -----------------------------------------------------------------------------------
+
+@dataclass
+class KitchenCount:
+    activity: Activity
+    unit_name: str
+    meals: int
+    special: list[tuple[str, str]]
+
+
+def kitchen_counts(actor, day: date, *, at: datetime) -> list[KitchenCount]:
+    """The canteens' meals to cook on `day` (booked or present), with the children whose
+    health sheet names an allergy or a care plan. Staff only; the read is audited."""
+    counts = []
+    for unit_day in (UnitDay.objects.select_related("unit__activity")
+                     .filter(day=day, unit__activity__in=staff_activities(actor)
+                             .filter(kind=ActivityKind.CANTEEN))
+                     .order_by("unit__activity__name", "unit__name")):
+        eating = (unit_day.reservations.filter(state__in=[State.RESERVED, State.PRESENT,
+                                                          State.UNEXPECTED])
+                  .select_related("child", "enrolment"))
+        special = sorted((r.child.full_name, " — ".join(
+            t for t in (r.enrolment.allergies, r.enrolment.care_plan) if t))
+            for r in eating if r.enrolment.allergies or r.enrolment.care_plan)
+        counts.append(KitchenCount(unit_day.unit.activity, unit_day.unit.name, len(eating),
+                                   special))
+    audit.record(actor=actor, action="childhood.kitchen_read", at=at,
+                 extra={"day": day.isoformat(), "units": len(counts)})
+    return counts

@@ -20,4 +20,7 @@ urlpatterns = [
     path("staff/enrolment/<int:pk>/contract/", views.contract_new, name="contract_new"),
     path("staff/contract/<int:pk>/change/", views.contract_change, name="contract_change"),
     path("staff/absence/<int:pk>/decide/", views.decide_absence, name="decide_absence"),
+    path("staff/activity/new/", views.activity_setup, name="activity_new"),
+    path("staff/activity/<int:pk>/setup/", views.activity_setup, name="activity_setup"),
+    path("staff/kitchen/", views.kitchen, name="kitchen"),
 ]

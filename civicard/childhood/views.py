@@ -13,19 +13,25 @@ from django.views.decorators.http import require_POST
 from civicard.childhood import operations, pricing, queries
 from civicard.childhood.forms import (
     AbsenceForm,
+    ActivityForm,
     ContractForm,
     DocumentForm,
     EnrolForm,
     MonthForm,
     NurseryRateForm,
+    PriceForm,
+    SeasonDaysForm,
+    UnitForm,
 )
 from civicard.childhood.models import Absence, Document, NurseryContract, UnitDay
 from civicard.core import clock
 from civicard.core.errors import DomainError, InvalidInput, PermissionRefused
-from civicard.core.permissions import Role, role_required
+from civicard.core.permissions import Role, holds_role, role_communes, role_required
 from civicard.core.validation import EARLIEST, LATEST_AHEAD, has_control_characters
 from civicard.people.models import Person
 from civicard.people.views import form_error, resident_required
+from civicard.territory.models import Commune
+from civicard.wallets.models import Service
 
 # Families ---------------------------------------------------------------------------------------
 
@@ -142,7 +148,8 @@ def staff(request):
     activities = [(activity, queries.head_counts(activity, day))
                   for activity in queries.staff_activities(request.user)]
     return render(request, "childhood/staff.html", {
-        "activities": activities, "day": day, "unpaid": queries.unpaid_statements(request.user)})
+        "activities": activities, "day": day, "unpaid": queries.unpaid_statements(request.user),
+        "can_manage": holds_role(request.user, Role.SERVICE_MANAGER)})
 
 
 def _day(text, default: date) -> date:
@@ -404,3 +411,70 @@ def contract_change(request, pk):
             return redirect("childhood:staff_enrolment", pk=enrolment.pk)
     return render(request, "childhood/contract_form.html", {
         "enrolment": enrolment, "form": form, "contract": contract})
+
+
+# Activity set-up and the kitchen --------------------------------------------------------------
+
+def _managed_communes(user):
+    communes = role_communes(user, Role.SERVICE_MANAGER)
+    return Commune.objects.all() if communes is None else Commune.objects.filter(pk__in=communes)
+
+
+@role_required(Role.SERVICE_MANAGER)
+def activity_setup(request, pk=None):
+    """An activity's season and rules, its units and prices, and its opening days."""
+    activity = None if pk is None else get_object_or_404(
+        queries.staff_activities(request.user), pk=pk)
+    now = clock.now()
+    form = ActivityForm(request.POST if request.POST.get("form") == "activity" else None,
+                        instance=activity, services=Service.objects.order_by("name"),
+                        communes=_managed_communes(request.user))
+    forms_ = {}
+    if activity is not None:
+        posted = request.POST.get("form")
+        forms_ = {
+            "unit": UnitForm(request.POST if posted == "unit" else None, activity=activity),
+            "price": PriceForm(request.POST if posted == "price" else None, activity=activity),
+            "days": SeasonDaysForm(request.POST if posted == "days" else None,
+                                   request.FILES if posted == "days" else None),
+        }
+    bound = form if form.is_bound else next((f for f in forms_.values() if f.is_bound), None)
+    if bound is not None and bound.is_valid():
+        data = bound.cleaned_data
+        try:
+            if bound is form:
+                activity = operations.save_activity(
+                    activity=activity, fields={n: data[n] for n in operations.ACTIVITY_FIELDS},
+                    actor=request.user, at=now)
+                messages.success(request, _("The activity is saved."))
+            elif bound is forms_["unit"]:
+                operations.add_unit(activity=activity, actor=request.user, at=now, **data)
+                messages.success(request, _("The unit is added."))
+            elif bound is forms_["price"]:
+                operations.add_price(unit=data.pop("unit"), fields=data, actor=request.user,
+                                     at=now)
+                messages.success(request, _("The price is added."))
+            else:
+                holidays = data["holidays"]
+                opened = operations.open_season(
+                    activity=activity, weekdays=data["weekdays"], actor=request.user, at=now,
+                    holidays_csv=holidays.read(1_000_000).decode("utf-8-sig", "replace")
+                    if holidays else "")
+                messages.success(request, _("Days opened: %(count)s.") % {"count": opened})
+        except DomainError as error:
+            form_error(bound, error)
+        else:
+            return redirect("childhood:activity_setup", pk=activity.pk)
+    return render(request, "childhood/setup.html", {
+        "activity": activity, "form": form, **{f"{k}_form": v for k, v in forms_.items()},
+        "units": [] if activity is None else activity.units.prefetch_related(
+            "prices__income_bracket", "incompatible")})
+
+
+@role_required(*STAFF)
+def kitchen(request):
+    """The canteens' meal counts for the kitchen (by 9:30), with allergies and care plans."""
+    now = clock.now()
+    day = _day(request.GET.get("day"), operations.local_day(now))
+    return render(request, "childhood/kitchen.html", {
+        "day": day, "at": now, "counts": queries.kitchen_counts(request.user, day, at=now)})

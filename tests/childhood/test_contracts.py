@@ -168,11 +168,6 @@ def pdf():
                               content_type="application/pdf")
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def test_closing_the_month_bills_the_contract_extras_and_deductions(february, nursery,
                                                                        manager, baby):
     monday = Reservation.objects.get(unit_day__day=date(2026, 2, 9))

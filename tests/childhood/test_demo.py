@@ -11,9 +11,7 @@ from civicard.childhood.queries import check_billing
 from civicard.people import demo as people_demo
 
 
-def test_the_demo_has_amina_s_children_a_waiting_list_and_a_billed_month(db, monkeypatch,
-                                                                          settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_the_demo_has_amina_s_children_a_waiting_list_and_a_billed_month(db, monkeypatch):
     monkeypatch.setattr(people_demo, "HOUSEHOLDS", 60)
     call_command("demo", stdout=open("/dev/null", "w"))
     enrolled = set(ChildEnrolment.objects.filter(child__full_name__in=[

@@ -26,8 +26,7 @@ MAX = 10 * 1024 * 1024
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _staff_without_mfa(settings):
     settings.CIVICARD_REQUIRE_STAFF_MFA = False
 
 
