@@ -81,7 +81,8 @@ def test_opening_days_skips_the_school_holidays_of_the_csv(client, north_manager
     url = f"/childhood/staff/activity/{activity.pk}/setup/"
     bad = SimpleUploadedFile("holidays.csv", b"start,end\n2026-02-07,2026-02-22\n2026-13-01,x\n")
     page = client.post(url, {"form": "days", "weekdays": ["0"], "holidays": bad})
-    assert "Row 3: write the start and the end" in page.content.decode() and UnitDay.objects.count() == 0
+    assert "Row 3: write the start and the end" in page.content.decode()
+    assert UnitDay.objects.count() == 0
     holidays = SimpleUploadedFile("holidays.csv",
                                   b"\xef\xbb\xbfstart,end\n2026-02-07,2026-02-22\n")
     client.post(url, {"form": "days", "weekdays": ["0"], "holidays": holidays})
