@@ -5,6 +5,7 @@ and the leisure centre's invoice to pay), and a canteen tablet."""
 
 from datetime import date, datetime, time, timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from civicard.access import setup as access_setup
@@ -23,9 +24,9 @@ from civicard.childhood.models import (
 )
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
 from civicard.core.errors import DomainError
-from civicard.people.models import Membership, Person, User
+from civicard.people.models import Household, Membership, Person, User
 from civicard.territory.models import Commune, IncomeBracket
-from civicard.wallets.models import Service
+from civicard.wallets.models import Service, ShortageRule
 
 TABLET_TOKEN = "cct_demo-canteen-tablet-do-not-use-in-production"
 SCHOOL_DAYS = {0, 1, 3, 4}  # Monday, Tuesday, Thursday, Friday
@@ -81,8 +82,10 @@ def _holidays(starts: date) -> set[date]:
 
 
 def _service(ctx, slug: str) -> Service:
+    """The wallets demo's service, or the nursery's: what a contract costs is owed monthly."""
     service, _ = Service.objects.get_or_create(
-        territory=ctx.territory, slug=slug, defaults={"name": "Multi-accueil"})
+        territory=ctx.territory, slug=slug, defaults={
+            "name": "Multi-accueil", "shortage_rule": ShortageRule.SERVE_AND_GO_NEGATIVE})
     return service
 
 
@@ -129,10 +132,14 @@ def load(ctx):
     NurseryFloor.objects.create(territory=ctx.territory, valid_from=date(starts.year, 1, 1),
                                 monthly_cents=801_00)
     _families(ctx, activities, manager)
+    _nursery(ctx, activities["nursery"], manager)
     _tablet(ctx, activities["canteen"], manager)
     ctx.logins.append(("Childhood staff (roll-call, closing)", manager.email))
     ctx.notes.append(
-        "Childhood: Amina opens “My children's activities” to book Yanis's and Lina's days "
+        "Childhood: Karim (second guardian) sees Inès's nursery contract and this month's "
+        "amount under “My children's activities”; the manager opens the nursery's activity "
+        "page for its three contracts and an absence to decide. Amina opens “My children's "
+        "activities” to book Yanis's and Lina's days "
         "(canteen deadline: Thursday noon for the next week) and “My invoices” for last "
         "month's leisure-centre invoice (PDF, pay online); the manager opens “Childhood: "
         "roll-call and billing” for the day's lists, last month's closing and the swimming "
@@ -236,3 +243,84 @@ def _tablet(ctx, canteen, manager):
     RollCallPoint.objects.create(checkpoint=checkpoint, unit=canteen.units.get())
     terminals.register_terminal(checkpoint=checkpoint, name="Tablette cantine Jules Ferry",
                              actor=manager, at=ctx.now, token=TABLET_TOKEN)
+
+
+# (first name, age in months, monthly resources in cents, dependent children, a child with a
+#  disability, {weekday: (from, to)}, weeks of closure, weeks of the family's holidays)
+FULL_WEEK = {n: (time(8, 30), time(17, 30)) for n in range(5)}
+NURSERY_CONTRACTS = [
+    ("Inès", 14, 3_000_00, 1, False, FULL_WEEK, 4, 1),
+    ("Adam", 26, 2_500_00, 2, True, {1: (time(9), time(16)), 3: (time(9), time(16))}, 4, 3),
+    ("Chloé", 9, 10_000_00, 2, False, {n: (time(8), time(18)) for n in (0, 1, 3, 4)}, 4, 2),
+]
+DEMO_CERTIFICATE = b"%PDF-1.4\n% Civicard demo: a medical certificate\n%%EOF\n"
+
+
+def _nursery(ctx, nursery, manager):
+    """Three contracts in the Petits Pas nursery: Inès in Karim's household full time, Adam
+    part time (a child with a disability in the household), Chloé four days at the ceiling;
+    last month's roll-call with some hours beyond the contracts, an accepted illness and a
+    hospitalisation waiting for a decision; last month closed."""
+    today = timezone.localtime(ctx.now).date()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    karim = Household.objects.filter(memberships__person__full_name="Karim Haddad",
+                                     memberships__is_guardian=True).first()
+    others = list(Household.objects.filter(territory=ctx.territory, memberships__is_guardian=True)
+                  .exclude(memberships__person__full_name__in=["Karim Haddad", "Amina Benali"])
+                  .distinct().order_by("pk")[:2])
+    contracts = []
+    for household, (name, months, resources, children, disabled, schedule, closure,
+                    holidays) in zip([karim, *others], NURSERY_CONTRACTS, strict=False):
+        if household is None:
+            continue
+        surname = household.memberships.filter(is_guardian=True).first().person.full_name
+        child = Person.objects.create(full_name=f"{name} {surname.split()[-1]}", language="fr",
+                                      birth_date=today - timedelta(days=months * 30))
+        Membership.objects.create(household=household, person=child)
+        enrolment = operations.enrol_child(activity=nursery, child=child, actor=manager,
+                                           at=ctx.now)
+        contracts.append(operations.create_contract(
+            enrolment=enrolment, actor=manager, at=ctx.now, terms=operations.ContractTerms(
+                starts_on=nursery.season_starts_on, ends_on=nursery.season_ends_on,
+                schedule=schedule, closure_weeks=closure, holiday_weeks=holidays,
+                monthly_resources_cents=resources, dependent_children=children,
+                disabled_child=disabled)))
+    ill = (last_month + timedelta(days=14), last_month + timedelta(days=18))
+    days = UnitDay.objects.filter(unit__activity=nursery,
+                                  day__range=(last_month, today - timedelta(days=1)))
+    for number, unit_day in enumerate(days.select_related("unit__activity").order_by("day")):
+        for contract in contracts:
+            hours = next(((d.starts_at, d.ends_at) for d in contract.days.all()
+                          if d.weekday == unit_day.day.weekday()), None)
+            if hours is None or (contract == contracts[0]
+                                 and ill[0] <= unit_day.day <= ill[1]):
+                continue
+            late = timedelta(minutes=40 if number % 6 == 2 else 0)
+            arrived, left = (timezone.make_aware(datetime.combine(unit_day.day, t))
+                             for t in hours)
+            child = contract.enrolment.child
+            operations.mark(unit_day=unit_day, child=child, mark="present", at=arrived,
+                            actor=manager)
+            operations.mark(unit_day=unit_day, child=child, mark="collected", at=left + late,
+                            actor=manager)
+    season = (nursery.season_starts_on, nursery.season_ends_on)
+    if contracts and season[0] <= ill[0] and ill[1] <= season[1]:
+        ines = contracts[0].enrolment
+        karim_user = User.objects.filter(person__full_name="Karim Haddad").first() or manager
+        illness = operations.declare_absence(
+            enrolment=ines, reason="illness", starts_on=last_month + timedelta(days=14),
+            ends_on=last_month + timedelta(days=18),
+            upload=SimpleUploadedFile("certificat.pdf", DEMO_CERTIFICATE), actor=karim_user,
+            at=ctx.now)
+        operations.decide_absence(absence=illness, accept=True, actor=manager, at=ctx.now)
+        operations.upload_document(
+            enrolment=ines, kind="vaccination",
+            upload=SimpleUploadedFile("carnet.pdf", DEMO_CERTIFICATE), actor=karim_user,
+            at=ctx.now)
+    if len(contracts) > 1 and season[0] <= today <= season[1] - timedelta(days=2):
+        operations.declare_absence(
+            enrolment=contracts[1].enrolment, reason="hospitalisation",
+            starts_on=today, ends_on=today + timedelta(days=2),
+            upload=SimpleUploadedFile("bulletin.pdf", DEMO_CERTIFICATE), actor=manager,
+            at=ctx.now)
+    operations.close_month(activity=nursery, month=last_month, actor=manager, at=ctx.now)

@@ -110,4 +110,57 @@ class AmountAboveDue(DomainError):
 class InvoiceAlreadyCancelled(DomainError):
     code = "invoice_already_cancelled"
     message = _("This invoice is already cancelled by a credit note.")
+
+
+class NotANursery(DomainError):
+    code = "not_a_nursery"
+    message = _("Contracts are only for a nursery.")
+    http_status = 409
+
+
+class ContractOutsideSeason(DomainError):
+    code = "contract_outside_season"
+    message = _("The contract must start and end within the activity's season.")
+    http_status = 422
+
+
+class ContractOverlap(DomainError):
+    code = "contract_overlap"
+    message = _("This child already has a contract for some of these dates.")
+    http_status = 409
+
+
+class ScheduleInvalid(DomainError):
+    code = "schedule_invalid"
+    message = _("Give at least one day, each with an end time after its start time.")
+    http_status = 422
+
+
+class ContractMonthBilled(DomainError):
+    code = "contract_month_billed"
+    message = _("A change can only start after the last billed month (%(month)s).")
+    http_status = 409
+
+
+class DocumentNotAccepted(DomainError):
+    code = "document_type"
+    message = _("Send a PDF file or a photo (JPEG, PNG or WebP).")
+    http_status = 422
+
+
+class DocumentTooLarge(DomainError):
+    code = "document_too_large"
+    message = _("The file is too large: at most 10 MB.")
+    http_status = 422
+
+
+class DocumentErased(DomainError):
+    code = "document_erased"
+    message = _("This document was erased at the end of its retention period.")
+    http_status = 410
+
+
+class AbsenceAlreadyDecided(DomainError):
+    code = "absence_decided"
+    message = _("This absence was already accepted or refused.")
     http_status = 409

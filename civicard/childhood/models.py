@@ -472,3 +472,178 @@ class Reminder(AppendOnlyModel):
 
     def __str__(self):
         return self.key
+
+
+# Nursery contracts (PSU, the CAF national scale) -----------------------------------------------
+
+WEEKDAYS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
+            _("Saturday"), _("Sunday"))
+
+
+class NurseryContract(models.Model):
+    """A nursery contract: the hours reserved each week from one date to another, billed in
+    equal monthly parts at the household's hourly rate on the national scale. A change is a
+    new contract from a date (the previous one ends the day before): a billed month is never
+    recomputed from changed terms."""
+
+    enrolment = models.ForeignKey(ChildEnrolment, on_delete=models.PROTECT,
+                                  related_name="contracts")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    closure_weeks = models.PositiveSmallIntegerField(
+        default=0, help_text="Weeks the nursery is closed during the contract.")
+    holiday_weeks = models.PositiveSmallIntegerField(
+        default=0, help_text="Weeks of the family's holidays during the contract.")
+    # The base of the equal monthly parts, fixed when the terms are written: ending the
+    # contract earlier (a change) does not recompute the months already billed.
+    weeks_of_care = models.PositiveSmallIntegerField()
+    months = models.PositiveSmallIntegerField()
+    monthly_resources_cents = models.PositiveIntegerField()
+    dependent_children = models.PositiveSmallIntegerField(default=1)
+    disabled_child = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["enrolment", "starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")),
+                                   name="nursery_contract_dates_ordered"),
+            models.CheckConstraint(condition=Q(dependent_children__gte=1),
+                                   name="nursery_contract_one_child_at_least"),
+            models.CheckConstraint(condition=Q(months__gte=1), name="nursery_contract_months"),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment} {self.starts_on}–{self.ends_on}"
+
+
+class ContractDay(models.Model):
+    """The hours reserved on one weekday (0 = Monday) of a contract."""
+
+    contract = models.ForeignKey(NurseryContract, on_delete=models.CASCADE,
+                                 related_name="days")
+    weekday = models.PositiveSmallIntegerField()
+    starts_at = models.TimeField()
+    ends_at = models.TimeField()
+
+    class Meta:
+        ordering = ["contract", "weekday"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "weekday"],
+                                    name="contract_day_unique"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="contract_day_weekday"),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")),
+                                   name="contract_day_hours_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.weekday}: {self.starts_at}–{self.ends_at}"
+
+
+class ContractLineKind(models.TextChoices):
+    MONTHLY = "monthly", _("monthly amount of the contract")
+    EXTRA = "extra", _("hours beyond the contract")
+    DEDUCTION = "deduction", _("justified absences deducted")
+
+
+class ContractLine(models.Model):
+    """One part of a contract's closed month: the monthly amount, the extra hours, or the
+    justified absences deducted (negative)."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT,
+                                  related_name="contract_lines")
+    contract = models.ForeignKey(NurseryContract, on_delete=models.PROTECT,
+                                 related_name="lines")
+    kind = models.CharField(max_length=10, choices=ContractLineKind.choices)
+    minutes = models.PositiveIntegerField()
+    hourly_rate_cents = models.PositiveIntegerField()
+    amount_cents = models.IntegerField()
+
+    class Meta:
+        ordering = ["contract", "kind"]
+        constraints = [models.UniqueConstraint(fields=["statement", "contract", "kind"],
+                                               name="contract_line_unique")]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.kind}: {self.amount_cents}"
+
+
+# Documents and absences --------------------------------------------------------------------------
+
+class DocumentKind(models.TextChoices):
+    VACCINATION = "vaccination", _("vaccination record")
+    INSURANCE = "insurance", _("insurance certificate")
+    MEDICAL = "medical", _("medical certificate")
+    OTHER = "other", _("other document")
+
+
+class Document(models.Model):
+    """A file attached to an enrolment: read only by the guardians and the activity's staff
+    (every staff read audited), through a view that checks it — never served publicly; its
+    content is erased after `erase_after`."""
+
+    enrolment = models.ForeignKey(ChildEnrolment, on_delete=models.PROTECT,
+                                  related_name="documents")
+    kind = models.CharField(max_length=12, choices=DocumentKind.choices)
+    file = models.FileField(upload_to="childhood/documents/%Y/%m/", max_length=200,
+                            blank=True)
+    name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, related_name="+")
+    erase_after = models.DateField()
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["erase_after"], condition=Q(erased_at__isnull=True),
+                                name="childhood_document_to_erase")]
+
+    def __str__(self):
+        return f"{self.enrolment_id} {self.kind} {self.name}"
+
+
+class AbsenceReason(models.TextChoices):
+    ILLNESS = "illness", _("illness, with a medical certificate")
+    HOSPITALISATION = "hospitalisation", _("hospitalisation")
+    CLOSURE = "closure", _("closure of the nursery")
+
+
+class AbsenceStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for a decision")
+    ACCEPTED = "accepted", _("accepted")
+    REFUSED = "refused", _("refused")
+
+
+class Absence(models.Model):
+    """An absence a guardian justifies (with a certificate) or staff record, accepted or
+    refused by staff. Accepted: the booked days are not billed, and a nursery contract's
+    hours of those days are deducted (illness: after the waiting days)."""
+
+    enrolment = models.ForeignKey(ChildEnrolment, on_delete=models.PROTECT,
+                                  related_name="absences")
+    reason = models.CharField(max_length=16, choices=AbsenceReason.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    document = models.OneToOneField(Document, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="absence")
+    status = models.CharField(max_length=10, choices=AbsenceStatus.choices,
+                              default=AbsenceStatus.PENDING)
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")),
+                                              name="absence_dates_ordered")]
+
+    def __str__(self):
+        return f"{self.enrolment_id} {self.reason} {self.starts_on}–{self.ends_on}"

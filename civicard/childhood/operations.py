@@ -9,11 +9,12 @@ billing cannot change afterwards."""
 
 import csv
 import io
-from calendar import monthrange
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,21 +22,30 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from civicard.cards.queries import card_for_credential
-from civicard.childhood import invoices, pricing, reminders
+from civicard.childhood import contracts, invoices, pricing, reminders
 from civicard.childhood.deadlines import deadline_for
 from civicard.childhood.exceptions import (
+    AbsenceAlreadyDecided,
     AlreadyEnrolled,
     ChildTooOld,
     ChildTooYoung,
+    ContractMonthBilled,
+    ContractOutsideSeason,
+    ContractOverlap,
     DayClosed,
     DayNotOpen,
     DeadlinePassed,
     DebtLimitReached,
+    DocumentErased,
+    DocumentNotAccepted,
+    DocumentTooLarge,
     MarkInvalid,
     MonthNotOver,
     NotAChildOfTheHousehold,
+    NotANursery,
     NotARollCallPoint,
     NotEnrolled,
+    ScheduleInvalid,
     UnitFull,
     UnitIncompatible,
 )
@@ -43,14 +53,23 @@ from civicard.childhood.models import (
     BILLED,
     BILLED_AS_UNEXPECTED,
     HOLDS_A_PLACE,
+    Absence,
+    AbsenceReason,
+    AbsenceStatus,
     Activity,
+    ActivityKind,
     BilledLine,
     BillingMode,
     ChildEnrolment,
+    ContractDay,
+    ContractLine,
     DebtLimitOverride,
+    Document,
+    DocumentKind,
     EnrolmentStatus,
     Invoice,
     InvoiceStatus,
+    NurseryContract,
     Period,
     Reservation,
     RollCallPoint,
@@ -58,9 +77,10 @@ from civicard.childhood.models import (
     Statement,
     Unit,
     UnitDay,
+    UnitPrice,
 )
 from civicard.core import audit
-from civicard.core.errors import DomainError, InvalidInput
+from civicard.core.errors import DomainError, InvalidInput, PermissionRefused
 from civicard.core.idempotency import KEY_MAX_LENGTH, replay_or_run
 from civicard.core.models import IdempotencyKey
 from civicard.core.permissions import Role, check_role_over, holds_role
@@ -161,6 +181,92 @@ def import_calendar(*, activity: Activity, text: str, actor, at: datetime) -> in
             errors[f"row {number}"] = [_("Write the date as YYYY-MM-DD.")]
     if errors or not days:
         raise InvalidInput(fields=errors or {"file": [_("The file has no dates.")]})
+    with transaction.atomic():
+        return sum(open_days(unit=unit, days=days, actor=actor, at=at)
+                   for unit in activity.units.all())
+
+
+ACTIVITY_FIELDS = ("name", "kind", "service", "commune", "season_starts_on", "season_ends_on",
+                   "places", "min_age_months", "max_age_months", "deadline_days_before",
+                   "deadline_weekday", "deadline_time", "debt_limit_cents")
+
+
+def save_activity(*, activity: Activity | None, fields: dict, actor, at: datetime) -> Activity:
+    """Create or change an activity's season and rules, in a commune the actor manages (both
+    the one it had and the one it gets)."""
+    if activity is not None:
+        _check_manages(actor, activity)
+    check_role_over(actor, Role.SERVICE_MANAGER, commune_id=getattr(fields["commune"], "pk",
+                                                                    None))
+    if fields["season_ends_on"] < fields["season_starts_on"]:
+        raise InvalidInput(fields={"season_ends_on": [_("The season must end after it starts.")]})
+    with transaction.atomic():
+        activity = activity or Activity(territory=fields["service"].territory)
+        for name in ACTIVITY_FIELDS:
+            setattr(activity, name, fields[name])
+        activity.save()
+        audit.record(actor=actor, action="childhood.activity_saved", obj=activity, at=at)
+    return activity
+
+
+def add_unit(*, activity: Activity, name: str, capacity: int, pricing: str,
+             planned_minutes: int, incompatible, actor, at: datetime) -> Unit:
+    """A unit of the activity (a meal, a morning…) with its daily places; the units it
+    excludes on the same day (a full day excludes a morning)."""
+    _check_manages(actor, activity)
+    name = _one_line(name)[:80]
+    if not name or activity.units.filter(name=name).exists():
+        raise InvalidInput(fields={"name": [_("Give a name no other unit has.")]})
+    with transaction.atomic():
+        unit = Unit.objects.create(activity=activity, name=name, capacity=capacity,
+                                   pricing=pricing, planned_minutes=planned_minutes)
+        unit.incompatible.set([u for u in incompatible if u.activity_id == activity.pk])
+        audit.record(actor=actor, action="childhood.unit_added", obj=unit, at=at)
+    return unit
+
+
+def add_price(*, unit: Unit, fields: dict, actor, at: datetime) -> UnitPrice:
+    """A price of a unit for an income bracket (none: any) from a child rank on, from a date;
+    per hour, with a floor and a ceiling."""
+    _check_manages(actor, unit.activity)
+    floor, ceiling = fields.get("floor_cents"), fields.get("ceiling_cents")
+    if floor is not None and ceiling is not None and ceiling < floor:
+        raise InvalidInput(fields={"ceiling_cents": [
+            _("The ceiling must not be below the floor.")]})
+    with transaction.atomic():
+        price = UnitPrice.objects.create(unit=unit, **fields)
+        audit.record(actor=actor, action="childhood.price_added", obj=price, at=at)
+    return price
+
+
+def holidays_from_csv(text: str) -> set[date]:
+    """The days of a school-holiday calendar: a CSV with `start` and `end` columns
+    (YYYY-MM-DD, both included). A bad row is reported with its number."""
+    closed, errors = set(), []
+    for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        try:
+            start = date.fromisoformat((row.get("start") or "").strip())
+            end = date.fromisoformat((row.get("end") or "").strip())
+            if end < start or (end - start).days > 366:
+                raise ValueError
+        except ValueError:
+            errors.append(_("Row %(row)s: write the start and the end as YYYY-MM-DD, the end "
+                            "after the start.") % {"row": number})
+            continue
+        closed |= {start + timedelta(days=n) for n in range((end - start).days + 1)}
+    if errors:
+        raise InvalidInput(fields={"holidays": errors})
+    return closed
+
+
+def open_season(*, activity: Activity, weekdays, holidays_csv: str, actor,
+                at: datetime) -> int:
+    """Open every unit of the activity on its season's `weekdays` but the school holidays of
+    the CSV (nothing is opened when a row is bad). Returns how many unit days were opened."""
+    _check_manages(actor, activity)
+    closed = holidays_from_csv(holidays_csv) if holidays_csv.strip() else set()
+    days = school_days(starts_on=activity.season_starts_on, ends_on=activity.season_ends_on,
+                       weekdays=set(weekdays), closed=closed)
     with transaction.atomic():
         return sum(open_days(unit=unit, days=days, actor=actor, at=at)
                    for unit in activity.units.all())
@@ -432,7 +538,11 @@ def mark(*, unit_day: UnitDay, child: Person, mark: str, at: datetime,
         if mark == Mark.PRESENT:
             if state in (State.PRESENT, State.UNEXPECTED):
                 return reservation
-            target = State.PRESENT if state in HOLDS_A_PLACE else State.UNEXPECTED
+            expected = state in HOLDS_A_PLACE or (state is None and NurseryContract.objects
+                                                  .filter(enrolment=enrolment,
+                                                          starts_on__lte=unit_day.day,
+                                                          ends_on__gte=unit_day.day).exists())
+            target = State.PRESENT if expected else State.UNEXPECTED
             if target == State.UNEXPECTED and enrolment.status != EnrolmentStatus.ACTIVE:
                 raise NotEnrolled()
             if reservation is None:
@@ -532,7 +642,7 @@ def record_marks(*, scope: str, unit: Unit, marks: list[dict], now: datetime,
 
 def month_bounds(month: date) -> tuple[date, date]:
     first = month.replace(day=1)
-    return first, first.replace(day=monthrange(first.year, first.month)[1])
+    return first, pricing.month_end(first)
 
 
 def _ranks(activity: Activity) -> dict[int, int]:
@@ -570,14 +680,16 @@ class Billable:
 
 
 def billable(activity: Activity, first: date, last: date) -> list[Billable]:
-    """The reservations of the activity's days between two dates in a billed state."""
-    return [Billable(*row) for row in (
-        Reservation.objects.filter(unit_day__unit__activity=activity,
-                                   unit_day__day__range=(first, last),
-                                   state__in=BILLED + BILLED_AS_UNEXPECTED)
-        .order_by("pk").values_list("pk", "state", "child_id", "enrolment__household_id",
-                                    "unit_day__unit_id", "unit_day__day", "arrived_at",
-                                    "left_at"))]
+    """The reservations of the activity's days between two dates in a billed state, but the
+    days inside a nursery contract (the contract bills them)."""
+    covered = contracts.covered_days(contracts.contracts_in(activity, first, last))
+    rows = (Reservation.objects.filter(unit_day__unit__activity=activity,
+                                       unit_day__day__range=(first, last),
+                                       state__in=BILLED + BILLED_AS_UNEXPECTED)
+            .order_by("pk").values_list("pk", "state", "child_id", "enrolment__household_id",
+                                        "unit_day__unit_id", "unit_day__day", "arrived_at",
+                                        "left_at"))
+    return [Billable(*row) for row in rows if (row[2], row[5]) not in covered]
 
 
 def price_reservations(activity: Activity,
@@ -628,12 +740,15 @@ def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Peri
         UnitDay.objects.filter(unit__activity=activity, day__range=(first, last)).update(
             closed_at=at)
         lines = price_reservations(activity, billable(activity, first, last))
+        contract_lines = contracts.priced_contracts(activity, first, last, decided_by=at)
+        households = sorted(lines.keys() | contract_lines.keys())
         accounts = {a.household_id: a for a in Account.objects.select_related("service")
-                    .filter(service=activity.service, household_id__in=lines)}
+                    .filter(service=activity.service, household_id__in=households)}
         statements = []
-        for household_id, household_lines in sorted(lines.items()):
-            statement = Statement(period=period, household_id=household_id,
-                                  total_cents=sum(amount for _r, amount in household_lines))
+        for household_id in households:
+            statement = Statement(period=period, household_id=household_id, total_cents=sum(
+                [amount for _r, amount in lines[household_id]]
+                + [line.amount_cents for _c, line in contract_lines[household_id]]))
             if activity.billing_mode == BillingMode.WALLET:
                 _charge(statement, activity=activity, account=accounts.get(household_id),
                         actor=actor, at=at)
@@ -647,6 +762,12 @@ def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Peri
                        state=reservation.state, amount_cents=amount)
             for statement in statements for reservation, amount in lines[statement.household_id]
         ], batch_size=5000)
+        ContractLine.objects.bulk_create([
+            ContractLine(statement=statement, contract=contract, kind=line.kind,
+                         minutes=line.minutes, hourly_rate_cents=line.hourly_rate_cents,
+                         amount_cents=line.amount_cents)
+            for statement in statements
+            for contract, line in contract_lines[statement.household_id]])
         audit.record(actor=actor, action="childhood.month_closed", obj=period, at=at,
                      extra={"statements": len(statements)})
     return period
@@ -684,3 +805,288 @@ def charge_again(*, statement: Statement, actor, at: datetime) -> Statement:
             statement.save(update_fields=["entry", "refused_code"])
     return statement
 
+
+
+# Nursery contracts -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """What a manager enters for a contract. `schedule`: {weekday (0 = Monday): (from, to)}."""
+
+    starts_on: date
+    ends_on: date
+    schedule: dict[int, tuple[time, time]]
+    closure_weeks: int
+    holiday_weeks: int
+    monthly_resources_cents: int
+    dependent_children: int
+    disabled_child: bool
+
+
+def _check_terms(activity: Activity, terms: ContractTerms) -> None:
+    if activity.kind != ActivityKind.NURSERY:
+        raise NotANursery()
+    if not (activity.season_starts_on <= terms.starts_on <= terms.ends_on
+            <= activity.season_ends_on):
+        raise ContractOutsideSeason(fields={"ends_on": [ContractOutsideSeason.message]})
+    if not terms.schedule or any(weekday not in range(7) or not start < end
+                                 for weekday, (start, end) in terms.schedule.items()):
+        raise ScheduleInvalid()
+    if not 1 <= terms.dependent_children <= 30 or terms.monthly_resources_cents < 0:
+        raise InvalidInput()
+
+
+def _check_not_billed(activity: Activity, starts_on: date) -> None:
+    """Nothing may change in a month already closed: a contract or a change starts after."""
+    last = activity.periods.order_by("-month").values_list("month", flat=True).first()
+    if last is not None and starts_on <= month_bounds(last)[1]:
+        raise ContractMonthBilled(month=date_format(last, "YEAR_MONTH_FORMAT"))
+
+
+def _write_contract(enrolment: ChildEnrolment, terms: ContractTerms, *, actor, at: datetime,
+                    contract: NurseryContract | None = None) -> NurseryContract:
+    overlapping = NurseryContract.objects.filter(enrolment=enrolment,
+                                                 starts_on__lte=terms.ends_on,
+                                                 ends_on__gte=terms.starts_on)
+    if contract is not None:
+        overlapping = overlapping.exclude(pk=contract.pk)
+    if overlapping.exists():
+        raise ContractOverlap()
+    contract = contract or NurseryContract(enrolment=enrolment)
+    for name in ("starts_on", "ends_on", "closure_weeks", "holiday_weeks",
+                 "monthly_resources_cents", "dependent_children", "disabled_child"):
+        setattr(contract, name, getattr(terms, name))
+    contract.weeks_of_care = pricing.contract_weeks(
+        terms.starts_on, terms.ends_on, closure_weeks=terms.closure_weeks,
+        holiday_weeks=terms.holiday_weeks)
+    contract.months = pricing.contract_months(terms.starts_on, terms.ends_on)
+    contract.created_at, contract.created_by = at, actor
+    contract.save()
+    contract.days.all().delete()
+    ContractDay.objects.bulk_create([
+        ContractDay(contract=contract, weekday=weekday, starts_at=start, ends_at=end)
+        for weekday, (start, end) in sorted(terms.schedule.items())])
+    return contract
+
+
+def create_contract(*, enrolment: ChildEnrolment, terms: ContractTerms, actor,
+                    at: datetime) -> NurseryContract:
+    """A nursery contract for an enrolled child, from a day after the last billed month."""
+    activity = enrolment.activity
+    _check_manages(actor, activity)
+    _check_terms(activity, terms)
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        enrolment = ChildEnrolment.objects.select_for_update().get(pk=enrolment.pk)
+        if enrolment.status != EnrolmentStatus.ACTIVE:
+            raise NotEnrolled()
+        _check_not_billed(activity, terms.starts_on)
+        contract = _write_contract(enrolment, terms, actor=actor, at=at)
+        audit.record(actor=actor, action="childhood.contract_created", obj=contract, at=at)
+    return contract
+
+
+def change_contract(*, contract: NurseryContract, terms: ContractTerms, actor,
+                    at: datetime) -> NurseryContract:
+    """New terms from `terms.starts_on`, after the last billed month: the same contract when
+    nothing of it was billed yet and the date is its start, otherwise the contract ends the
+    day before and a new one begins (a billed month keeps its terms)."""
+    activity = contract.enrolment.activity
+    _check_manages(actor, activity)
+    _check_terms(activity, terms)
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        enrolment = ChildEnrolment.objects.select_for_update().get(pk=contract.enrolment_id)
+        contract = NurseryContract.objects.select_for_update().get(pk=contract.pk)
+        _check_not_billed(activity, terms.starts_on)
+        if not contract.starts_on <= terms.starts_on <= contract.ends_on:
+            raise ContractOverlap(fields={"starts_on": [
+                _("The change must start during the contract.")]})
+        if terms.starts_on == contract.starts_on:
+            changed = _write_contract(enrolment, terms, actor=actor, at=at, contract=contract)
+        else:
+            contract.ends_on = terms.starts_on - timedelta(days=1)
+            contract.save(update_fields=["ends_on"])
+            changed = _write_contract(enrolment, terms, actor=actor, at=at)
+        audit.record(actor=actor, action="childhood.contract_changed", obj=changed, at=at,
+                     extra={"from": contract.pk})
+    return changed
+
+
+# Documents -------------------------------------------------------------------------------------
+
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+# Kept until a year after the end of the activity's season, then erased (erase_documents).
+DOCUMENT_RETENTION = timedelta(days=365)
+# What a file's first bytes say it is; its name and declared type are not trusted.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of a PDF, JPEG, PNG or WebP file, from its magic bytes."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    for signature, content_type, extension in SIGNATURES:
+        if head.startswith(signature):
+            return content_type, extension
+    return None
+
+
+def can_read_documents(reader, enrolment: ChildEnrolment) -> bool:
+    person = getattr(reader, "person", None) if reader.is_authenticated else None
+    return (is_staff_for(reader, enrolment.activity)
+            or guarded_by(person).filter(pk=enrolment.household_id).exists())
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content: bytes
+    content_type: str
+    extension: str
+    name: str
+
+
+def check_upload(upload) -> CheckedFile:
+    """An uploaded file read and checked: at most 10 MB, a PDF or an image by its content."""
+    if upload.size > DOCUMENT_MAX_BYTES:
+        raise DocumentTooLarge(fields={"file": [DocumentTooLarge.message]})
+    upload.seek(0)
+    content = upload.read(DOCUMENT_MAX_BYTES + 1)
+    if len(content) > DOCUMENT_MAX_BYTES:
+        raise DocumentTooLarge(fields={"file": [DocumentTooLarge.message]})
+    found = sniff(content[:16])
+    if found is None:
+        raise DocumentNotAccepted(fields={"file": [DocumentNotAccepted.message]})
+    return CheckedFile(content, *found, name=_one_line(getattr(upload, "name", ""))[:120])
+
+
+def _store(enrolment: ChildEnrolment, kind: str, checked: CheckedFile, *, actor,
+           at: datetime, stored: list) -> Document:
+    """Write the file to the storage and its row (in the caller's transaction, which deletes
+    the files in `stored` when it fails)."""
+    document = Document(enrolment=enrolment, kind=kind, content_type=checked.content_type,
+                        name=checked.name or kind, size=len(checked.content), uploaded_at=at,
+                        uploaded_by=actor if actor.is_authenticated else None,
+                        erase_after=enrolment.activity.season_ends_on + DOCUMENT_RETENTION)
+    document.file.save(f"{secrets.token_hex(16)}.{checked.extension}",
+                       ContentFile(checked.content), save=False)
+    stored.append(document.file)
+    document.save()
+    audit.record(actor=actor, action="childhood.document_uploaded", obj=document, at=at)
+    return document
+
+
+def _atomic_with_files(write):
+    """Run `write(stored)` in a transaction; if it fails, the files it stored are deleted."""
+    stored = []
+    try:
+        with transaction.atomic():
+            return write(stored)
+    except BaseException:
+        for file in stored:
+            file.delete(save=False)
+        raise
+
+
+def upload_document(*, enrolment: ChildEnrolment, kind: str, upload, actor,
+                    at: datetime) -> Document:
+    """Attach a PDF or an image (at most 10 MB) to an enrolment, by a guardian or staff."""
+    _household_for(actor, enrolment.child, enrolment.activity)
+    if kind not in DocumentKind.values:
+        raise InvalidInput(fields={"kind": [_("Choose the kind of document.")]})
+    checked = check_upload(upload)
+    return _atomic_with_files(lambda stored: _store(enrolment, kind, checked, actor=actor,
+                                                    at=at, stored=stored))
+
+
+def read_document(*, document: Document, reader, at: datetime):
+    """The document's file for a guardian of the child or the activity's staff; every staff
+    read is written to the audit log."""
+    enrolment = document.enrolment
+    if not can_read_documents(reader, enrolment):
+        raise PermissionRefused()
+    if document.erased_at is not None or not document.file:
+        raise DocumentErased()
+    if is_staff_for(reader, enrolment.activity):
+        audit.record(actor=reader, action="childhood.document_read", obj=document, at=at)
+    return document.file.open("rb")
+
+
+def erase_documents(*, on: date, at: datetime) -> int:
+    """Erase the content of every document whose retention ended before `on`; the row stays,
+    marked erased. Returns how many were erased."""
+    erased = 0
+    for document in Document.objects.filter(erase_after__lt=on, erased_at__isnull=True):
+        document.file.delete(save=False)
+        document.name, document.erased_at = "", at
+        document.save(update_fields=["file", "name", "erased_at"])
+        audit.record(actor=None, action="childhood.document_erased", obj=document, at=at)
+        erased += 1
+    return erased
+
+
+# Absences --------------------------------------------------------------------------------------
+
+NEEDS_A_CERTIFICATE = (AbsenceReason.ILLNESS, AbsenceReason.HOSPITALISATION)
+
+
+def declare_absence(*, enrolment: ChildEnrolment, reason: str, starts_on: date, ends_on: date,
+                    upload, actor, at: datetime) -> Absence:
+    """A guardian (or staff) justifies an absence with its certificate, for staff to accept
+    or refuse. A closure of the nursery is recorded by staff, without a certificate."""
+    activity = enrolment.activity
+    _household_for(actor, enrolment.child, activity)
+    if reason not in AbsenceReason.values:
+        raise InvalidInput(fields={"reason": [_("Choose a reason.")]})
+    if reason == AbsenceReason.CLOSURE and not is_staff_for(actor, activity):
+        raise PermissionRefused()
+    if not (activity.season_starts_on <= starts_on <= ends_on <= activity.season_ends_on):
+        raise InvalidInput(fields={"ends_on": [
+            _("The days must be within the activity's season, the last after the first.")]})
+    if upload is None and reason in NEEDS_A_CERTIFICATE:
+        raise InvalidInput(fields={"file": [_("Add the certificate.")]})
+    checked = None if upload is None else check_upload(upload)
+
+    def write(stored):
+        document = None if checked is None else _store(
+            enrolment, DocumentKind.MEDICAL, checked, actor=actor, at=at, stored=stored)
+        absence = Absence.objects.create(
+            enrolment=enrolment, reason=reason, starts_on=starts_on, ends_on=ends_on,
+            document=document, requested_at=at,
+            requested_by=actor if actor.is_authenticated else None)
+        audit.record(actor=actor, action="childhood.absence_declared", obj=absence, at=at)
+        return absence
+
+    return _atomic_with_files(write)
+
+
+def decide_absence(*, absence: Absence, accept: bool, actor, at: datetime) -> Absence:
+    """Staff accept or refuse a justified absence. Accepted: the child's booked days of the
+    activity in those dates, not yet closed, become justified absences (not billed); a
+    nursery contract deducts its hours when the month is closed."""
+    activity = absence.enrolment.activity
+    check_role_over(actor, *STAFF_ROLES, commune_id=activity.commune_id)
+    with transaction.atomic():
+        absence = Absence.objects.select_for_update().get(pk=absence.pk)
+        if absence.status != AbsenceStatus.PENDING:
+            raise AbsenceAlreadyDecided()
+        absence.status = AbsenceStatus.ACCEPTED if accept else AbsenceStatus.REFUSED
+        absence.decided_at, absence.decided_by = at, actor
+        absence.save(update_fields=["status", "decided_at", "decided_by"])
+        if accept:
+            for reservation in (Reservation.objects.select_for_update()
+                                .filter(enrolment=absence.enrolment,
+                                        unit_day__day__range=(absence.starts_on,
+                                                              absence.ends_on),
+                                        unit_day__closed_at__isnull=True,
+                                        state__in=(State.RESERVED, State.ABSENT_UNJUSTIFIED,
+                                                   State.LATE_CANCELLED))
+                                .order_by("pk")):
+                _move_state(reservation, State.ABSENT_JUSTIFIED, actor=actor, at=at)
+        audit.record(actor=actor, action="childhood.absence_decided", obj=absence, at=at,
+                     extra={"status": absence.status})
+    return absence

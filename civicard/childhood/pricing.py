@@ -1,5 +1,6 @@
 """Prices of attendance and the national nursery scale: pure functions of their inputs."""
 
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -86,3 +87,50 @@ def nursery_rate(*, monthly_resources_cents: int, children: int, disabled_child:
     rate = effort_rate(children, disabled_child=disabled_child, on=on)
     return NurseryRate(hourly_rate_cents=half_up(Decimal(used) * Decimal(rate) / 100),
                        effort_rate=rate, resources_used_cents=used)
+
+
+# Nursery contracts: "mensualisation" ------------------------------------------------------------
+
+# An illness deducts from the fourth day: the waiting days are the first day of absence and
+# the two calendar days that follow (CAF, PSU guide).
+ILLNESS_WAITING_DAYS = 3
+
+
+def contract_weeks(starts_on: date, ends_on: date, *, closure_weeks: int,
+                   holiday_weeks: int) -> int:
+    """The weeks of care: the whole weeks from start to end, less the nursery's closure and the
+    family's holidays (at least none)."""
+    whole_weeks = ((ends_on - starts_on).days + 1) // 7
+    return max(whole_weeks - closure_weeks - holiday_weeks, 0)
+
+
+def contract_months(starts_on: date, ends_on: date) -> int:
+    """The months the contract's amount is spread over: each calendar month it touches."""
+    return (ends_on.year - starts_on.year) * 12 + ends_on.month - starts_on.month + 1
+
+
+def monthly_amount(*, weekly_minutes: int, weeks: int, months: int,
+                   hourly_rate_cents: int) -> int:
+    """The contract's equal monthly part: hours per week × weeks ÷ months × the hourly rate,
+    rounded once to the nearest cent (half up)."""
+    return half_up(Decimal(weekly_minutes * weeks * hourly_rate_cents) / (60 * months))
+
+
+def extra_minutes(*, arrived: int, left: int, contracted: tuple[int, int] | None) -> int:
+    """The minutes of one day's presence (minutes since midnight) outside the contracted
+    hours, every half hour begun counted whole."""
+    if contracted is None:
+        outside = left - arrived
+    else:
+        outside = max(contracted[0] - arrived, 0) + max(left - contracted[1], 0)
+        outside = min(outside, left - arrived)
+    return -(-max(outside, 0) // 30) * 30
+
+
+def hours_amount(minutes: int, hourly_rate_cents: int) -> int:
+    """The price of `minutes` at the hourly rate, to the nearest cent (half up)."""
+    return half_up(Decimal(minutes * hourly_rate_cents) / 60)
+
+
+def month_end(month: date) -> date:
+    return month.replace(day=monthrange(month.year, month.month)[1])

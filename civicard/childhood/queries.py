@@ -6,20 +6,24 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Sum
 
-from civicard.childhood import operations
+from civicard.childhood import contracts, operations
 from civicard.childhood.models import (
     HOLDS_A_PLACE,
+    WEEKDAYS,
+    Absence,
+    AbsenceStatus,
     Activity,
+    ActivityKind,
     BilledLine,
     BillingMode,
     ChildEnrolment,
+    ContractLine,
     EnrolmentStatus,
     Invoice,
     InvoiceCounter,
     InvoicePayment,
     InvoiceStatus,
     NumberSeries,
-    NurseryFloor,
     Period,
     Reservation,
     State,
@@ -261,11 +265,7 @@ def unpaid_statements(actor):
             .exclude(total_cents=0).order_by("period__month", "pk"))
 
 
-def nursery_floor(territory_id: int | None, on: date) -> int | None:
-    floors = NurseryFloor.objects.filter(valid_from__lte=on)
-    if territory_id is not None:
-        floors = floors.filter(territory_id=territory_id)
-    return floors.values_list("monthly_cents", flat=True).first()
+nursery_floor = contracts.nursery_floor
 
 
 # The billing check -----------------------------------------------------------------------------
@@ -293,14 +293,19 @@ def check_billing() -> list[str]:
                 problems.append(f"period {period.pk}: reservation {reservation_id} billed "
                                 f"{lines[reservation_id].amount_cents} != "
                                 f"{priced[reservation_id]}")
+        problems += _check_contract_lines(period, first, last)
         statements = list(period.statements.annotate(lines_total=Sum("lines__amount_cents")))
+        contract_totals = dict(ContractLine.objects.filter(statement__period=period)
+                               .values("statement_id").annotate(total=Sum("amount_cents"))
+                               .values_list("statement_id", "total"))
         keys = {operations.statement_key(period.pk, s.household_id): s for s in statements}
         entries = {e.idempotency_key: e for e in LedgerEntry.objects.filter(
             idempotency_key__in=list(keys))}
         for key, statement in keys.items():
-            if statement.total_cents != (statement.lines_total or 0):
+            lines_total = (statement.lines_total or 0) + contract_totals.get(statement.pk, 0)
+            if statement.total_cents != lines_total:
                 problems.append(f"statement {statement.pk}: total {statement.total_cents} != "
-                                f"lines {statement.lines_total or 0}")
+                                f"lines {lines_total}")
             entry = entries.get(key)
             if entry is not None and (statement.entry_id != entry.pk
                                       or entry.amount_cents != -statement.total_cents):
@@ -378,6 +383,19 @@ def check_invoices() -> list[str]:
     return (problems + _gaps("invoices", numbers, counters[NumberSeries.INVOICE])
             + _gaps("credit notes", notes, counters[NumberSeries.CREDIT_NOTE]))
 
+def _check_contract_lines(period: Period, first: date, last: date) -> list[str]:
+    """Each contract of the month has its lines as its terms, roll-call times and accepted
+    absences give them today, once."""
+    expected = {(contract.pk, line.kind): line.amount_cents
+                for lines in contracts.priced_contracts(
+                    period.activity, first, last, decided_by=period.closed_at).values()
+                for contract, line in lines}
+    billed = {(line.contract_id, line.kind): line.amount_cents
+              for line in ContractLine.objects.filter(statement__period=period)}
+    return [f"period {period.pk}: contract {contract_id} {kind} billed "
+            f"{billed.get((contract_id, kind))} != {expected.get((contract_id, kind))}"
+            for contract_id, kind in sorted(expected.keys() | billed.keys())
+            if billed.get((contract_id, kind)) != expected.get((contract_id, kind))]
 
 
 def expected_children(unit, day: date) -> list[dict]:
@@ -392,3 +410,105 @@ def expected_children(unit, day: date) -> list[dict]:
                 .filter(activity_id=unit.activity_id, status=EnrolmentStatus.ACTIVE)]
     return sorted(children, key=lambda c: (c["state"] not in (*HOLDS_A_PLACE, State.UNEXPECTED),
                                            c["name"]))
+
+
+# Nursery contracts, documents and absences -----------------------------------------------------
+
+@dataclass
+class ContractSummary:
+    """A contract as the family and staff pages show it, with the month's amount so far."""
+
+    contract: object
+    days: list[tuple[str, object, object]]
+    weekly_minutes: int
+    weeks: int
+    months: int
+    rate: object
+    month: date
+    lines: list
+
+    @property
+    def monthly_cents(self) -> int:
+        return self.lines[0].amount_cents
+
+    @property
+    def month_total_cents(self) -> int:
+        return sum(line.amount_cents for line in self.lines)
+
+
+def contract_summary(contract, on: date, *, now: datetime) -> ContractSummary:
+    month = max(on.replace(day=1), contract.starts_on.replace(day=1))
+    weeks, months = contracts.contract_terms(contract)
+    return ContractSummary(
+        contract=contract,
+        days=[(WEEKDAYS[d.weekday], d.starts_at, d.ends_at) for d in contract.days.all()],
+        weekly_minutes=contracts.weekly_minutes(contract), weeks=weeks, months=months,
+        rate=contracts.hourly_rate(contract, max(month, contract.starts_on)), month=month,
+        lines=contracts.month_lines(contract, month, decided_by=now, until=max(on, month)))
+
+
+def contract_of(enrolment, on: date, *, now: datetime) -> ContractSummary | None:
+    if enrolment.activity.kind != ActivityKind.NURSERY:
+        return None
+    contract = contracts.live_contract(enrolment.pk, on)
+    return None if contract is None else contract_summary(contract, on, now=now)
+
+
+def enrolment_of(person: Person, enrolment_id: int) -> ChildEnrolment | None:
+    """An enrolment of a child the person guards."""
+    return (ChildEnrolment.objects.select_related("activity", "child")
+            .filter(pk=enrolment_id, household__in=operations.guarded_by(person)).first())
+
+
+def staff_enrolment(actor, enrolment_id: int) -> ChildEnrolment | None:
+    return (ChildEnrolment.objects.select_related("activity", "child", "household")
+            .filter(pk=enrolment_id, activity__in=staff_activities(actor)).first())
+
+
+def documents_of(enrolment):
+    return enrolment.documents.filter(erased_at__isnull=True)
+
+
+def absences_of(enrolment):
+    return enrolment.absences.select_related("document")
+
+
+def pending_absences(activity):
+    return (Absence.objects.select_related("enrolment__child", "document")
+            .filter(enrolment__activity=activity, status=AbsenceStatus.PENDING)
+            .order_by("starts_on", "pk"))
+
+
+def contracts_of(enrolment):
+    return enrolment.contracts.prefetch_related("days").order_by("starts_on")
+
+
+# The kitchen -----------------------------------------------------------------------------------
+
+@dataclass
+class KitchenCount:
+    activity: Activity
+    unit_name: str
+    meals: int
+    special: list[tuple[str, str]]
+
+
+def kitchen_counts(actor, day: date, *, at: datetime) -> list[KitchenCount]:
+    """The canteens' meals to cook on `day` (booked or present), with the children whose
+    health sheet names an allergy or a care plan. Staff only; the read is audited."""
+    counts = []
+    for unit_day in (UnitDay.objects.select_related("unit__activity")
+                     .filter(day=day, unit__activity__in=staff_activities(actor)
+                             .filter(kind=ActivityKind.CANTEEN))
+                     .order_by("unit__activity__name", "unit__name")):
+        eating = (unit_day.reservations.filter(state__in=[State.RESERVED, State.PRESENT,
+                                                          State.UNEXPECTED])
+                  .select_related("child", "enrolment"))
+        special = sorted((r.child.full_name, " — ".join(
+            t for t in (r.enrolment.allergies, r.enrolment.care_plan) if t))
+            for r in eating if r.enrolment.allergies or r.enrolment.care_plan)
+        counts.append(KitchenCount(unit_day.unit.activity, unit_day.unit.name, len(eating),
+                                   special))
+    audit.record(actor=actor, action="childhood.kitchen_read", at=at,
+                 extra={"day": day.isoformat(), "units": len(counts)})
+    return counts

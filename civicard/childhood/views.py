@@ -2,7 +2,8 @@ import json
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -12,29 +13,41 @@ from django.views.decorators.http import require_POST
 
 from civicard.childhood import invoices, operations, pricing, queries
 from civicard.childhood.forms import (
+    AbsenceForm,
+    ActivityForm,
+    ContractForm,
     CreditNoteForm,
     DebtLimitForm,
+    DocumentForm,
     EnrolForm,
     MonthForm,
     NurseryRateForm,
+    PriceForm,
+    SeasonDaysForm,
+    UnitForm,
 )
-from civicard.childhood.models import Invoice, UnitDay
+from civicard.childhood.models import Absence, Document, Invoice, NurseryContract, UnitDay
 from civicard.core import clock
 from civicard.core.errors import DomainError, InvalidInput, PermissionRefused
 from civicard.core.pdf import pdf_response
-from civicard.core.permissions import Role, holds_role, role_required
+from civicard.core.permissions import Role, holds_role, role_communes, role_required
 from civicard.core.validation import EARLIEST, LATEST_AHEAD, has_control_characters
 from civicard.people.models import Person
 from civicard.people.views import form_error, resident_required
 from civicard.providers.payments import default_provider, get_provider
+from civicard.territory.models import Commune
 from civicard.wallets.forms import CounterTopUpForm
+from civicard.wallets.models import Service
 
 # Families ---------------------------------------------------------------------------------------
 
 
 @resident_required
 def family(request):
-    children = [(child, list(queries.enrolments_of(child)))
+    now = clock.now()
+    today = operations.local_day(now)
+    children = [(child, [(enrolment, queries.contract_of(enrolment, today, now=now))
+                         for enrolment in queries.enrolments_of(child)])
                 for child in queries.children_of(request.resident)]
     return render(request, "childhood/family.html", {
         "children": children, "accounts": queries.household_balances(request.resident)})
@@ -141,7 +154,8 @@ def staff(request):
     activities = [(activity, queries.head_counts(activity, day))
                   for activity in queries.staff_activities(request.user)]
     return render(request, "childhood/staff.html", {
-        "activities": activities, "day": day, "unpaid": queries.unpaid_statements(request.user)})
+        "activities": activities, "day": day, "unpaid": queries.unpaid_statements(request.user),
+        "can_manage": holds_role(request.user, Role.SERVICE_MANAGER)})
 
 
 def _day(text, default: date) -> date:
@@ -231,7 +245,9 @@ def activity(request, pk):
         "activity": activity, "form": form, "month": month,
         "report": queries.attendance_report(activity, month),
         "period": activity.periods.filter(month=month).first(),
-        "waiting": activity.enrolments.filter(status="waiting").select_related("child")})
+        "waiting": activity.enrolments.filter(status="waiting").select_related("child"),
+        "enrolled": activity.enrolments.filter(status="active").select_related("child"),
+        "absences": queries.pending_absences(activity)})
 
 
 @require_POST
@@ -362,3 +378,225 @@ def staff_invoice_pdf(request, pk):
     invoice = _staff_invoice(request, pk)
     with translation.override(queries.family_language(invoice.household) or None):
         return _invoice_pdf(request, invoice)
+
+
+# Nursery contracts, documents and absences ----------------------------------------------------
+
+def _terms(data) -> operations.ContractTerms:
+    return operations.ContractTerms(
+        starts_on=data["starts_on"], ends_on=data["ends_on"], schedule=data["schedule"],
+        closure_weeks=data["closure_weeks"], holiday_weeks=data["holiday_weeks"],
+        monthly_resources_cents=int(data["monthly_resources"] * 100),
+        dependent_children=data["dependent_children"], disabled_child=data["disabled_child"])
+
+
+@resident_required
+def enrolment(request, pk):
+    """A child's enrolment for the family: the contract and the month's amount, the attached
+    documents, and absences to justify."""
+    enrolment = queries.enrolment_of(request.resident, pk)
+    if enrolment is None:
+        raise Http404
+    now = clock.now()
+    document_form, absence_form = DocumentForm(), AbsenceForm()
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if request.POST.get("form") == "absence":
+                absence_form = AbsenceForm(request.POST, request.FILES)
+                if absence_form.is_valid():
+                    data = absence_form.cleaned_data
+                    operations.declare_absence(
+                        enrolment=enrolment, reason=data["reason"], starts_on=data["starts_on"],
+                        ends_on=data["ends_on"], upload=upload, actor=request.user, at=now)
+                    messages.success(request, _("The absence is sent to the staff."))
+                    return redirect("childhood:enrolment", pk=enrolment.pk)
+            else:
+                document_form = DocumentForm(request.POST, request.FILES)
+                if document_form.is_valid():
+                    operations.upload_document(
+                        enrolment=enrolment, kind=document_form.cleaned_data["kind"],
+                        upload=upload, actor=request.user, at=now)
+                    messages.success(request, _("The document is saved."))
+                    return redirect("childhood:enrolment", pk=enrolment.pk)
+        except DomainError as error:
+            form_error(absence_form if request.POST.get("form") == "absence" else document_form,
+                       error)
+    return render(request, "childhood/enrolment.html", {
+        "enrolment": enrolment, "document_form": document_form, "absence_form": absence_form,
+        "summary": queries.contract_of(enrolment, operations.local_day(now), now=now),
+        "documents": queries.documents_of(enrolment),
+        "absences": queries.absences_of(enrolment)})
+
+
+@login_required
+def document(request, pk):
+    """A document's file for a guardian of the child or the activity's staff, never cached."""
+    document = get_object_or_404(Document.objects.select_related("enrolment__activity"), pk=pk)
+    try:
+        file = operations.read_document(document=document, reader=request.user, at=clock.now())
+    except PermissionRefused:
+        raise Http404 from None
+    except DomainError as error:
+        return render(request, "error.html", {"status": error.http_status, "error": error},
+                      status=error.http_status)
+    response = FileResponse(file, content_type=document.content_type,
+                            filename=f"{document.kind}{_EXTENSIONS[document.content_type]}")
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+_EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png",
+               "image/webp": ".webp"}
+
+
+def _staff_enrolment(request, pk):
+    enrolment = queries.staff_enrolment(request.user, pk)
+    if enrolment is None:
+        raise Http404
+    return enrolment
+
+
+@role_required(*STAFF)
+def staff_enrolment(request, pk):
+    """An enrolment for the activity's staff: health sheet, documents, absences to decide,
+    nursery contracts."""
+    enrolment = _staff_enrolment(request, pk)
+    now = clock.now()
+    form = AbsenceForm(request.POST or None, request.FILES or None, staff=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            operations.declare_absence(
+                enrolment=enrolment, reason=data["reason"], starts_on=data["starts_on"],
+                ends_on=data["ends_on"], upload=request.FILES.get("file"), actor=request.user,
+                at=now)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("The absence is recorded."))
+            return redirect("childhood:staff_enrolment", pk=enrolment.pk)
+    return render(request, "childhood/staff_enrolment.html", {
+        "enrolment": enrolment, "form": form,
+        "summary": queries.contract_of(enrolment, operations.local_day(now), now=now),
+        "contracts": queries.contracts_of(enrolment),
+        "documents": queries.documents_of(enrolment),
+        "absences": queries.absences_of(enrolment)})
+
+
+@require_POST
+@role_required(*STAFF)
+def decide_absence(request, pk):
+    absence = get_object_or_404(Absence.objects.select_related("enrolment__activity"), pk=pk)
+    enrolment = _staff_enrolment(request, absence.enrolment_id)
+    try:
+        operations.decide_absence(absence=absence, accept=request.POST.get("decision") == "accept",
+                                  actor=request.user, at=clock.now())
+    except DomainError as error:
+        messages.error(request, error.text())
+    else:
+        messages.success(request, _("The decision is saved."))
+    return redirect("childhood:staff_enrolment", pk=enrolment.pk)
+
+
+@role_required(Role.SERVICE_MANAGER)
+def contract_new(request, pk):
+    enrolment = _staff_enrolment(request, pk)
+    form = ContractForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            operations.create_contract(enrolment=enrolment, terms=_terms(form.cleaned_data),
+                                       actor=request.user, at=clock.now())
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("The contract is saved."))
+            return redirect("childhood:staff_enrolment", pk=enrolment.pk)
+    return render(request, "childhood/contract_form.html", {
+        "enrolment": enrolment, "form": form, "contract": None})
+
+
+@role_required(Role.SERVICE_MANAGER)
+def contract_change(request, pk):
+    contract = get_object_or_404(NurseryContract.objects.prefetch_related("days"), pk=pk)
+    enrolment = _staff_enrolment(request, contract.enrolment_id)
+    form = ContractForm(request.POST or None, initial=ContractForm.initial_from(contract))
+    if request.method == "POST" and form.is_valid():
+        try:
+            operations.change_contract(contract=contract, terms=_terms(form.cleaned_data),
+                                       actor=request.user, at=clock.now())
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("The contract is changed."))
+            return redirect("childhood:staff_enrolment", pk=enrolment.pk)
+    return render(request, "childhood/contract_form.html", {
+        "enrolment": enrolment, "form": form, "contract": contract})
+
+
+# Activity set-up and the kitchen --------------------------------------------------------------
+
+def _managed_communes(user):
+    communes = role_communes(user, Role.SERVICE_MANAGER)
+    return Commune.objects.all() if communes is None else Commune.objects.filter(pk__in=communes)
+
+
+@role_required(Role.SERVICE_MANAGER)
+def activity_setup(request, pk=None):
+    """An activity's season and rules, its units and prices, and its opening days."""
+    activity = None if pk is None else get_object_or_404(
+        queries.staff_activities(request.user), pk=pk)
+    now = clock.now()
+    form = ActivityForm(request.POST if request.POST.get("form") == "activity" else None,
+                        instance=activity, services=Service.objects.order_by("name"),
+                        communes=_managed_communes(request.user))
+    forms_ = {}
+    if activity is not None:
+        posted = request.POST.get("form")
+        forms_ = {
+            "unit": UnitForm(request.POST if posted == "unit" else None, activity=activity),
+            "price": PriceForm(request.POST if posted == "price" else None, activity=activity),
+            "days": SeasonDaysForm(request.POST if posted == "days" else None,
+                                   request.FILES if posted == "days" else None),
+        }
+    bound = form if form.is_bound else next((f for f in forms_.values() if f.is_bound), None)
+    if bound is not None and bound.is_valid():
+        data = bound.cleaned_data
+        try:
+            if bound is form:
+                activity = operations.save_activity(
+                    activity=activity, fields={n: data[n] for n in operations.ACTIVITY_FIELDS},
+                    actor=request.user, at=now)
+                messages.success(request, _("The activity is saved."))
+            elif bound is forms_["unit"]:
+                operations.add_unit(activity=activity, actor=request.user, at=now, **data)
+                messages.success(request, _("The unit is added."))
+            elif bound is forms_["price"]:
+                operations.add_price(unit=data.pop("unit"), fields=data, actor=request.user,
+                                     at=now)
+                messages.success(request, _("The price is added."))
+            else:
+                holidays = data["holidays"]
+                opened = operations.open_season(
+                    activity=activity, weekdays=data["weekdays"], actor=request.user, at=now,
+                    holidays_csv=holidays.read(1_000_000).decode("utf-8-sig", "replace")
+                    if holidays else "")
+                messages.success(request, _("Days opened: %(count)s.") % {"count": opened})
+        except DomainError as error:
+            form_error(bound, error)
+        else:
+            return redirect("childhood:activity_setup", pk=activity.pk)
+    return render(request, "childhood/setup.html", {
+        "activity": activity, "form": form, **{f"{k}_form": v for k, v in forms_.items()},
+        "units": [] if activity is None else activity.units.prefetch_related(
+            "prices__income_bracket", "incompatible")})
+
+
+@role_required(*STAFF)
+def kitchen(request):
+    """The canteens' meal counts for the kitchen (by 9:30), with allergies and care plans."""
+    now = clock.now()
+    day = _day(request.GET.get("day"), operations.local_day(now))
+    return render(request, "childhood/kitchen.html", {
+        "day": day, "at": now, "counts": queries.kitchen_counts(request.user, day, at=now)})

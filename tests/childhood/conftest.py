@@ -13,6 +13,12 @@ CLOSING = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # February is over
 MONDAY = date(2026, 2, 9)
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploaded documents go to the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def manager(make_login):
     return make_login("manager@example.org", role=Role.SERVICE_MANAGER)

@@ -1,6 +1,13 @@
 from django.core.management import call_command
 
-from civicard.childhood.models import ChildEnrolment, Invoice, Period, Statement
+from civicard.childhood.models import (
+    ChildEnrolment,
+    ContractLine,
+    Invoice,
+    NurseryContract,
+    Period,
+    Statement,
+)
 from civicard.childhood.queries import check_billing
 from civicard.people import demo as people_demo
 
@@ -16,7 +23,13 @@ def test_the_demo_has_amina_s_children_a_waiting_list_and_a_billed_month(db, mon
     lessons = ChildEnrolment.objects.filter(activity__kind="lessons")
     assert (lessons.filter(status="active").count(), lessons.filter(status="waiting").count()) \
         == (8, 3)
-    assert Period.objects.count() == 3
+    # last month closed for the canteen, the after-school care, the leisure centre (invoiced)
+    # and the nursery
+    assert Period.objects.count() == 4
+    contracts = NurseryContract.objects.select_related("enrolment__child")
+    assert sorted(c.enrolment.child.full_name.split()[0] for c in contracts) == [
+        "Adam", "Chloé", "Inès"]
+    assert ContractLine.objects.filter(kind="monthly").count() == 3
     assert Statement.objects.filter(entry__isnull=False).exists()
     invoice = Invoice.objects.get()  # the leisure centre's, for Amina's household
     assert (invoice.number.endswith("-000001"), invoice.status) == (True, "issued")

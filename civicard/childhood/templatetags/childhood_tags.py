@@ -1,6 +1,8 @@
 from django import template
+from django.utils.translation import gettext as _
 
 from civicard.childhood import operations
+from civicard.childhood.models import ContractLineKind
 from civicard.core.permissions import holds_role
 
 register = template.Library()
@@ -12,3 +14,17 @@ def childhood_tiles(context):
     user = context["request"].user
     return {"resident": getattr(context["request"], "resident", None) is not None,
             "staff": holds_role(user, *operations.STAFF_ROLES)}
+
+
+@register.filter
+def hours(minutes) -> str:
+    """Minutes written as hours and minutes: "45 h", "1 h 30"."""
+    whole, rest = divmod(int(minutes or 0), 60)
+    if rest:
+        return _("%(hours)d h %(minutes)02d") % {"hours": whole, "minutes": rest}
+    return _("%(hours)d h") % {"hours": whole}
+
+
+@register.filter
+def contract_line_label(kind: str) -> str:
+    return ContractLineKind(kind).label
