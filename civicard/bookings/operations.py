@@ -592,6 +592,7 @@ def accept_rental(*, rental: Rental, actor, at: datetime) -> Rental:
                 created_at=at)
             Companion.objects.bulk_create([Companion(booking=booking, person=helper)
                                            for helper in locked.helpers.all()])
+            door.changed(booking, at=at)
             deposit_charge = None
             if locked.price_cents or locked.deposit_cents:
                 account = wallets.open_account(household=locked.household,

@@ -5,6 +5,7 @@ from datetime import date, time, timedelta
 
 import pytest
 
+from civicard.access.models import AccessChange
 from civicard.bookings import door, operations
 from civicard.bookings.models import Booking, Rental, RentalStatus, Status
 from civicard.core.errors import DomainError
@@ -121,15 +122,21 @@ def test_accepting_books_the_hire_charges_price_and_deposit_and_tells_the_renter
 def test_the_door_opens_for_the_renter_and_helpers_during_the_hire_only(
         hall, hall_door, amina, helper, hall_manager, top_up, territory, neighbourhood):
     _funded(hall, amina, top_up)
-    operations.accept_rental(rental=_request(hall, amina, helpers=[helper.card.number]),
-                             actor=hall_manager, at=AT)
+    rental = _request(hall, amina, helpers=[helper.card.number])
+    before = AccessChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    operations.accept_rental(rental=rental, actor=hall_manager, at=AT)
+    # the next allow-list delta carries the renter's and the helper's windows
+    assert set(AccessChange.objects.filter(id__gt=before).values_list("person_id", flat=True)) \
+        == {amina.pk, helper.pk}
     stranger = make_person(territory, "Someone Else", neighbourhood=neighbourhood)
     during = HIRE_START + timedelta(hours=20)
-    assert door.covers(amina, hall_door, during) and door.covers(helper, hall_door, during)
-    assert door.covers(amina, hall_door, HIRE_START - timedelta(minutes=30))
-    assert not door.covers(amina, hall_door, HIRE_START - timedelta(minutes=31))
-    assert not door.covers(helper, hall_door, HIRE_END)
-    assert not door.covers(stranger, hall_door, during)
+    booking = Rental.objects.get().booking_id
+    assert door.granting(amina, hall_door, during) == door.granting(helper, hall_door, during) \
+        == booking
+    assert door.granting(amina, hall_door, HIRE_START - timedelta(minutes=30)) == booking
+    assert door.granting(amina, hall_door, HIRE_START - timedelta(minutes=31)) is None
+    assert door.granting(helper, hall_door, HIRE_END) is None
+    assert door.granting(stranger, hall_door, during) is None
     assert {w[0] for w in door.windows(hall_door, now=AT)} == {amina.pk, helper.pk}
 
 

@@ -3,8 +3,11 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from civicard.core.schema import create_index
+
 
 class Migration(migrations.Migration):
+    atomic = False  # the unique index is built without locking the alerts
 
     dependencies = [
         ('agenda', '0001_initial'),
@@ -27,9 +30,14 @@ class Migration(migrations.Migration):
             name='revision',
             field=models.PositiveIntegerField(default=0),
         ),
-        migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(condition=models.Q(('event__isnull', True)), fields=('month', 'person', 'channel'), name='agenda_reminder_once'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.AddConstraint(
+                model_name='alert',
+                constraint=models.UniqueConstraint(condition=models.Q(('event__isnull', True)), fields=('month', 'person', 'channel'), name='agenda_reminder_once'),
+            )],
+            database_operations=[create_index(
+                "agenda_reminder_once", "agenda_alert",
+                "(month, person_id, channel) WHERE event_id IS NULL", unique=True)],
         ),
         migrations.AddConstraint(
             model_name='alert',

@@ -2,16 +2,23 @@
 
 from django.db import migrations, models
 
+from civicard.core.schema import create_index
+
 
 class Migration(migrations.Migration):
+    atomic = False  # the index is built without locking the occurrences
 
     dependencies = [
         ('agenda', '0002_monthly_reminder'),
     ]
 
     operations = [
-        migrations.AddIndex(
-            model_name='occurrence',
-            index=models.Index(fields=['end'], name='agenda_occu_end_b3e335_idx'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.AddIndex(
+                model_name='occurrence',
+                index=models.Index(fields=['end'], name='agenda_occu_end_b3e335_idx'),
+            )],
+            database_operations=[create_index("agenda_occu_end_b3e335_idx", "agenda_occurrence",
+                                              '("end")')],
         ),
     ]
