@@ -34,6 +34,7 @@ class LogFilterForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Result"), required=False,
                                 choices=[("", _("All"))] + list(Outcome.choices))
     reason = forms.ChoiceField(label=_("Reason"), required=False)
+    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, facilities=(), reasons=(), **kwargs):
         super().__init__(*args, **kwargs)

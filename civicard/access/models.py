@@ -261,7 +261,8 @@ class Decision(AppendOnlyModel):
         indexes = [models.Index(fields=["checkpoint", "at"]),
                    models.Index(fields=["person", "at"]),
                    models.Index(fields=["card", "checkpoint", "at"]),
-                   models.Index(fields=["at"])]
+                   models.Index(fields=["at"]),
+                   models.Index(fields=["recorded_at", "id"], name="decision_log_order")]
 
 
 class AccessChange(models.Model):

@@ -155,7 +155,8 @@ def person_for_manager(manager, pk: int) -> Person:
     return _one(Person.objects.filter(erased_at__isnull=True), pk)
 
 
-def decision_log(manager, *, facility_id=None, outcome=None, reason=None, limit=LOG_LIMIT):
+def decisions_for(manager, *, facility_id=None, outcome=None, reason=None):
+    """The decisions a manager may read, newest first, filtered."""
     rows = (_scoped(manager, Decision.objects, "checkpoint__facility__commune_id")
             .select_related("checkpoint__facility", "terminal", "person")
             .order_by("-recorded_at", "-id"))
@@ -165,7 +166,18 @@ def decision_log(manager, *, facility_id=None, outcome=None, reason=None, limit=
         rows = rows.filter(outcome=outcome)
     if reason:
         rows = rows.filter(reason_code=reason)
-    rows = list(rows[:limit])
+    return rows
+
+
+def decision_log(manager, *, before: int | None = None, **filters):
+    """A page of the live log: the LOG_LIMIT decisions after the one numbered `before` (keyset
+    paging: as fast on the thousandth page as on the first)."""
+    rows = decisions_for(manager, **filters)
+    if before:
+        last = Decision.objects.filter(pk=before).values_list("recorded_at", flat=True).first()
+        if last is not None:
+            rows = rows.filter(Q(recorded_at__lt=last) | Q(recorded_at=last, id__lt=before))
+    rows = list(rows[:LOG_LIMIT])
     for row in rows:  # which booking (another capability's grant) let the card in
         row.granted = rights.label(row.right, row.right_reference)
     return rows

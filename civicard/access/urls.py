@@ -9,6 +9,7 @@ urlpatterns = [
     path("access/terminals/<int:pk>/revoke/", views.revoke_terminal, name="revoke_terminal"),
     path("access/log/", views.log, name="log"),
     path("access/log/rows/", views.log_rows, name="log_rows"),
+    path("access/log.csv", views.log_csv, name="log_csv"),
     path("access/uses/", views.chart, name="chart"),
     path("access/places/new/", views.facility_edit, name="facility_new"),
     path("access/places/<int:pk>/", views.facility_edit, name="facility"),

@@ -17,7 +17,7 @@ from civicard.access.forms import (
     WindowForm,
 )
 from civicard.access.messages import REASON_LABELS
-from civicard.core import audit, clock
+from civicard.core import audit, clock, spreadsheets
 from civicard.core.errors import DomainError
 from civicard.core.permissions import Role, role_required
 from civicard.people.views import form_error, resident_required
@@ -65,19 +65,29 @@ def revoke_terminal(request, pk):
     return redirect("access:manage")
 
 
-def _log_context(request):
+def _log_filters(request) -> tuple[LogFilterForm, dict]:
     facilities = [f for f in queries.facilities_overview(request.user)]
     form = LogFilterForm(request.GET or None, facilities=facilities,
                          reasons=[(code, label) for code, label in
                                   REASON_LABELS.items()])
-    filters = form.cleaned_data if form.is_valid() else {}
-    rows = queries.decision_log(request.user, facility_id=filters.get("facility"),
-                                outcome=filters.get("outcome") or None,
-                                reason=filters.get("reason") or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    return form, {"facility_id": data.get("facility"), "outcome": data.get("outcome") or None,
+                  "reason": data.get("reason") or None}
+
+
+def _log_context(request):
+    form, filters = _log_filters(request)
+    before = form.cleaned_data.get("before") if form.is_valid() else None
+    rows = queries.decision_log(request.user, before=before, **filters)
     audit.record(actor=request.user, action="access.log_viewed",
                  extra={k: v for k, v in filters.items() if v})
-    return {"form": form, "rows": rows, "labels": REASON_LABELS,
-            "query": request.GET.urlencode()}
+    query = request.GET.copy()
+    query.pop("before", None)
+    older = query.copy()
+    if len(rows) == queries.LOG_LIMIT:
+        older["before"] = rows[-1].pk
+    return {"form": form, "rows": rows, "labels": REASON_LABELS, "query": query.urlencode(),
+            "live": not before, "older": older.urlencode() if "before" in older else ""}
 
 
 @role_required(Role.SERVICE_MANAGER)
@@ -88,6 +98,22 @@ def log(request):
 @role_required(Role.SERVICE_MANAGER)
 def log_rows(request):
     return render(request, "access/_log_rows.html", _log_context(request))
+
+
+@role_required(Role.SERVICE_MANAGER)
+def log_csv(request):
+    """Every decision the filters keep, streamed (a year of a big town is millions of rows)."""
+    _form, filters = _log_filters(request)
+    audit.record(actor=request.user, action="access.log_exported",
+                 extra={k: v for k, v in filters.items() if v})
+    rows = queries.decisions_for(request.user, **filters).iterator(chunk_size=2000)
+    return spreadsheets.csv_response("decisions.csv", spreadsheets.csv_lines(
+        ["recorded_at", "at", "facility", "checkpoint", "terminal", "person_id", "person",
+         "outcome", "reason", "via", "right", "shortfall_cents"],
+        ([row.recorded_at.isoformat(), row.at.isoformat(), row.checkpoint.facility.name,
+          row.checkpoint.name, row.terminal.name if row.terminal_id else "", row.person_id or "",
+          row.person.full_name if row.person_id else "", row.outcome, row.reason_code, row.via,
+          row.right, row.shortfall_cents] for row in rows)))
 
 
 @role_required(Role.SERVICE_MANAGER)

@@ -1,7 +1,9 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
-from civicard.access import terminals
+from civicard.access import queries, terminals
 from civicard.access.models import Decision, Quota, QuotaCounter, Terminal
 from civicard.core import clock
 from civicard.core.models import AuditLogEntry
@@ -13,7 +15,7 @@ from .conftest import AT, enrol, fund, scan
 pytestmark = pytest.mark.django_db
 
 MANAGER_PAGES = ["access:manage", "access:register_terminal", "access:log", "access:log_rows",
-                 "access:chart"]
+                 "access:log_csv", "access:chart"]
 
 
 @pytest.fixture
@@ -88,6 +90,32 @@ def test_live_log_filters_and_is_audited(client, manager, setup, settings):
     by_reason = client.get(reverse("access:log"), {"reason": "ok"}).context["rows"]
     assert [r.reason_code for r in by_reason] == ["ok"]
     assert AuditLogEntry.objects.filter(action="access.log_viewed").count() == 3
+
+
+def test_the_live_log_pages_back_by_keyset_and_downloads_every_row(client, manager, setup,
+                                                                    settings, monkeypatch):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    monkeypatch.setattr(queries, "LOG_LIMIT", 2)
+    for n in range(4):  # five decisions in all, recorded one minute apart
+        scan(setup, credential="FFFFFFFF", key=f"unknown-{n}", at=AT + timedelta(minutes=n + 1),
+             now=AT + timedelta(minutes=n + 1))
+    newest_first = list(Decision.objects.order_by("-recorded_at", "-id").values_list("pk",
+                                                                                     flat=True))
+    _login(client, manager)
+    seen, url = [], reverse("access:log")
+    while url:
+        page = client.get(url)
+        seen += [row.pk for row in page.context["rows"]]
+        url = f"{reverse('access:log')}?{page.context['older']}" if page.context["older"] else ""
+    assert seen == newest_first
+    denied = client.get(reverse("access:log"), {"outcome": "deny", "before": newest_first[0]})
+    assert [row.pk for row in denied.context["rows"]] == newest_first[1:3]
+    assert denied.context["live"] is False
+    export = client.get(reverse("access:log_csv"), {"outcome": "deny"})
+    lines = export.getvalue().decode().splitlines()
+    assert lines[0].startswith("recorded_at,at,facility,checkpoint,terminal,person_id")
+    assert len(lines) == 1 + 4 and all(",deny,card_unknown," in line for line in lines[1:])
+    assert AuditLogEntry.objects.filter(action="access.log_exported").count() == 1
 
 
 def test_weekly_chart_counts_allowed_uses(client, manager, setup, settings):
