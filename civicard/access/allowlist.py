@@ -4,18 +4,23 @@ The document (JSON, signed byte for byte with Ed25519, signature in the
 `X-Civicard-Signature` header) holds, for one checkpoint, the physical cards that may pass:
 `[hash, profile]` pairs where `hash` is the first 20 hex characters of
 HMAC-SHA256(hash_key, UID) and `profile` indexes `profiles` (holder: opening hours and whether
-a charge follows; staff: weekly windows). A delta adds/updates cards and lists `remove`d hashes.
-Versions are ids of AccessChange rows (civicard.access.signals)."""
+a charge follows; staff: weekly windows). A card that another capability's right opens for a
+while (a booked slot, decisions/rights.py) has a profile with those `grants`: absolute windows
+that open whatever the hours, added to its holder or staff profile, or alone (`granted`).
+A delta adds/updates cards and lists `remove`d hashes. Versions are ids of AccessChange rows
+(civicard.access.signals, and rights.changed for those other rights)."""
 
 import base64
 import json
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Max
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from civicard.access.decisions import rights
 from civicard.access.decisions.read import door_groups_at, enrolled_cards
 from civicard.access.exceptions import VersionInvalid
 from civicard.access.models import AccessChange, Checkpoint, Quota, Terminal
@@ -67,8 +72,17 @@ def _staff_profiles(checkpoint: Checkpoint):
     return keys, profiles
 
 
-def _entries(checkpoint: Checkpoint, *, today, person_ids=None):
-    """{short hash: profile key} of the cards allowed here (optionally only some people)."""
+class Granted(NamedTuple):
+    """The profile key of a card with grants: its own key (None: no other right) and windows."""
+
+    base: object
+    windows: tuple
+
+
+def _entries(checkpoint: Checkpoint, *, now, person_ids=None):
+    """{short hash: profile key} of the cards allowed here (optionally only some people), and
+    the staff profiles by key."""
+    today = timezone.localtime(now).date()
     cards = usable_physical_cards(today).order_by()
     if person_ids is not None:
         cards = cards.filter(person_id__in=person_ids)
@@ -78,14 +92,27 @@ def _entries(checkpoint: Checkpoint, *, today, person_ids=None):
         for uid_hash, person_id in (cards.filter(person_id__in=list(staff_keys))
                                     .values_list("uid_hash", "person_id")):
             entries[uid_hash[:HASH_CHARS]] = staff_keys[person_id]
+    windows = rights.windows(checkpoint, now=now)
+    if person_ids is not None:
+        windows = {pk: spans for pk, spans in windows.items() if pk in person_ids}
+    if windows:
+        for uid_hash, person_id in (cards.filter(person_id__in=list(windows))
+                                    .values_list("uid_hash", "person_id")):
+            hashed = short(uid_hash)
+            entries[hashed] = Granted(entries.get(hashed), tuple(windows[person_id]))
     return entries, staff_profiles
+
+
+def _granted_profile(base: dict | None, windows) -> dict:
+    """A card's own profile plus the windows other rights open it in (alone: "granted")."""
+    return {**(base or {"kind": "granted"}),
+            "grants": [[opens.isoformat(), ends.isoformat()] for opens, ends in windows]}
 
 
 def build(terminal: Terminal, *, since: str | None, now: datetime) -> bytes:
     """The JSON document for the terminal's checkpoint, as the exact bytes that are signed."""
     checkpoint = terminal.checkpoint
     version = AccessChange.objects.aggregate(v=Max("id"))["v"] or 0
-    today = timezone.localtime(now).date()
     delta_from = None
     if since not in (None, ""):
         try:
@@ -98,11 +125,11 @@ def build(terminal: Terminal, *, since: str | None, now: datetime) -> bytes:
         if delta_from > version or changes.filter(person__isnull=True).exists():
             delta_from = None  # unknown version or a broad change: send everything
     if delta_from is None:
-        entries, staff_profiles = _entries(checkpoint, today=today)
+        entries, staff_profiles = _entries(checkpoint, now=now)
         touched_cards = None
     else:
         people = set(changes.values_list("person_id", flat=True))
-        entries, staff_profiles = _entries(checkpoint, today=today, person_ids=people)
+        entries, staff_profiles = _entries(checkpoint, now=now, person_ids=people)
         touched_cards = list(Card.objects.filter(person_id__in=people, kind=CardKind.PHYSICAL)
                              .values_list("uid_hash", flat=True))
     quota = (Quota.objects.filter(service_id=checkpoint.service_id).first()
@@ -114,6 +141,10 @@ def build(terminal: Terminal, *, since: str | None, now: datetime) -> bytes:
     for key, profile in staff_profiles.items():
         index[key] = len(profile_list)
         profile_list.append(profile)
+    for key in dict.fromkeys(k for k in entries.values() if isinstance(k, Granted)):  # a few
+        index[key] = len(profile_list)
+        profile_list.append(_granted_profile(
+            None if key.base is None else profile_list[index[key.base]], key.windows))
     document = {
         "format": "civicard-allowlist/1",
         "checkpoint": checkpoint.pk,
@@ -134,7 +165,7 @@ def build(terminal: Terminal, *, since: str | None, now: datetime) -> bytes:
     # far faster than json.dumps on nested lists. Cards are grouped by profile (the order of
     # the array means nothing), so each group is one str.join with no per-card formatting.
     groups: dict[int, list[str]] = {}
-    if staff_profiles:
+    if len(index) > 1:
         for h, k in entries.items():
             groups.setdefault(index[k], []).append(h)
     elif entries:

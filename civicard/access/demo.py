@@ -39,6 +39,7 @@ DEMO_UID = "04DE30ACCE5501"  # the test card of Lou Essai, enrolled at the pool
 SECOND_COMMUNE_SCHOOL = "École Jean Jaurès"
 WEEKS = 4
 
+SQUASH_HOURS = "Mo-Sa 09:00-12:00,14:00-18:00; PH off"
 POOL_HOURS = "Mo-Fr 07:00-21:00; Sa,Su 09:00-19:00; PH off"
 FACILITIES = [
     # name, kind, service slug, [(checkpoint, kind, hours, charge_use, passback)]
@@ -48,7 +49,8 @@ FACILITIES = [
      [("Tourniquet d'entrée", "turnstile", "Jun-Aug Mo-Su 10:00-19:00; PH off", "entry", 120)]),
     ("Déchèterie de la Maladrerie", "waste_centre", "waste-centre",
      [("Barrière", "gate", "Tu-Sa 09:00-12:00,14:00-18:00; PH off", "", None)]),
-    ("Squash du Parc", "sports", "squash", [("Porte du court", "door", "24/7", "", None)]),
+    ("Squash du Parc", "sports", "squash",  # staffed hours; bookings open it at any time
+     [("Porte du court", "door", SQUASH_HOURS, "", None)]),
     ("Hôtel de ville", "town_hall", None,
      [("Entrée du personnel", "door", "Mo-Fr 08:30-17:30; PH off", "", None),
       ("Porte des archives", "door", "Mo-Fr 08:30-17:30; PH off", "", None)]),

@@ -244,6 +244,8 @@ class Decision(AppendOnlyModel):
     reason_code = models.CharField(_("reason"), max_length=32)
     via = models.CharField(max_length=8, choices=Via.choices, default=Via.ONLINE)
     right = models.CharField(max_length=16, blank=True)  # enrolment, staff, booking
+    # what gave another capability's right (rights.py): a booking's id
+    right_reference = models.CharField(max_length=40, blank=True, default="", db_default="")
     entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+")
     shortfall_cents = models.PositiveIntegerField(default=0)

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from civicard.access.decisions import rights
 from civicard.access.models import (
     Checkpoint,
     Decision,
@@ -164,7 +165,10 @@ def decision_log(manager, *, facility_id=None, outcome=None, reason=None, limit=
         rows = rows.filter(outcome=outcome)
     if reason:
         rows = rows.filter(reason_code=reason)
-    return list(rows[:limit])
+    rows = list(rows[:limit])
+    for row in rows:  # which booking (another capability's grant) let the card in
+        row.granted = rights.label(row.right, row.right_reference)
+    return rows
 
 
 @dataclass

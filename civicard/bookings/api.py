@@ -1,4 +1,5 @@
-"""The bookings API for a logged-in resident: resources, their slots, book and cancel."""
+"""The bookings API for a logged-in resident: resources, their slots, book and cancel; ask to
+rent a hall, see and withdraw the requests."""
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
@@ -152,6 +153,70 @@ def mine(request):
     return [_booking(b) for b in queries.my_bookings(_resident(request), now=clock.now())]
 
 
+class RentalIn(Schema):
+    resource: Id
+    first_day: date
+    last_day: date | None = None
+    purpose: Annotated[Text, Field(min_length=1, max_length=200)]
+    attendance: Annotated[int, Field(ge=1, le=100_000)]
+    helpers: list[CardNumber] = Field(default_factory=list, max_length=2)
+    idempotency_key: Annotated[Text, Field(min_length=1, max_length=120)]
+
+
+class RentalOut(Schema):
+    id: int
+    resource: int
+    start: datetime
+    end: datetime
+    purpose: str
+    attendance: int
+    status: str
+    refusal_reason: str
+    price_cents: int
+    deposit_cents: int
+    deposit_kept_cents: int | None
+    helpers: list[int]
+    booking: int | None
+
+
+def _rental(rental) -> dict:
+    return {"id": rental.pk, "resource": rental.resource_id, "start": rental.start,
+            "end": rental.end, "purpose": rental.purpose, "attendance": rental.attendance,
+            "status": rental.status, "refusal_reason": rental.refusal_reason,
+            "price_cents": rental.price_cents, "deposit_cents": rental.deposit_cents,
+            "deposit_kept_cents": rental.deposit_kept_cents,
+            "helpers": sorted(h.pk for h in rental.helpers.all()), "booking": rental.booking_id}
+
+
+@router.post("/rentals", response={201: RentalOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+                                   422: ErrorOut},
+             summary="Ask to rent a place rented on request (a village hall) for whole days; "
+                     "a manager accepts or refuses (409 rental_taken: the days are taken)")
+def request_rental(request, payload: RentalIn):
+    person = _resident(request)
+    rental = operations.request_rental(
+        resource=queries.resource(payload.resource), person=person,
+        first_day=payload.first_day, last_day=payload.last_day or payload.first_day,
+        purpose=payload.purpose, attendance=payload.attendance, helper_cards=payload.helpers,
+        idempotency_key=payload.idempotency_key, actor=request.user, at=clock.now())
+    return Status(201, _rental(rental))
+
+
+@router.get("/rentals", response=list[RentalOut], summary="My rental requests, latest first")
+def my_rentals(request):
+    return [_rental(r) for r in queries.my_rentals(_resident(request))[:100]]
+
+
+@router.delete("/rentals/{rental_id}", response={200: RentalOut, 404: ErrorOut, 409: ErrorOut},
+               summary="Withdraw a rental request still waiting for an answer")
+def withdraw_rental(request, rental_id: Id):
+    person = _resident(request)
+    rental = operations.withdraw_rental(rental=queries.my_rental(person, rental_id),
+                                        person=person, actor=request.user, at=clock.now())
+    return Status(200, _rental(rental))
+
+
+# Last: its path "/{booking_id}" would take "/rentals" too.
 @router.delete("/{booking_id}", response={200: BookingOut, 404: ErrorOut, 409: ErrorOut},
                summary="Cancel a booking (refunded before the resource's limit)")
 def cancel(request, booking_id: Id):

@@ -11,4 +11,4 @@ class BookingsConfig(AppConfig):
         from civicard.access.decisions import rights
         from civicard.bookings import door
 
-        rights.register("booking", door.covers)
+        rights.register(door.SOURCE)

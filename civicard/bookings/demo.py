@@ -1,6 +1,8 @@
 """Demo: the squash court of the Squash du Parc (its door terminal opens for bookings), a
-meeting room at the town hall, and the village hall with its own door; a week of bookings by
-other households; Amina has the squash court tomorrow evening from 19:00."""
+meeting room at the town hall, and the village hall with its own door, rented by the day on
+request; a week of bookings by other households; Amina has the squash court tomorrow evening
+from 19:00; the village hall has one accepted rental (its deposit held) and one request
+waiting for the manager."""
 
 from datetime import datetime, time, timedelta
 
@@ -9,13 +11,25 @@ from django.utils import timezone
 
 from civicard.access import setup as access_setup
 from civicard.access.models import Checkpoint, Facility
-from civicard.bookings.models import Block, Booking, Resource, Status, WhoMayBook
+from civicard.bookings.models import (
+    Block,
+    Booking,
+    Companion,
+    Rental,
+    RentalStatus,
+    Resource,
+    Status,
+    WhoMayBook,
+)
+from civicard.cards.demo import AMINA_UID
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
 from civicard.people.models import Household, Person, User
 from civicard.wallets import operations as wallets
+from civicard.wallets.labels import Label
 from civicard.wallets.models import Service
 
 AMINA_HOUR = time(19)
+HALL_DEPOSIT = 30000
 
 
 def _village_hall(ctx, manager, commune) -> Checkpoint:
@@ -52,7 +66,10 @@ def _resources(ctx, manager):
                 "kind": kind, "service": service, "price_use": use, "slot_minutes": minutes,
                 "opening_hours": hours, "book_ahead_days": 21 if kind != "village_hall" else 120,
                 "max_future_bookings": limit, "who_may_book": WhoMayBook.TERRITORY,
-                "no_shows_to_bar": 3 if kind == "court" else 0})
+                "no_shows_to_bar": 3 if kind == "court" else 0,
+                "by_request": kind == "village_hall",
+                "capacity": 120 if kind == "village_hall" else None,
+                "deposit_cents": HALL_DEPOSIT if kind == "village_hall" else 0})
         if created:
             resource.checkpoints.set(doors)
         resources[kind] = resource
@@ -102,11 +119,15 @@ def load(ctx):
     ctx.notes.append(
         "Bookings: Amina opens “Book a court or a room” (next free slots, the week, pay from "
         "her squash account) and “My bookings” (cancel, calendar); she has the squash court "
-        "tomorrow at 19:00, and its door lets her card in from 18:50 to 20:00 only: "
-        f"`.venv/bin/civicard terminal-sim --token cct_demo-{door.pk}-not-secret`, then paste "
-        "the QR payload of her “My card” page (refused now, allowed during the slot). "
-        "The manager opens “Bookable resources” → “Planning” (who booked; reading it is "
-        "audited), cancels with a reason (refunded, notified), adds blocks.")
+        "tomorrow at 19:00, after its door closes to the public (18:00), and her card opens it "
+        "from 18:50 to 20:00 only, also offline: "
+        f"`.venv/bin/civicard terminal-sim --url {ctx.url} --token "
+        f"cct_demo-{door.pk}-not-secret`, type {AMINA_UID} (her card, refused now), then "
+        f"`offline`, `at tomorrow 19:05`, {AMINA_UID} (OPEN), `at tomorrow 21:00`, "
+        f"{AMINA_UID} (REFUSED). The manager opens “Bookable resources” → “Planning” (who "
+        "booked; reading it is audited), cancels with a reason (refunded, notified), adds "
+        "blocks; “Rentals” shows the village hall's wedding (accepted, its deposit held, "
+        "agreement PDF) and a birthday request to accept or refuse.")
     if Booking.objects.filter(idempotency_key__startswith="demo:").exists():
         return
     rng = ctx.rng_for("bookings")
@@ -134,6 +155,56 @@ def load(ctx):
         _book(ctx, resource=court, household=household, person=person, start=start,
               agent=agent, key=f"court-{index}")
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 + 7)
-    hall = resources["village_hall"]
-    _book(ctx, resource=hall, household=others[0], person=others[0].members.first(),
-          start=datetime.combine(saturday, time(9), tzinfo=tz), agent=agent, key="hall")
+    _rentals(ctx, resources["village_hall"], saturday, others, manager=manager, agent=agent)
+
+
+def _rentals(ctx, hall, saturday, households, *, manager, agent):
+    """A wedding accepted for the weekend after next (paid, deposit held, the door open to the
+    renter and a helper), and a birthday the weekend after, waiting for the manager. Written
+    directly, paid after the demo's transaction, like `_book`."""
+    from civicard.bookings.operations import check_hire, rental_price
+
+    renter = households[0].members.first()
+    helper = households[1].members.first()
+    start, end, days = check_hire(hall, saturday, saturday + timedelta(days=1), at=ctx.now)
+    price, deposit = rental_price(hall, households[0], saturday, days)
+    wedding = Rental.objects.create(
+        resource=hall, household=households[0], requested_by=renter, start=start, end=end,
+        purpose="Mariage", attendance=90, idempotency_key="demo:hall-wedding",
+        created_at=ctx.now, decided_at=ctx.now, decided_by=manager, price_cents=price,
+        deposit_cents=deposit)
+    wedding.helpers.set([helper])
+    booking = Booking.objects.create(
+        resource=hall, household=households[0], booked_by=renter, start=start, end=end,
+        door_opens_at=start - timedelta(minutes=hall.door_margin_minutes),
+        price_cents=price, idempotency_key="demo:hall-wedding", created_at=ctx.now)
+    Companion.objects.create(booking=booking, person=helper)
+    if price or deposit:
+        account = wallets.open_account(household=households[0], service=hall.service,
+                                       at=ctx.now)
+
+        def pay():
+            wallets.top_up(account=account, amount_cents=price + deposit, means="cheque",
+                           reason="Chèque de location", idempotency_key="demo:hall:top-up",
+                           actor=agent, at=ctx.now)
+            hire = {"resource": hall.name, "when": f"{start:%Y-%m-%d}"}
+            charge = wallets.charge(account=account, amount_cents=price,
+                                    reason=Label("rental", hire),
+                                    idempotency_key="demo:hall:price", actor=None, at=ctx.now)
+            held = wallets.charge(account=account, amount_cents=deposit,
+                                     reason=Label("rental_deposit", hire),
+                                     idempotency_key="demo:hall:deposit", actor=None,
+                                     at=ctx.now)
+            Booking.objects.filter(pk=booking.pk).update(charge=charge)
+            Rental.objects.filter(pk=wedding.pk).update(deposit_charge=held)
+
+        transaction.on_commit(pay)
+    Rental.objects.filter(pk=wedding.pk).update(status=RentalStatus.ACCEPTED, booking=booking)
+    birthday = saturday + timedelta(days=7)
+    start, end, days = check_hire(hall, birthday, birthday, at=ctx.now)
+    price, deposit = rental_price(hall, households[2], birthday, days)
+    Rental.objects.create(
+        resource=hall, household=households[2], requested_by=households[2].members.first(),
+        start=start, end=end, purpose="Anniversaire des 60 ans", attendance=45,
+        idempotency_key="demo:hall-birthday", created_at=ctx.now, price_cents=price,
+        deposit_cents=deposit)

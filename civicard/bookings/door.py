@@ -1,13 +1,16 @@
-"""What the door needs from bookings: whether a booking covers a card now (registered with
-civicard.access.decisions.rights), and the windows the offline allow-list carries.
+"""What the door needs from bookings, as a rights source of civicard.access.decisions.rights
+(registered in apps.py): the booking that covers a card now, the windows the offline allow-list
+carries, and the people whose lists change when a booking is made or cancelled.
 
 A booking opens its resource's doors for the booker and the companions from `door_opens_at`
-(the resource's margin before the start) to its end."""
+(the resource's margin before the start) to its end, whatever the door's opening hours."""
 
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
+from civicard.access.decisions import rights
 from civicard.access.models import Decision, Outcome
 from civicard.bookings.models import Booking, Companion, Status
 
@@ -21,15 +24,10 @@ def _of(person_id: int) -> Q:
         booking=OuterRef("pk"), person_id=person_id)))
 
 
-def covers(person, checkpoint, at: datetime) -> bool:
-    return _covering(checkpoint.pk).filter(_of(person.pk), door_opens_at__lte=at,
-                                           end__gt=at).exists()
-
-
-def covering(person, checkpoint, at: datetime) -> Booking | None:
-    """The booking that opens the door for `person` at `at` (for the decision log)."""
+def granting(person, checkpoint, at: datetime) -> int | None:
+    """The id of the booking that opens the door for `person` at `at` (one query)."""
     return (_covering(checkpoint.pk).filter(_of(person.pk), door_opens_at__lte=at, end__gt=at)
-            .order_by("start").first())
+            .order_by("start").values_list("pk", flat=True).first())
 
 
 def windows(checkpoint, *, now: datetime) -> list[tuple[int, datetime, datetime]]:
@@ -45,6 +43,16 @@ def windows(checkpoint, *, now: datetime) -> list[tuple[int, datetime, datetime]
 def people(booking: Booking) -> list[int]:
     """Whose allow-list entries a booking made or cancelled changes."""
     return [booking.booked_by_id, *booking.companions.values_list("person_id", flat=True)]
+
+
+def changed(booking: Booking, *, at: datetime) -> None:
+    """A booking at a door was made or cancelled: its people's allow-list entries change."""
+    if booking.resource.checkpoints.exists():
+        rights.changed(people(booking), at=at)
+
+
+SOURCE = rights.Source(name="booking", grant=granting, windows=windows, out_of_hours=True,
+                       label=_("booking no. %(reference)s"))
 
 
 def entered(booking: Booking) -> bool | None:

@@ -86,3 +86,81 @@ class BookingOver(DomainError):
     code = "booking_over"
     message = _("This booking has already begun: it can no longer be cancelled.")
     http_status = 409
+
+
+class RentalOnly(DomainError):
+    code = "rental_only"
+    message = _("This place is rented on request: ask for a rental instead of booking a slot.")
+    http_status = 409
+
+
+class NotRented(DomainError):
+    code = "not_rented"
+    message = _("This resource is booked by the slot, not rented on request.")
+    http_status = 409
+
+
+class RentalTaken(DomainError):
+    code = "rental_taken"
+    message = _("This place is already booked or rented during these days. Choose other days.")
+    http_status = 409
+
+
+class RentalInPast(DomainError):
+    code = "rental_past"
+    message = _("These days have already begun or are over. Choose days to come.")
+    http_status = 422
+
+
+class RentalDayClosed(DomainError):
+    code = "rental_day_closed"
+    message = _("This place cannot be hired on %(day)s: choose days when it is open.")
+    http_status = 422
+
+
+class RentalTooLong(DomainError):
+    code = "rental_too_long"
+    message = _("A rental lasts at most %(days)s days, the last one not before the first.")
+    http_status = 422
+
+
+class OverCapacity(DomainError):
+    code = "over_capacity"
+    message = _("This place holds at most %(capacity)s people.")
+    http_status = 422
+
+
+class HelperUnknown(DomainError):
+    code = "helper_unknown"
+    message = _("No valid card has the number %(number)s.")
+    http_status = 422
+
+
+class TooManyHelpers(DomainError):
+    code = "too_many_helpers"
+    message = _("Name at most %(limit)s helpers.")
+    http_status = 422
+
+
+class RentalDecided(DomainError):
+    code = "rental_decided"
+    message = _("This request has already been answered or withdrawn.")
+    http_status = 409
+
+
+class DepositSettled(DomainError):
+    code = "deposit_settled"
+    message = _("This deposit has already been settled, or none is held.")
+    http_status = 409
+
+
+class DepositTooEarly(DomainError):
+    code = "deposit_too_early"
+    message = _("The deposit can be kept only once the hire is over.")
+    http_status = 409
+
+
+class RentalCancelledByService(DomainError):
+    code = "rental_cancel_by_service"
+    message = _("A rental is cancelled by the service: ask it.")
+    http_status = 409

@@ -5,8 +5,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicard.access.models import Checkpoint, Facility
+from civicard.mutualaid.models import Association
 from civicard.people.models import Household, Person
 from civicard.territory.models import Commune
 from civicard.wallets.models import LedgerEntry, Service
@@ -66,6 +68,11 @@ class Resource(models.Model):
     no_show_days = models.PositiveSmallIntegerField(
         _("period counted for no-shows, and length of the bar (days)"), default=90)
     is_active = models.BooleanField(_("open to bookings"), default=True)
+    by_request = models.BooleanField(
+        _("rented on request"), default=False,
+        help_text=_("Residents ask for whole days; a manager accepts or refuses."))
+    capacity = models.PositiveIntegerField(_("people allowed at once"), null=True, blank=True)
+    deposit_cents = models.PositiveIntegerField(_("deposit for a rental, in cents"), default=0)
 
     class Meta:
         verbose_name = _("bookable resource")
@@ -184,3 +191,84 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return str(self.household)
+
+
+class RentalStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for an answer")
+    ACCEPTED = "accepted", _("accepted")
+    REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", pgettext_lazy("rental", "withdrawn")
+
+
+class Rental(models.Model):
+    """A household's request to hire a resource rented on request (a village hall) for whole
+    days. Accepted, it becomes a confirmed Booking over the hire period (so nothing else can
+    overlap it and the renter's and helpers' cards open the door), the price and the deposit
+    are charged to the household's account, and the deposit is later given back in full or in
+    part (`deposit_kept_cents`, None until settled)."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="rentals")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    association = models.ForeignKey(Association, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="+",
+                                    verbose_name=_("on behalf of"))
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    purpose = models.CharField(pgettext_lazy("rental", "purpose"), max_length=200)
+    attendance = models.PositiveIntegerField(_("expected attendance"))
+    helpers = models.ManyToManyField(Person, blank=True, related_name="+",
+                                     verbose_name=_("helpers"))
+    status = models.CharField(_("status"), max_length=10, choices=RentalStatus.choices,
+                              default=RentalStatus.PENDING)
+    price_cents = models.PositiveIntegerField(_("price in cents"), default=0)
+    deposit_cents = models.PositiveIntegerField(_("deposit in cents"), default=0)
+    idempotency_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    refusal_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="rental")
+    deposit_charge = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, null=True,
+                                       blank=True, related_name="+")
+    deposit_refund = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, null=True,
+                                       blank=True, related_name="+")
+    deposit_kept_cents = models.PositiveIntegerField(null=True, blank=True)
+    deposit_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    deposit_settled_at = models.DateTimeField(null=True, blank=True)
+    deposit_settled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                           null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("rental")
+        verbose_name_plural = _("rentals")
+        ordering = ["start"]
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="rental_key_unique"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")),
+                                   name="rental_end_after_start"),
+            models.CheckConstraint(condition=Q(attendance__gte=1), name="rental_attendance"),
+            models.CheckConstraint(condition=~Q(status="accepted") | Q(booking__isnull=False),
+                                   name="rental_accepted_has_booking"),
+            models.CheckConstraint(
+                condition=Q(deposit_kept_cents__isnull=True)
+                | Q(deposit_kept_cents__lte=models.F("deposit_cents")),
+                name="rental_deposit_kept_within_held"),
+        ]
+        indexes = [models.Index(fields=["resource", "status", "start"]),
+                   models.Index(fields=["household", "status"])]
+
+    def __str__(self):
+        return f"{self.resource} {self.start:%Y-%m-%d}"
+
+    @property
+    def deposit_held(self) -> bool:
+        return self.deposit_charge_id is not None and self.deposit_kept_cents is None
+
+    @property
+    def deposit_released_cents(self) -> int | None:
+        if self.deposit_kept_cents is None:
+            return None
+        return self.deposit_cents - self.deposit_kept_cents

@@ -9,23 +9,36 @@ the lock makes the loser wait and read the winner, and a loser that slips past g
 On SQLite the IMMEDIATE transaction is the lock."""
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from civicard.bookings import queries
+from civicard.bookings import door, queries
 from civicard.bookings.exceptions import (
     AlreadyCancelled,
     BookingClosed,
     BookingOver,
     CompanionUnknown,
+    DepositSettled,
+    DepositTooEarly,
+    HelperUnknown,
     LimitReached,
     NoHousehold,
     NotAllowedToBook,
+    NotRented,
+    OverCapacity,
+    RentalCancelledByService,
+    RentalDayClosed,
+    RentalDecided,
+    RentalInPast,
+    RentalOnly,
+    RentalTaken,
+    RentalTooLong,
     ResourceInactive,
     SlotBlocked,
     SlotInPast,
@@ -33,23 +46,34 @@ from civicard.bookings.exceptions import (
     SlotTaken,
     SlotTooFar,
     TooManyCompanions,
+    TooManyHelpers,
 )
 from civicard.bookings.models import (
     Block,
     Booking,
     CalendarFeed,
     Companion,
+    Rental,
+    RentalStatus,
     Resource,
     Status,
     WhoMayBook,
 )
 from civicard.cards.models import Card, CardStatus
 from civicard.core import audit, opening_hours
-from civicard.core.errors import IdempotencyConflict, InvalidInput, PermissionRefused
+from civicard.core.errors import (
+    DomainError,
+    IdempotencyConflict,
+    InvalidInput,
+    PermissionRefused,
+)
+from civicard.core.money import MAX_AMOUNT_CENTS, format_cents
 from civicard.core.permissions import Role, check_role_over
+from civicard.mutualaid.models import Association
 from civicard.notifications.operations import notify
 from civicard.people.models import Household, Person
 from civicard.wallets import operations as wallets
+from civicard.wallets.labels import Label
 from civicard.wallets.queries import enrolment_for, price_for
 
 NOT_ALLOWED = {
@@ -65,6 +89,8 @@ def check_slot(resource: Resource, start: datetime, *, at: datetime) -> datetime
     """The end of the slot beginning at `start`, if it may be booked at `at`."""
     if not resource.is_active:
         raise ResourceInactive()
+    if resource.by_request:
+        raise RentalOnly()
     if start <= at:
         raise SlotInPast(fields={"start": [SlotInPast.message]})
     bounds = queries.slot_at(resource, start)
@@ -104,20 +130,27 @@ def check_may_book(resource: Resource, household: Household, person: Person,
                                      "book this resource for a while."))
 
 
-def companions_of(resource: Resource, booker: Person, *, card_numbers=(),
-                  members=()) -> list[Person]:
-    """The people the booker brings: by card number, or members of the booker's households."""
+def card_holders(card_numbers, *, unknown: type[DomainError], field: str) -> dict[int, Person]:
+    """{person id: person} holding each active card number; `unknown` for a number that no
+    active card has."""
     people: dict[int, Person] = {}
     for number in card_numbers:
-        number = "".join(str(number).split()).upper()
+        number = "".join(str(number).split()).upper()[:20]
         if not number:
             continue
         card = (Card.objects.select_related("person")
-                .filter(number=number[:20], status=CardStatus.ACTIVE).first())
+                .filter(number=number, status=CardStatus.ACTIVE).first())
         if card is None:
-            raise CompanionUnknown(fields={"companions": [
-                str(CompanionUnknown.message) % {"number": number[:20]}]}, number=number[:20])
+            raise unknown(fields={field: [str(unknown.message) % {"number": number}]},
+                          number=number)
         people[card.person_id] = card.person
+    return people
+
+
+def companions_of(resource: Resource, booker: Person, *, card_numbers=(),
+                  members=()) -> list[Person]:
+    """The people the booker brings: by card number, or members of the booker's households."""
+    people = card_holders(card_numbers, unknown=CompanionUnknown, field="companions")
     households = booker.households.values("pk")
     for person in Person.objects.filter(pk__in=list(members), households__in=households):
         people[person.pk] = person
@@ -190,6 +223,7 @@ def book(*, resource: Resource, person: Person, start: datetime, idempotency_key
                 price_cents=price, idempotency_key=key, created_at=at)
             Companion.objects.bulk_create([Companion(booking=booking, person=companion)
                                            for companion in companions])
+            door.changed(booking, at=at)
             if price:
                 account = wallets.open_account(household=household, service=resource.service,
                                                at=at)
@@ -232,6 +266,7 @@ def _cancel(*, booking: Booking, actor, at: datetime, reason: str, refund, by_ma
             cancelled_by=actor if getattr(actor, "is_authenticated", False) else None)
         if changed != 1:
             raise AlreadyCancelled()
+        door.changed(locked, at=at)
         refunded = refund and locked.charge_id is not None
         if refunded:
             entry = refund(account=locked.charge.account, amount_cents=locked.price_cents,
@@ -256,6 +291,8 @@ def cancel(*, booking: Booking, person: Person, actor, at: datetime) -> Booking:
     resource's limit, not after it."""
     if not booking.household.members.filter(pk=person.pk).exists():
         raise PermissionRefused()
+    if Rental.objects.filter(booking=booking).exists():
+        raise RentalCancelledByService()
     refund = wallets.refund_owed if at <= refund_deadline(booking) else None
     return _cancel(booking=booking, actor=actor, at=at, reason="", refund=refund,
                    by_manager=False)
@@ -325,6 +362,11 @@ def save_resource(*, resource: Resource, checkpoints, communes, actor, at: datet
     if not 1 <= resource.book_ahead_days <= 366:
         raise InvalidInput(fields={"book_ahead_days": [
             _("Bookings open between 1 and 366 days ahead.")]})
+    if resource.deposit_cents and not (resource.service and resource.service.has_wallet):
+        raise InvalidInput(fields={"deposit_cents": [
+            _("A deposit is taken from an account: choose a paid service.")]})
+    if resource.deposit_cents > MAX_AMOUNT_CENTS:
+        raise InvalidInput(fields={"deposit_cents": [_("This deposit is too large.")]})
     foreign = [c for c in checkpoints if c.facility_id != resource.facility_id]
     if foreign:
         raise InvalidInput(fields={"checkpoints": [
@@ -365,3 +407,307 @@ def remove_block(*, block: Block, actor, at: datetime) -> None:
                  extra={"block": str(block), "reason": block.reason})
     block.delete()
 
+
+
+# Hall rentals ---------------------------------------------------------------------------------
+
+MAX_RENTAL_DAYS = 7
+MAX_HELPERS = 2
+
+
+def check_hire(resource: Resource, first_day: date, last_day: date, *,
+               at: datetime) -> tuple[datetime, datetime, int]:
+    """(start, end, days) of hiring the resource from `first_day` to `last_day`: from the first
+    bookable hour of the first day to the last one of the last day, every day open to hire and
+    none reserved by a block, within the booking window."""
+    if not resource.is_active:
+        raise ResourceInactive()
+    if not resource.by_request:
+        raise NotRented()
+    days = (last_day - first_day).days + 1
+    if not 1 <= days <= MAX_RENTAL_DAYS:
+        raise RentalTooLong(fields={"last_day": [
+            str(RentalTooLong.message) % {"days": MAX_RENTAL_DAYS}]}, days=MAX_RENTAL_DAYS)
+    today = timezone.localtime(at).date()
+    if first_day < today:
+        raise RentalInPast(fields={"first_day": [RentalInPast.message]})
+    if first_day > today + timedelta(days=resource.book_ahead_days):
+        raise SlotTooFar(days=resource.book_ahead_days)
+    bounds = queries.slot_bounds(resource, first_day, days)
+    open_days = {timezone.localtime(start).date() for start, _end in bounds}
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        if day not in open_days:
+            message = str(RentalDayClosed.message) % {"day": date_format(day, "DATE_FORMAT")}
+            raise RentalDayClosed(fields={"first_day": [message]},
+                                  day=date_format(day, "DATE_FORMAT"))
+    start, end = bounds[0][0], bounds[-1][1]
+    if start <= at:
+        raise RentalInPast(fields={"first_day": [RentalInPast.message]})
+    if start > at + timedelta(days=resource.book_ahead_days):
+        raise SlotTooFar(days=resource.book_ahead_days)
+    for bound in bounds:
+        block = queries.block_over(resource.blocks.all(), *bound)
+        if block is not None:
+            raise SlotBlocked(reason=block.reason)
+    return start, end, days
+
+
+def check_attendance(resource: Resource, attendance: int) -> int:
+    if not isinstance(attendance, int) or attendance < 1:
+        raise InvalidInput(fields={"attendance": [_("Say how many people you expect.")]})
+    if resource.capacity is not None and attendance > resource.capacity:
+        raise OverCapacity(fields={"attendance": [
+            str(OverCapacity.message) % {"capacity": resource.capacity}]},
+            capacity=resource.capacity)
+    return attendance
+
+
+def helpers_of(card_numbers) -> list[Person]:
+    helpers = card_holders(card_numbers, unknown=HelperUnknown, field="helpers")
+    if len(helpers) > MAX_HELPERS:
+        raise TooManyHelpers(fields={"helpers": [
+            str(TooManyHelpers.message) % {"limit": MAX_HELPERS}]}, limit=MAX_HELPERS)
+    return list(helpers.values())
+
+
+def rental_price(resource: Resource, household: Household, first_day: date,
+                  days: int) -> tuple[int, int]:
+    """(price, deposit) of a hire of `days` days: the tariff of the resource's tariff use is
+    the price of a day, the one in force on the first day."""
+    if resource.service is None or not resource.service.has_wallet:
+        return 0, 0
+    return (days * price_for(service=resource.service, household=household, on=first_day,
+                              use=resource.price_use), resource.deposit_cents)
+
+
+def _period(rental: Rental) -> str:
+    start, end = timezone.localtime(rental.start), timezone.localtime(rental.end)
+    return f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M}"
+
+
+def _amounts(held: int, kept: int, currency: str, language: str) -> dict:
+    """The deposit's amounts written the reader's way."""
+    with translation.override(language):
+        return {"held": format_cents(held, currency), "kept": format_cents(kept, currency),
+                "released": format_cents(held - kept, currency)}
+
+
+def _rental_taken(resource: Resource, start: datetime, end: datetime) -> None:
+    if queries.confirmed_between(resource, start, end).exists():
+        raise RentalTaken()
+
+
+def _hire(rental: Rental) -> dict:
+    """The notice parameters of a rental: the reader's language writes the dates."""
+    return {"resource": rental.resource.name, "start": timezone.localtime(rental.start),
+            "end": timezone.localtime(rental.end)}
+
+
+def request_rental(*, resource: Resource, person: Person, first_day: date, last_day: date,
+                   purpose: str, attendance: int, idempotency_key: str, actor, at: datetime,
+                   helper_cards=(), association: Association | None = None) -> Rental:
+    """`person` asks to hire the resource for their household (or an association they edit)
+    from `first_day` to `last_day`: a pending request, nothing paid yet. A retry with the same
+    key returns the first request."""
+    key = wallets.check_key(idempotency_key)
+    done = Rental.objects.filter(idempotency_key=key).first()
+    if done is not None:
+        if (done.resource_id, done.requested_by_id) != (resource.pk, person.pk):
+            raise IdempotencyConflict()
+        return done
+    household = queries.household_of(person)
+    if household is None:
+        raise NoHousehold()
+    purpose = _one_line(purpose, 200)
+    if not purpose:
+        raise InvalidInput(fields={"purpose": [_("Say what the place is for.")]})
+    if association is not None and not association.editors.filter(
+            pk=getattr(actor, "pk", None)).exists():
+        raise PermissionRefused()
+    start, end, days = check_hire(resource, first_day, last_day, at=at)
+    check_attendance(resource, attendance)
+    check_may_book(resource, household, person, at)
+    helpers = helpers_of(helper_cards)
+    _rental_taken(resource, start, end)
+    price, deposit = rental_price(resource, household, first_day, days)
+    try:
+        with transaction.atomic(durable=True):
+            rental = Rental.objects.create(
+                resource=resource, household=household, requested_by=person,
+                association=association, start=start, end=end, purpose=purpose,
+                attendance=attendance, price_cents=price, deposit_cents=deposit,
+                idempotency_key=key, created_at=at)
+            rental.helpers.set(helpers)
+            audit.record(actor=actor, action="booking.rental_requested", obj=rental, at=at,
+                         extra={"resource": resource.pk, "start": start.isoformat(),
+                                "end": end.isoformat()})
+    except IntegrityError:  # the same key, sent twice at once: the first request stands
+        done = Rental.objects.filter(idempotency_key=key).first()
+        if done is None or (done.resource_id, done.requested_by_id) != (resource.pk, person.pk):
+            raise IdempotencyConflict() from None
+        return done
+    return rental
+
+
+def withdraw_rental(*, rental: Rental, person: Person, actor, at: datetime) -> Rental:
+    """A member of the household withdraws a request still waiting for an answer."""
+    if not rental.household.members.filter(pk=person.pk).exists():
+        raise PermissionRefused()
+    changed = Rental.objects.filter(pk=rental.pk, status=RentalStatus.PENDING).update(
+        status=RentalStatus.WITHDRAWN, decided_at=at)
+    if changed != 1:
+        raise RentalDecided()
+    audit.record(actor=actor, action="booking.rental_withdrawn", obj=rental, at=at)
+    rental.refresh_from_db()
+    return rental
+
+
+def _check_manages(actor, rental: Rental) -> None:
+    check_role_over(actor, Role.SERVICE_MANAGER, commune_id=rental.resource.facility.commune_id)
+
+
+def accept_rental(*, rental: Rental, actor, at: datetime) -> Rental:
+    """A manager accepts a pending request: in one durable transaction, under the resource's
+    lock, the hire becomes a confirmed booking (the renter and the helpers' cards open the door
+    for the hire period), the price and the deposit are charged to the household's account for
+    the resource's service (its shortage rule applies), and the renter is told. Two requests
+    for the same days accepted at once: one is accepted, the other gets `rental_taken`."""
+    _check_manages(actor, rental)
+    resource = rental.resource
+    try:
+        with transaction.atomic(durable=True):
+            Resource.objects.select_for_update().filter(pk=resource.pk).exists()
+            locked = Rental.objects.select_for_update().get(pk=rental.pk)
+            if locked.status != RentalStatus.PENDING:
+                raise RentalDecided()
+            if locked.start <= at:
+                raise RentalInPast()
+            _rental_taken(resource, locked.start, locked.end)
+            booking = Booking.objects.create(
+                resource=resource, household=locked.household, booked_by=locked.requested_by,
+                start=locked.start, end=locked.end,
+                door_opens_at=locked.start - timedelta(minutes=resource.door_margin_minutes),
+                price_cents=locked.price_cents, idempotency_key=f"rental:{locked.pk}",
+                created_at=at)
+            Companion.objects.bulk_create([Companion(booking=booking, person=helper)
+                                           for helper in locked.helpers.all()])
+            deposit_charge = None
+            if locked.price_cents or locked.deposit_cents:
+                account = wallets.open_account(household=locked.household,
+                                               service=resource.service, at=at)
+                hire = {"resource": resource.name, "when": _period(locked)}
+                if locked.price_cents:
+                    booking.charge = wallets.charge(
+                        account=account, amount_cents=locked.price_cents,
+                        reason=Label("rental", hire),
+                        idempotency_key=f"rental:{locked.pk}:price", actor=actor, at=at,
+                        joins_transaction=True)
+                    booking.save(update_fields=["charge"])
+                if locked.deposit_cents:
+                    deposit_charge = wallets.charge(
+                        account=account, amount_cents=locked.deposit_cents,
+                        reason=Label("rental_deposit", hire),
+                        idempotency_key=f"rental:{locked.pk}:deposit", actor=actor, at=at,
+                        joins_transaction=True)
+            Rental.objects.filter(pk=locked.pk, status=RentalStatus.PENDING).update(
+                status=RentalStatus.ACCEPTED, booking=booking, deposit_charge=deposit_charge,
+                decided_at=at, decided_by=actor)
+            audit.record(actor=actor, action="booking.rental_accepted", obj=locked, at=at,
+                         extra={"booking": booking.pk, "price_cents": locked.price_cents,
+                                "deposit_cents": locked.deposit_cents})
+            notify(to=locked.requested_by.addressee, kind="rental_accepted",
+                   subject=_("Rental accepted: %(resource)s"),
+                   body=_("Your rental of %(resource)s from %(start)s to %(end)s is accepted. "
+                          "Your card and your helpers' cards open the door during the hire. "
+                          "The rental agreement is on your rentals page."),
+                   params=_hire(locked), url=reverse("bookings:my_rentals"), at=at)
+    except IntegrityError:
+        raise RentalTaken() from None
+    rental.refresh_from_db()
+    return rental
+
+
+def refuse_rental(*, rental: Rental, reason: str, actor, at: datetime) -> Rental:
+    """A manager refuses a pending request with a reason; the renter is told."""
+    _check_manages(actor, rental)
+    reason = _one_line(reason, 200)
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Say why, in a few words.")]})
+    with transaction.atomic(durable=True):
+        changed = Rental.objects.filter(pk=rental.pk, status=RentalStatus.PENDING).update(
+            status=RentalStatus.REFUSED, refusal_reason=reason, decided_at=at,
+            decided_by=actor)
+        if changed != 1:
+            raise RentalDecided()
+        audit.record(actor=actor, action="booking.rental_refused", obj=rental, at=at,
+                     extra={"reason": reason})
+        notify(to=rental.requested_by.addressee, kind="rental_refused",
+               subject=_("Rental refused: %(resource)s"),
+               body=_("Your request to rent %(resource)s from %(start)s to %(end)s is refused: "
+                      "%(reason)s"),
+               params={**_hire(rental), "reason": reason},
+               url=reverse("bookings:my_rentals"), at=at)
+    rental.refresh_from_db()
+    return rental
+
+
+def settle_deposit(*, rental: Rental, kept_cents: int, reason: str, actor,
+                   at: datetime) -> Rental:
+    """A manager gives the held deposit back, keeping `kept_cents` of it (0: all given back)
+    with a reason when something is kept: the rest is refunded to the account it came from.
+    Keeping any of it waits for the end of the hire (or its cancellation)."""
+    _check_manages(actor, rental)
+    reason = _one_line(reason, 200)
+    if (not isinstance(kept_cents, int) or isinstance(kept_cents, bool)
+            or not 0 <= kept_cents <= rental.deposit_cents):
+        raise InvalidInput(fields={"kept": [
+            _("Keep between nothing and the whole deposit.")]})
+    if kept_cents and not reason:
+        raise InvalidInput(fields={"reason": [_("Say why part of the deposit is kept.")]})
+    with transaction.atomic(durable=True):
+        locked = (Rental.objects.select_for_update(of=("self",))
+                  .select_related("deposit_charge__account", "booking", "resource")
+                  .get(pk=rental.pk))
+        if not locked.deposit_held:
+            raise DepositSettled()
+        if kept_cents and locked.booking.status == Status.CONFIRMED and locked.end > at:
+            raise DepositTooEarly()
+        refund = None
+        if kept_cents < locked.deposit_cents:
+            refund = wallets.refund(
+                account=locked.deposit_charge.account,
+                amount_cents=locked.deposit_cents - kept_cents,
+                reason=Label("rental_deposit_back", {"resource": locked.resource.name,
+                                                     "when": _period(locked)}),
+                idempotency_key=f"rental:{locked.pk}:deposit-back", actor=actor, at=at,
+                joins_transaction=True)
+        changed = Rental.objects.filter(pk=locked.pk, deposit_kept_cents__isnull=True).update(
+            deposit_kept_cents=kept_cents, deposit_reason=reason, deposit_refund=refund,
+            deposit_settled_at=at, deposit_settled_by=actor)
+        if changed != 1:
+            raise DepositSettled()
+        audit.record(actor=actor, action="booking.rental_deposit_settled", obj=locked, at=at,
+                     extra={"held_cents": locked.deposit_cents, "kept_cents": kept_cents,
+                            "released_cents": locked.deposit_cents - kept_cents,
+                            "reason": reason})
+        currency = locked.deposit_charge.account.currency
+        if kept_cents:
+            notify(to=locked.requested_by.addressee, kind="rental_deposit",
+                   subject=_("Deposit for %(resource)s"),
+                   body=_("Of your deposit of %(held)s, %(kept)s is kept (%(reason)s) and "
+                          "%(released)s is given back to your account."),
+                   params={"resource": locked.resource.name, "reason": reason,
+                           **_amounts(locked.deposit_cents, kept_cents, currency,
+                                     locked.requested_by.language)},
+                   url=reverse("bookings:my_rentals"), at=at)
+        else:
+            notify(to=locked.requested_by.addressee, kind="rental_deposit",
+                   subject=_("Deposit for %(resource)s"),
+                   body=_("Your deposit of %(held)s is given back to your account."),
+                   params={"resource": locked.resource.name,
+                           **_amounts(locked.deposit_cents, 0, currency,
+                                     locked.requested_by.language)},
+                   url=reverse("bookings:my_rentals"), at=at)
+    rental.refresh_from_db()
+    return rental

@@ -8,7 +8,16 @@ import opening_hours as osm
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from civicard.bookings.models import Block, Booking, CalendarFeed, Companion, Resource, Status
+from civicard.bookings.models import (
+    Block,
+    Booking,
+    CalendarFeed,
+    Companion,
+    Rental,
+    RentalStatus,
+    Resource,
+    Status,
+)
 from civicard.core import opening_hours
 from civicard.core.errors import NotFound
 from civicard.core.permissions import Role, check_role, role_communes
@@ -252,3 +261,68 @@ def booking_for_manager(manager, pk) -> Booking:
     if found is None:
         raise NotFound()
     return found
+
+
+# Hall rentals ---------------------------------------------------------------------------------
+
+def _rentals():
+    return (Rental.objects.select_related("resource__facility", "resource__service__territory",
+                                          "booking", "association", "requested_by", "household",
+                                          "deposit_charge__account")
+            .prefetch_related("helpers"))
+
+
+def my_rentals(person: Person):
+    """The rentals asked by the person or for one of their households, latest first."""
+    households = person.households.values("pk")
+    return _rentals().filter(Q(requested_by=person) | Q(household__in=households)).order_by(
+        "-start")
+
+
+def my_rental(person: Person, pk) -> Rental:
+    found = my_rentals(person).filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def rentals_for_manager(manager):
+    return _rentals().filter(resource__in=resources_for_manager(manager))
+
+
+def rental_for_manager(manager, pk) -> Rental:
+    found = rentals_for_manager(manager).filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@dataclass(frozen=True)
+class RentalDesk:
+    """A manager's rentals: requests to answer (with whether their days are already taken),
+    hires to come, deposits to settle, and the latest answered."""
+
+    pending: list
+    upcoming: list
+    deposits: list
+    answered: list
+
+
+def rental_desk(manager, *, now: datetime) -> RentalDesk:
+    rows = rentals_for_manager(manager)
+    pending = list(rows.filter(status=RentalStatus.PENDING).order_by("start"))
+    for rental in pending:
+        rental.clashes = confirmed_between(rental.resource, rental.start, rental.end).exists()
+    accepted = rows.filter(status=RentalStatus.ACCEPTED)
+    held = accepted.filter(deposit_charge__isnull=False, deposit_kept_cents__isnull=True)
+    over = Q(end__lte=now) | Q(booking__status=Status.CANCELLED)
+    return RentalDesk(
+        pending=pending,
+        upcoming=list(accepted.filter(end__gt=now, booking__status=Status.CONFIRMED)
+                      .order_by("start")),
+        deposits=list(held.filter(over).order_by("end")),
+        answered=list(rows.exclude(status=RentalStatus.PENDING).filter(
+            Q(end__lte=now) | ~Q(status=RentalStatus.ACCEPTED)
+            | Q(booking__status=Status.CANCELLED)).exclude(pk__in=held.filter(over).values("pk"))
+            .order_by("-start")[:20]),
+    )

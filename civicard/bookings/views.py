@@ -1,22 +1,33 @@
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicard.access.models import Checkpoint
 from civicard.bookings import calendars, operations, queries
 from civicard.bookings.exceptions import SlotTaken
-from civicard.bookings.forms import BlockForm, BookForm, ReasonForm, ResourceForm
-from civicard.bookings.models import Block, CalendarFeed, Resource
+from civicard.bookings.forms import (
+    BlockForm,
+    BookForm,
+    DepositForm,
+    ReasonForm,
+    RentalForm,
+    ResourceForm,
+)
+from civicard.bookings.models import Block, CalendarFeed, RentalStatus, Resource
 from civicard.core import audit, clock
-from civicard.core.errors import DomainError, NotFound
+from civicard.core.errors import DomainError, InvalidInput, NotFound
+from civicard.core.money import parse_amount
+from civicard.core.pdf import pdf_response
 from civicard.core.permissions import Role, role_required
 from civicard.people.views import form_error, resident_required
+from civicard.territory.queries import current_territory
 
 
 def _ics(body: bytes, name: str) -> HttpResponse:
@@ -265,3 +276,137 @@ def manager_cancel(request, pk):
         messages.success(request, _("Cancelled and refunded; the household is told."))
     day = timezone.localtime(booking.start).date().isoformat()
     return redirect(f"{reverse('bookings:planning', args=[booking.resource_id])}?day={day}")
+
+
+# Hall rentals ---------------------------------------------------------------------------------
+
+@resident_required
+def rent(request, pk):
+    resource = queries.resource(pk)
+    if not resource.by_request:
+        raise NotFound()
+    associations = request.user.edited_associations.order_by("name")
+    form = RentalForm(request.POST or None, associations=associations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            operations.request_rental(
+                resource=resource, person=request.resident, first_day=data["first_day"],
+                last_day=data["last_day"] or data["first_day"], purpose=data["purpose"],
+                attendance=data["attendance"], helper_cards=form.helper_cards(),
+                association=data.get("association"),
+                idempotency_key=request.POST.get("idempotency_key", ""),
+                actor=request.user, at=clock.now())
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Your request is sent. You will be told when the "
+                                        "service answers."))
+            return redirect("bookings:my_rentals")
+    household = queries.household_of(request.resident)
+    today = timezone.localdate(clock.now())
+    return render(request, "bookings/rent.html", {
+        "resource": resource, "form": form,
+        "price": queries.price_of(resource, household, today),
+        "currency": resource.service.territory.currency if resource.service else "",
+        "key": request.POST.get("idempotency_key") or operations.new_key(),
+    })
+
+
+@resident_required
+def my_rentals(request):
+    return render(request, "bookings/my_rentals.html", {
+        "rentals": queries.my_rentals(request.resident), "now": clock.now()})
+
+
+@require_POST
+@resident_required
+def withdraw_rental(request, pk):
+    rental = queries.my_rental(request.resident, pk)
+    try:
+        operations.withdraw_rental(rental=rental, person=request.resident, actor=request.user,
+                                   at=clock.now())
+    except DomainError as error:
+        messages.error(request, error.text())
+    else:
+        messages.success(request, _("Your request is withdrawn."))
+    return redirect("bookings:my_rentals")
+
+
+def _agreement(request, rental):
+    """The rental agreement of an accepted rental, in the renter's language."""
+    if rental.status != RentalStatus.ACCEPTED:
+        raise NotFound()
+    with translation.override(rental.requested_by.language or settings.LANGUAGE_CODE):
+        return pdf_response("bookings/agreement_pdf.html", {
+            "rental": rental, "territory": current_territory(),
+            "currency": rental.resource.service.territory.currency
+            if rental.resource.service else ""},
+            f"civicard-rental-{rental.pk}.pdf", request)
+
+
+@resident_required
+def my_agreement(request, pk):
+    return _agreement(request, queries.my_rental(request.resident, pk))
+
+
+@role_required(Role.SERVICE_MANAGER)
+def manage_rentals(request):
+    now = clock.now()
+    desk = queries.rental_desk(request.user, now=now)
+    audit.record(actor=request.user, action="booking.rentals_viewed", obj=None, at=now,
+                 extra={"pending": len(desk.pending)})
+    return render(request, "bookings/manage_rentals.html", {
+        "desk": desk, "reason_form": ReasonForm(), "deposit_form": DepositForm(), "now": now})
+
+
+def _decided(request, run, done: str):
+    try:
+        run()
+    except DomainError as error:
+        messages.error(request, error.text())
+    else:
+        messages.success(request, done)
+    return redirect("bookings:manage_rentals")
+
+
+@require_POST
+@role_required(Role.SERVICE_MANAGER)
+def accept_rental(request, pk):
+    rental = queries.rental_for_manager(request.user, pk)
+    return _decided(request, lambda: operations.accept_rental(
+        rental=rental, actor=request.user, at=clock.now()),
+        _("Accepted: the renter is told, and their card opens the door during the hire."))
+
+
+@require_POST
+@role_required(Role.SERVICE_MANAGER)
+def refuse_rental(request, pk):
+    rental = queries.rental_for_manager(request.user, pk)
+    return _decided(request, lambda: operations.refuse_rental(
+        rental=rental, reason=request.POST.get("reason", ""), actor=request.user,
+        at=clock.now()), _("Refused: the renter is told why."))
+
+
+@require_POST
+@role_required(Role.SERVICE_MANAGER)
+def settle_deposit(request, pk):
+    rental = queries.rental_for_manager(request.user, pk)
+
+    def run():
+        try:
+            kept = parse_amount(request.POST.get("kept", ""), field="kept", allow_zero=True)
+        except DomainError:
+            raise InvalidInput(_("Enter the amount kept, such as 0 or 45.50.")) from None
+        operations.settle_deposit(rental=rental, kept_cents=kept,
+                                  reason=request.POST.get("reason", ""), actor=request.user,
+                                  at=clock.now())
+    return _decided(request, run, _("The deposit is settled; the renter is told."))
+
+
+@role_required(Role.SERVICE_MANAGER)
+def manager_agreement(request, pk):
+    rental = queries.rental_for_manager(request.user, pk)
+    audit.record(actor=request.user, action="booking.rental_agreement_viewed", obj=rental,
+                 at=clock.now())
+    return _agreement(request, rental)

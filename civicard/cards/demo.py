@@ -13,6 +13,9 @@ def _number(seed: int) -> str:
     return body + codes.luhn_digit(body)
 
 
+AMINA_UID = "04A3114A000019"  # the resident's chip, typed into terminal-sim by the demo notes
+
+
 def _uid(rng) -> str:
     return "04" + "".join(rng.choice("0123456789ABCDEF") for _ in range(12))
 
@@ -33,7 +36,7 @@ def load(ctx):
     replacements = []  # (old card, new card)
 
     def new_card(person, kind, purpose=CardPurpose.RESIDENT, status=CardStatus.ACTIVE,
-                 issued_days_ago=0, reason=""):
+                 issued_days_ago=0, reason="", uid=None):
         nonlocal seed
         seed += 1
         issued = now - timedelta(days=issued_days_ago)
@@ -42,7 +45,8 @@ def load(ctx):
                     expires_on=(issued + timedelta(days=5 * 365)).date(), block_reason=reason,
                     blocked_at=now - timedelta(days=rng.randint(1, 60)) if reason else None)
         if kind == CardKind.PHYSICAL:
-            uid = _uid(rng)
+            drawn = _uid(rng)  # drawn for a fixed chip too: the other cards stay the same
+            uid = uid or drawn
             card.uid_hash, card.uid_hint = codes.uid_hash(uid), uid[-4:]
         else:
             card.secret = codes.new_secret()
@@ -53,7 +57,7 @@ def load(ctx):
         email = person.user.email if person.user_id else ""
         if email == f"resident@{DEMO_EMAIL_DOMAIN}":
             new_card(person, CardKind.DIGITAL, issued_days_ago=200)
-            new_card(person, CardKind.PHYSICAL, issued_days_ago=400)
+            new_card(person, CardKind.PHYSICAL, issued_days_ago=400, uid=AMINA_UID)
             continue
         if email in staff_emails:
             new_card(person, CardKind.PHYSICAL, CardPurpose.STAFF, issued_days_ago=300)

@@ -78,7 +78,11 @@ def export_person_data(person: Person) -> dict:
             ],
         })
     from civicard.notifications.models import Notification
+    from civicard.people.signals import person_exported
 
+    sections = {}
+    for _receiver, contribution in person_exported.send(sender=Person, person=person):
+        sections.update(contribution or {})
     return {
         "person": {
             "full_name": person.full_name,
@@ -99,4 +103,5 @@ def export_person_data(person: Person) -> dict:
             for e in AuditLogEntry.objects.filter(object_type="people.person",
                                                   object_id=str(person.pk)).order_by("at")
         ],
+        **sections,
     }

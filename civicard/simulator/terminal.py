@@ -40,6 +40,10 @@ def http_transport(base_url: str, timeout: float = 3.0) -> Callable:
     return send
 
 
+def real_now() -> datetime:
+    return datetime.now(ZoneInfo("UTC"))
+
+
 def _uid(credential: str) -> str | None:
     cleaned = "".join(ch for ch in credential.upper() if ch not in " :-")
     if 8 <= len(cleaned) <= 20 and all(ch in "0123456789ABCDEF" for ch in cleaned):
@@ -57,7 +61,7 @@ class Simulator:
     allowlist: dict | None = None
     cards: dict = field(default_factory=dict)
     buffer: list = field(default_factory=list)
-    now: Callable = field(default=lambda: datetime.now(ZoneInfo("UTC")))
+    now: Callable = field(default=real_now)
 
     def _call(self, method, path, body=None):
         headers = {"Authorization": f"Bearer {self.token}",
@@ -145,6 +149,11 @@ class Simulator:
                 "message": "", "display_name": ""}
 
     def _by_profile(self, profile: dict, local: datetime) -> tuple[str, str]:
+        for opens, ends in profile.get("grants", ()):  # a booked slot: whatever the hours
+            if datetime.fromisoformat(opens) <= local < datetime.fromisoformat(ends):
+                return "allow", "ok"
+        if profile["kind"] == "granted":
+            return "deny", "no_right"
         if profile["kind"] == "staff":
             for weekday, starts, ends in profile["windows"]:
                 s, e = time.fromisoformat(starts), time.fromisoformat(ends)

@@ -13,6 +13,11 @@ SENTENCES = {
     "online_payment": _("Online payment %(reference)s"),
     "entry": _("Entry: %(facility)s — %(checkpoint)s"),
     "meal": _("Meal: %(service)s"),
+    "invoice_payment": _("Paid on invoice %(number)s"),
+    "credit_note": _("Credit note %(number)s"),
+    "rental": _("Rental: %(resource)s, %(when)s"),
+    "rental_deposit": _("Deposit: %(resource)s, %(when)s"),
+    "rental_deposit_back": _("Deposit given back: %(resource)s, %(when)s"),
 }
 NAME_PARAMS = {"facility", "checkpoint", "service"}  # the territory's own names (see |local)
 

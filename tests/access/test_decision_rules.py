@@ -2,11 +2,13 @@
 query here would fail, as these tests are not marked django_db)."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 import pytest
 
 from civicard.access.decisions import rules
 from civicard.access.decisions.read import ScanContext
+from civicard.access.decisions.rights import Grant
 from civicard.access.models import Checkpoint, DoorGroup, Facility, Quota, TimeWindow
 from civicard.cards import codes
 from civicard.cards.models import Card
@@ -17,6 +19,7 @@ from civicard.wallets.queries import Home
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris
 NIGHT = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)  # 23:00 in Paris
 UID = "04A1B2C3D4E5F6"
+BOOKED = Grant("booking", "42", out_of_hours=True)  # a booked slot: opens out of hours
 HOME = Home(id=7, territory_id=1, address_id=None, income_bracket_id=None, commune_id=None)
 
 
@@ -107,6 +110,15 @@ def test_rule_2_closes_outside_the_hours_unless_a_staff_group_opens_out_of_hours
     assert not rules.closed(at_night, staff(out_of_hours=True).group)
 
 
+def test_rule_2_lets_a_grant_with_its_own_times_through_outside_the_hours():
+    at_night = partial(context, checkpoint(), at=NIGHT)
+    assert not rules.closed(at_night(granted_by=(BOOKED,)), None)
+    assert rules.closed(at_night(granted_by=(Grant("club", "3"),)), None)
+    assert rules.decide(at_night(granted_by=(BOOKED,))) == rules.Verdict(
+        "allow", "ok", "booking", rules.Plan(), "42")
+    assert rules.decide(at_night(granted_by=(Grant("club", "3"),))).reason == "closed"
+
+
 def test_unreadable_opening_hours_are_closed():
     assert not rules.is_open(context(checkpoint(hours="not hours at all")))
 
@@ -126,24 +138,35 @@ def test_rule_3_finds_staff_first_then_an_enrolment_then_another_capabilitys_rig
     pool = service()
     here = checkpoint(pool)
     window = staff(out_of_hours=False)
-    enrolled = context(here, enrolments=(enrolment(pool),), granted_by=("booking",))
-    assert rules.right_here(enrolled, window.group) == "staff"
-    assert rules.right_here(enrolled, None) == "enrolment"
-    assert rules.right_here(context(here, granted_by=("booking",)), None) == "booking"
-    assert rules.right_here(context(here), None) == ""
+    enrolled = context(here, enrolments=(enrolment(pool),), granted_by=(BOOKED,))
+    assert rules.right_here(enrolled, window.group) == Grant("staff")
+    assert rules.right_here(enrolled, None) == Grant("enrolment")
+    assert rules.right_here(context(here, granted_by=(BOOKED,)), None) == BOOKED
+    assert rules.right_here(context(here), None) is None
+
+
+def test_rule_3_outside_the_hours_counts_only_what_opens_out_of_hours():
+    pool = service()
+    at_night = partial(context, checkpoint(pool), at=NIGHT, enrolments=(enrolment(pool),))
+    assert rules.right_here(at_night(), None) is None
+    assert rules.right_here(at_night(granted_by=(Grant("club", "3"), BOOKED)),
+                            staff(out_of_hours=False).group) == BOOKED
+    assert rules.right_here(at_night(granted_by=(BOOKED,)),
+                            staff(out_of_hours=True).group) == Grant("staff")
 
 
 def test_rule_3_checks_an_enrolments_ages_on_the_day():
     pool = service()
     too_old = context(checkpoint(pool), enrolments=(enrolment(pool, max_age=17),))
-    assert rules.right_here(too_old, None) == ""
+    assert rules.right_here(too_old, None) is None
 
 
 def test_an_entry_allowed_offline_keeps_its_right_or_is_marked_offline():
     pool = service()
     assert rules.offline_right(
-        context(checkpoint(pool), enrolments=(enrolment(pool),))) == "enrolment"
-    assert rules.offline_right(context(checkpoint(pool))) == "offline"
+        context(checkpoint(pool), enrolments=(enrolment(pool),))) == Grant("enrolment")
+    assert rules.offline_right(context(checkpoint(pool))) == Grant("offline")
+    assert rules.offline_right(context(checkpoint(pool), at=NIGHT, granted_by=(BOOKED,))) == BOOKED
 
 
 # What an entry writes, rule 4: the quota --------------------------------------------------------

@@ -13,7 +13,7 @@ from civicard.people.models import Household, Membership, Person
 from civicard.wallets import operations as wallets
 from civicard.wallets.models import Account, Enrolment, LedgerEntry, ShortageRule, Tariff
 
-from .conftest import AT, enrol, fund, scan
+from .conftest import AT, UID, enrol, fund, scan
 
 pytestmark = pytest.mark.django_db
 
@@ -212,12 +212,14 @@ def test_booking_hook_gives_a_right(make_service, make_checkpoint, make_terminal
     assert scan(terminal, key="a")["reason_code"] == "no_right"
 
     def booked(person, checkpoint, at):
-        return person == holder and at == AT
+        return 7 if person == holder and at == AT else None
 
-    rights.register("test_source", booked)  # beside bookings' own "booking" source
+    # beside bookings' own "booking" source
+    rights.register(rights.Source(name="test_source", grant=booked))
     try:
         assert scan(terminal, key="b")["decision"] == "allow"
-        assert Decision.objects.get(idempotency_key="b").right == "test_source"
+        decision = Decision.objects.get(idempotency_key="b")
+        assert (decision.right, decision.right_reference) == ("test_source", "7")
     finally:
         rights.unregister("test_source")
 
@@ -270,3 +272,41 @@ def test_the_database_keeps_the_decision_log_append_only(pool, statement):
             cursor.execute(statement)
     assert "append-only" in str(caught.value)
     assert Decision.objects.get().outcome == "allow"
+
+
+def test_a_source_with_windows_opens_out_of_hours_online_and_on_the_allow_list(
+        make_service, make_checkpoint, make_terminal, holder):
+    """The hook a capability implements (rights.Source): a grant now, out of hours; its
+    windows on the holder's card in the allow-list; rights.changed puts it in the delta."""
+    import json
+
+    from civicard.access import allowlist
+
+    door = make_checkpoint(make_service("club"), name="Club door", hours="Mo-Fr 09:00-12:00")
+    terminal, _ = make_terminal(door)
+    night = AT + timedelta(hours=11)  # Monday 21:00 in Paris: closed
+    slot = (night - timedelta(minutes=30), night + timedelta(minutes=30))
+    given = []
+
+    def grant(person, checkpoint, at):
+        return "slot-1" if given and person == holder and slot[0] <= at < slot[1] else None
+
+    def windows(checkpoint, *, now):
+        return [(holder.pk, *slot)] if given and checkpoint == door and now < slot[1] else []
+
+    version = json.loads(allowlist.build(terminal, since=None, now=AT))["version"]
+    rights.register(rights.Source(name="club", grant=grant, windows=windows, out_of_hours=True))
+    try:
+        given.append(True)
+        rights.changed([holder.pk], at=AT)
+        assert scan(terminal, key="in", at=night, now=night)["reason_code"] == "ok"
+        assert scan(terminal, key="late", at=slot[1], now=slot[1])["reason_code"] == "closed"
+        decision = Decision.objects.get(idempotency_key="in")
+        assert (decision.right, decision.right_reference) == ("club", "slot-1")
+        delta = json.loads(allowlist.build(terminal, since=str(version), now=AT))
+        short = allowlist.short(codes.uid_hash(UID))
+        assert delta["cards"] == [[short, 1]]
+        assert delta["profiles"][1] == {"kind": "granted", "grants": [
+            [slot[0].isoformat(), slot[1].isoformat()]]}
+    finally:
+        rights.unregister("club")

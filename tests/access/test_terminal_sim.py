@@ -99,3 +99,20 @@ def test_terminal_sim_command(client, pool, monkeypatch, manager):
     assert "OPEN  [ok]" in text
     assert "Uploaded: 1 recorded" in text
     assert Decision.objects.count() == 2
+
+
+def test_the_reader_clock_reads_plain_times():
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from civicard.simulator.management.commands.terminal_sim import reader_clock
+
+    paris, today = ZoneInfo("Europe/Paris"), date(2026, 3, 2)
+    read = lambda text: reader_clock(text, zone="Europe/Paris", today=today)  # noqa: E731
+    assert read("19:05") == datetime(2026, 3, 2, 19, 5, tzinfo=paris)
+    assert read(" Tomorrow  7:30 ") == datetime(2026, 3, 3, 7, 30, tzinfo=paris)
+    assert read("2026-12-24 23:59") == datetime(2026, 12, 24, 23, 59, tzinfo=paris)
+    assert read("now") is None
+    for bad in ("25:00", "soon", "2026-13-01 10:00", "tomorrow"):
+        with pytest.raises(ValueError):
+            read(bad)

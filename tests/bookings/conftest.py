@@ -87,3 +87,52 @@ def top_up(make_login):
         account.refresh_from_db()
         return account
     return fund
+
+
+SATURDAY = date(2026, 3, 7)  # the hall is hired by the day at weekends, 09:00–23:00 in Paris
+SUNDAY = date(2026, 3, 8)
+HIRE_START = datetime(2026, 3, 7, 8, 0, tzinfo=UTC)  # Saturday 09:00 in Paris
+HIRE_END = datetime(2026, 3, 8, 22, 0, tzinfo=UTC)  # Sunday 23:00 in Paris
+AFTER_HIRE = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def rooms_service(territory):
+    service = Service.objects.create(territory=territory, slug="rooms", name="Rooms")
+    Tariff.objects.create(service=service, use="day", amount_cents=6000,
+                          valid_from=date(2026, 1, 1), created_at=AT)
+    Tariff.objects.create(service=service, use="day", amount_cents=4050, resident=True,
+                          valid_from=date(2026, 1, 1), created_at=AT)
+    return service
+
+
+@pytest.fixture
+def hall_door(territory):
+    north = territory.communes.get(name="Nordville")
+    hall = Facility.objects.create(territory=territory, commune=north, name="Village hall",
+                                   kind="other")
+    return Checkpoint.objects.create(facility=hall, name="Hall door", kind="door",
+                                     opening_hours="24/7")
+
+
+@pytest.fixture
+def hall(hall_door, rooms_service):
+    resource = Resource.objects.create(
+        facility=hall_door.facility, name="Salle des fêtes", kind="village_hall",
+        service=rooms_service, price_use="day", opening_hours="Sa,Su 09:00-23:00",
+        slot_minutes=840, book_ahead_days=120, door_margin_minutes=30,
+        who_may_book=WhoMayBook.TERRITORY, by_request=True, capacity=80, deposit_cents=30000)
+    resource.checkpoints.set([hall_door])
+    return resource
+
+
+@pytest.fixture
+def hall_manager(make_login, territory):
+    """A service manager for Nordville, the hall's commune."""
+    return make_login("hall-manager@example.org", role=Role.SERVICE_MANAGER,
+                      commune=territory.communes.get(name="Nordville"))
+
+
+@pytest.fixture
+def helper(territory, neighbourhood):
+    return make_person(territory, "Bruno Helper", neighbourhood=neighbourhood)

@@ -1,8 +1,9 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from civicard.bookings.models import Booking, Status
+from civicard.bookings import operations
+from civicard.bookings.models import Booking, Rental, Status
 from civicard.core import clock
 from civicard.people.models import Membership
 from civicard.wallets.models import LedgerEntry
@@ -101,3 +102,61 @@ def test_the_api_is_in_the_openapi_document(client):
             "/api/bookings", "/api/bookings/{booking_id}"} <= set(paths)
     assert set(paths["/api/bookings/{booking_id}"]) == {"delete"}
     assert TOMORROW_18 - timedelta(hours=1)  # the fixture times stay aware
+
+
+@pytest.fixture
+def renter_api(client, amina, make_login, top_up, hall):
+    user = make_login("renter@example.org")
+    Membership.objects.create(household=amina.household, person=user.person)
+    client.force_login(user)
+    with clock.frozen(AT):
+        yield client
+
+
+def _rent(api, hall, key="r1", **extra):
+    return api.post("/api/bookings/rentals", {
+        "resource": hall.pk, "first_day": "2026-03-07", "last_day": "2026-03-08",
+        "purpose": "Fête de quartier", "attendance": 60, "idempotency_key": key, **extra},
+        content_type="application/json")
+
+
+def test_ask_to_rent_list_and_withdraw(renter_api, hall, helper):
+    asked = _rent(renter_api, hall, helpers=[helper.card.number])
+    assert asked.status_code == 201
+    body = asked.json()
+    assert body == {"id": body["id"], "resource": hall.pk, "start": "2026-03-07T09:00:00+01:00",
+                    "end": "2026-03-08T23:00:00+01:00", "purpose": "Fête de quartier",
+                    "attendance": 60, "status": "pending", "refusal_reason": "",
+                    "price_cents": 8100, "deposit_cents": 30000, "deposit_kept_cents": None,
+                    "helpers": [helper.pk], "booking": None}
+    assert _rent(renter_api, hall).json()["id"] == body["id"]  # the same key: the same request
+    assert [r["id"] for r in renter_api.get("/api/bookings/rentals").json()] == [body["id"]]
+    withdrawn = renter_api.delete(f"/api/bookings/rentals/{body['id']}")
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    again = renter_api.delete(f"/api/bookings/rentals/{body['id']}")
+    assert again.status_code == 409 and again.json()["code"] == "rental_decided"
+
+
+@pytest.mark.parametrize(("extra", "status", "code"), [
+    ({"attendance": 81}, 422, "over_capacity"),
+    ({"helpers": ["NOPE1"]}, 422, "helper_unknown"),
+    ({"helpers": ["A", "B", "C"]}, 422, "invalid_input"),
+    ({"first_day": "2026-02-28", "last_day": "2026-02-28"}, 422, "rental_past"),
+    ({"first_day": "9999-12-31", "last_day": "9999-12-31"}, 422, "slot_too_far"),
+    ({"first_day": "2026-03-06"}, 422, "rental_day_closed"),
+])
+def test_bad_rental_requests_get_the_error_shape(renter_api, hall, extra, status, code):
+    response = _rent(renter_api, hall, **extra)
+    assert response.status_code == status
+    assert response.json()["code"] == code and response.json()["message"]
+    assert Rental.objects.count() == 0
+
+
+def test_someone_else_s_rental_is_not_found(renter_api, hall, territory, neighbourhood):
+    other = make_person(territory, "Other Renter", neighbourhood=neighbourhood)
+    rental = operations.request_rental(resource=hall, person=other, first_day=date(2026, 3, 7),
+                                       last_day=date(2026, 3, 7), purpose="x", attendance=3,
+                                       idempotency_key="o", actor=None, at=AT)
+    assert renter_api.delete(f"/api/bookings/rentals/{rental.pk}").status_code == 404
+    rental.refresh_from_db()
+    assert rental.status == "pending"

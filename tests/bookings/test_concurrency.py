@@ -78,3 +78,54 @@ def test_postgresql_refuses_overlapping_bookings_whatever_their_start(postgres_o
     assert Booking.objects.create(resource=court, household=amina.household, booked_by=amina,
                                   start=half, end=half + timedelta(hours=1), door_opens_at=half,
                                   idempotency_key="b", created_at=AT).pk
+
+
+def test_two_requests_for_the_same_days_accepted_at_once_give_one_hire(
+        postgres_only, hall, territory, neighbourhood, hall_manager, top_up):
+    from civicard.bookings.models import Rental, RentalStatus
+
+    from .conftest import SATURDAY, SUNDAY
+
+    renters = [make_person(territory, f"Renter {i}", neighbourhood=neighbourhood)
+               for i in range(2)]
+    rentals = []
+    for index, renter in enumerate(renters):
+        top_up(hall.service, renter.household, 50000)
+        rentals.append(operations.request_rental(
+            resource=hall, person=renter, first_day=SATURDAY, last_day=SUNDAY,
+            purpose="Fête", attendance=40, idempotency_key=f"rent-{index}", actor=None, at=AT))
+
+    def accept(index):
+        return operations.accept_rental(rental=Rental.objects.get(pk=rentals[index].pk),
+                                        actor=hall_manager, at=AT).status
+
+    results = race(2, accept)
+    assert sorted(results) == [RentalStatus.ACCEPTED, "rental_taken"]
+    assert Rental.objects.filter(status=RentalStatus.ACCEPTED).count() == 1
+    assert Rental.objects.filter(status=RentalStatus.PENDING).count() == 1
+    assert Booking.objects.filter(status=Status.CONFIRMED).count() == 1
+    assert LedgerEntry.objects.filter(kind="charge").count() == 2  # one price, one deposit
+    assert check_ledger() == []
+
+
+def test_ten_overlapping_requests_accepted_at_once_give_one_hire(
+        postgres_only, hall, territory, neighbourhood, hall_manager, top_up):
+    from civicard.bookings.models import Rental, RentalStatus
+
+    from .conftest import SATURDAY, SUNDAY
+
+    rentals = []
+    for index in range(10):
+        renter = make_person(territory, f"Renter {index:02}", neighbourhood=neighbourhood)
+        top_up(hall.service, renter.household, 50000)
+        first = SATURDAY if index % 2 else SUNDAY  # Saturday–Sunday or Sunday alone
+        rentals.append(operations.request_rental(
+            resource=hall, person=renter, first_day=first, last_day=SUNDAY, purpose="Fête",
+            attendance=40, idempotency_key=f"rent-{index}", actor=None, at=AT))
+
+    results = race(10, lambda i: operations.accept_rental(
+        rental=Rental.objects.get(pk=rentals[i].pk), actor=hall_manager, at=AT).status)
+    assert results.count(RentalStatus.ACCEPTED) == 1
+    assert results.count("rental_taken") == 9
+    assert Booking.objects.filter(status=Status.CONFIRMED).count() == 1
+    assert check_ledger() == []

@@ -4,9 +4,11 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+from django.urls import reverse
 
 from civicard.access import allowlist, terminals
-from civicard.access.decisions import decide
+from civicard.access.decisions import decide, rights
+from civicard.access.models import Decision
 from civicard.bookings import door, operations
 from civicard.bookings.models import Booking
 from civicard.cards import codes
@@ -44,8 +46,6 @@ def test_the_booker_enters_from_the_margin_to_the_end_and_not_outside(court, ami
     assert (allowed["decision"], allowed["reason_code"]) == ("allow", "ok")
     assert _scan(terminal, TUESDAY_10 + timedelta(hours=1) - minute)["reason_code"] == "ok"
     assert _scan(terminal, TUESDAY_10 + timedelta(hours=1))["reason_code"] == "no_right"
-    from civicard.access.models import Decision
-
     assert list(Decision.objects.filter(outcome="allow").values_list("right", flat=True)) == [
         "booking", "booking"]
 
@@ -69,7 +69,8 @@ def test_covering_names_the_booking_and_windows_list_booker_and_companions(court
     top_up(court.service, amina.household, 1000)
     booking = _book(court, amina, TUESDAY_10, card_numbers=[friend.card.number])
     checkpoint = court.checkpoints.get()
-    assert door.covering(amina, checkpoint, TUESDAY_10).pk == booking.pk
+    assert door.granting(amina, checkpoint, TUESDAY_10) == booking.pk
+    assert door.granting(friend, checkpoint, TUESDAY_10 + timedelta(hours=1)) is None
     opens, end = TUESDAY_10 - timedelta(minutes=10), TUESDAY_10 + timedelta(hours=1)
     assert door.windows(checkpoint, now=AT) == sorted([(amina.pk, opens, end),
                                                        (friend.pk, opens, end)])
@@ -93,26 +94,83 @@ def test_without_a_booking_outside_opening_hours_stays_refused(court, amina, ter
     assert (refused["decision"], refused["reason_code"]) == ("deny", "closed")
 
 
-# Waiting for civicard.access: see docs/bookings.md, "What the door needs from access".
-
-@pytest.mark.xfail(strict=True, reason="access checks opening hours before any right; a "
-                   "booking must open the door outside them (rights provider before rule 2)")
-def test_a_booking_opens_the_door_outside_its_opening_hours(court, amina, terminal, top_up):
+def test_a_booking_opens_the_door_outside_its_opening_hours(court, amina, terminal, top_up,
+                                                             client, manager, settings):
     top_up(court.service, amina.household, 1000)
-    _book(court, amina, TUESDAY_20)
-    assert _scan(terminal, TUESDAY_20 + timedelta(minutes=5))["reason_code"] == "ok"
+    booking = _book(court, amina, TUESDAY_20)
+    assert _scan(terminal, TUESDAY_20 - timedelta(minutes=11))["reason_code"] == "closed"
+    allowed = _scan(terminal, TUESDAY_20 + timedelta(minutes=5))
+    assert (allowed["decision"], allowed["reason_code"]) == ("allow", "ok")
+    assert _scan(terminal, TUESDAY_20 + timedelta(hours=1))["reason_code"] == "closed"
+    logged = Decision.objects.get(outcome="allow")
+    assert (logged.right, logged.right_reference) == ("booking", str(booking.pk))
+    assert rights.label(logged.right, logged.right_reference) == f"booking no. {booking.pk}"
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    client.force_login(manager)
+    assert f"(booking no. {booking.pk})" in client.get(reverse("access:log_rows")).content.decode()
 
 
-@pytest.mark.xfail(strict=True, reason="the offline allow-list has no hook for bookings yet "
-                   "(windows(checkpoint, now) and a change version per person)")
+def test_an_enrolment_gives_no_right_outside_the_hours_but_the_booking_does(
+        court, court_door, amina, terminal, top_up):
+    """Out of hours the booking is the right, never the enrolment (which could charge)."""
+    from civicard.wallets.models import Enrolment
+
+    court_door.service = court.service
+    court_door.save()
+    Enrolment.objects.create(service=court.service, household=amina.household,
+                             starts_on=AT.date(), created_at=AT)
+    top_up(court.service, amina.household, 1000)
+    assert _scan(terminal, TUESDAY_10)["reason_code"] == "ok"
+    booking = _book(court, amina, TUESDAY_20)
+    assert _scan(terminal, TUESDAY_20)["reason_code"] == "ok"
+    assert list(Decision.objects.order_by("at").values_list("right", "right_reference")) == [
+        ("enrolment", ""), ("booking", str(booking.pk))]
+
+
+def _list(terminal, since=None, now=AT):
+    return json.loads(allowlist.build(terminal, since=since, now=now))
+
+
+def _profile(document, uid):
+    entries = dict(document["cards"])
+    short = allowlist.short(codes.uid_hash(uid))
+    return document["profiles"][entries[short]] if short in entries else None
+
+
 def test_the_offline_allow_list_carries_a_booking_made_since_the_last_sync(court, amina,
                                                                           terminal, top_up):
     top_up(court.service, amina.household, 1000)
-    version = json.loads(allowlist.build(terminal, since=None, now=AT))["version"]
+    version = _list(terminal)["version"]
+    assert _profile(_list(terminal), UID) is None
+    booking = _book(court, amina, TUESDAY_20)
+    delta = _list(terminal, since=str(version))
+    assert (delta["full"], delta["remove"]) == (False, [])
+    opens, end = TUESDAY_20 - timedelta(minutes=10), TUESDAY_20 + timedelta(hours=1)
+    assert _profile(delta, UID) == {"kind": "granted",
+                                    "grants": [[opens.isoformat(), end.isoformat()]]}
+    assert _profile(_list(terminal), UID) == _profile(delta, UID)  # a full list says the same
+    operations.cancel(booking=booking, person=amina, actor=None, at=AT)
+    after = _list(terminal, since=str(delta["version"]))
+    assert after["remove"] == [allowlist.short(codes.uid_hash(UID))]
+    assert _profile(after, UID) is None
+
+
+def test_an_enrolled_card_keeps_its_hours_and_gains_the_booked_window(court, court_door, amina,
+                                                                      terminal, top_up):
+    from civicard.wallets.models import Enrolment
+
+    court_door.service = court.service
+    court_door.save()
+    Enrolment.objects.create(service=court.service, household=amina.household,
+                             starts_on=AT.date(), created_at=AT)
+    top_up(court.service, amina.household, 1000)
     _book(court, amina, TUESDAY_20)
-    delta = json.loads(allowlist.build(terminal, since=str(version), now=AT))
-    short = allowlist.short(codes.uid_hash(UID))
-    assert short in json.dumps(delta["cards"])
+    profile = _profile(_list(terminal), UID)
+    assert (profile["kind"], profile["opening_hours"]) == ("holder", "Mo-Fr 09:00-12:00")
+    assert profile["grants"] == [[(TUESDAY_20 - timedelta(minutes=10)).isoformat(),
+                                  (TUESDAY_20 + timedelta(hours=1)).isoformat()]]
+    assert _list(terminal, now=TUESDAY_20 + timedelta(hours=1))["profiles"] == [
+        _list(terminal)["profiles"][0]]  # once over, the window leaves the list
 
 
 def _transport(client, at):
@@ -163,3 +221,32 @@ def test_the_no_show_command_marks_bookings_without_an_entry(court, amina, top_u
         call_command("bookings_no_shows", stdout=out)
     assert out.getvalue().strip() == "1 no-show(s) marked."
     assert Booking.objects.get(pk=booking.pk).no_show is True
+
+
+def test_with_the_network_down_the_simulator_opens_a_court_booked_since_its_last_sync(
+        client, court, amina, court_door, manager, top_up):
+    from civicard.simulator.terminal import Simulator
+
+    _terminal, token = terminals.register_terminal(checkpoint=court_door, name="Sim",
+                                                language="fr", actor=manager, at=AT)
+    top_up(court.service, amina.household, 1000)
+    now = {"at": AT}
+    sim = Simulator(transport=_transport(client, lambda: now["at"]), token=token,
+                    now=lambda: now["at"])
+    sim.sync()
+    _book(court, amina, TUESDAY_20)  # five minutes later, the terminal syncs a delta
+    now["at"] = AT + timedelta(minutes=5)
+    assert sim.sync()["full"] is False
+    sim.offline = True
+    outcomes = []
+    for at in (TUESDAY_20 - timedelta(minutes=11), TUESDAY_20 + timedelta(minutes=5),
+               TUESDAY_20 + timedelta(hours=1)):
+        now["at"] = at
+        answer = sim.scan(UID)
+        outcomes.append((answer["decision"], answer["reason_code"], answer["offline"]))
+    assert outcomes == [("deny", "no_right", True), ("allow", "ok", True),
+                        ("deny", "no_right", True)]
+    sim.offline = False
+    assert sim.upload()["recorded"] == 3
+    assert list(Decision.objects.filter(outcome="allow").values_list("via", "right")) == [
+        ("offline", "booking")]

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from civicard.bookings.models import Block, Booking, CalendarFeed, Resource, Status
 from civicard.core import clock
@@ -180,3 +181,25 @@ def test_a_manager_creates_a_resource_and_a_block(client, frozen, manager, court
     client.post(reverse("bookings:block_add", args=[resource.pk]),
                 {"weekday": 1, "starts": "08:00", "ends": "12:00", "reason": "School"})
     assert Block.objects.get(resource=resource).reason == "School"
+
+
+def test_the_planning_shows_a_day_or_the_week_with_blocks(client, frozen, court, amina, manager,
+                                                          top_up):
+    from civicard.bookings import operations
+
+    top_up(court.service, amina.household, 2000)
+    operations.book(resource=court, person=amina, start=TOMORROW_18, idempotency_key="a",
+                    actor=None, at=AT)
+    Block.objects.create(resource=court, weekday=2, starts="08:00", ends="12:00",
+                         reason="Collège (EPS)")
+    client.force_login(manager)
+    planning = reverse("bookings:planning", args=[court.pk])
+    monday = client.get(planning, {"day": "2026-03-02"}).content.decode()
+    week = client.get(planning, {"day": "2026-03-02", "span": "week"})
+    assert "Amina Benali" not in monday
+    assert "Amina Benali" in week.content.decode()
+    assert week.context["days"] == 7 and len(week.context["grid"]) == 7
+    school = [slot.state for slot in week.context["grid"][2].slots  # Wednesday
+              if 8 <= timezone.localtime(slot.start).hour < 12]
+    assert school == ["blocked"] * 4
+    assert AuditLogEntry.objects.filter(action="booking.planning_viewed").count() == 2

@@ -1,5 +1,6 @@
-"""A resident books the squash court in three taps at 360 px, enters with the card, cancels and
-is refunded; the manager reads the planning. axe-core checks every page."""
+"""A resident books the squash court in three taps at 360 px, enters with the card — the door
+is closed to the public, and the reader opens for the slot online and with the network down —
+cancels and is refunded; the manager reads the planning. axe-core checks every page."""
 
 import secrets
 from datetime import date, timedelta
@@ -26,7 +27,7 @@ def _court(territory, manager):
     centre = Facility.objects.create(territory=territory, commune=north, name="Sports centre",
                                      kind="sports")
     door = Checkpoint.objects.create(facility=centre, name="Squash door", kind="door",
-                                     opening_hours="24/7")
+                                     opening_hours="off")  # never open without a booking
     service = Service.objects.create(territory=territory, slug="squash", name="Squash")
     Tariff.objects.create(service=service, use="slot", amount_cents=700,
                           valid_from=date(2020, 1, 1), created_at=timezone.now())
@@ -78,13 +79,22 @@ def test_resident_books_enters_cancels_and_manager_reads_the_planning(
 
     sim = Simulator(transport=http_transport(visitor.base_url), token=token)
     assert sim.scan(UID)["reason_code"] == "ok"  # the door opens an hour before the slot
+    sim.sync()
+    sim.offline = True  # the network is down: the reader's list has the slot
+    assert (sim.scan(UID)["decision"], sim.scan(UID)["offline"]) == ("allow", True)
+    sim.offline = False
+    assert sim.upload()["recorded"] == 2
 
     page = visitor.go("/me/bookings/")
     page.click("main button.button-danger")
     visitor.check()
     assert "Cancelled and refunded." in page.content()
     assert Account.objects.get(pk=account.pk).balance_cents == 2000
-    assert sim.scan(UID)["reason_code"] == "no_right"
+    assert sim.scan(UID)["reason_code"] == "closed"
+    sim.sync()  # the delta takes the card off the list
+    sim.offline = True
+    assert sim.scan(UID)["decision"] == "deny"
+    sim.offline = False
 
     later = queries.next_free(court, after=timezone.now() + timedelta(hours=2),
                               now=timezone.now())[0]
@@ -101,3 +111,6 @@ def test_resident_books_enters_cancels_and_manager_reads_the_planning(
     page = visitor.go(f"/manage/bookings/{court.pk}/planning/?day={day}")
     assert "Amina Benali" in page.locator("main").inner_text()
     visitor.screenshot("bookings-planning")
+    page = visitor.go("/access/log/")  # the live log names the booking that opened the door
+    assert f"(booking no. {booking.pk})" in page.locator("main").inner_text()
+    visitor.screenshot("bookings-door-log")

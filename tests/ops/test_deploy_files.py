@@ -92,7 +92,7 @@ def test_the_daily_jobs_are_the_commands_the_guide_names():
     unit = (DEPLOY / "civicard-daily.service").read_text()
     commands = re.findall(r"^ExecStart=-?\S+/civicard (\S+)$", unit, flags=re.MULTILINE)
     assert commands == ["benefits_notices", "send_inclusion_reminders", "erase_expired_reports",
-                        "library_reminders"]
+                        "bookings_no_shows", "library_reminders"]
 
 
 def test_a_shell_reads_the_environment_template_as_systemd_does():

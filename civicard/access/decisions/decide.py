@@ -135,8 +135,8 @@ def log(*, terminal: Terminal, key: str, now: datetime, ctx: ScanContext,
         at=ctx.at, recorded_at=now, card=card, person_id=card.person_id if card else None,
         household_id=ctx.homes[0].id if card and ctx.homes else None,
         outcome=verdict.outcome, reason_code=verdict.reason, via=via, right=verdict.right,
-        entry=effects.entry, shortfall_cents=effects.shortfall_cents, counted=effects.counted,
-        response=response)
+        right_reference=verdict.reference, entry=effects.entry,
+        shortfall_cents=effects.shortfall_cents, counted=effects.counted, response=response)
     return response
 
 

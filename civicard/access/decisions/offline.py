@@ -60,8 +60,9 @@ def _record_event(*, terminal: Terminal, event: dict, now: datetime) -> EventRes
     ctx = read(terminal.checkpoint, clean(event.get("credential")), at)
     verdict = rules.Verdict(outcome, reason)
     if outcome == Outcome.ALLOW and ctx.card is not None:
-        right = rules.offline_right(ctx)
-        verdict = rules.Verdict(outcome, reason, right, rules.plan(ctx, right))
+        grant = rules.offline_right(ctx)
+        verdict = rules.Verdict(outcome, reason, grant.right, rules.plan(ctx, grant.right),
+                                grant.reference)
     effects = Effects()
     with transaction.atomic(durable=True):
         if verdict.plan.writes:

@@ -49,7 +49,7 @@ class ScanContext:
     staff_windows: tuple[TimeWindow, ...] = ()  # of the holder's door groups here, with group
     quota_used: int = 0  # the first home's visits this year
     passed_recently: bool = False  # allowed here within the anti-passback delay
-    granted_by: tuple[str, ...] = ()  # other capabilities' rights (rights.py)
+    granted_by: tuple[rights.Grant, ...] = ()  # other capabilities' rights (rights.py)
 
     @property
     def person(self) -> Person | None:

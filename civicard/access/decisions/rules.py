@@ -3,9 +3,10 @@
 A scan is decided in the order of the reason codes (docs/terminals.md), the first refusal
 giving its code:
   1. the card: credential_invalid, card_unknown, card_blocked, card_expired, qr_expired;
-  2. opening hours, unless a staff door group opens out of hours: closed;
+  2. opening hours, unless a staff door group opens out of hours or another capability's
+     grant carries its own times (a booked slot, rights.py): closed;
   3. a right here: a staff window, an enrolment in the service, or a right another capability
-     gives (rights.py): no_right;
+     gives (rights.py); outside the opening hours only what let the scan past rule 2: no_right;
   4. the household's yearly quota: quota_exceeded;
   5. the entry's price under the service's shortage rule: insufficient_balance;
   6. anti-passback: already_used.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from civicard.access.decisions.read import ScanContext
+from civicard.access.decisions.rights import Grant
 from civicard.access.models import DoorGroup, Outcome, Quota
 from civicard.cards.exceptions import CardBlocked, CardExpired, CardUnknown, QrExpired
 from civicard.cards.queries import check_presented
@@ -46,6 +48,7 @@ class Verdict:
     reason: str
     right: str = ""
     plan: Plan = Plan()
+    reference: str = ""  # what gave another capability's right (a booking's id)
 
     @property
     def allowed(self) -> bool:
@@ -83,20 +86,25 @@ def is_open(ctx: ScanContext) -> bool:
     return opening_hours.is_open(checkpoint.opening_hours, ctx.at, checkpoint.country)
 
 
-def closed(ctx: ScanContext, group: DoorGroup | None) -> bool:
-    """Rule 2."""
-    return not is_open(ctx) and not (group is not None and group.out_of_hours)
+def closed(ctx: ScanContext, group: DoorGroup | None, in_hours: bool | None = None) -> bool:
+    """Rule 2 (`in_hours`: is_open, when the caller has it)."""
+    in_hours = is_open(ctx) if in_hours is None else in_hours
+    return not (in_hours or (group is not None and group.out_of_hours)
+                or any(grant.out_of_hours for grant in ctx.granted_by))
 
 
-def right_here(ctx: ScanContext, group: DoorGroup | None) -> str:
-    """Rule 3: where the holder's right here comes from ('' when there is none)."""
-    if group is not None:
-        return "staff"
-    if ctx.service is not None and enrolment_for(
+def right_here(ctx: ScanContext, group: DoorGroup | None,
+               in_hours: bool | None = None) -> Grant | None:
+    """Rule 3: where the holder's right here now comes from (None when there is none).
+    Outside the opening hours only an out-of-hours staff group or grant counts."""
+    in_hours = is_open(ctx) if in_hours is None else in_hours
+    if group is not None and (in_hours or group.out_of_hours):
+        return Grant("staff")
+    if in_hours and ctx.service is not None and enrolment_for(
             service=ctx.service, person=ctx.person, on=ctx.day, homes=list(ctx.homes),
             candidates=list(ctx.enrolments)):
-        return "enrolment"
-    return ctx.granted_by[0] if ctx.granted_by else ""
+        return Grant("enrolment")
+    return next((grant for grant in ctx.granted_by if in_hours or grant.out_of_hours), None)
 
 
 def price(ctx: ScanContext, use: str) -> int:
@@ -154,23 +162,24 @@ def decide(ctx: ScanContext) -> Verdict:
     refusal = card_refusal(ctx)
     if refusal is not None:
         return Verdict(Outcome.DENY, refusal)
-    group = staff_group(ctx)
-    if closed(ctx, group):
+    group, in_hours = staff_group(ctx), is_open(ctx)
+    if closed(ctx, group, in_hours):
         return Verdict(Outcome.DENY, "closed")
-    right = right_here(ctx, group)
-    if not right:
+    grant = right_here(ctx, group, in_hours)
+    if grant is None:
         return Verdict(Outcome.DENY, "no_right")
+    right, reference = grant.right, grant.reference
     planned = plan(ctx, right)
     if planned.counts and quota_exceeded(ctx.quota, ctx.quota_used):
-        return Verdict(Outcome.DENY, "quota_exceeded", right)
+        return Verdict(Outcome.DENY, "quota_exceeded", right, reference=reference)
     if balance_short(ctx.account, planned.price_cents):
-        return Verdict(Outcome.DENY, "insufficient_balance", right)
+        return Verdict(Outcome.DENY, "insufficient_balance", right, reference=reference)
     if passed_back(ctx):
-        return Verdict(Outcome.DENY, "already_used", right)
-    return Verdict(Outcome.ALLOW, "ok", right, planned)
+        return Verdict(Outcome.DENY, "already_used", right, reference=reference)
+    return Verdict(Outcome.ALLOW, "ok", right, planned, reference)
 
 
-def offline_right(ctx: ScanContext) -> str:
+def offline_right(ctx: ScanContext) -> Grant:
     """The right behind an entry a terminal allowed from its list: as rule 3 finds it now, or
     "offline" when it has gone since (the list said yes)."""
-    return right_here(ctx, staff_group(ctx)) or "offline"
+    return right_here(ctx, staff_group(ctx)) or Grant("offline")

@@ -1,10 +1,19 @@
 """`civicard terminal-sim`: a command-line card reader speaking the terminal protocol."""
 
+import re
 import sys
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
 
-from civicard.simulator.terminal import SignatureInvalid, Simulator, Unreachable, http_transport
+from civicard.simulator.terminal import (
+    SignatureInvalid,
+    Simulator,
+    Unreachable,
+    http_transport,
+    real_now,
+)
 
 HELP_TEXT = """Type a card chip number (e.g. 04A1B2C3D4) or a phone QR payload (CC1.<number>.<code>)
 and press Enter to present it. Commands:
@@ -13,7 +22,26 @@ and press Enter to present it. Commands:
   sync      fetch the allow-list (a delta since the last version)
   upload    send buffered offline decisions
   status    show the allow-list version and buffer size
+  at WHEN   set the reader's clock (HH:MM, tomorrow HH:MM, YYYY-MM-DD HH:MM, now): offline
+            decisions use it; the server decides live scans at its own time
   quit      leave"""
+WHEN = re.compile(r"^(?:(?P<day>tomorrow|today|\d{4}-\d{2}-\d{2})\s+)?"
+                  r"(?P<hh>\d{1,2}):(?P<mm>\d{2})$")
+
+
+def reader_clock(text: str, *, zone: str, today: date):
+    """The fixed time `text` names in the reader's zone, or None for the real clock ("now");
+    ValueError when it names no time."""
+    text = " ".join(text.split()).lower()
+    if text == "now":
+        return None
+    found = WHEN.match(text)
+    if found is None:
+        raise ValueError(text)
+    day = found["day"] or "today"
+    on = {"today": today, "tomorrow": today + timedelta(days=1)}.get(day) or date.fromisoformat(day)
+    return datetime(on.year, on.month, on.day, int(found["hh"]), int(found["mm"]),
+                    tzinfo=ZoneInfo(zone))
 
 
 class Command(BaseCommand):
@@ -28,16 +56,20 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="manager", metavar="EMAIL",
                             help="the service manager registering the terminal")
         parser.add_argument("--name", default="Terminal simulator")
+        parser.add_argument("--at", dest="clock", metavar="WHEN",
+                            help="start with the reader's clock at WHEN (see `at` below)")
 
     simulator_options: dict = {}  # tests inject a clock here
 
-    def handle(self, *args, url, token, register, manager, name, **options):
+    def handle(self, *args, url, token, register, manager, name, clock=None, **options):
         if register:
             token = self._register(register, manager, name)
         if not token:
             raise CommandError("Give --token, or --register CHECKPOINT_ID --as MANAGER_EMAIL.")
         sim = Simulator(transport=http_transport(url), token=token, **self.simulator_options)
         self.stdout.write(HELP_TEXT)
+        if clock:
+            self.command(sim, f"at {clock}")
         try:
             document = sim.sync()
             self.stdout.write(f"Allow-list version {document['version']}: "
@@ -63,6 +95,18 @@ class Command(BaseCommand):
         self.stdout.write(f"Registered terminal {terminal.pk} at {checkpoint}. "
                           f"Token (shown once): {token}")
         return token
+
+    def _set_clock(self, sim: Simulator, text: str) -> None:
+        real = self.simulator_options.get("now", real_now)
+        zone = ZoneInfo(sim.timezone)
+        try:
+            fixed = reader_clock(text, zone=sim.timezone, today=real().astimezone(zone).date())
+        except ValueError:
+            self.stdout.write("Write the time as HH:MM, tomorrow HH:MM, YYYY-MM-DD HH:MM or now.")
+            return
+        sim.now = real if fixed is None else (lambda: fixed)
+        self.stdout.write(f"Reader clock: {sim.now().astimezone(zone):%Y-%m-%d %H:%M} "
+                          "(offline decisions use it; live scans use the server's time).")
 
     def command(self, sim: Simulator, line: str) -> bool:
         write = self.stdout.write
@@ -90,6 +134,8 @@ class Command(BaseCommand):
                 write(f"Uploaded: {result['recorded']} recorded, "
                       f"{result['duplicates']} already known, {result['rejected']} refused."
                       if result else "Nothing to send.")
+            elif line.startswith("at "):
+                self._set_clock(sim, line[3:])
             elif line == "status":
                 version = sim.allowlist["version"] if sim.allowlist else "-"
                 write(f"{'offline' if sim.offline else 'online'}, allow-list {version}, "
