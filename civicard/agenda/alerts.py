@@ -1,6 +1,7 @@
 """Alerts: who hears of an event (or of their month's free entries), on which channels and
-when, and the words they read — written in each reader's language at sending time, the event's
-title in that language when it has one."""
+when, and the words they read. An event's alert is kept language-neutral and written in each
+reader's language when read or sent, its title in that language when it has one; the monthly
+reminder is written in the reader's language when sent."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,6 +14,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
 from civicard.agenda.models import AlertSettings, Channel, Event, Follow, Occurrence
+from civicard.notifications.sentences import Texts
 
 SUBJECTS = {
     "published": _("New in the agenda: %(title)s"),
@@ -84,33 +86,23 @@ def plans_for(found: AlertSettings | None, *, reason: str, has_email: bool, has_
     return plans
 
 
-def title_in(event: Event, language: str) -> str:
-    texts = {text.language: text.title for text in event.texts.all()}
-    return texts.get(language) or texts.get(event.language) or next(iter(texts.values()), "")
-
-
 def next_occurrence(event: Event, at: datetime) -> Occurrence | None:
     return (event.occurrences.filter(Q(end__gte=at)).order_by("start").first()
             or event.occurrences.order_by("-start").first())
-
-
-def when(moment: datetime, language: str) -> str:
-    with translation.override(language):
-        local = moment.astimezone(ZoneInfo(settings.TIME_ZONE))
-        return formats.date_format(local, "DATETIME_FORMAT")
 
 
 def event_url(event: Event) -> str:
     return reverse("agenda:event", args=[event.pk])
 
 
-def render_event_alert(event: Event, reason: str, language: str, at: datetime) -> tuple[str, str]:
-    """(subject, body) in `language`."""
+def event_alert(event: Event, reason: str, at: datetime) -> tuple:
+    """(subject, body, params) kept language-neutral: the title in each language the event is
+    written in, the date as data."""
     occurrence = next_occurrence(event, at)
-    params = {"title": title_in(event, language), "place": event.place_name,
-              "when": when(occurrence.start, language) if occurrence else ""}
-    with translation.override(language):
-        return (str(SUBJECTS.get(reason, SUBJECTS["moved"])) % params)[:200], str(BODY) % params
+    params = {"title": Texts({text.language: text.title for text in event.texts.all()},
+                             default=event.language),
+              "place": event.place_name, "when": occurrence.start if occurrence else ""}
+    return SUBJECTS.get(reason, SUBJECTS["moved"]), BODY, params
 
 
 def render_digest(lines: list[str], language: str) -> tuple[str, str]:

@@ -19,6 +19,7 @@ from civicard.agenda.models import Alert, AlertSettings, Channel, Event
 from civicard.core import clock
 from civicard.notifications.models import PushSubscription
 from civicard.notifications.operations import absolute_url, write_to_inboxes
+from civicard.notifications.sentences import write
 from civicard.people.models import Person
 from civicard.providers import push
 
@@ -76,16 +77,26 @@ def fan_out(event_id: int, revision: int, reason: str) -> int:
 
 
 class Renderer:
-    """Each alert's words, rendered once per (event or month, reason, language) in a batch."""
+    """Each alert's words: an event's kept language-neutral once per (event, reason); all
+    written out once per (event or month, reason, language) in a batch."""
 
     def __init__(self, at):
-        self.at, self.cache, self.events, self.venues = at, {}, {}, None
+        self.at, self.cache, self.events, self.words, self.venues = at, {}, {}, {}, None
 
     def event(self, event_id):
         if event_id not in self.events:
             self.events[event_id] = (Event.objects.prefetch_related("texts")
                                      .select_related("publisher").get(pk=event_id))
         return self.events[event_id]
+
+    def neutral(self, alert: Alert) -> tuple:
+        """(subject, body, params, url), as the inbox keeps them."""
+        key = (alert.event_id, alert.reason)
+        if key not in self.words:
+            event = self.event(alert.event_id)
+            self.words[key] = (*alerts.event_alert(event, alert.reason, self.at),
+                               alerts.event_url(event))
+        return self.words[key]
 
     def __call__(self, alert: Alert, language: str) -> tuple[str, str, str]:
         key = (alert.event_id or alert.month, alert.reason, language)
@@ -95,9 +106,9 @@ class Renderer:
             subject, body = alerts.render_reminder(alert.month, self.venues, language)
             self.cache[key] = (subject, body, reverse("benefits:mine"))
         if key not in self.cache:
-            event = self.event(alert.event_id)
-            subject, body = alerts.render_event_alert(event, alert.reason, language, self.at)
-            self.cache[key] = (subject, body, alerts.event_url(event))
+            subject, body, params, url = self.neutral(alert)
+            self.cache[key] = (write(subject, params, language)[:200],
+                               write(body, params, language), url)
         return self.cache[key]
 
 
@@ -154,8 +165,13 @@ def _send_pushes(items, at) -> list[int]:
 
 
 def _write_inboxes(items, at) -> list[int]:
-    write_to_inboxes([(person.addressee, subject, body, url)
-                      for _alert, person, (subject, body, url) in items], kind="agenda", at=at)
+    """In the inbox an event's alert keeps its words language-neutral; a digest's lines and the
+    monthly reminder stay as written."""
+    neutral = Renderer(at).neutral
+    write_to_inboxes([(person.addressee, *((subject, body, None, url)
+                                           if alert.status == Alert.Status.DIGEST
+                                           or alert.event_id is None else neutral(alert)))
+                      for alert, person, (subject, body, url) in items], kind="agenda", at=at)
     return [alert.pk for alert, _person, _words in items]
 
 

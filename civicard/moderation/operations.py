@@ -195,7 +195,7 @@ def decide_appeal(*, appeal: Appeal, outcome: str, note: str, actor: User,
     notify(to=appeal.appellant.addressee, kind="moderation.appeal",
            subject=_("Your appeal was decided"),
            body=_("Another moderator looked at your appeal: %(outcome)s. %(note)s"),
-           params={"outcome": str(Appeal.Outcome(outcome).label), "note": appeal.outcome_note},
+           params={"outcome": Appeal.Outcome(outcome).label, "note": appeal.outcome_note},
            url=reverse("moderation:my_decisions"), at=at)
     return appeal
 

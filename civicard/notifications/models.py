@@ -2,16 +2,61 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicard.notifications.sentences import Sentence, render
 
-class Notification(models.Model):
-    """A notice in a person's inbox, written in their language when it was sent."""
+
+class Words(models.Model):
+    """A subject and a body kept language-neutral (see sentences.py): each a sentence code with
+    the shared parameters, read in the active language; or, with no code, the text as written
+    in `language` (plain text from a library, rows written before codes)."""
+
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    subject_code = models.JSONField(default=dict, blank=True, editable=False)
+    body_code = models.JSONField(default=dict, blank=True, editable=False)
+    params = models.JSONField(default=dict, blank=True, editable=False)
+    written_subject = models.CharField(_("subject"), max_length=200, blank=True)
+    written_body = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def subject_in(self, language: str | None = None) -> str:
+        """The subject in `language` (the active one when None)."""
+        sentence = Sentence.from_json(self.subject_code)
+        return render(sentence, self.params, language)[:200] if sentence else self.written_subject
+
+    def body_in(self, language: str | None = None) -> str:
+        sentence = Sentence.from_json(self.body_code)
+        return render(sentence, self.params, language) if sentence else self.written_body
+
+    @property
+    def subject(self) -> str:
+        return self.subject_in()
+
+    @subject.setter
+    def subject(self, text: str):
+        self.subject_code, self.written_subject = {}, text
+
+    @property
+    def body(self) -> str:
+        return self.body_in()
+
+    @body.setter
+    def body(self, text: str):
+        self.body_code, self.written_body = {}, text
+
+    @property
+    def written_language(self) -> str:
+        """The language the words are fixed in, or '' when they follow the reader."""
+        return "" if self.subject_code and self.body_code else self.language
+
+
+class Notification(Words):
+    """A notice in a person's inbox, read in the reader's language of the moment."""
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE,
                                related_name="notifications")
     kind = models.CharField(_("kind"), max_length=60)
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
-    subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("message"))
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("sent"), db_index=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
@@ -25,8 +70,9 @@ class Notification(models.Model):
         return self.subject
 
 
-class Delivery(models.Model):
-    """One attempt-tracked sending of a message by e-mail (more channels plug in here)."""
+class Delivery(Words):
+    """One attempt-tracked sending of a message by e-mail (more channels plug in here), written
+    out when sent, in the addressee's language then."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting to be sent")
@@ -37,8 +83,7 @@ class Delivery(models.Model):
                                      blank=True, related_name="deliveries")
     channel = models.CharField(_("channel"), max_length=20, default="email")
     to = models.CharField(_("to"), max_length=254)
-    subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("message"))
+    link = models.CharField(_("link"), max_length=400, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

@@ -1,40 +1,36 @@
-"""Notices to people: an inbox entry and an e-mail, in the reader's language, sent in the
-background; a failed delivery is recorded and retried, never blocking the request."""
+"""Notices to people: an inbox entry and an e-mail, sent in the background; a failed delivery
+is recorded and retried, never blocking the request. Their words are stored language-neutral
+(see sentences.py): the inbox reads them in the reader's language of the moment, an e-mail is
+written in the addressee's language when it is sent."""
 
-from datetime import date, datetime, time
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
-from django.utils.formats import date_format, time_format
 
 from civicard.core import clock
+from civicard.notifications import sentences
 from civicard.notifications.addressee import Addressee
 from civicard.notifications.models import Delivery, Notification, PushSubscription
-from civicard.territory.queries import Name, local_name
 
 
 def absolute_url(path: str) -> str:
     return f"{settings.CIVICARD_BASE_URL}{path}"
 
 
-def _render(text, params: dict | None, language: str) -> str:
-    """The text in `language`; a date or time parameter written the language's way."""
-    with translation.override(language):
-        text = str(text)
-        return text % {name: _written(value) for name, value in params.items()} if params else text
-
-
-def _written(value):
-    if isinstance(value, Name):
-        return local_name(value)
-    if isinstance(value, datetime):
-        return date_format(value, "DATETIME_FORMAT")
-    if isinstance(value, date):
-        return date_format(value, "DATE_FORMAT")
-    if isinstance(value, time):
-        return time_format(value, "TIME_FORMAT")
-    return value
+def _words(subject, body, params: dict | None, language: str) -> dict:
+    """The fields of `Words`: each of subject and body as a sentence code with the shared
+    parameters, or, when it is plain text, written out now in `language`."""
+    fields = {"language": language, "params": sentences.encode(params, language)}
+    for part, text in (("subject", subject), ("body", body)):
+        sentence = sentences.Sentence.of(text)
+        if sentence is None:
+            fields[f"written_{part}"] = sentences.write(text, params, language)
+        else:
+            fields[f"{part}_code"] = sentence.as_json()
+    fields["written_subject"] = fields.get("written_subject", "")[:200]
+    return fields
 
 
 def _queue(delivery: Delivery) -> None:
@@ -46,38 +42,33 @@ def _queue(delivery: Delivery) -> None:
 def notify(*, to: Addressee, kind: str, subject, body, params: dict | None = None,
            url: str = "", at: datetime | None = None) -> Notification:
     """Write `subject`/`body` (lazy translatable strings with %(name)s placeholders) to the
-    addressee's inbox in their language, and e-mail it if they have an address."""
+    addressee's inbox, and e-mail it if they have an address."""
     at = at or clock.now()
     notification = write_to_inbox(to=to, kind=kind, subject=subject, body=body, params=params,
                                   url=url, at=at)
     if to.email:
         delivery = Delivery.objects.create(
-            notification=notification, to=to.email, subject=notification.subject,
-            body=notification.body + (f"\n\n{absolute_url(url)}" if url else ""),
-            created_at=at,
-        )
+            notification=notification, to=to.email, link=absolute_url(url) if url else "",
+            created_at=at, **_words(subject, body, params, to.language))
         _queue(delivery)
     return notification
 
 
 def write_to_inbox(*, to: Addressee, kind: str, subject, body, params: dict | None = None,
                    url: str = "", at: datetime) -> Notification:
-    """Only the inbox entry, in the addressee's language (for callers that choose the
-    channels)."""
-    return Notification.objects.create(
-        person_id=to.person_id, kind=kind, language=to.language, url=url, created_at=at,
-        subject=_render(subject, params, to.language), body=_render(body, params, to.language),
-    )
+    """Only the inbox entry (for callers that choose the channels)."""
+    return Notification.objects.create(person_id=to.person_id, kind=kind, url=url, created_at=at,
+                                       **_words(subject, body, params, to.language))
 
 
-def write_to_inboxes(entries: list[tuple[Addressee, str, str, str]], *, kind: str,
-                     at: datetime) -> None:
-    """Many inbox entries at once, already written in each addressee's language:
-    (addressee, subject, body, url)."""
+def write_to_inboxes(entries: list[tuple[Addressee, object, object, dict | None, str]], *,
+                     kind: str, at: datetime) -> None:
+    """Many inbox entries at once: (addressee, subject, body, params, url), the words as
+    `notify` takes them."""
     Notification.objects.bulk_create(
-        Notification(person_id=to.person_id, kind=kind, language=to.language,
-                     subject=subject[:200], body=body, url=url, created_at=at)
-        for to, subject, body, url in entries)
+        Notification(person_id=to.person_id, kind=kind, url=url, created_at=at,
+                     **_words(subject, body, params, to.language))
+        for to, subject, body, params, url in entries)
 
 
 def subscribe_to_push(*, person_id: int, endpoint: str, p256dh: str, auth: str,
@@ -96,19 +87,19 @@ def forget_push_subscriptions(*, person_id: int) -> int:
 
 def send_email(*, to: str, language: str, subject, body, params: dict | None = None,
                at: datetime | None = None) -> Delivery:
-    """An e-mail to an address that is not (yet) a person, e.g. an invitation."""
-    delivery = Delivery.objects.create(
-        to=to, subject=_render(subject, params, language), body=_render(body, params, language),
-        created_at=at or clock.now(),
-    )
+    """An e-mail to an address that is not (yet) a person, e.g. an invitation, written in
+    `language` when sent."""
+    delivery = Delivery.objects.create(to=to, created_at=at or clock.now(),
+                                       **_words(subject, body, params, language))
     _queue(delivery)
     return delivery
 
 
 def send_rendered_email(*, to: str, subject: str, body: str) -> Delivery:
     """An e-mail already rendered by a library (allauth's confirmation and reset mails)."""
-    delivery = Delivery.objects.create(to=to, subject=subject[:200], body=body,
-                                       created_at=clock.now())
+    delivery = Delivery.objects.create(
+        to=to, language=translation.get_language() or settings.LANGUAGE_CODE,
+        written_subject=subject[:200], written_body=body, created_at=clock.now())
     _queue(delivery)
     return delivery
 

@@ -9,17 +9,28 @@ from civicard.core import clock
 from civicard.notifications.models import Delivery
 
 
+def written_out(delivery: Delivery) -> tuple[str, str]:
+    """Subject and body in the addressee's language now (the one they had when it was written,
+    for an address that is not a person's), with the link at the end."""
+    person = delivery.notification.person if delivery.notification_id else None
+    language = person.addressee.language if person is not None else delivery.language
+    body = delivery.body_in(language)
+    return delivery.subject_in(language), f"{body}\n\n{delivery.link}" if delivery.link else body
+
+
 @task()
 def deliver(delivery_id: int) -> str:
     """Send one delivery; on failure record why and try again later, up to a limit."""
     with transaction.atomic():
-        delivery = (Delivery.objects.select_for_update()
+        delivery = (Delivery.objects.select_for_update(of=("self",))
+                    .select_related("notification__person__user")
                     .filter(pk=delivery_id, status=Delivery.Status.PENDING).first())
         if delivery is None:
             return "nothing to do"
         delivery.attempts += 1
         try:
-            send_mail(delivery.subject, delivery.body, None, [delivery.to])
+            subject, body = written_out(delivery)
+            send_mail(subject, body, None, [delivery.to])
         except Exception as error:  # any transport failure is recorded and retried
             delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
             if delivery.attempts >= settings.CIVICARD_DELIVERY_MAX_ATTEMPTS:

@@ -67,7 +67,8 @@ def test_holders_who_allow_it_get_one_reminder_per_month(
     assert "Piscine" not in mail.outbox[0].body
     assert [payload["title"] for _s, payload in DummyPushProvider.sent] == [
         "Vos entrées gratuites de novembre 2026 sont prêtes"]
-    inbox = dict(Notification.objects.values_list("person__full_name", "subject"))
+    inbox = {notice.person.full_name: notice.subject
+             for notice in Notification.objects.select_related("person")}
     assert inbox == {"Amina Diallo": "Vos entrées gratuites de novembre 2026 sont prêtes",
                      "Ana Lima": "As suas entradas gratuitas de novembro de 2026 estão prontas"}
     with clock.frozen(FIRST.replace(month=12)), django_capture_on_commit_callbacks(execute=True):

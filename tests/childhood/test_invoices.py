@@ -282,7 +282,8 @@ def test_the_deadline_reminder_is_written_in_the_readers_language(family, make_a
     reminders.send_deadline_reminders(at=datetime(2026, 2, 10, 12, 0, tzinfo=UTC))
     notice = Notification.objects.get(kind="childhood.deadline")
     assert notice.language == "fr"
-    assert "12 février 2026" in notice.body and "Lina" in notice.body
+    body = notice.body_in(notice.language)  # read as she reads, in French
+    assert "12 février 2026" in body and "Lina" in body
 
 
 def test_a_place_from_the_waiting_list_is_told_once(territory, make_login, make_activity):

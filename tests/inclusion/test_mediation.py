@@ -150,7 +150,7 @@ def test_reminder_in_the_persons_language(thursdays, make_login):
     operations.send_reminders(at=datetime(2026, 3, 18, 9, tzinfo=PARIS))
     reminder = Notification.objects.get(kind="inclusion.appointment_reminder")
     assert reminder.language == "fr"
-    assert reminder.subject == "Rappel : votre rendez-vous demain"
+    assert reminder.subject_in(reminder.language) == "Rappel : votre rendez-vous demain"
 
 
 def test_cancelling_a_session_cancels_its_appointments(thursdays, resident, validator):
@@ -278,7 +278,7 @@ def test_proposal_accept_reject_history_and_notice(territory, resident, validato
     operations.decide_proposal(proposal_id=new.pk, accept=False, reason="Already listed",
                                actor=validator, at=AT)
     assert Place.objects.count() == 1
-    bodies = list(Notification.objects.filter(person=person).values_list("body", flat=True))
+    bodies = [notice.body for notice in Notification.objects.filter(person=person)]
     assert any("is now on the map" in b for b in bodies)
     assert any("Reason: Already listed" in b for b in bodies)
 

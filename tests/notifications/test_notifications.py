@@ -30,12 +30,16 @@ def test_notice_is_written_in_the_persons_language_and_emailed(
     assert Delivery.objects.get().status == Delivery.Status.SENT
 
 
-def test_translated_notice_uses_the_french_catalog(french_resident):
+def test_translated_notice_uses_the_readers_catalog(french_resident):
+    from django.utils import translation
     from django.utils.translation import gettext_lazy as _
 
     notification = operations.notify(to=french_resident.addressee, kind="test",
                                      subject=_("My household"), body=_("My messages"), at=AT)
-    assert (notification.subject, notification.body) == ("Mon foyer", "Mes messages")
+    with translation.override("fr"):
+        assert (notification.subject, notification.body) == ("Mon foyer", "Mes messages")
+    with translation.override("de"):
+        assert (notification.subject, notification.body) == ("Mein Haushalt", "Meine Nachrichten")
 
 
 def test_person_without_email_gets_only_the_inbox(db, territory):
