@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from civicard.bookings import door, queries
+from civicard.bookings import calendars, door, queries
 from civicard.bookings.exceptions import (
     AlreadyCancelled,
     BookingClosed,
@@ -70,6 +70,7 @@ from civicard.core.errors import (
 from civicard.core.money import MAX_AMOUNT_CENTS, format_cents
 from civicard.core.permissions import Role, check_role_over
 from civicard.mutualaid.models import Association
+from civicard.notifications.addressee import Attachment
 from civicard.notifications.operations import notify
 from civicard.people.models import Household, Person
 from civicard.wallets import operations as wallets
@@ -238,7 +239,10 @@ def book(*, resource: Resource, person: Person, start: datetime, idempotency_key
                           "opens the door from %(minutes)s minutes before the start."),
                    params={"resource": resource.name, "when": _when(booking),
                            "minutes": resource.door_margin_minutes},
-                   url=reverse("bookings:mine"), at=at)
+                   url=reverse("bookings:mine"), at=at,
+                   attachment=Attachment(f"booking-{booking.pk}.ics", "text/calendar",
+                                         calendars.bookings(resource.name, [booking], now=at)
+                                         .decode()))
     except IntegrityError:
         done = Booking.objects.filter(idempotency_key=key).first()
         if done is not None:

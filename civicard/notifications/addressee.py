@@ -9,3 +9,12 @@ class Addressee:
     person_id: int
     email: str
     language: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A text file sent with a notice's e-mail, e.g. an .ics calendar entry."""
+
+    name: str
+    mimetype: str
+    text: str

@@ -84,6 +84,10 @@ class Delivery(Words):
     channel = models.CharField(_("channel"), max_length=20, default="email")
     to = models.CharField(_("to"), max_length=254)
     link = models.CharField(_("link"), max_length=400, blank=True)
+    # A file sent with the e-mail (a booking's calendar entry): its name, type and text.
+    attachment_name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    attachment_type = models.CharField(max_length=100, blank=True, default="", db_default="")
+    attachment = models.TextField(blank=True, default="", db_default="")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

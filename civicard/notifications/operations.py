@@ -11,7 +11,7 @@ from django.utils import translation
 
 from civicard.core import clock
 from civicard.notifications import sentences
-from civicard.notifications.addressee import Addressee
+from civicard.notifications.addressee import Addressee, Attachment
 from civicard.notifications.models import Delivery, Notification, PushSubscription
 
 
@@ -40,16 +40,19 @@ def _queue(delivery: Delivery) -> None:
 
 
 def notify(*, to: Addressee, kind: str, subject, body, params: dict | None = None,
-           url: str = "", at: datetime | None = None) -> Notification:
+           url: str = "", at: datetime | None = None,
+           attachment: Attachment | None = None) -> Notification:
     """Write `subject`/`body` (lazy translatable strings with %(name)s placeholders) to the
-    addressee's inbox, and e-mail it if they have an address."""
+    addressee's inbox, and e-mail it, with `attachment` if any, if they have an address."""
     at = at or clock.now()
     notification = write_to_inbox(to=to, kind=kind, subject=subject, body=body, params=params,
                                   url=url, at=at)
     if to.email:
         delivery = Delivery.objects.create(
             notification=notification, to=to.email, link=absolute_url(url) if url else "",
-            created_at=at, **_words(subject, body, params, to.language))
+            created_at=at, **_words(subject, body, params, to.language),
+            **({"attachment_name": attachment.name, "attachment_type": attachment.mimetype,
+                "attachment": attachment.text} if attachment else {}))
         _queue(delivery)
     return notification
 

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django_tasks import task
 
@@ -30,7 +30,11 @@ def deliver(delivery_id: int) -> str:
         delivery.attempts += 1
         try:
             subject, body = written_out(delivery)
-            send_mail(subject, body, None, [delivery.to])
+            message = EmailMessage(subject, body, None, [delivery.to])
+            if delivery.attachment_name:
+                message.attach(delivery.attachment_name, delivery.attachment,
+                               delivery.attachment_type)
+            message.send()
         except Exception as error:  # any transport failure is recorded and retried
             delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
             if delivery.attempts >= settings.CIVICARD_DELIVERY_MAX_ATTEMPTS:

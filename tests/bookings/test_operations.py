@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from django.core import mail
+from icalendar import Calendar
 
 from civicard.bookings import operations, queries
 from civicard.bookings.models import Block, Booking, Status, WhoMayBook
@@ -37,6 +39,20 @@ def test_a_resident_books_a_free_slot_and_pays_the_resident_price(court, amina, 
     assert balance(court.service, amina.household) == 1500
     assert Notification.objects.get(person=amina).kind == "booking_confirmed"
     assert check_ledger() == []
+
+
+def test_the_confirmation_e_mail_carries_the_booking_as_a_calendar_entry(
+        court, amina, top_up, django_capture_on_commit_callbacks):
+    top_up(court.service, amina.household, 2000)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(court, amina)
+    (message,) = [m for m in mail.outbox if "booking" in m.subject.lower()
+                  or court.name in m.subject]
+    ((name, text, mimetype),) = message.attachments
+    assert (name, mimetype) == (f"booking-{booking.pk}.ics", "text/calendar")
+    (event,) = Calendar.from_ical(text).walk("VEVENT")
+    assert (event.decoded("dtstart"), event.decoded("dtend")) == (booking.start, booking.end)
+    assert str(event["summary"]) == court.name
 
 
 def test_a_retry_with_the_same_key_returns_the_first_booking_and_pays_once(court, amina, top_up):
