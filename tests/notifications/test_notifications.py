@@ -61,7 +61,7 @@ def test_failed_delivery_is_recorded_retried_then_given_up(french_resident, sett
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("SMTP server down")
 
-    monkeypatch.setattr("civicard.notifications.tasks.send_mail", broken)
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
     assert deliver.call(delivery.pk) == "failed"
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (Delivery.Status.PENDING, 1)
@@ -80,7 +80,7 @@ def test_email_failure_never_breaks_the_request(client, make_login, make_househo
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("SMTP server down")
 
-    monkeypatch.setattr("civicard.notifications.tasks.send_mail", broken)
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
     client.force_login(user)
     response = client.post(f"/me/household/{household.pk}/invite/",
                            {"email": "partner@example.org"})
