@@ -46,6 +46,11 @@ class ReturnForm(forms.Form):
     item = forms.CharField(label=_("Scan the item brought back"), max_length=40)
     pieces = forms.IntegerField(label=_("Pieces counted (games)"), min_value=0, max_value=9999,
                                 required=False)
+    branch = forms.TypedChoiceField(label=_("Branch where you are"), coerce=int)
+
+    def __init__(self, *args, branches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].choices = [(b.pk, b.name) for b in branches]
 
 
 class ImportForm(forms.Form):

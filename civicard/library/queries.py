@@ -35,8 +35,10 @@ def open_holds():
 
 
 def waiting_holds(title_id: int):
-    """The title's queue: open holds with no copy set aside yet, first placed first."""
-    return open_holds().filter(title_id=title_id, ready__isnull=True).order_by("placed_at", "pk")
+    """The title's queue: open holds with no copy set aside or on its way yet, first placed
+    first."""
+    return (open_holds().filter(title_id=title_id, ready__isnull=True, transit__isnull=True)
+            .order_by("placed_at", "pk"))
 
 
 def ready_holds():
@@ -171,8 +173,9 @@ def queue_position(hold: Hold) -> int:
 @dataclass(frozen=True)
 class HoldLine:
     hold: Hold
-    position: int | None  # in the queue, while not ready
+    position: int | None  # in the queue, while no copy is on its way or waiting
     collect_by: datetime | None  # when a copy waits at the desk
+    in_transit: bool = False  # a copy is on its way from another branch
 
 
 def loans_of(person: Person):
@@ -184,11 +187,12 @@ def loans_of(person: Person):
 def holds_of(person: Person) -> list[HoldLine]:
     lines = []
     for hold in (open_holds().filter(person=person)
-                 .select_related("title__library", "pickup_branch", "ready")
+                 .select_related("title__library", "pickup_branch", "ready", "transit")
                  .order_by("placed_at", "pk")):
         ready = getattr(hold, "ready", None)
-        lines.append(HoldLine(hold, None if ready else queue_position(hold),
-                              ready.collect_by if ready else None))
+        in_transit = ready is None and hasattr(hold, "transit")
+        lines.append(HoldLine(hold, None if ready or in_transit else queue_position(hold),
+                              ready.collect_by if ready else None, in_transit))
     return sorted(lines, key=lambda line: (line.collect_by is None, line.hold.placed_at))
 
 

@@ -18,6 +18,7 @@ from civicard.library.models import Channel, Hold, Library, Title
 from civicard.people.views import form_error, resident_required
 
 DESK_ROLES = (Role.COUNTER_AGENT, Role.SERVICE_MANAGER)
+DESK_BRANCH_KEY = "library_desk_branch"  # the branch a desk last checked items in at
 
 
 def search(request):
@@ -41,7 +42,7 @@ def search(request):
 
 def title_detail(request, pk):
     title = get_object_or_404(Title.objects.select_related("library"), pk=pk)
-    branches = [row.branch for row in queries.availability(title)]
+    branches = title.library.branches.all()
     return render(request, "library/title.html", {
         "title": title, "availability": queries.availability(title),
         "hold_form": HoldForm(branches=branches) if title.library.is_built_in else None,
@@ -52,7 +53,7 @@ def title_detail(request, pk):
 @resident_required
 def place_hold(request, pk):
     title = get_object_or_404(Title.objects.select_related("library"), pk=pk)
-    branches = [row.branch for row in queries.availability(title)]
+    branches = list(title.library.branches.all())
     form = HoldForm(request.POST, branches=branches)
     membership = queries.membership_of(title.library, request.resident)
     if membership is None:
@@ -158,20 +159,24 @@ def _lend(request, library, form):
     return patron
 
 
-def _give_back(request, library, form):
+def _check_in(request, library, form, branches):
+    branch = next(b for b in branches if b.pk == form.cleaned_data["branch"])
     try:
         copy = queries.find_copy(library, form.cleaned_data["item"])
-        returned = operations.give_back(copy=copy, branch=copy.branch, channel=Channel.DESK,
-                                        pieces_counted=form.cleaned_data["pieces"],
-                                        actor=request.user, at=clock.now())
+        done = operations.check_in(copy=copy, branch=branch, channel=Channel.DESK,
+                                   pieces_counted=form.cleaned_data["pieces"],
+                                   actor=request.user, at=clock.now())
     except DomainError as error:
         form_error(form, error)
         return False
-    copy.refresh_from_db()
-    text = _("Returned: “%(title)s”.") % {"title": copy.title.title}
-    if returned.pieces_missing:
-        text += " " + _("Pieces missing: %(count)s.") % {"count": returned.pieces_missing}
-    if copy.waiting_for_id:
+    request.session[DESK_BRANCH_KEY] = branch.pk
+    text = (_("Returned: “%(title)s”.") if done.returned else
+            _("Checked in: “%(title)s”.")) % {"title": copy.title.title}
+    if done.returned and done.returned.pieces_missing:
+        text += " " + _("Pieces missing: %(count)s.") % {"count": done.returned.pieces_missing}
+    if done.send_to is not None:
+        text += " " + _("Put it aside: it goes to %(branch)s.") % {"branch": done.send_to.name}
+    elif done.copy.waiting_for_id:
         text += " " + _("Put it aside: someone asked for it.")
     messages.success(request, text)
     return True
@@ -180,7 +185,10 @@ def _give_back(request, library, form):
 @role_required(*DESK_ROLES)
 def desk(request, pk):
     library = _desk_library(request, pk)
-    lend_form, return_form = LendForm(prefix="lend"), ReturnForm(prefix="return")
+    branches = list(library.branches.all())
+    lend_form = LendForm(prefix="lend")
+    here = request.session.get(DESK_BRANCH_KEY) or next((b.pk for b in branches), None)
+    return_form = ReturnForm(prefix="return", branches=branches, initial={"branch": here})
     patron = None
     if request.method == "POST" and "lend-item" in request.POST:
         lend_form = LendForm(request.POST, prefix="lend")
@@ -190,8 +198,8 @@ def desk(request, pk):
                 lend_form = LendForm(prefix="lend", initial={
                     "patron": lend_form.cleaned_data["patron"]})
     elif request.method == "POST":
-        return_form = ReturnForm(request.POST, prefix="return")
-        if return_form.is_valid() and _give_back(request, library, return_form):
+        return_form = ReturnForm(request.POST, prefix="return", branches=branches)
+        if return_form.is_valid() and _check_in(request, library, return_form, branches):
             return redirect("library:desk", pk=library.pk)
     loans = queries.loans_of(patron.person) if patron else []
     return render(request, "library/desk.html", {

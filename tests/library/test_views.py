@@ -8,7 +8,7 @@ from civicard.core.permissions import Role
 from civicard.library.models import Copy, CopyState, Loan, Title
 from tests.conftest import PASSWORD
 
-from .conftest import CHIP, add_title
+from .conftest import AT, CHIP, add_title
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +34,31 @@ def test_the_desk_lends_by_chip_and_takes_back(client, librarian, amina, amina_c
     response = client.post(url, {"lend-patron": "unknown", "lend-item": "B9"})
     assert response.context["lend_form"].errors == {
         "__all__": ["This card is not a member of this library."]}
-    response = client.post(url, {"return-item": "B9"})
+    response = client.post(url, {"return-item": "B9", "return-branch": centre.pk})
     assert response.status_code == 302
     copy.refresh_from_db()
     assert copy.state == CopyState.ON_SHELF
+
+
+def test_the_desk_says_where_a_copy_in_transit_goes_and_remembers_its_branch(
+        client, librarian, amina, library, centre, port):
+    from civicard.library import operations
+    from civicard.library.models import Channel
+
+    copy = add_title(library, "Far book", copies=[("P9", port)]).copies.get()
+    operations.place_hold(title=copy.title, membership=amina[1], person=amina[0].person,
+                          pickup_branch=centre, channel=Channel.ONLINE, actor=amina[0], at=AT)
+    client.login(email=librarian.email, password=PASSWORD)
+    url = reverse("library:desk", args=[library.pk])
+    response = client.post(url, {"return-item": "P9", "return-branch": port.pk}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Checked in: “Far book”. Put it aside: it goes to Centre."]
+    assert response.context["return_form"].initial["branch"] == port.pk
+    response = client.post(url, {"return-item": "P9", "return-branch": centre.pk}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Checked in: “Far book”. Put it aside: someone asked for it."]
+    copy.refresh_from_db()
+    assert (copy.state, copy.branch) == (CopyState.WAITING, centre)
 
 
 def test_a_resident_is_refused_at_the_desk_and_nothing_changes(client, amina, library, centre):
