@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -434,6 +436,20 @@ def expire_pickups(*, at: datetime) -> int:
     return expired
 
 
+def forget_person(*, person: Person, at: datetime) -> None:
+    """On erasure, as for payments: the loans stay, pointing at the person row that no longer
+    says who they were, so a copy still out can be checked in; a loan still open is no reason to
+    keep a name. Their open holds are cancelled (a copy kept for them goes to the next in line),
+    their own memberships end and are no longer shared with a library's system."""
+    for hold in queries.open_holds().filter(person=person).select_related("title"):
+        with transaction.atomic():
+            _lock_title(hold.title)
+            if not HoldEnd.objects.filter(hold=hold).exists():
+                _end_hold(hold, HoldOutcome.CANCELLED, actor=None, at=at)
+    Membership.objects.filter(person=person).update(
+        share_with_library_system=False, ends_on=Greatest("starts_on", Value(at.date())))
+
+
 # Reminders ------------------------------------------------------------------------------------
 
 def _send_once(key: str, person: Person, at: datetime, **message) -> bool:
@@ -449,8 +465,8 @@ def _send_once(key: str, person: Person, at: datetime, **message) -> bool:
 def send_reminders(*, at: datetime) -> int:
     """Due soon, overdue, and membership ending: each sent once, in the reader's language."""
     sent = 0
-    for loan in queries.open_loans().select_related("person", "copy__title",
-                                                    "copy__library"):
+    for loan in queries.open_loans().filter(person__erased_at=None).select_related(
+            "person", "copy__title", "copy__library"):
         due = loan.current_due_at
         params = {"title": loan.copy.title.title,
                   "date": _day(loan.person, timezone.localdate(due))}
@@ -468,7 +484,7 @@ def send_reminders(*, at: datetime) -> int:
         if not notice_from <= at.date() <= membership.ends_on:
             continue
         person = queries.owner_person(membership)
-        if person is None:
+        if person is None or person.erased_at:
             continue
         sent += _send_once(
             f"membership:{membership.pk}:{membership.ends_on}", person, at,

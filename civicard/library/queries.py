@@ -90,7 +90,7 @@ def find_patron(library: Library, credential: str, at: datetime) -> Patron:
                   .filter(library=library, number=credential).first())
     if membership is not None:
         person = owner_person(membership)
-        if person is None:
+        if person is None or person.erased_at:
             raise PatronUnknown()
         return Patron(membership, person)
     try:
@@ -194,6 +194,44 @@ def holds_of(person: Person) -> list[HoldLine]:
         lines.append(HoldLine(hold, None if ready or in_transit else queue_position(hold),
                               ready.collect_by if ready else None, in_transit))
     return sorted(lines, key=lambda line: (line.collect_by is None, line.hold.placed_at))
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_of(person: Person) -> dict:
+    """The person's library data for their own export: memberships, every loan (returned or
+    not) and every hold with what became of it."""
+    loans = (Loan.objects.filter(person=person)
+             .annotate(current_due_at=Coalesce(Max("renewals__due_at"), "due_at"),
+                       renewal_count=Count("renewals"))
+             .select_related("copy__title", "copy__library", "returned").order_by("lent_at", "pk"))
+    holds = (Hold.objects.filter(person=person)
+             .select_related("title__library", "pickup_branch", "ready", "transit", "end")
+             .order_by("placed_at", "pk"))
+    return {
+        "memberships": [
+            {"library": m.library.name, "number": m.number, "home_branch": m.home_branch.name,
+             "for_household": m.household_id is not None, "from": _iso(m.starts_on),
+             "until": _iso(m.ends_on), "shared_with_library_system": m.share_with_library_system}
+            for m in memberships_of(person)],
+        "loans": [
+            {"library": loan.copy.library.name, "title": loan.copy.title.title,
+             "barcode": loan.copy.barcode, "lent_at": _iso(loan.lent_at),
+             "due_at": _iso(loan.current_due_at), "renewals": loan.renewal_count,
+             "returned_at": _iso(getattr(getattr(loan, "returned", None), "at", None))}
+            for loan in loans],
+        "holds": [
+            {"library": hold.title.library.name, "title": hold.title.title,
+             "pickup_branch": hold.pickup_branch.name, "placed_at": _iso(hold.placed_at),
+             "sent_from_another_branch_at": _iso(
+                 getattr(getattr(hold, "transit", None), "sent_at", None)),
+             "ready_at": _iso(getattr(getattr(hold, "ready", None), "at", None)),
+             "ended": getattr(getattr(hold, "end", None), "outcome", None),
+             "ended_at": _iso(getattr(getattr(hold, "end", None), "at", None))}
+            for hold in holds],
+    }
 
 
 def libraries():

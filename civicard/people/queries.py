@@ -5,6 +5,7 @@ from civicard.core import audit, clock
 from civicard.core.models import AuditLogEntry
 from civicard.core.permissions import Role, check_role, holds_role
 from civicard.people.models import Household, Membership, Person
+from civicard.people.signals import collect_person_data
 
 MEMBERS = Prefetch("memberships", queryset=Membership.objects.select_related("person")
                    .order_by("-is_guardian", "person__birth_date"))
@@ -79,7 +80,7 @@ def export_person_data(person: Person) -> dict:
         })
     from civicard.notifications.models import Notification
 
-    return {
+    data = {
         "person": {
             "full_name": person.full_name,
             "preferred_name": person.preferred_name,
@@ -100,3 +101,6 @@ def export_person_data(person: Person) -> dict:
                                                   object_id=str(person.pk)).order_by("at")
         ],
     }
+    for _receiver, (section, content) in collect_person_data.send(sender=Person, person=person):
+        data[section] = content
+    return data
