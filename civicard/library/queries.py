@@ -1,9 +1,12 @@
 """Reads of the library: patrons behind a presented card, availability, a resident's loans and
 holds. A loan is open while it has no Return; its due date is the last renewal's, else its own."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connections
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
 
@@ -23,6 +26,12 @@ from civicard.library.models import (
 from civicard.people.models import Person
 
 PAGE_SIZE = 20
+MAX_SEARCH_WORDS = 8
+ISBN_DASH = re.compile(r"(?<=\d)-(?=[\dXx])")
+# The document searched on PostgreSQL, and the expression its GIN index is built on (migration
+# 0004): the 'simple' configuration only splits words, the text being normalised already.
+SEARCH_CONFIG = "simple"
+SEARCH_DOCUMENT = SearchVector("search_text", config=SEARCH_CONFIG)
 
 
 def open_loans():
@@ -113,16 +122,45 @@ def find_copy(library: Library, barcode: str) -> Copy:
 
 # Catalogue ------------------------------------------------------------------------------------
 
+def search_words(text: str) -> list[str]:
+    """The words searched for: normalised as titles are (see catalogue.search_text), an ISBN
+    typed with its dashes kept whole, at most eight."""
+    return normalise(ISBN_DASH.sub("", text or "")).split()[:MAX_SEARCH_WORDS]
+
+
 def search(*, library: Library | None, text: str, kind: str = ""):
-    """Titles whose title, author or ISBN contain every word, accents and case ignored. Count
+    """Titles with a word starting with each word searched for, in the title, the author or
+    the ISBN, accents and case ignored ("eleve" finds "Élève", "prin" finds "Prince"). On
+    PostgreSQL, full-text search on the normalised text (a GIN index, migration 0004), best
+    matches first; elsewhere the same matches by plain prefix filters, in title order. Count
     and slice it as it is; `with_shelf_counts` adds the copies to the page shown."""
     titles = Title.objects.select_related("library")
     if library is not None:
         titles = titles.filter(library=library)
     if kind:
         titles = titles.filter(kind=kind)
-    for word in normalise(text).split()[:8]:
-        titles = titles.filter(search_text__contains=word)
+    words = search_words(text)
+    if not words:
+        return titles.order_by("title", "pk")
+    if connections[titles.db].vendor == "postgresql":
+        return matching_full_text(titles, words)
+    return matching_plain(titles, words)
+
+
+def matching_full_text(titles, words: list[str]):
+    """PostgreSQL: every word as a prefix of a word of the indexed document, ranked."""
+    query = SearchQuery(" & ".join(f"{word}:*" for word in words), config=SEARCH_CONFIG,
+                        search_type="raw")  # safe: normalised words are letters and digits only
+    return (titles.alias(document=SEARCH_DOCUMENT, rank=SearchRank(SEARCH_DOCUMENT, query))
+            .filter(document=query).order_by("-rank", "title", "pk"))
+
+
+def matching_plain(titles, words: list[str]):
+    """Any database: the normalised text is words between single spaces, so a word starts
+    either the text or after a space."""
+    for word in words:
+        titles = titles.filter(Q(search_text__startswith=word)
+                               | Q(search_text__contains=f" {word}"))
     return titles.order_by("title", "pk")
 
 
