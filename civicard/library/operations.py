@@ -22,6 +22,7 @@ from civicard.core import audit
 from civicard.core.errors import InvalidInput, PermissionRefused
 from civicard.core.permissions import Role, check_role, holds_role
 from civicard.library import queries
+from civicard.library.catalogue import search_text
 from civicard.library.exceptions import (
     AlreadyBorrowed,
     AlreadyHeld,
@@ -498,12 +499,54 @@ def send_reminders(*, at: datetime) -> int:
 
 # Catalogue and kiosks -------------------------------------------------------------------------
 
-def add_copy(*, title: Title, branch: Branch, barcode: str, actor, pieces: int | None = None,
-             at: datetime) -> Copy:
+@dataclass(frozen=True)
+class TitleDetails:
+    """What staff write about a title (checked at the edge, by the form or the import)."""
+
+    kind: str
+    title: str
+    author: str = ""
+    publisher: str = ""
+    year: int | None = None
+    isbn: str = ""
+
+
+def add_title(*, library: Library, details: TitleDetails, actor, at: datetime) -> Title:
+    check_librarian(actor, library)
+    return _save_title(Title(library=library, created_at=at), details, actor=actor, at=at,
+                       action="library.title_added")
+
+
+def edit_title(*, title: Title, details: TitleDetails, actor, at: datetime) -> Title:
     check_librarian(actor, title.library)
+    return _save_title(title, details, actor=actor, at=at, action="library.title_edited")
+
+
+def _save_title(title: Title, details: TitleDetails, *, actor, at: datetime,
+                action: str) -> Title:
+    for name, value in vars(details).items():
+        setattr(title, name, value)
+    title.search_text = search_text(title)
+    title.save()
+    audit.record(actor=actor, action=action, obj=title, at=at)
+    return title
+
+
+def _checked_barcode(barcode: str) -> str:
     barcode = (barcode or "").strip()
     if not barcode or len(barcode) > 40:
         raise InvalidInput(fields={"barcode": [_("Enter the barcode on the item.")]})
+    return barcode
+
+
+def _barcode_taken() -> InvalidInput:
+    return InvalidInput(fields={"barcode": [_("Another item already has this barcode.")]})
+
+
+def add_copy(*, title: Title, branch: Branch, barcode: str, actor, pieces: int | None = None,
+             at: datetime) -> Copy:
+    check_librarian(actor, title.library)
+    barcode = _checked_barcode(barcode)
     if branch.library_id != title.library_id:
         raise InvalidInput(fields={"branch": [_("Choose a branch of this library.")]})
     try:
@@ -511,9 +554,23 @@ def add_copy(*, title: Title, branch: Branch, barcode: str, actor, pieces: int |
             copy = Copy.objects.create(library=title.library, title=title, branch=branch,
                                        barcode=barcode, pieces=pieces)
     except IntegrityError:
-        raise InvalidInput(fields={"barcode": [_("Another item already has this barcode.")]}) \
-            from None
+        raise _barcode_taken() from None
     audit.record(actor=actor, action="library.copy_added", obj=copy, at=at)
+    return copy
+
+
+def edit_copy(*, copy: Copy, barcode: str, pieces: int | None, actor, at: datetime) -> Copy:
+    """A copy's label and its number of pieces; where it is and its state move only by
+    lending, check-ins and holds."""
+    check_librarian(actor, copy.library)
+    barcode = _checked_barcode(barcode)
+    try:
+        with transaction.atomic():
+            Copy.objects.filter(pk=copy.pk).update(barcode=barcode, pieces=pieces)
+    except IntegrityError:
+        raise _barcode_taken() from None
+    copy.barcode, copy.pieces = barcode, pieces
+    audit.record(actor=actor, action="library.copy_edited", obj=copy, at=at)
     return copy
 
 

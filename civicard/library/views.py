@@ -13,8 +13,19 @@ from civicard.core.errors import DomainError
 from civicard.core.permissions import Role, holds_role, role_required
 from civicard.library import catalogue, connector, operations, queries
 from civicard.library.exceptions import ImportRefused
-from civicard.library.forms import HoldForm, ImportForm, JoinForm, LendForm, ReturnForm, SearchForm
-from civicard.library.models import Channel, Hold, Library, Title
+from civicard.library.forms import (
+    CatalogueSearchForm,
+    CopyForm,
+    HoldForm,
+    ImportForm,
+    JoinForm,
+    LendForm,
+    NewCopyForm,
+    ReturnForm,
+    SearchForm,
+    TitleForm,
+)
+from civicard.library.models import Channel, Copy, Hold, Library, Title
 from civicard.people.views import form_error, resident_required
 
 DESK_ROLES = (Role.COUNTER_AGENT, Role.SERVICE_MANAGER)
@@ -205,6 +216,108 @@ def desk(request, pk):
     return render(request, "library/desk.html", {
         "library": library, "lend_form": lend_form, "return_form": return_form,
         "patron": patron, "loans": loans, "now": clock.now()})
+
+
+# --- catalogue, for the library's staff -------------------------------------------------------
+
+@role_required(*DESK_ROLES)
+def catalogue_titles(request, pk):
+    library = _desk_library(request, pk)
+    form = CatalogueSearchForm(request.GET or None)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    page = Paginator(queries.search(library=library, text=text),
+                     queries.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = queries.with_shelf_counts(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "library/catalogue.html", {
+        "library": library, "form": form, "page": page, "query": query.urlencode()})
+
+
+def _details(form) -> operations.TitleDetails:
+    return operations.TitleDetails(**form.cleaned_data)
+
+
+@role_required(*DESK_ROLES)
+def catalogue_new_title(request, pk):
+    library = _desk_library(request, pk)
+    form = TitleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        title = operations.add_title(library=library, details=_details(form),
+                                     actor=request.user, at=clock.now())
+        messages.success(request, _("Title added. Now add its copies."))
+        return redirect("library:catalogue_title", pk=library.pk, title_pk=title.pk)
+    return render(request, "library/catalogue_title.html", {"library": library,
+                                                            "title_form": form})
+
+
+@role_required(*DESK_ROLES)
+def catalogue_title(request, pk, title_pk):
+    library = _desk_library(request, pk)
+    title = get_object_or_404(Title, pk=title_pk, library=library)
+    branches = list(library.branches.all())
+    title_form = TitleForm(prefix="title", initial={
+        name: getattr(title, name) for name in TitleForm.base_fields})
+    copy_form = NewCopyForm(prefix="copy", branches=branches)
+    if request.method == "POST" and "title-title" in request.POST:
+        title_form = TitleForm(request.POST, prefix="title")
+        if title_form.is_valid():
+            operations.edit_title(title=title, details=_details(title_form), actor=request.user,
+                                  at=clock.now())
+            messages.success(request, _("Saved."))
+            return redirect("library:catalogue_title", pk=library.pk, title_pk=title.pk)
+    elif request.method == "POST":
+        copy_form = NewCopyForm(request.POST, prefix="copy", branches=branches)
+        if copy_form.is_valid():
+            data = copy_form.cleaned_data
+            try:
+                operations.add_copy(title=title, barcode=data["barcode"], pieces=data["pieces"],
+                                    branch=next(b for b in branches if b.pk == data["branch"]),
+                                    actor=request.user, at=clock.now())
+            except DomainError as error:
+                form_error(copy_form, error)
+            else:
+                messages.success(request, _("Copy added."))
+                return redirect("library:catalogue_title", pk=library.pk, title_pk=title.pk)
+    return render(request, "library/catalogue_title.html", {
+        "library": library, "title": title, "title_form": title_form, "copy_form": copy_form,
+        "copies": title.copies.select_related("branch").order_by("barcode")})
+
+
+@role_required(*DESK_ROLES)
+def catalogue_copy(request, pk, copy_pk):
+    library = _desk_library(request, pk)
+    copy = get_object_or_404(Copy.objects.select_related("title", "branch", "library"),
+                             pk=copy_pk, library=library)
+    form = CopyForm(request.POST or None, initial={"barcode": copy.barcode,
+                                                   "pieces": copy.pieces})
+    if request.method == "POST" and form.is_valid():
+        try:
+            operations.edit_copy(copy=copy, barcode=form.cleaned_data["barcode"],
+                                 pieces=form.cleaned_data["pieces"], actor=request.user,
+                                 at=clock.now())
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("library:catalogue_title", pk=library.pk, title_pk=copy.title_id)
+    return render(request, "library/catalogue_copy.html", {
+        "library": library, "copy": copy, "form": form})
+
+
+@require_POST
+@role_required(*DESK_ROLES)
+def catalogue_withdraw(request, pk, copy_pk):
+    library = _desk_library(request, pk)
+    copy = get_object_or_404(Copy, pk=copy_pk, library=library)
+    try:
+        operations.withdraw(copy=copy, actor=request.user, at=clock.now())
+    except DomainError as error:
+        messages.error(request, error.text())
+    else:
+        messages.success(request, _("Copy %(barcode)s withdrawn: it can no longer be lent.")
+                         % {"barcode": copy.barcode})
+    return redirect("library:catalogue_title", pk=library.pk, title_pk=copy.title_id)
 
 
 @role_required(Role.SERVICE_MANAGER)
