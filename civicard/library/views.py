@@ -231,7 +231,9 @@ def catalogue_titles(request, pk):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "library/catalogue.html", {
-        "library": library, "form": form, "page": page, "query": query.urlencode()})
+        "library": library, "form": form, "page": page, "query": query.urlencode(),
+        "can_import": holds_role(request.user, Role.SERVICE_MANAGER,
+                                 commune_id=library.commune_id)})
 
 
 def _details(form) -> operations.TitleDetails:
