@@ -163,7 +163,8 @@ def test_koha_patron_export(client, make_login, amina, library):
         f"{amina[1].number},Benali,Amina,centre,PT,amina@example.org,,2027-03-10"]
 
 
-def test_the_api_searches_and_places_a_hold_for_the_resident(client, amina, library, centre):
+def test_the_api_searches_and_places_a_hold_for_the_resident(client, amina, library, centre,
+                                                             port):
     title = add_title(library, "Les Misérables", author="Victor Hugo", copies=[("B1", centre)])
     found = client.get("/api/library/titles", {"q": "MISERABLES"}).json()
     assert [(t["title"], t["on_shelf"], t["copies"]) for t in found] == [("Les Misérables", 1, 1)]
@@ -173,9 +174,14 @@ def test_the_api_searches_and_places_a_hold_for_the_resident(client, amina, libr
                          {"pickup_branch_id": centre.pk}, content_type="application/json")
     assert placed.status_code == 201
     assert placed.json()["position"] is None  # not in a queue: a copy waits for her already
+    assert placed.json()["in_transit"] is False
     again = client.post(f"/api/library/titles/{title.pk}/holds",
                         {"pickup_branch_id": centre.pk}, content_type="application/json")
     assert (again.status_code, again.json()["code"]) == (409, "already_held")
     mine = client.get("/api/library/me").json()
     assert [h["title"] for h in mine["holds"]] == ["Les Misérables"]
     assert mine["holds"][0]["collect_by"] is not None  # the copy on the shelf was set aside
+    far = add_title(library, "Quatrevingt-treize", copies=[("P1", port)])
+    sent = client.post(f"/api/library/titles/{far.pk}/holds",
+                       {"pickup_branch_id": centre.pk}, content_type="application/json").json()
+    assert (sent["position"], sent["in_transit"], sent["collect_by"]) == (None, True, None)
