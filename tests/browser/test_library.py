@@ -101,12 +101,29 @@ def test_ask_for_a_title_collect_it_at_the_desk_and_see_it(visitor, library_worl
     assert "Médiathèque" in page.inner_text("#library-memberships")
 
 
-def test_staff_catalogue_and_a_copy_sent_from_another_branch(visitor, library_world):
-    """The librarian adds a title and a copy at the port; Amina asks for it at the centre; the
-    copy travels, is checked in at the centre and waits for her."""
+def test_staff_catalogue_and_a_copy_sent_from_another_branch(visitor, library_world,
+                                                            make_login):
+    """The manager imports games from a CSV file and reads the report of the bad rows; the
+    librarian adds a title and a copy at the port; Amina asks for it at the centre; the copy
+    travels, is checked in at the centre and waits for her."""
     amina, librarian = library_world["amina"], library_world["librarian"]
     library = library_world["library"]
-    visitor.log_in(librarian.email, PASSWORD)
+    manager = make_login("manager@example.org", role=Role.SERVICE_MANAGER)
+    visitor.log_in(manager.email, PASSWORD)
+    page = visitor.go(f"/library/desk/{library.pk}/import/")
+    rows = ["record_id,kind,title,author,publisher,year,isbn,barcode,branch,pieces",
+            "J1,game,Dixit,,,2008,,J10,centre,84", "J2,game,,,,2010,,J20,centre,",
+            "J3,game,Dobble,,,2009,,B1,port,55"]
+    page.set_input_files("#id_file", files=[{"name": "jeux.csv", "mimeType": "text/csv",
+                                             "buffer": "\n".join(rows).encode()}])
+    page.click("form[enctype] button[type=submit]")
+    visitor.check()
+    assert "1 titles and 1 copies added, 0 already there, 2 records with errors." in (
+        page.inner_text("[role=status]"))
+    assert page.locator("table tbody tr").count() == 2
+    visitor.screenshot("library-import-report")
+
+    _switch(visitor, librarian)
     page = visitor.go(f"/library/desk/{library.pk}/catalogue/?q=dune")
     assert page.locator(".title-list h3").all_inner_texts() == ["Dune"]
     visitor.screenshot("library-catalogue")
