@@ -1,8 +1,9 @@
-"""Alerts: who hears of an event, on which channels and when, and the words they read — written
-in each reader's language at sending time, the event's title in that language when it has one."""
+"""Alerts: who hears of an event (or of their month's free entries), on which channels and
+when, and the words they read — written in each reader's language at sending time, the event's
+title in that language when it has one."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,6 +26,9 @@ SUBJECTS = {
 BODY = _("%(title)s, %(when)s, %(place)s.")
 DIGEST_SUBJECT = _("What's new in the agenda")
 DIGEST_BODY = _("Events you follow changed or were added:\n%(lines)s")
+REMINDER_SUBJECT = _("Your free entries for %(month)s are ready")
+REMINDER_BODY = _("Partner venues open this week: %(venues)s.")
+REMINDER_BODY_NO_VENUE = _("Show your card at a partner venue.")
 # A status change reaches everyone at once; only news of an event may wait for a digest.
 DIGESTIBLE = {"published", "moved"}
 
@@ -113,3 +117,39 @@ def render_digest(lines: list[str], language: str) -> tuple[str, str]:
     with translation.override(language):
         return str(DIGEST_SUBJECT), str(DIGEST_BODY) % {"lines": "\n".join(
             f"- {line}" for line in lines)}
+
+
+def reminder_recipient_ids(month: date) -> list[int]:
+    """Card holders eligible for a monthly free-entries programme of `month` who did not turn
+    its notices off, in id order."""
+    from civicard.benefits import notices
+    from civicard.benefits.models import Grant, Programme
+
+    found = set()
+    for programme in (Programme.objects.filter(grant=Grant.MONTHLY, starts_on__lte=month)
+                      .exclude(ends_on__lt=month)):
+        found.update(notices.recipients(programme, month, "available")
+                     .values_list("pk", flat=True))
+    return sorted(found)
+
+
+def venues_open_this_week(day: date) -> list[str]:
+    """The names of the venues giving the monthly free entries that open at least once in the
+    seven days from `day`."""
+    from civicard.benefits.models import Grant, Venue
+    from civicard.core import opening_hours
+
+    venues = (Venue.objects.filter(accreditations__programme__grant=Grant.MONTHLY,
+                                   accreditations__active_from__lte=day)
+              .exclude(accreditations__active_to__lt=day).distinct().order_by("name"))
+    return [venue.name for venue in venues
+            if any(d.intervals for d in opening_hours.week(venue.opening_hours, day))]
+
+
+def render_reminder(month: date, venues: list[str], language: str) -> tuple[str, str]:
+    """(subject, body) of the monthly free-entries reminder in `language`."""
+    with translation.override(language):
+        subject = str(REMINDER_SUBJECT) % {"month": formats.date_format(month, "YEAR_MONTH_FORMAT")}
+        body = (str(REMINDER_BODY) % {"venues": ", ".join(venues)} if venues
+                else str(REMINDER_BODY_NO_VENUE))
+        return subject, body

@@ -136,5 +136,6 @@ def load(ctx):
         "Agenda: /agenda/ (this week, month, map), resident@ follows children and culture "
         "(/agenda/my-alerts/); the theatre's season comes from an .ics "
         "(`civicard import-events civicard/agenda/demo_data/theatre.ics --publisher theatre`); "
-        "moderator@ approves association events at /agenda/moderation/; admin@ publishes at "
-        "/agenda/publish/.")
+        "moderator@ approves association events at /agenda/moderation/; admin@ publishes in "
+        "several languages at /agenda/publish/ and changes an event from its page; "
+        "`civicard agenda-tick --free-entries` sends holders the month's free-entries reminder.")

@@ -25,3 +25,10 @@ class FeedUnreadable(DomainError):
     code = "feed_unreadable"
     message = _("The calendar could not be read: %(reason)s")
     http_status = 422
+
+
+class ApprovedEventLocked(DomainError):
+    code = "approved_event_locked"
+    message = _("A moderator approved this event: you may change its status, not its words or "
+                "dates. Write a new event if it changed.")
+    http_status = 409

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from civicard.agenda.models import Accessibility, AlertSettings, Category, Event
@@ -32,17 +33,85 @@ class FilterForm(forms.Form):
                        near=data["near"].pk if data.get("near") else None)
 
 
+class EventTextsForm(forms.Form):
+    """Title and description in any of the fifteen languages. The main language's title is
+    required: readers whose language has no title see the main language's words."""
+
+    language = forms.ChoiceField(
+        label=_("Main language"), choices=settings.LANGUAGES,
+        help_text=_("Readers whose language has no title below read the event in this one."))
+
+    def __init__(self, *args, first_language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.first_language = first_language
+        for code, _name in settings.LANGUAGES:
+            direction = "rtl" if code in settings.LANGUAGES_BIDI else "ltr"
+            attrs = {"lang": code, "dir": direction}
+            self.fields[f"title_{code}"] = forms.CharField(
+                label=_("Title"), required=False, max_length=200,
+                widget=forms.TextInput(attrs=attrs))
+            self.fields[f"description_{code}"] = forms.CharField(
+                label=_("Description"), required=False, max_length=8000,
+                widget=forms.Textarea(attrs={"rows": 4, **attrs}))
+
+    def clean(self):
+        data = super().clean()
+        main = data.get("language")
+        if main and not data.get(f"title_{main}", "").strip():
+            self.add_error(f"title_{main}", _("Write the title in the main language."))
+        for code, _name in settings.LANGUAGES:
+            if data.get(f"description_{code}", "").strip() \
+                    and not data.get(f"title_{code}", "").strip():
+                self.add_error(f"title_{code}", _("Write a title to go with this description."))
+        return data
+
+    def texts(self) -> dict[str, tuple[str, str]]:
+        """{language: (title, description)} of the languages given a title."""
+        data = self.cleaned_data
+        return {code: (data[f"title_{code}"].strip(), data[f"description_{code}"].strip())
+                for code, _name in settings.LANGUAGES if data[f"title_{code}"].strip()}
+
+    def sections(self) -> list[dict]:
+        """One section per language: the main language and the editor's own open first, the
+        others folded unless they hold words or an error."""
+        main = self["language"].value() or self.first_language
+        order = [main, self.first_language] + [code for code, _name in settings.LANGUAGES]
+        sections, seen = [], set()
+        for code in order:
+            if code in seen:
+                continue
+            seen.add(code)
+            title, description = self[f"title_{code}"], self[f"description_{code}"]
+            info = get_language_info(code)
+            sections.append({
+                "code": code, "name_local": info["name_local"],
+                "name": dict(settings.LANGUAGES)[code], "main": code == main,
+                "fields": [title, description],
+                "filled": bool(title.value() or description.value()),
+                "open": len(seen) <= 2 or bool(title.value() or description.value()
+                                               or title.errors or description.errors),
+            })
+        return sections
+
+    @staticmethod
+    def initial_for(event: Event) -> dict:
+        initial = {"language": event.language}
+        for text in event.texts.all():
+            initial[f"title_{text.language}"] = text.title
+            initial[f"description_{text.language}"] = text.description
+        return initial
+
+
 class EventForm(forms.Form):
+    """Everything about an event but its words (EventTextsForm). Editing adds its status."""
+
     publisher = forms.ModelChoiceField(label=_("Published by"), queryset=None)
-    language = forms.ChoiceField(label=_("Language it is written in"),
-                                 choices=settings.LANGUAGES)
-    title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, max_length=8000,
-                                  widget=forms.Textarea(attrs={"rows": 5}))
     start = forms.DateTimeField(label=_("Starts"),
-                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                         format="%Y-%m-%dT%H:%M"))
     end = forms.DateTimeField(label=_("Ends"),
-                              widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                              widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                         format="%Y-%m-%dT%H:%M"))
     rrule = forms.CharField(label=_("Repeats (RFC 5545 rule)"), required=False, max_length=300,
                             help_text=_("For example FREQ=WEEKLY;COUNT=10. Leave empty for a "
                                         "single date."))
@@ -66,9 +135,13 @@ class EventForm(forms.Form):
     capacity = forms.IntegerField(label=_("Places"), required=False, min_value=1,
                                   max_value=100000)
 
-    def __init__(self, *args, publishers, **kwargs):
+    def __init__(self, *args, publishers, event: Event | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["publisher"].queryset = publishers
+        if event is not None:  # the publisher stays; its status may change
+            del self.fields["publisher"]
+            self.fields["status"] = forms.ChoiceField(label=_("Status"),
+                                                      choices=Event.Status.choices)
 
     def clean_start(self):
         start = self.cleaned_data["start"]

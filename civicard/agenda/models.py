@@ -183,7 +183,9 @@ class Occurrence(models.Model):
             models.CheckConstraint(condition=models.Q(end__gte=models.F("start")),
                                    name="agenda_occurrence_ends_after_start"),
         ]
-        indexes = [models.Index(fields=["start", "event"])]
+        # A listing asks for start < its last day and end >= its first: the end index keeps
+        # the scan to what is still to come however long the history grows.
+        indexes = [models.Index(fields=["start", "event"]), models.Index(fields=["end"])]
 
     def __str__(self):
         return f"{self.event_id} {self.start:%Y-%m-%d %H:%M}"
@@ -242,8 +244,11 @@ class Channel(models.TextChoices):
 
 
 class Alert(models.Model):
-    """One alert to one person on one channel about one revision of an event: the unique key
-    makes every retry and every second fan-out harmless."""
+    """One alert to one person on one channel about one revision of an event, or the monthly
+    reminder of their free entries (no event, a month): the unique keys make every retry and
+    every second fan-out harmless."""
+
+    FREE_ENTRIES = "free_entries"  # the reason of the monthly reminder
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -253,8 +258,10 @@ class Alert(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="alerts")
-    revision = models.PositiveIntegerField()
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="alerts", null=True,
+                              blank=True)
+    revision = models.PositiveIntegerField(default=0)
+    month = models.DateField(null=True, blank=True)  # the reminder's month, its first day
     reason = models.CharField(max_length=20)  # what happened: "published", "moved", a status
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     not_before = models.DateTimeField()
@@ -267,6 +274,12 @@ class Alert(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "revision", "person", "channel"],
                                     name="agenda_alert_once"),
+            models.UniqueConstraint(fields=["month", "person", "channel"],
+                                    condition=models.Q(event__isnull=True),
+                                    name="agenda_reminder_once"),
+            models.CheckConstraint(condition=models.Q(event__isnull=False)
+                                   | models.Q(month__isnull=False),
+                                   name="agenda_alert_about_an_event_or_a_month"),
         ]
         indexes = [models.Index(fields=["status", "not_before"])]
 

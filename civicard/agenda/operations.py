@@ -2,16 +2,23 @@
 alert settings. Alerts are fanned out by tasks (tasks.py) after the transaction commits."""
 
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from civicard.agenda import ical
-from civicard.agenda.exceptions import BadRecurrence, EventInThePast, FeedUnreadable, NotAnEditor
+from civicard.agenda import ical, queries
+from civicard.agenda.exceptions import (
+    ApprovedEventLocked,
+    BadRecurrence,
+    EventInThePast,
+    FeedUnreadable,
+    NotAnEditor,
+)
 from civicard.agenda.models import (
     Accessibility,
     Alert,
@@ -27,7 +34,7 @@ from civicard.agenda.models import (
 )
 from civicard.core import audit
 from civicard.core.errors import InvalidInput
-from civicard.core.permissions import Role, check_role, holds_role
+from civicard.core.permissions import Role, check_role
 from civicard.notifications.operations import forget_push_subscriptions
 from civicard.people.models import Person, User
 
@@ -69,9 +76,8 @@ def horizon(at: datetime) -> datetime:
 
 
 def check_editor(publisher: Publisher, actor: User) -> None:
-    if holds_role(actor, Role.ADMINISTRATOR) or publisher.editors.filter(pk=actor.pk).exists():
-        return
-    raise NotAnEditor()
+    if not queries.can_edit(actor, publisher):
+        raise NotAnEditor()
 
 
 def _check_details(details: EventDetails) -> None:
@@ -109,15 +115,52 @@ def _timings(details: EventDetails, at: datetime) -> list[ical.Timing]:
 
 
 def _write_occurrences(event: Event, timings: list[ical.Timing]) -> bool:
-    """Replace the event's occurrences; True when they changed."""
-    before = list(event.occurrences.values_list("start", "end", "cancelled"))
-    after = sorted({(t.start, t.end, t.cancelled) for t in timings})
-    if [(s, e, c) for s, e, c in before] == after:
-        return False
-    event.occurrences.all().delete()
-    Occurrence.objects.bulk_create(
-        Occurrence(event=event, start=s, end=e, cancelled=c) for s, e, c in after)
-    return True
+    """Bring the event's occurrences to `timings`, keeping the rows whose start is unchanged.
+    True when a date residents may count on changed: one removed, moved, (un)cancelled, or
+    added before the last one known (dates added after it are the horizon moving on)."""
+    existing = {occurrence.start: occurrence for occurrence in event.occurrences.all()}
+    wanted = {timing.start: timing for timing in timings}
+    last_known = max(existing, default=None)
+    changed = [o for start, o in existing.items() if start in wanted
+               and (o.end, o.cancelled) != (wanted[start].end, wanted[start].cancelled)]
+    for occurrence in changed:
+        occurrence.end, occurrence.cancelled = wanted[occurrence.start].end, \
+            wanted[occurrence.start].cancelled
+    Occurrence.objects.bulk_update(changed, ["end", "cancelled"])
+    removed = [o.pk for start, o in existing.items() if start not in wanted]
+    Occurrence.objects.filter(pk__in=removed).delete()
+    added = [t for start, t in wanted.items() if start not in existing]
+    Occurrence.objects.bulk_create(Occurrence(event=event, start=t.start, end=t.end,
+                                              cancelled=t.cancelled) for t in added)
+    return bool(changed or removed
+                or (last_known is not None and any(t.start < last_known for t in added)))
+
+
+def _keeping_cancellations(event: Event, timings: list[ical.Timing]) -> list[ical.Timing]:
+    """The timings, with the single dates already cancelled still cancelled."""
+    cancelled = set(event.occurrences.filter(cancelled=True).values_list("start", flat=True))
+    return [replace(timing, cancelled=timing.cancelled or timing.start in cancelled)
+            for timing in timings]
+
+
+def extend_recurrences(*, at: datetime) -> int:
+    """Expand the rules typed in the app over the horizon as it moves on (a rule that never
+    ends is only ever expanded that far); returns how many events gained dates."""
+    extended = 0
+    running = (Event.objects.exclude(rrule="").exclude(status=Status.CANCELLED)
+               .annotate(last=Max("occurrences__start")).filter(last__gte=at))
+    for event in running:
+        with transaction.atomic():
+            event = _locked(event)
+            first = event.occurrences.order_by("start").first()
+            zone = _zone()
+            timings = ical.expand_rule(first_start=first.start.astimezone(zone),
+                                       first_end=first.end.astimezone(zone), rrule=event.rrule,
+                                       horizon_end=horizon(at), from_=first.start)
+            before = event.occurrences.count()
+            _write_occurrences(event, _keeping_cancellations(event, timings))
+            extended += event.occurrences.count() > before
+    return extended
 
 
 def _write_event(event: Event, details: EventDetails, at: datetime) -> None:
@@ -181,18 +224,30 @@ def _locked(event: Event) -> Event:
 
 
 @transaction.atomic
-def update_event(*, event: Event, details: EventDetails, actor: User, at: datetime) -> Event:
-    """Change an event; its followers hear of it when its dates changed."""
+def update_event(*, event: Event, details: EventDetails, actor: User, at: datetime,
+                 status: str | None = None) -> Event:
+    """Change an event and, when given, its status. Occurrences whose dates stay are kept (a
+    single date cancelled stays cancelled). Followers hear of it once: of the new status when
+    it changed, else of the new dates when they moved."""
     check_editor(event.publisher, actor)
     _check_details(details)
+    if status is not None and status not in Status.values:
+        raise InvalidInput(fields={"status": [_("Choose among the proposed values.")]})
     event = _locked(event)
-    timings = _timings(details, at)
+    if not queries.can_rewrite(actor, event):
+        raise ApprovedEventLocked()
+    timings = _keeping_cancellations(event, _timings(details, at))
+    reason = status if status not in (None, event.status) else None
+    event.status = status or event.status
     _write_event(event, details, at)
-    if _write_occurrences(event, timings) and event.review == Event.Review.PUBLISHED:
+    moved = _write_occurrences(event, timings)
+    reason = reason or ("moved" if moved else None)
+    if reason and event.review == Event.Review.PUBLISHED:
         event.revision += 1
         event.save(update_fields=["revision"])
-        announce(event, "moved")
-    audit.record(actor=actor, action="agenda.event_updated", obj=event, at=at)
+        announce(event, reason)
+    audit.record(actor=actor, action="agenda.event_updated", obj=event, at=at,
+                 extra={"status": event.status} if status else None)
     return event
 
 

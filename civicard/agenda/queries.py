@@ -13,7 +13,6 @@ from civicard.agenda.models import (
     AlertSettings,
     Category,
     Event,
-    EventCategory,
     EventText,
     Follow,
     Occurrence,
@@ -52,13 +51,6 @@ class Filters:
     publisher: int | None = None
 
 
-def _event_data():
-    return [
-        Prefetch("event__texts", queryset=EventText.objects.only("event_id", "language",
-                                                                 "title")),
-        Prefetch("event__categories", queryset=EventCategory.objects.only("event_id",
-                                                                          "category")),
-    ]
 
 
 def _event_filter(filters: Filters, prefix: str = "event__") -> Q:
@@ -84,15 +76,16 @@ def _event_filter(filters: Filters, prefix: str = "event__") -> Q:
 
 
 def occurrences(filters: Filters):
-    """Occurrences overlapping [start, end), in order, with their events' texts."""
+    """Occurrences overlapping [start, end), in order, with their events and their titles (what
+    every listing shows; the map adds the events' places)."""
     found = Occurrence.objects.filter(
         _event_filter(filters), start__lt=local_midnight(filters.end),
         end__gte=local_midnight(filters.start))
     if filters.category or filters.children:
         found = found.distinct()
-    return (found.select_related("event", "event__publisher", "event__neighbourhood",
-                                 "event__venue")
-            .prefetch_related(*_event_data()).order_by("start", "pk"))
+    texts = Prefetch("event__texts", queryset=EventText.objects.only("event_id", "language",
+                                                                     "title"))
+    return found.select_related("event").prefetch_related(texts).order_by("start", "pk")
 
 
 def text_of(event: Event, language: str) -> EventText | None:
@@ -118,9 +111,16 @@ def event_for(reader, pk: int) -> Event:
 
 
 def can_edit(user, publisher: Publisher) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return holds_role(user, Role.ADMINISTRATOR) or publisher.editors.filter(pk=user.pk).exists()
+    """The publisher's editors (for an association, also its editors in mutual aid today)."""
+    return publishers_of(user).filter(pk=publisher.pk).exists()
+
+
+def can_rewrite(user, event: Event) -> bool:
+    """Change the words and dates: once a moderator approved an association's event, only an
+    administrator may (its editors still change its status)."""
+    if event.publisher.moderated and event.review == Event.Review.PUBLISHED:
+        return holds_role(user, Role.ADMINISTRATOR)
+    return can_edit(user, event.publisher)
 
 
 def publishers_of(user):
@@ -128,7 +128,7 @@ def publishers_of(user):
         return Publisher.objects.all()
     if not getattr(user, "is_authenticated", False):
         return Publisher.objects.none()
-    return Publisher.objects.filter(editors=user)
+    return Publisher.objects.filter(Q(editors=user) | Q(association__editors=user)).distinct()
 
 
 def upcoming_occurrences(event: Event, at: datetime, limit: int = 12):
@@ -188,6 +188,22 @@ def free_entries_for(person, event: Event, at: datetime):
         if any(venue.pk == event.venue_id for venue in right.venues):
             return right.left, right.programme.name
     return None
+
+
+def export_of(person) -> dict:
+    """What the agenda holds about a person, for their data export."""
+    found = alert_settings_of(person)
+    return {
+        "follows": [{"topic": follow.topic, "since": follow.created_at.isoformat()}
+                    for follow in Follow.objects.filter(person=person).order_by("created_at",
+                                                                                "pk")],
+        "alert_settings": None if found is None else {
+            "in_app": found.in_app, "email": found.email, "push": found.push,
+            "rhythm": found.rhythm,
+            "quiet_from": found.quiet_from.isoformat() if found.quiet_from else None,
+            "quiet_until": found.quiet_until.isoformat() if found.quiet_until else None,
+        },
+    }
 
 
 def home_of(person):

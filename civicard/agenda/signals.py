@@ -5,7 +5,7 @@ from django.dispatch import receiver
 
 from civicard.core import clock
 from civicard.mutualaid.models import Event as AssociationEvent
-from civicard.people.signals import person_erased
+from civicard.people.signals import person_erased, person_exported
 
 
 @receiver(post_save, sender=AssociationEvent, dispatch_uid="agenda_association_event")
@@ -22,3 +22,10 @@ def forget_follows(sender, person, at, **kwargs):
     from civicard.agenda.operations import forget_person
 
     forget_person(person=person, at=at)
+
+
+@receiver(person_exported, dispatch_uid="agenda_person_exported")
+def export_follows(sender, person, **kwargs):
+    from civicard.agenda.queries import export_of
+
+    return {"agenda": export_of(person)}

@@ -4,12 +4,14 @@ enqueues `deliver_alerts` per batch. Delivery claims pending rows, sends each ch
 over one connection, and records every failure; a failed alert is retried later with back-off."""
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
 from django_tasks import task
 
 from civicard.agenda import alerts
@@ -35,9 +37,10 @@ def email_of(person: Person) -> str:
     return person.email or (person.user.email if person.user_id else "")
 
 
-def create_alerts(person_ids: list[int], *, event: Event, revision: int, reason: str,
-                  at) -> None:
-    """Write the alerts of one batch of people (those already written are left as they are)."""
+def create_alerts(person_ids: list[int], *, reason: str, at, event: Event | None = None,
+                  revision: int = 0, month: date | None = None) -> None:
+    """Write the alerts of one batch of people about an event's revision or a month's free
+    entries (those already written are left as they are)."""
     people = _people(person_ids)
     found = {s.person_id: s for s in AlertSettings.objects.filter(person_id__in=person_ids)}
     with_push = set(PushSubscription.objects.filter(person_id__in=person_ids)
@@ -48,7 +51,8 @@ def create_alerts(person_ids: list[int], *, event: Event, revision: int, reason:
                                      has_email=bool(email_of(person)),
                                      has_push=person_id in with_push, at=at):
             rows.append(Alert(person_id=person_id, channel=plan.channel, event=event,
-                              revision=revision, reason=reason, not_before=plan.not_before,
+                              revision=revision, month=month, reason=reason,
+                              not_before=plan.not_before,
                               status=Alert.Status.DIGEST if plan.digest else Alert.Status.PENDING,
                               created_at=at))
     Alert.objects.bulk_create(rows, ignore_conflicts=True)
@@ -72,10 +76,10 @@ def fan_out(event_id: int, revision: int, reason: str) -> int:
 
 
 class Renderer:
-    """Each alert's words, rendered once per (event, reason, language) within a batch."""
+    """Each alert's words, rendered once per (event or month, reason, language) in a batch."""
 
     def __init__(self, at):
-        self.at, self.cache, self.events = at, {}, {}
+        self.at, self.cache, self.events, self.venues = at, {}, {}, None
 
     def event(self, event_id):
         if event_id not in self.events:
@@ -84,7 +88,12 @@ class Renderer:
         return self.events[event_id]
 
     def __call__(self, alert: Alert, language: str) -> tuple[str, str, str]:
-        key = (alert.event_id, alert.reason, language)
+        key = (alert.event_id or alert.month, alert.reason, language)
+        if key not in self.cache and alert.event_id is None:
+            if self.venues is None:
+                self.venues = alerts.venues_open_this_week(timezone.localdate(self.at))
+            subject, body = alerts.render_reminder(alert.month, self.venues, language)
+            self.cache[key] = (subject, body, reverse("benefits:mine"))
         if key not in self.cache:
             event = self.event(alert.event_id)
             subject, body = alerts.render_event_alert(event, alert.reason, language, self.at)
@@ -185,6 +194,28 @@ def _deliver(alerts_to_send) -> int:
         Alert.objects.filter(pk__in=sent).update(status=Alert.Status.SENT, sent_at=at,
                                                  attempts=F("attempts") + 1)
     return len(sent)
+
+
+@task()
+def remind_free_entries(month: str) -> int:
+    """The reminder "your free entries for <month> are ready" to every holder who allows it,
+    once per person and channel (a second run writes nothing); returns how many people."""
+    first = date.fromisoformat(month).replace(day=1)
+    at = clock.now()
+    person_ids = alerts.reminder_recipient_ids(first)
+    for batch in _batches(person_ids, settings.CIVICARD_AGENDA_BATCH_SIZE):
+        with transaction.atomic():
+            create_alerts(batch, reason=Alert.FREE_ENTRIES, month=first, at=at)
+            transaction.on_commit(lambda batch=batch: deliver_reminders.enqueue(
+                first.isoformat(), batch))
+    return len(person_ids)
+
+
+@task()
+def deliver_reminders(month: str, person_ids: list[int]) -> int:
+    """Send the due free-entries reminders of one batch; returns how many were sent."""
+    return _deliver(Alert.objects.filter(event__isnull=True, month=date.fromisoformat(month),
+                                         person_id__in=person_ids))
 
 
 @task()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("map/", views.event_map, name="map"),
     path("events/<int:pk>/", views.event, name="event"),
     path("events/<int:pk>/calendar.ics", views.event_ics, name="event_ics"),
+    path("events/<int:pk>/edit/", views.edit, name="edit"),
     path("events/<int:pk>/status/", views.change_status, name="change_status"),
     path("follow/", views.follow, name="follow"),
     path("feed.ics", views.feed, name="feed"),

@@ -17,6 +17,7 @@ from civicard.agenda import ical, operations, queries
 from civicard.agenda.forms import (
     AlertSettingsForm,
     EventForm,
+    EventTextsForm,
     FilterForm,
     ImportForm,
     StatusForm,
@@ -89,7 +90,8 @@ def month(request):
 def event_map(request):
     form, filters, query = _listing(request, days=31)
     points = {}
-    for occurrence in _titled(list(queries.occurrences(filters)[:1000])):
+    found = queries.occurrences(filters).select_related("event__venue", "event__neighbourhood")
+    for occurrence in _titled(list(found[:1000])):
         event = occurrence.event
         place = event.venue if event.latitude is None else event
         latitude = getattr(place, "latitude", None) if place else None
@@ -128,6 +130,7 @@ def event(request, pk):
         "publisher_followed": f"publisher:{found.publisher_id}" in follows,
         "free_entries": queries.free_entries_for(request.resident, found, at),
         "can_edit": queries.can_edit(request.user, found.publisher),
+        "can_rewrite": queries.can_rewrite(request.user, found),
         "status_form": StatusForm(initial={"status": found.status}),
     })
 
@@ -243,19 +246,61 @@ def renew_feed(request):
     return redirect("agenda:my_alerts")
 
 
-def _details(data) -> operations.EventDetails:
+def _details(data, texts: EventTextsForm, publisher) -> operations.EventDetails:
     price = data.get("price")
     return operations.EventDetails(
-        language=data["language"], texts={data["language"]: (data["title"],
-                                                             data["description"])},
+        language=texts.cleaned_data["language"], texts=texts.texts(),
         start=data["start"], end=data["end"], rrule=data["rrule"],
         place_name=data["place_name"], address=data["address"],
         neighbourhood=data["neighbourhood"], categories=data["categories"],
         price_cents=None if price is None else int(price * 100),
         free_with_card=data["free_with_card"],
-        venue=data["publisher"].venue if data["free_with_card"] else None,
+        venue=publisher.venue if data["free_with_card"] else None,
         age_min=data["age_min"], age_max=data["age_max"], accessibility=data["accessibility"],
         registration_url=data["registration_url"], capacity=data["capacity"])
+
+
+def _event_initial(found) -> dict:
+    first = found.occurrences.order_by("start").first()
+    zone = queries.zone()
+    return {
+        "start": first.start.astimezone(zone).replace(tzinfo=None) if first else None,
+        "end": first.end.astimezone(zone).replace(tzinfo=None) if first else None,
+        "rrule": found.rrule, "place_name": found.place_name, "address": found.address,
+        "neighbourhood": found.neighbourhood_id,
+        "categories": [c.category for c in found.categories.all()],
+        "price": found.price, "free_with_card": found.free_with_card,
+        "age_min": found.age_min, "age_max": found.age_max,
+        "accessibility": found.accessibility, "registration_url": found.registration_url,
+        "capacity": found.capacity, "status": found.status,
+    }
+
+
+def _event_forms(request, *, publishers, found=None):
+    """The event's form and its words' form, bound on POST."""
+    data = request.POST or None
+    if found is None:
+        first = publishers.first()
+        language = first.language if first else get_language()
+        form = EventForm(data, publishers=publishers, initial={"publisher": first})
+        texts = EventTextsForm(data, first_language=get_language(),
+                               initial={"language": language})
+    else:
+        form = EventForm(data, publishers=publishers, event=found, initial=_event_initial(found))
+        texts = EventTextsForm(data, first_language=get_language(),
+                               initial=EventTextsForm.initial_for(found))
+    return form, texts
+
+
+def _save_event(request, form, texts, save):
+    """`save(data)` when both forms are valid: the event, or None with the errors on the form."""
+    if request.method != "POST" or not (form.is_valid() & texts.is_valid()):
+        return None
+    try:
+        return save(form.cleaned_data)
+    except DomainError as error:
+        form_error(form, error)
+    return None
 
 
 @login_required
@@ -263,20 +308,33 @@ def publish(request):
     publishers = queries.publishers_of(request.user)
     if not publishers.exists():
         raise PermissionRefused()
-    form = EventForm(request.POST or None, publishers=publishers,
-                     initial={"language": get_language()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = operations.publish_event(publisher=form.cleaned_data["publisher"],
-                                               details=_details(form.cleaned_data),
-                                               actor=request.user, at=clock.now())
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            messages.success(request, _("The event is published.") if created.review ==
-                             "published" else _("The event waits for a moderator."))
-            return redirect("agenda:event", created.pk)
-    return render(request, "agenda/publish.html", {"form": form})
+    form, texts = _event_forms(request, publishers=publishers)
+    created = _save_event(request, form, texts, lambda data: operations.publish_event(
+        publisher=data["publisher"], details=_details(data, texts, data["publisher"]),
+        actor=request.user, at=clock.now()))
+    if created:
+        messages.success(request, _("The event is published.") if created.review ==
+                         "published" else _("The event waits for a moderator."))
+        return redirect("agenda:event", created.pk)
+    return render(request, "agenda/publish.html", {"form": form, "texts": texts})
+
+
+@login_required
+def edit(request, pk):
+    found = queries.event_for(request.user, pk)
+    if not queries.can_rewrite(request.user, found):
+        raise PermissionRefused()
+    form, texts = _event_forms(request, publishers=queries.publishers_of(request.user),
+                               found=found)
+    changed = _save_event(request, form, texts, lambda data: operations.update_event(
+        event=found, details=_details(data, texts, found.publisher), actor=request.user,
+        at=clock.now(), status=data["status"]))
+    if changed:
+        messages.success(request, _("The event is changed. Followers hear of a new status or "
+                                    "new dates."))
+        return redirect("agenda:event", changed.pk)
+    return render(request, "agenda/publish.html", {"form": form, "texts": texts,
+                                                   "event": found})
 
 
 @require_POST

@@ -277,16 +277,12 @@ def _statement_rows(statement):
 @role_required(Role.SERVICE_MANAGER, Role.VENUE_STAFF)
 def statement_csv(request, pk):
     statement = queries.statement_for(request.user, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="statement-{statement.number}.csv"'
-    writer = spreadsheets.SafeWriter(response)
-    writer.writerow(["statement", "venue", "month", "when", "voucher", "amount_cents"])
-    for at, label, cents in _statement_rows(statement):
-        writer.writerow([statement.number, statement.venue.name, f"{statement.month:%Y-%m}",
-                         at.isoformat(), label, cents])
-    writer.writerow([statement.number, statement.venue.name, f"{statement.month:%Y-%m}", "",
-                     "TOTAL", statement.total_cents])
-    return response
+    head = [statement.number, statement.venue.name, f"{statement.month:%Y-%m}"]
+    lines = [[*head, at.isoformat(), label, cents]
+             for at, label, cents in _statement_rows(statement)]
+    return spreadsheets.csv_response(f"statement-{statement.number}.csv", spreadsheets.csv_lines(
+        ["statement", "venue", "month", "when", "voucher", "amount_cents"],
+        [*lines, [*head, "", "TOTAL", statement.total_cents]]))
 
 
 @role_required(Role.SERVICE_MANAGER, Role.VENUE_STAFF)
@@ -306,17 +302,12 @@ def payments_csv(request, pk, month):
         month_date = date.fromisoformat(f"{month}-01")
     except ValueError:
         return render(request, "error.html", {"status": 404}, status=404)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="payments-{programme.pk}-{month}.csv"')
-    writer = spreadsheets.SafeWriter(response, delimiter=";")
-    writer.writerow(["reference", "beneficiary", "iban", "amount", "currency", "label"])
-    for statement in queries.statements_of(programme, month_date):
-        if statement.total_cents:
-            writer.writerow([statement.number, statement.venue.name, statement.venue.iban,
-                             f"{statement.total_cents / 100:.2f}", programme.currency,
-                             f"{programme.name} {month}"])
-    return response
+    return spreadsheets.csv_response(f"payments-{programme.pk}-{month}.csv", spreadsheets.csv_lines(
+        ["reference", "beneficiary", "iban", "amount", "currency", "label"],
+        ([statement.number, statement.venue.name, statement.venue.iban,
+          f"{statement.total_cents / 100:.2f}", programme.currency, f"{programme.name} {month}"]
+         for statement in queries.statements_of(programme, month_date) if statement.total_cents),
+        delimiter=";"))
 
 
 @require_POST

@@ -7,6 +7,8 @@ from civicard.cards.models import BlockReason, CardKind
 class FindPersonForm(forms.Form):
     q = forms.CharField(label=_("Name, card number, or scan the card"), max_length=100,
                         widget=forms.TextInput(attrs={"type": "search", "autofocus": True}))
+    shown = forms.IntegerField(required=False, min_value=1, max_value=1000,
+                               widget=forms.HiddenInput)
 
 
 class IssueCardForm(forms.Form):

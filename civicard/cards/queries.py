@@ -8,6 +8,8 @@ from civicard.cards import codes
 from civicard.cards.exceptions import CardBlocked, CardExpired, CardUnknown, QrExpired
 from civicard.cards.models import Card, CardKind, CardStatus
 from civicard.core.permissions import Role, check_role
+from civicard.core.text import searchable
+from civicard.formats import DATE_INPUT_FORMATS
 from civicard.people.models import Person
 
 
@@ -78,27 +80,57 @@ def card_for_typed_number(text: str, at: datetime) -> Card | None:
     return _usable(card, at) if card is not None else None
 
 
-def find_people(agent, text: str, *, limit: int = 30):
-    """Counter search: by name, by card number (spaces allowed), by the printed QR, by a
-    scanned chip UID or rotating QR."""
+def people_matching(agent, text: str) -> QuerySet[Person]:
+    """Counter search, every match in name order. A card number (spaces allowed), the printed
+    QR, a rotating QR or a chip UID finds the card's holder; a date finds who was born that day;
+    text starting with a number finds who lives at that address; any other text finds the names
+    holding each of its words, accents and case aside ("benali" finds "Bénali"), and on
+    PostgreSQL also the names within a typo of it (trigram similarity)."""
     check_role(agent, Role.COUNTER_AGENT, Role.SERVICE_MANAGER)
     text = " ".join((text or "").split())
+    people = Person.objects.filter(erased_at__isnull=True).order_by("search_name", "pk")
     if len(text) < 2:
-        return Person.objects.none()
+        return people.none()
     compact = text.replace(" ", "")
-    numbers = set()
     if compact.startswith(codes.STATIC_PREFIX + "."):
-        numbers.add(compact.split(".", 1)[1])
-    elif compact.startswith(codes.QR_PREFIX + ".") and compact.count(".") == 2:
-        numbers.add(compact.split(".")[1])
-    elif compact.isdigit():
-        numbers.add(compact)
-    condition = Q(full_name__icontains=text) | Q(cards__number__in=numbers)
+        return people.filter(cards__number=compact.split(".", 1)[1])
+    if compact.startswith(codes.QR_PREFIX + ".") and compact.count(".") == 2:
+        return people.filter(cards__number=compact.split(".")[1])
+    cards = Q(number=compact) if compact.isdigit() else Q(pk__in=[])
     uid = codes.normalise_uid(compact)
     if uid:
-        condition |= Q(cards__uid_hash=codes.uid_hash(uid))
-    return (Person.objects.filter(condition, erased_at__isnull=True).distinct()
-            .order_by("full_name", "pk")[:limit])
+        cards |= Q(uid_hash=codes.uid_hash(uid))
+    holders = Q(pk__in=Card.objects.filter(cards).values("person_id"))
+    if compact.isdigit():
+        return people.filter(holders)
+    born = _typed_date(text)
+    if born is not None:
+        return people.filter(birth_date=born)
+    if text[0].isdigit():  # "12 rue des Lilas"
+        return people.filter(memberships__household__address__street__icontains=text)
+    name = searchable(text)
+    if not name:
+        return people.none()
+    by_name = Q()
+    for word in name.split():
+        by_name &= Q(search_name__contains=word)
+    if len(name) >= 4:
+        by_name |= Q(search_name__resembles=name)
+    return people.filter(by_name | holders if uid else by_name)
+
+
+def _typed_date(text: str) -> date | None:
+    for pattern in DATE_INPUT_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def find_people(agent, text: str, *, limit: int = 30):
+    """The first `limit` people of the counter search."""
+    return people_matching(agent, text)[:limit]
 
 
 def cards_of(person: Person):

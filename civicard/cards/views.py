@@ -86,15 +86,22 @@ def manifest(request):
 
 # Counter ---------------------------------------------------------------------------------------
 
+SEARCH_PAGE = 30
+
 @role_required(Role.COUNTER_AGENT, Role.SERVICE_MANAGER)
 def counter_find(request):
     form = FindPersonForm(request.GET or None)
-    results = None
+    context = {"form": form, "results": None}
     if form.is_valid():
-        results = list(queries.find_people(request.user, form.cleaned_data["q"]))
-        if len(results) == 1:
+        matching = queries.people_matching(request.user, form.cleaned_data["q"])
+        shown = form.cleaned_data["shown"] or SEARCH_PAGE
+        results = list(matching[:shown])
+        total = len(results) if len(results) < shown else matching.count()
+        if total == 1:
             return redirect("cards:counter_person", pk=results[0].pk)
-    return render(request, "cards/counter_find.html", {"form": form, "results": results})
+        context.update(results=results, total=total,
+                       more=min(shown + SEARCH_PAGE, total) if total > shown else None)
+    return render(request, "cards/counter_find.html", context)
 
 
 def _person_context(request, person, **extra):

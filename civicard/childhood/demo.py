@@ -1,6 +1,7 @@
-"""Demo: two schools with a canteen and after-school care, a leisure centre, a nursery, a term
-of swimming lessons with a waiting list; Amina's children Yanis and Lina enrolled with their
-reservations and attendance, last month closed and charged, and a canteen tablet."""
+"""Demo: two schools with a canteen and after-school care, a leisure centre billed by monthly
+invoice, a nursery, a term of swimming lessons with a waiting list; Amina's children Yanis and
+Lina enrolled with their reservations and attendance, last month closed (charged to the wallets,
+and the leisure centre's invoice to pay), and a canteen tablet."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -12,6 +13,7 @@ from civicard.access.models import Facility
 from civicard.childhood import operations
 from civicard.childhood.models import (
     Activity,
+    BillingMode,
     NurseryFloor,
     Pricing,
     RollCallPoint,
@@ -99,7 +101,9 @@ def load(ctx):
             kind=kind, season_starts_on=starts, season_ends_on=ends, places=places,
             min_age_months=low, max_age_months=high, deadline_days_before=1,
             deadline_weekday=3 if kind == "canteen" else None,
-            deadline_time=time(12, 0))
+            deadline_time=time(12, 0),
+            billing_mode=BillingMode.INVOICE if kind == "leisure_centre"
+            else BillingMode.WALLET)
         if kind == "leisure_centre":
             activity.deadline_days_before = 7
             activity.save()
@@ -129,9 +133,11 @@ def load(ctx):
     ctx.logins.append(("Childhood staff (roll-call, closing)", manager.email))
     ctx.notes.append(
         "Childhood: Amina opens “My children's activities” to book Yanis's and Lina's days "
-        "(canteen deadline: Thursday noon for the next week); the manager opens “Childhood: "
+        "(canteen deadline: Thursday noon for the next week) and “My invoices” for last "
+        "month's leisure-centre invoice (PDF, pay online); the manager opens “Childhood: "
         "roll-call and billing” for the day's lists, last month's closing and the swimming "
-        f"lessons' waiting list. A canteen tablet's token: {TABLET_TOKEN}.")
+        "lessons' waiting list, and “Invoices and payments” (the agent takes a payment "
+        f"there). A canteen tablet's token: {TABLET_TOKEN}.")
 
 
 def _families(ctx, activities, manager):
@@ -193,8 +199,30 @@ def _families(ctx, activities, manager):
         if index < 11:  # 11 requests for 8 places
             operations.enrol_child(activity=lessons, child=child, actor=manager,
                                    at=booking_time + timedelta(minutes=index))
-    for activity in (canteen, daycare):
+    _leisure_centre(activities["leisure_centre"], amina, manager, yanis, lina, last_month,
+                    first_of_month, booking_time)
+    for activity in (canteen, daycare, activities["leisure_centre"]):
         operations.close_month(activity=activity, month=last_month, actor=manager, at=ctx.now)
+
+
+def _leisure_centre(centre, amina, manager, yanis, lina, last_month, first_of_month,
+                    booking_time):
+    """Last month's Wednesdays at the leisure centre: Yanis full days, Lina mornings, one
+    morning missed without notice; its closing puts them on an invoice."""
+    full_day, morning, _afternoon = centre.units.order_by("pk")
+    for child, unit in ((yanis, full_day), (lina, morning)):
+        operations.enrol_child(activity=centre, child=child, actor=amina, at=booking_time)
+        operations.reserve_pattern(child=child, unit=unit, weekdays={2}, starts_on=last_month,
+                                   ends_on=first_of_month - timedelta(days=1), actor=amina,
+                                   at=booking_time)
+    days = UnitDay.objects.filter(unit__in=[full_day, morning],
+                                  day__range=(last_month, first_of_month - timedelta(days=1)))
+    for number, unit_day in enumerate(days.select_related("unit__activity")
+                                      .order_by("day", "unit_id")):
+        child = yanis if unit_day.unit == full_day else lina
+        nine = timezone.make_aware(datetime.combine(unit_day.day, time(9)))
+        operations.mark(unit_day=unit_day, child=child, actor=manager, at=nine,
+                        mark="absent" if number == 3 else "present")
 
 
 def _tablet(ctx, canteen, manager):

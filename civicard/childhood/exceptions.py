@@ -61,7 +61,7 @@ class UnitIncompatible(DomainError):
 
 class DebtLimitReached(DomainError):
     code = "debt_limit_reached"
-    message = _("New bookings are paused until the account is topped up. Ask at the town hall.")
+    message = _("New bookings are paused until what is owed is paid. Ask at the town hall.")
     http_status = 409
 
 
@@ -93,3 +93,21 @@ class NurseryScaleUnknown(DomainError):
     code = "nursery_scale_unknown"
     message = _("The national scale is not known for that date.")
     http_status = 422
+
+
+class NothingDue(DomainError):
+    code = "nothing_due"
+    message = _("Nothing is left to pay on this invoice.")
+    http_status = 409
+
+
+class AmountAboveDue(DomainError):
+    code = "amount_above_due"
+    message = _("The amount is more than what is left to pay (%(due)s).")
+    http_status = 422
+
+
+class InvoiceAlreadyCancelled(DomainError):
+    code = "invoice_already_cancelled"
+    message = _("This invoice is already cancelled by a credit note.")
+    http_status = 409

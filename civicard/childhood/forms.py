@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicard.childhood.models import Activity
+from civicard.core.errors import DomainError
+from civicard.core.money import parse_amount
 
 
 class EnrolForm(forms.Form):
@@ -38,3 +40,23 @@ class MonthForm(forms.Form):
     def clean_month(self):
         month: date = self.cleaned_data["month"]
         return month.replace(day=1)
+
+
+class CreditNoteForm(forms.Form):
+    reason = forms.CharField(label=_("Why the invoice is cancelled"), max_length=200)
+
+
+class DebtLimitForm(forms.Form):
+    limit = forms.CharField(
+        label=_("New bookings are refused above this amount owed"), max_length=20,
+        required=False,
+        help_text=_("Leave empty: this household's bookings are never refused."))
+
+    def clean_limit(self):
+        text = self.cleaned_data["limit"].strip()
+        if not text:
+            return None
+        try:
+            return parse_amount(text, field="limit", allow_zero=True)
+        except DomainError as error:
+            raise forms.ValidationError(error.text()) from None

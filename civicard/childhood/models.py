@@ -1,5 +1,6 @@
 """Activities for children: units open day by day with a capacity, enrolments with a waiting
-list, reservations and their roll-call states, closed months and what they billed."""
+list, reservations and their roll-call states, closed months and what they billed: charged to
+the wallet, or put on a numbered invoice paid online or at the counter."""
 
 from django.conf import settings
 from django.db import models
@@ -7,9 +8,11 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from civicard.access.models import Checkpoint
+from civicard.core.append_only import AppendOnlyModel
+from civicard.core.money import Currency
 from civicard.people.models import Household, Person
 from civicard.territory.models import Commune, IncomeBracket, Territory
-from civicard.wallets.models import LedgerEntry, Service
+from civicard.wallets.models import LedgerEntry, Means, OnlinePayment, Service
 
 
 class ActivityKind(models.TextChoices):
@@ -21,9 +24,15 @@ class ActivityKind(models.TextChoices):
     LESSONS = "lessons", _("lessons")
 
 
+class BillingMode(models.TextChoices):
+    WALLET = "wallet", _("charged to the prepaid account")
+    INVOICE = "invoice", _("a monthly invoice")
+
+
 class Activity(models.Model):
     """A season of one activity (a school's canteen for a school year, a term of swimming
-    lessons…), billed to the households' wallet for `service`."""
+    lessons…), billed when a month closes: charged to the households' wallet for `service`,
+    or put on a monthly invoice paid through that wallet (see Invoice)."""
 
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, blank=True,
@@ -44,6 +53,8 @@ class Activity(models.Model):
     deadline_time = models.TimeField(default="12:00")
     debt_limit_cents = models.PositiveIntegerField(
         null=True, blank=True, help_text="Refuse new reservations when the household owes more.")
+    billing_mode = models.CharField(max_length=10, choices=BillingMode.choices,
+                                    default=BillingMode.WALLET, db_default=BillingMode.WALLET)
 
     class Meta:
         ordering = ["name"]
@@ -288,3 +299,176 @@ class NurseryFloor(models.Model):
 
     def __str__(self):
         return f"{self.valid_from}: {self.monthly_cents}"
+
+
+class DebtLimitOverride(models.Model):
+    """A household's own limit of what it may owe before new bookings are refused (a payment
+    plan agreed with the town): it replaces every activity's limit; empty: never refused."""
+
+    household = models.OneToOneField(Household, on_delete=models.PROTECT, related_name="+")
+    limit_cents = models.PositiveIntegerField(null=True, blank=True)
+    set_at = models.DateTimeField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+
+    def __str__(self):
+        return f"{self.household_id}: {self.limit_cents}"
+
+
+# Invoices --------------------------------------------------------------------------------------
+
+class NumberSeries(models.TextChoices):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+class InvoiceCounter(models.Model):
+    """The last number given in a series for a territory and a year. It moves in the
+    transaction that uses the number, under its row lock: a rollback takes the number back,
+    so the series has no gap."""
+
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
+    series = models.CharField(max_length=12, choices=NumberSeries.choices)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["territory", "series", "year"],
+                                               name="invoice_counter_unique")]
+
+    def __str__(self):
+        return f"{self.series} {self.year}: {self.last}"
+
+
+class InvoiceStatus(models.TextChoices):
+    ISSUED = "issued", _("to pay")
+    PARTLY_PAID = "partly_paid", _("partly paid")
+    PAID = "paid", _("paid")
+    CANCELLED = "cancelled", _("cancelled by a credit note")
+
+
+class Invoice(models.Model):
+    """A closed month of an invoice-mode activity for one household: the statement's lines,
+    numbered without gap per territory and year ("2026-000123"). Never deleted: a mistake is
+    cancelled by a credit note."""
+
+    statement = models.OneToOneField(Statement, on_delete=models.PROTECT, related_name="invoice")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    issued_at = models.DateTimeField()
+    total_cents = models.PositiveIntegerField()
+    paid_cents = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    status = models.CharField(max_length=12, choices=InvoiceStatus.choices,
+                              default=InvoiceStatus.ISSUED)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "year", "sequence"],
+                                    name="invoice_number_unique"),
+            models.CheckConstraint(condition=Q(paid_cents__lte=F("total_cents")),
+                                   name="invoice_not_overpaid"),
+        ]
+        indexes = [models.Index(fields=["household", "status"])]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"{self.year}-{self.sequence:06d}"
+
+    @property
+    def due_cents(self) -> int:
+        return 0 if self.status == InvoiceStatus.CANCELLED else self.total_cents - self.paid_cents
+
+
+class InvoicePayment(AppendOnlyModel):
+    """Money paid on an invoice, online or at the counter. It passed through the household's
+    wallet for the activity's service: `entry` is the charge that took it to the invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount_cents = models.PositiveIntegerField()
+    means = models.CharField(max_length=12, choices=Means.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+")
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="+")
+    online_payment = models.OneToOneField(OnlinePayment, on_delete=models.PROTECT, null=True,
+                                          blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0),
+                                              name="invoice_payment_positive")]
+
+    def __str__(self):
+        return f"{self.invoice_id}: {self.amount_cents}"
+
+
+class PaymentAllocation(AppendOnlyModel):
+    """The part of a payment given to one line, the oldest lines first."""
+
+    payment = models.ForeignKey(InvoicePayment, on_delete=models.PROTECT,
+                                related_name="allocations")
+    line = models.ForeignKey(BilledLine, on_delete=models.PROTECT, related_name="allocations")
+    amount_cents = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["payment", "line"],
+                                               name="allocation_once_per_line")]
+
+
+class InvoiceOnlinePayment(models.Model):
+    """An online payment started for an invoice: when the provider's notice credits it to the
+    wallet, it is passed on to the invoice (InvoicePayment)."""
+
+    online_payment = models.OneToOneField(OnlinePayment, on_delete=models.PROTECT,
+                                          related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self):
+        return f"{self.invoice_id}: {self.online_payment_id}"
+
+
+class CreditNote(AppendOnlyModel):
+    """Cancels a whole invoice, numbered in its own gap-free series; what was paid goes back
+    to the household's wallet (`refund`)."""
+
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="credit_note")
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    amount_cents = models.PositiveIntegerField()
+    reason = models.CharField(max_length=200)
+    refund = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["territory", "year", "sequence"],
+                                               name="credit_note_number_unique")]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"AV-{self.year}-{self.sequence:06d}"
+
+
+class Reminder(AppendOnlyModel):
+    """A notice sent once: `key` names what it was about (a guardian and a booking deadline, a
+    waiting-list place), so running the reminders again sends nothing twice."""
+
+    key = models.CharField(max_length=120, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    def __str__(self):
+        return self.key

@@ -12,7 +12,7 @@ import io
 from calendar import monthrange
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -21,7 +21,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from civicard.cards.queries import card_for_credential
-from civicard.childhood import pricing
+from civicard.childhood import invoices, pricing, reminders
+from civicard.childhood.deadlines import deadline_for
 from civicard.childhood.exceptions import (
     AlreadyEnrolled,
     ChildTooOld,
@@ -44,8 +45,12 @@ from civicard.childhood.models import (
     HOLDS_A_PLACE,
     Activity,
     BilledLine,
+    BillingMode,
     ChildEnrolment,
+    DebtLimitOverride,
     EnrolmentStatus,
+    Invoice,
+    InvoiceStatus,
     Period,
     Reservation,
     RollCallPoint,
@@ -59,7 +64,6 @@ from civicard.core.errors import DomainError, InvalidInput
 from civicard.core.idempotency import KEY_MAX_LENGTH, replay_or_run
 from civicard.core.models import IdempotencyKey
 from civicard.core.permissions import Role, check_role_over, holds_role
-from civicard.notifications.operations import notify
 from civicard.people.models import Household, Person
 from civicard.wallets import operations as wallets
 from civicard.wallets.models import Account
@@ -74,20 +78,6 @@ def _one_line(text: str | None) -> str:
 
 def local_day(at: datetime) -> date:
     return timezone.localtime(at).date()
-
-
-def deadline_for(activity: Activity, day: date) -> datetime:
-    """When booking or cancelling `day` stops being free: `deadline_days_before` days before
-    it, or with `deadline_weekday` that weekday of the previous week, at `deadline_time`."""
-    if activity.deadline_weekday is not None:
-        monday = day - timedelta(days=day.weekday())
-        on = monday - timedelta(days=7 - activity.deadline_weekday)
-    else:
-        on = day - timedelta(days=activity.deadline_days_before)
-    at = activity.deadline_time
-    if isinstance(at, str):
-        at = time.fromisoformat(at)
-    return timezone.make_aware(datetime.combine(on, at))
 
 
 def is_staff_for(actor, activity: Activity) -> bool:
@@ -242,14 +232,7 @@ def promote_waiting(*, activity: Activity, at: datetime) -> list[ChildEnrolment]
     for enrolment in promoted:
         enrolment.status, enrolment.activated_at = EnrolmentStatus.ACTIVE, at
         enrolment.save(update_fields=["status", "activated_at"])
-        for guardian in Person.objects.filter(memberships__household=enrolment.household_id,
-                                              memberships__is_guardian=True):
-            notify(to=guardian.addressee, kind="childhood.place_offered",
-                   subject=_("A place for %(child)s"),
-                   body=_("A place became free: %(child)s is now enrolled in %(activity)s. "
-                          "You can book the days."),
-                   params={"child": enrolment.child.display_name, "activity": activity.name},
-                   url="/childhood/", at=at)
+        reminders.place_offered(enrolment, at)
     return promoted
 
 
@@ -293,13 +276,41 @@ def deadline_passed(activity: Activity, day: date, at: datetime) -> bool:
     return at >= deadline_for(activity, day)
 
 
-def _check_debt(activity: Activity, household_id: int) -> None:
-    if activity.debt_limit_cents is None:
-        return
+def owed_cents(household_id: int, activity: Activity) -> int:
+    """What the household owes: its invoices left to pay, and what its wallet for the
+    activity's service is below zero."""
+    unpaid = sum(total - paid for total, paid in Invoice.objects.filter(
+        household_id=household_id,
+        status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID])
+        .values_list("total_cents", "paid_cents"))
     balance = (Account.objects.filter(household_id=household_id, service_id=activity.service_id)
-               .values_list("balance_cents", flat=True).first())
-    if balance is not None and balance < -activity.debt_limit_cents:
+               .values_list("balance_cents", flat=True).first()) or 0
+    return unpaid + max(-balance, 0)
+
+
+def _check_debt(activity: Activity, household_id: int) -> None:
+    """New bookings are refused when the household owes more than the activity's limit, or
+    than its own limit when the town set one (none: never refused)."""
+    override = DebtLimitOverride.objects.filter(household_id=household_id).first()
+    limit = override.limit_cents if override else activity.debt_limit_cents
+    if limit is not None and owed_cents(household_id, activity) > limit:
         raise DebtLimitReached()
+
+
+def set_debt_limit(*, household: Household, limit_cents: int | None, actor,
+                   at: datetime) -> DebtLimitOverride:
+    """A manager sets a household's own debt limit (a payment plan): it replaces the
+    activities' limits; None: its bookings are never refused for debt."""
+    check_role_over(actor, Role.SERVICE_MANAGER, commune_id=household.commune_id)
+    if limit_cents is not None and not 0 <= limit_cents <= 1_000_000_00:
+        raise InvalidInput(fields={"limit": [_("Enter an amount such as 12.50.")]})
+    with transaction.atomic():
+        override, _created = DebtLimitOverride.objects.update_or_create(
+            household=household, defaults={"limit_cents": limit_cents, "set_at": at,
+                                           "set_by": actor})
+        audit.record(actor=actor, action="childhood.debt_limit_set", obj=household, at=at,
+                     extra={"limit_cents": limit_cents})
+    return override
 
 
 def reserve(*, child: Person, unit: Unit, day: date, actor, at: datetime) -> Reservation:
@@ -597,17 +608,18 @@ def statement_key(period_id: int, household_id: int) -> str:
 
 
 def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Period:
-    """Lock the month's days, price each billed reservation once, and charge each household's
-    total to its wallet for the activity's service under the service's shortage rule (a
-    refusal is kept on the statement, to be charged again later). All in one transaction;
-    closing a month already closed returns it and bills nothing more."""
+    """Lock the month's days, price each billed reservation once, and bill each household's
+    total: charged to its wallet for the activity's service under the service's shortage rule
+    (a refusal is kept on the statement, to be charged again later), or put on an invoice
+    numbered without gap (invoice mode). All in one transaction; closing a month already
+    closed returns it and bills nothing more."""
     _check_manages(actor, activity)
     first, last = month_bounds(month)
     if last >= local_day(at):
         raise MonthNotOver()
     with transaction.atomic():
-        activity = Activity.objects.select_for_update().select_related("service").get(
-            pk=activity.pk)
+        activity = Activity.objects.select_for_update().select_related(
+            "service", "territory").get(pk=activity.pk)
         period = Period.objects.filter(activity=activity, month=first).first()
         if period is not None:
             return period
@@ -622,10 +634,14 @@ def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Peri
         for household_id, household_lines in sorted(lines.items()):
             statement = Statement(period=period, household_id=household_id,
                                   total_cents=sum(amount for _r, amount in household_lines))
-            _charge(statement, activity=activity, account=accounts.get(household_id),
-                    actor=actor, at=at)
+            if activity.billing_mode == BillingMode.WALLET:
+                _charge(statement, activity=activity, account=accounts.get(household_id),
+                        actor=actor, at=at)
             statements.append(statement)
         Statement.objects.bulk_create(statements, batch_size=2000)
+        if activity.billing_mode == BillingMode.INVOICE:
+            invoices.issue(statements=statements, territory_id=activity.territory_id,
+                           currency=activity.territory.currency, at=at)
         BilledLine.objects.bulk_create([
             BilledLine(reservation_id=reservation.pk, statement=statement,
                        state=reservation.state, amount_cents=amount)
@@ -663,7 +679,7 @@ def charge_again(*, statement: Statement, actor, at: datetime) -> Statement:
     with transaction.atomic():
         statement = Statement.objects.select_for_update().select_related(
             "period", "household").get(pk=statement.pk)
-        if statement.entry_id is None:
+        if statement.entry_id is None and activity.billing_mode == BillingMode.WALLET:
             _charge(statement, activity=activity, actor=actor, at=at)
             statement.save(update_fields=["entry", "refused_code"])
     return statement

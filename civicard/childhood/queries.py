@@ -1,18 +1,24 @@
 """Reads for the family page, the staff pages, the terminals and the billing check."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
 from civicard.childhood import operations
 from civicard.childhood.models import (
     HOLDS_A_PLACE,
     Activity,
     BilledLine,
+    BillingMode,
     ChildEnrolment,
     EnrolmentStatus,
+    Invoice,
+    InvoiceCounter,
+    InvoicePayment,
+    InvoiceStatus,
+    NumberSeries,
     NurseryFloor,
     Period,
     Reservation,
@@ -22,7 +28,7 @@ from civicard.childhood.models import (
 )
 from civicard.core import audit
 from civicard.core.permissions import check_role_over, role_communes
-from civicard.people.models import Person
+from civicard.people.models import Household, Person
 from civicard.wallets.models import Account, LedgerEntry
 
 
@@ -110,6 +116,72 @@ def household_balances(person: Person):
             .filter(household__in=operations.guarded_by(person)).order_by("service__name"))
 
 
+# Invoices ------------------------------------------------------------------------------------
+
+INVOICE_RELATED = ("statement__period__activity", "household", "credit_note")
+
+
+def invoices_of(person: Person):
+    """The invoices of the households the person guards, the newest first."""
+    return (Invoice.objects.select_related(*INVOICE_RELATED)
+            .filter(household__in=operations.guarded_by(person)))
+
+
+def staff_invoices(actor):
+    """The invoices of the activities of the communes where the actor is staff."""
+    return (Invoice.objects.select_related(*INVOICE_RELATED)
+            .filter(statement__period__activity__in=staff_activities(actor)))
+
+
+@dataclass
+class InvoiceLine:
+    child: str
+    unit: str
+    day: date
+    state: str
+    amount_cents: int
+
+    @property
+    def label(self) -> str:
+        return State(self.state).label
+
+
+def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
+    """The invoice's lines: a child, a unit, a day, by child then day."""
+    return [InvoiceLine(*row) for row in BilledLine.objects.filter(
+        statement_id=invoice.statement_id)
+        .order_by("reservation__child__full_name", "reservation__unit_day__day",
+                  "reservation__unit_day__unit_id")
+        .values_list("reservation__child__full_name", "reservation__unit_day__unit__name",
+                     "reservation__unit_day__day", "state", "amount_cents")]
+
+
+def family_language(household: Household) -> str:
+    """The language the household's papers are written in: its first guardian's."""
+    guardian = (Person.objects.filter(memberships__household=household,
+                                      memberships__is_guardian=True)
+                .order_by("memberships__pk").first())
+    return guardian.language if guardian else ""
+
+
+def unpaid_households(actor) -> list[dict]:
+    """Households with invoices left to pay, what they owe the most first."""
+    owed = {}
+    for invoice in staff_invoices(actor).filter(
+            status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID]):
+        row = owed.setdefault(invoice.household_id, {"household": invoice.household,
+                                                     "invoices": 0, "owed_cents": 0,
+                                                     "currency": invoice.currency})
+        row["invoices"] += 1
+        row["owed_cents"] += invoice.due_cents
+    return sorted(owed.values(), key=lambda r: (-r["owed_cents"], r["household"].pk))
+
+
+def invoice_payments(actor, limit: int = 50):
+    return (InvoicePayment.objects.select_related("invoice__household", "actor")
+            .filter(invoice__in=staff_invoices(actor)).order_by("-at", "-pk")[:limit])
+
+
 # Staff ---------------------------------------------------------------------------------------
 
 def staff_activities(actor):
@@ -182,8 +254,10 @@ def attendance_report(activity: Activity, month: date) -> list[dict]:
 
 
 def unpaid_statements(actor):
+    """Wallet charges the shortage rule refused (invoices are followed on their own page)."""
     return (Statement.objects.select_related("period__activity", "household")
-            .filter(period__activity__in=staff_activities(actor), entry__isnull=True)
+            .filter(period__activity__in=staff_activities(actor), entry__isnull=True,
+                    period__activity__billing_mode=BillingMode.WALLET)
             .exclude(total_cents=0).order_by("period__month", "pk"))
 
 
@@ -234,7 +308,75 @@ def check_billing() -> list[str]:
                                 f"{entry.amount_cents} does not match")
             if entry is None and statement.entry_id is not None:
                 problems.append(f"statement {statement.pk}: its entry has another key")
+            if activity.billing_mode == BillingMode.INVOICE and statement.entry_id is not None:
+                problems.append(f"statement {statement.pk}: invoiced and charged to a wallet")
+    return problems + check_invoices()
+
+
+def _gaps(name: str, numbers: dict[tuple, list[int]], counters: dict[tuple, int]) -> list[str]:
+    problems = []
+    for (territory_id, year), sequences in numbers.items():
+        if sorted(sequences) != list(range(1, len(sequences) + 1)):
+            problems.append(f"{name} {territory_id}/{year}: numbers are not 1 to "
+                            f"{len(sequences)} without gap")
+    for (territory_id, year), last in counters.items():
+        if last != len(numbers.get((territory_id, year), [])):
+            problems.append(f"{name} {territory_id}/{year}: counter at {last} for "
+                            f"{len(numbers.get((territory_id, year), []))} numbers")
     return problems
+
+
+def check_invoices() -> list[str]:
+    """Each invoice-mode statement with something to pay has one invoice of its total; each
+    invoice's paid amount is the sum of its payments, each payment the charge that took it
+    from the wallet and the sum of its allocations; statuses follow; numbers have no gap."""
+    problems = []
+    invoiced = {s.pk: s.total_cents for s in Statement.objects.filter(
+        period__activity__billing_mode=BillingMode.INVOICE, total_cents__gt=0)}
+    invoices = {i.statement_id: i for i in Invoice.objects.select_related("credit_note")}
+    for statement_id in invoiced.keys() - invoices.keys():
+        problems.append(f"statement {statement_id}: not invoiced")
+    numbers, notes = defaultdict(list), defaultdict(list)
+    for statement_id, invoice in invoices.items():
+        numbers[(invoice.territory_id, invoice.year)].append(invoice.sequence)
+        if invoiced.get(statement_id) != invoice.total_cents:
+            problems.append(f"invoice {invoice.number}: total {invoice.total_cents} != "
+                            f"statement {invoiced.get(statement_id)}")
+        cancelled = hasattr(invoice, "credit_note")
+        expected = (InvoiceStatus.CANCELLED if cancelled else InvoiceStatus.PAID
+                    if invoice.paid_cents == invoice.total_cents else InvoiceStatus.ISSUED
+                    if invoice.paid_cents == 0 else InvoiceStatus.PARTLY_PAID)
+        if invoice.status != expected:
+            problems.append(f"invoice {invoice.number}: {invoice.status} should be {expected}")
+        if cancelled:
+            note = invoice.credit_note
+            notes[(note.territory_id, note.year)].append(note.sequence)
+            refunded = note.refund.amount_cents if note.refund_id else 0
+            if refunded != invoice.paid_cents:
+                problems.append(f"credit note {note.number}: refunded {refunded} != paid "
+                                f"{invoice.paid_cents}")
+    paid = defaultdict(int)
+    for payment in InvoicePayment.objects.select_related("entry").annotate(
+            allocated=Sum("allocations__amount_cents")):
+        paid[payment.invoice_id] += payment.amount_cents
+        if payment.entry.amount_cents != -payment.amount_cents or payment.entry.kind != "charge":
+            problems.append(f"payment {payment.pk}: its wallet entry does not match")
+        if (payment.allocated or 0) != payment.amount_cents:
+            problems.append(f"payment {payment.pk}: allocated {payment.allocated or 0} != "
+                            f"{payment.amount_cents}")
+    for invoice in invoices.values():
+        if paid[invoice.pk] != invoice.paid_cents:
+            problems.append(f"invoice {invoice.number}: paid {invoice.paid_cents} != payments "
+                            f"{paid[invoice.pk]}")
+    for line_id, amount, allocated in (BilledLine.objects.annotate(
+            allocated=Sum("allocations__amount_cents")).filter(allocated__gt=F("amount_cents"))
+            .values_list("pk", "amount_cents", "allocated")):
+        problems.append(f"line {line_id}: {allocated} allocated to {amount}")
+    counters = {series: {(c.territory_id, c.year): c.last
+                         for c in InvoiceCounter.objects.filter(series=series)}
+                for series in NumberSeries.values}
+    return (problems + _gaps("invoices", numbers, counters[NumberSeries.INVOICE])
+            + _gaps("credit notes", notes, counters[NumberSeries.CREDIT_NOTE]))
 
 
 

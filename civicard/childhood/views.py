@@ -5,19 +5,29 @@ from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civicard.childhood import operations, pricing, queries
-from civicard.childhood.forms import EnrolForm, MonthForm, NurseryRateForm
-from civicard.childhood.models import UnitDay
+from civicard.childhood import invoices, operations, pricing, queries
+from civicard.childhood.forms import (
+    CreditNoteForm,
+    DebtLimitForm,
+    EnrolForm,
+    MonthForm,
+    NurseryRateForm,
+)
+from civicard.childhood.models import Invoice, UnitDay
 from civicard.core import clock
 from civicard.core.errors import DomainError, InvalidInput, PermissionRefused
-from civicard.core.permissions import role_required
+from civicard.core.pdf import pdf_response
+from civicard.core.permissions import Role, holds_role, role_required
 from civicard.core.validation import EARLIEST, LATEST_AHEAD, has_control_characters
 from civicard.people.models import Person
 from civicard.people.views import form_error, resident_required
+from civicard.providers.payments import default_provider, get_provider
+from civicard.wallets.forms import CounterTopUpForm
 
 # Families ---------------------------------------------------------------------------------------
 
@@ -236,3 +246,119 @@ def charge_again(request, pk):
         messages.error(request, _("The balance is still too low."))
     return redirect("childhood:staff")
 
+
+
+# Invoices ---------------------------------------------------------------------------------------
+
+@resident_required
+def my_invoices(request):
+    return render(request, "childhood/invoices.html", {
+        "invoices": queries.invoices_of(request.resident),
+        "online": default_provider() is not None})
+
+
+def _invoice_pdf(request, invoice: Invoice):
+    context = {"invoice": invoice, "lines": queries.invoice_lines(invoice),
+               "activity": invoice.statement.period.activity,
+               "month": invoice.statement.period.month}
+    return pdf_response("childhood/invoice_pdf.html", context,
+                        f"invoice-{invoice.number}.pdf", request)
+
+
+@resident_required
+def my_invoice_pdf(request, pk):
+    """The invoice in the reader's language, dates and amounts written their way."""
+    return _invoice_pdf(request, get_object_or_404(queries.invoices_of(request.resident),
+                                                   pk=pk))
+
+
+@require_POST
+@resident_required
+def pay_invoice(request, pk):
+    invoice = get_object_or_404(queries.invoices_of(request.resident), pk=pk)
+    provider_name = default_provider()
+    try:
+        if provider_name is None:
+            raise PermissionRefused()
+        payment = invoices.start_online_payment(invoice=invoice, provider=provider_name,
+                                                actor=request.user, at=clock.now())
+        url = get_provider(provider_name).start(
+            payment, return_url=request.build_absolute_uri(reverse("childhood:my_invoices")),
+            notify_url=request.build_absolute_uri(
+                reverse("wallets:payment_notify", args=[provider_name])))
+    except DomainError as error:
+        messages.error(request, error.text())
+        return redirect("childhood:my_invoices")
+    return redirect(url)
+
+
+INVOICE_STAFF = (Role.COUNTER_AGENT, Role.SERVICE_MANAGER)
+
+
+@role_required(*INVOICE_STAFF)
+def staff_invoices(request):
+    invoices_list = queries.staff_invoices(request.user)
+    status = request.GET.get("status", "")
+    if status in dict(Invoice._meta.get_field("status").choices):
+        invoices_list = invoices_list.filter(status=status)
+    return render(request, "childhood/staff_invoices.html", {
+        "invoices": invoices_list[:200], "status": status,
+        "statuses": Invoice._meta.get_field("status").choices,
+        "unpaid": queries.unpaid_households(request.user),
+        "payments": queries.invoice_payments(request.user)})
+
+
+def _staff_invoice(request, pk) -> Invoice:
+    return get_object_or_404(queries.staff_invoices(request.user), pk=pk)
+
+
+@role_required(*INVOICE_STAFF)
+def staff_invoice(request, pk):
+    invoice = _staff_invoice(request, pk)
+    pay_form = CounterTopUpForm(request.POST if request.POST.get("form") == "pay" else None)
+    note_form = CreditNoteForm(request.POST if request.POST.get("form") == "credit" else None)
+    limit_form = DebtLimitForm(request.POST if request.POST.get("form") == "limit" else None)
+    now = clock.now()
+    if request.method == "POST":
+        try:
+            if pay_form.is_bound and pay_form.is_valid():
+                data = pay_form.cleaned_data
+                invoices.pay_at_counter(invoice=invoice, amount_cents=data["amount"],
+                                        means=data["means"], request_key=data["request_key"],
+                                        actor=request.user, at=now)
+                messages.success(request, _("The payment was recorded."))
+                return redirect("childhood:staff_invoice", pk=pk)
+            if note_form.is_bound and note_form.is_valid():
+                note = invoices.cancel_by_credit_note(
+                    invoice=invoice, reason=note_form.cleaned_data["reason"],
+                    actor=request.user, at=now)
+                messages.success(request, _("The invoice is cancelled by credit note "
+                                            "%(number)s.") % {"number": note.number})
+                return redirect("childhood:staff_invoice", pk=pk)
+            if limit_form.is_bound and limit_form.is_valid():
+                operations.set_debt_limit(household=invoice.household,
+                                          limit_cents=limit_form.cleaned_data["limit"],
+                                          actor=request.user, at=now)
+                messages.success(request, _("The household's limit was saved."))
+                return redirect("childhood:staff_invoice", pk=pk)
+        except DomainError as error:
+            bound = next(f for f in (pay_form, note_form, limit_form) if f.is_bound)
+            form_error(bound, error)
+    is_manager = holds_role(request.user, Role.SERVICE_MANAGER,
+                            commune_id=invoice.statement.period.activity.commune_id)
+    return render(request, "childhood/staff_invoice.html", {
+        "invoice": invoice, "lines": queries.invoice_lines(invoice),
+        "payments": invoice.payments.select_related("actor"),
+        "pay_form": pay_form, "note_form": note_form, "limit_form": limit_form,
+        "is_agent": holds_role(request.user, Role.COUNTER_AGENT,
+                               commune_id=invoice.household.commune_id),
+        "is_manager": is_manager},
+        status=422 if request.method == "POST" else 200)
+
+
+@role_required(*INVOICE_STAFF)
+def staff_invoice_pdf(request, pk):
+    """The invoice as the family reads it: in their language."""
+    invoice = _staff_invoice(request, pk)
+    with translation.override(queries.family_language(invoice.household) or None):
+        return _invoice_pdf(request, invoice)

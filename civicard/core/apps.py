@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from civicard.core import checks  # noqa: F401
+        from civicard.core import checks, lookups  # noqa: F401

@@ -3,6 +3,7 @@ DOMAIN_APPS. Every `load` must be idempotent: `civicard demo` can run any number
 
 import importlib
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,14 +24,17 @@ class DemoContext:
     logins: list[tuple[str, str]] = field(default_factory=list)  # (what it shows, e-mail)
     notes: list[str] = field(default_factory=list)  # where to look, printed after the logins
     url: str = "http://127.0.0.1:8000"  # where `make demo` serves it
+    households: int | None = None  # residents' households wanted by `seed-scale`
 
     def rng_for(self, name: str) -> random.Random:
         """A generator of its own per app, so one app's data does not shift another's."""
         return random.Random(f"civicard-demo-{name}")
 
 
-def load_demo(*, url: str = DemoContext.url) -> DemoContext:
-    ctx = DemoContext(now=clock.now(), rng=random.Random(2026), url=url)
+def load_demo(*, url: str = DemoContext.url,
+              households: int | None = None, progress=None) -> DemoContext:
+    """Run every app's demo loader; `progress` (if given) is told how long each took."""
+    ctx = DemoContext(now=clock.now(), rng=random.Random(2026), url=url, households=households)
     for app in settings.DOMAIN_APPS:
         try:
             module = importlib.import_module(f"{app}.demo")
@@ -39,6 +43,9 @@ def load_demo(*, url: str = DemoContext.url) -> DemoContext:
                 raise
             continue
         if hasattr(module, "load"):
+            started = time.perf_counter()
             with transaction.atomic():
                 module.load(ctx)
+            if progress:
+                progress(f"  {app.rsplit('.', 1)[-1]}: {time.perf_counter() - started:.1f} s")
     return ctx

@@ -5,6 +5,9 @@ apostrophe, which spreadsheets show as text. Plain numbers ("-12.50") and E.164 
 
 import csv
 import re
+from collections.abc import Iterable
+
+from django.http import StreamingHttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
@@ -19,7 +22,8 @@ def safe_cell(value):
 
 
 class SafeWriter:
-    """csv.writer whose every cell goes through `safe_cell`."""
+    """csv.writer whose every cell goes through `safe_cell` (for a CSV written to a file; a
+    download is streamed by `csv_response`)."""
 
     def __init__(self, file, **options):
         self._writer = csv.writer(file, **options)
@@ -31,3 +35,27 @@ class SafeWriter:
         for row in rows:
             self.writerow(row)
 
+
+
+class _Line:
+    """A file that hands back what the csv writer wrote instead of keeping it."""
+
+    def write(self, text):
+        return text
+
+
+def csv_lines(header, rows: Iterable, **options):
+    """The CSV text of `header` and `rows`, one line at a time (cells made safe)."""
+    writer = csv.writer(_Line(), **options)
+    yield writer.writerow([safe_cell(cell) for cell in header])
+    for row in rows:
+        yield writer.writerow([safe_cell(cell) for cell in row])
+
+
+def csv_response(filename: str, lines: Iterable[str]) -> StreamingHttpResponse:
+    """A CSV download written while it is sent (`csv_lines`): its memory does not grow with its
+    rows when they come from an iterator (a queryset's `.iterator()`) rather than a list."""
+    response = StreamingHttpResponse((line.encode("utf-8") for line in lines),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

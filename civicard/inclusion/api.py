@@ -5,7 +5,7 @@ import json
 from django.http import HttpResponse
 from ninja import Router
 
-from civicard.core import clock
+from civicard.core import clock, spreadsheets
 from civicard.core.errors import NotFound
 from civicard.inclusion import queries, standard
 from civicard.inclusion.forms import PlaceFilterForm
@@ -31,10 +31,8 @@ def places_geojson(request):
 
 @router.get("/places.csv", summary="Published places in the national standard (CSV)")
 def places_csv(request):
-    body = standard.to_csv(queries.export_rows(_territory()))
-    response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="lieux-mediation-numerique.csv"'
-    return response
+    return spreadsheets.csv_response("lieux-mediation-numerique.csv",
+                                     standard.csv_lines(queries.export_rows(_territory())))
 
 
 @router.get("/places.json", summary="Published places in the national standard (JSON)")

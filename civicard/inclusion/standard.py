@@ -273,14 +273,15 @@ def format_value(value) -> str:
     return str(value)
 
 
+def csv_lines(rows):
+    """Rows (standard field → value) as the lines of a CSV file in the standard's column order."""
+    return spreadsheets.csv_lines(
+        field_names(), ([format_value(row.get(name)) for name in field_names()] for row in rows),
+        lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+
+
 def to_csv(rows: list[dict]) -> str:
-    """Rows (standard field → value) as a CSV file in the standard's column order."""
-    buffer = io.StringIO()
-    writer = spreadsheets.SafeWriter(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(field_names())
-    for row in rows:
-        writer.writerow([format_value(row.get(name)) for name in field_names()])
-    return buffer.getvalue()
+    return "".join(csv_lines(rows))
 
 
 # --- the standard's values in the reader's language ----------------------------------------

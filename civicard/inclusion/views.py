@@ -1,10 +1,8 @@
-import io
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -355,15 +353,9 @@ def dashboard(request):
 def dashboard_csv(request):
     goal = _goal()
     _deadline, progress = queries.goal_progress(goal, today=_local_now().date())
-    buffer = io.StringIO()
-    writer = spreadsheets.SafeWriter(buffer)
-    writer.writerow(["neighbourhood", "commune", "population", "target_people", "month",
-                     "unique_people_accompanied", "target_so_far"])
-    for item in progress:
-        for month, reached, target in item.months:
-            writer.writerow([item.neighbourhood.name, item.neighbourhood.commune.name,
-                             item.population, item.target, month.strftime("%Y-%m"), reached,
-                             target])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="inclusion-goal.csv"'
-    return response
+    return spreadsheets.csv_response("inclusion-goal.csv", spreadsheets.csv_lines(
+        ["neighbourhood", "commune", "population", "target_people", "month",
+         "unique_people_accompanied", "target_so_far"],
+        ([item.neighbourhood.name, item.neighbourhood.commune.name, item.population,
+          item.target, month.strftime("%Y-%m"), reached, target]
+         for item in progress for month, reached, target in item.months)))

@@ -4,12 +4,12 @@ from django.dispatch import receiver
 
 from civicard.library import operations, queries
 from civicard.people.models import Person
-from civicard.people.signals import collect_person_data, person_erased
+from civicard.people.signals import person_erased, person_exported
 
 
-@receiver(collect_person_data, sender=Person, dispatch_uid="library_person_data")
+@receiver(person_exported, sender=Person, dispatch_uid="library_person_exported")
 def export_library_data(sender, person, **kwargs):
-    return "library", queries.export_of(person)
+    return {"library": queries.export_of(person)}
 
 
 @receiver(person_erased, dispatch_uid="library_person_erased")

@@ -1,4 +1,5 @@
-"""About 2,000 households and 5,000 people with realistic, diverse names, and one login per role."""
+"""About 2,000 households and 5,000 people (or as many as `seed-scale` asks) with realistic,
+diverse names, and one login per role."""
 
 from datetime import date, timedelta
 
@@ -6,10 +7,11 @@ from allauth.account.models import EmailAddress
 
 from civicard.core.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 from civicard.core.permissions import Role
+from civicard.core.text import searchable
 from civicard.people.models import Household, Membership, Person, RoleAssignment, User
 from civicard.territory.models import Address, IncomeBracket, Neighbourhood
 
-HOUSEHOLDS = 2000
+HOUSEHOLDS = 2000  # unless `seed-scale` asks for more
 
 # (language, first names, family names): the territory's residents and its newcomers.
 ORIGINS = [
@@ -118,11 +120,11 @@ def load(ctx):
         RoleAssignment.objects.get_or_create(user=user, role=role, commune=None)
         ctx.logins.append((label, user.email))
 
-    if Household.objects.filter(territory=territory).count() >= HOUSEHOLDS:
+    if Household.objects.filter(territory=territory).count() >= (ctx.households or HOUSEHOLDS):
         return
     weights = [origin[1] for origin in ORIGINS]
     households, addresses, people, memberships = [], [], [], []
-    for number in range(HOUSEHOLDS):
+    for number in range(ctx.households or HOUSEHOLDS):
         language, _, first_names, family_names = rng.choices(ORIGINS, weights)[0]
         family = rng.choice(family_names)
         hood = rng.choice(hoods)
@@ -140,7 +142,8 @@ def load(ctx):
             first = rng.choice(first_names)
             has_phone = rng.random() < 0.8
             people.append((number, index < adults, Person(
-                full_name=f"{first} {family}", language=language if index < adults or
+                full_name=f"{first} {family}", search_name=searchable(f"{first} {family}"),
+                language=language if index < adults or
                 rng.random() < 0.5 else "fr",
                 birth_date=_birth(rng, today, low, high),
                 phone=f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} "

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicard.core.permissions import Role
+from civicard.core.text import searchable
 from civicard.notifications.addressee import Addressee
 from civicard.territory.models import Address, Commune, IncomeBracket, Territory
 
@@ -47,6 +48,8 @@ class Person(models.Model):
     user = models.OneToOneField(User, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="person")
     full_name = models.CharField(_("full name"), max_length=200)
+    # The full name as the counter search compares it (see core.text.searchable).
+    search_name = models.CharField(max_length=200, editable=False, default="", db_default="")
     preferred_name = models.CharField(
         _("name to call you by"), max_length=100, blank=True,
         help_text=_("Leave empty to use your first name."),
@@ -66,6 +69,13 @@ class Person(models.Model):
 
     def __str__(self):
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.search_name = searchable(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
     @property
     def addressee(self) -> Addressee:

@@ -5,7 +5,6 @@ from civicard.core import audit, clock
 from civicard.core.models import AuditLogEntry
 from civicard.core.permissions import Role, check_role, holds_role
 from civicard.people.models import Household, Membership, Person
-from civicard.people.signals import collect_person_data
 
 MEMBERS = Prefetch("memberships", queryset=Membership.objects.select_related("person")
                    .order_by("-is_guardian", "person__birth_date"))
@@ -79,8 +78,12 @@ def export_person_data(person: Person) -> dict:
             ],
         })
     from civicard.notifications.models import Notification
+    from civicard.people.signals import person_exported
 
-    data = {
+    sections = {}
+    for _receiver, contribution in person_exported.send(sender=Person, person=person):
+        sections.update(contribution or {})
+    return {
         "person": {
             "full_name": person.full_name,
             "preferred_name": person.preferred_name,
@@ -100,7 +103,5 @@ def export_person_data(person: Person) -> dict:
             for e in AuditLogEntry.objects.filter(object_type="people.person",
                                                   object_id=str(person.pk)).order_by("at")
         ],
+        **sections,
     }
-    for _receiver, (section, content) in collect_person_data.send(sender=Person, person=person):
-        data[section] = content
-    return data

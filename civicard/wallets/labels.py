@@ -13,6 +13,8 @@ SENTENCES = {
     "online_payment": _("Online payment %(reference)s"),
     "entry": _("Entry: %(facility)s — %(checkpoint)s"),
     "meal": _("Meal: %(service)s"),
+    "invoice_payment": _("Paid on invoice %(number)s"),
+    "credit_note": _("Credit note %(number)s"),
 }
 NAME_PARAMS = {"facility", "checkpoint", "service"}  # the territory's own names (see |local)
 

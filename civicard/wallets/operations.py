@@ -45,6 +45,7 @@ from civicard.wallets.models import (
     ShortageRule,
     Tariff,
 )
+from civicard.wallets.signals import online_payment_settled
 
 COUNTER_MEANS = {Means.CASH, Means.CHEQUE, Means.BANK_CARD}
 
@@ -204,8 +205,11 @@ def charge(*, account: Account, amount_cents: int, reason: Reason, idempotency_k
 
 
 def top_up(*, account: Account, amount_cents: int, means: str, reason: Reason,
-           idempotency_key: str, actor, at: datetime, currency: str | None = None) -> LedgerEntry:
-    """An agent records money taken at the counter (cash, cheque, bank card)."""
+           idempotency_key: str, actor, at: datetime, currency: str | None = None,
+           joins_transaction: bool = False) -> LedgerEntry:
+    """An agent records money taken at the counter (cash, cheque, bank card); money taken for
+    something the caller writes with it (an invoice paid at the counter) joins its
+    transaction (`joins_transaction=True`)."""
     check_amount(amount_cents)
     check_key(idempotency_key)
     reason = check_reason(reason)
@@ -214,7 +218,8 @@ def top_up(*, account: Account, amount_cents: int, means: str, reason: Reason,
         raise InvalidInput(fields={"means": [_("Choose how the money was paid.")]})
     check_role(actor, Role.COUNTER_AGENT, commune_id=account.household.commune_id)
     return _move_now([Leg(account, EntryKind.TOP_UP, amount_cents, idempotency_key)],
-                     reason=reason, actor=actor, at=at, means=means)[0]
+                     reason=reason, actor=actor, at=at, means=means,
+                     joins_transaction=joins_transaction)[0]
 
 
 def refund(*, account: Account, amount_cents: int, reason: Reason, idempotency_key: str, actor,
@@ -376,4 +381,5 @@ def settle_online_payment(*, provider: str, reference: str, paid: bool, amount_c
             actor=payment.started_by, at=at, means=Means.ONLINE)
         payment.status, payment.settled_at, payment.entry = PaymentStatus.PAID, at, entry
         payment.save(update_fields=["status", "settled_at", "entry"])
+        online_payment_settled.send(sender=OnlinePayment, payment=payment, at=at)
     return payment

@@ -2,7 +2,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -96,18 +96,14 @@ def statement(request, pk, year, month, fmt):
     data = queries.statement(account, year, month)
     filename = f"civicard-{account.service.slug}-{year}-{month:02d}"
     if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        writer = spreadsheets.SafeWriter(response)
-        writer.writerow([_("Date"), _("Movement"), _("Reason"), _("Amount"), _("Balance")])
         # Written the reader's way, as the PDF (a spreadsheet set to their language reads it).
-        for entry in data.entries:
-            writer.writerow([date_format(timezone.localtime(entry.at), "SHORT_DATETIME_FORMAT"),
-                             entry.get_kind_display(), entry.label,
-                             number_format(Decimal(entry.amount_cents) / 100, decimal_pos=2),
-                             number_format(Decimal(entry.balance_after_cents) / 100,
-                                           decimal_pos=2)])
-        return response
+        return spreadsheets.csv_response(f"{filename}.csv", spreadsheets.csv_lines(
+            [_("Date"), _("Movement"), _("Reason"), _("Amount"), _("Balance")],
+            ([date_format(timezone.localtime(entry.at), "SHORT_DATETIME_FORMAT"),
+              entry.get_kind_display(), entry.label,
+              number_format(Decimal(entry.amount_cents) / 100, decimal_pos=2),
+              number_format(Decimal(entry.balance_after_cents) / 100, decimal_pos=2)]
+             for entry in data.entries)))
     return pdf_response("wallets/statement_pdf.html", {"s": data, "account": account},
                         f"{filename}.pdf", request)
 

@@ -46,6 +46,12 @@ def test_a_rule_that_never_ends_is_expanded_only_over_the_horizon(publish, setti
     count = event.occurrences.count()
     assert count == 28  # 14 October to 10 November: the 11th at 10:00 is past the horizon
     assert event.occurrences.order_by("-start").first().start <= AT + timedelta(days=30)
+    event.occurrences.filter(start__date="2026-10-20").update(cancelled=True)
+    assert operations.extend_recurrences(at=AT) == 0  # nothing new: the horizon stood still
+    assert operations.extend_recurrences(at=AT + timedelta(days=10)) == 1
+    assert event.occurrences.count() == 38
+    assert list(event.occurrences.filter(cancelled=True).values_list("start__day", flat=True)) \
+        == [20]
 
 
 @pytest.mark.parametrize("changes, error", [
@@ -112,6 +118,39 @@ def test_association_events_wait_for_a_moderator(territory, make_login, moderato
     assert [o.event_id for o in queries.occurrences(week)] == [event.pk]
 
 
+def test_association_editors_change_an_approved_events_status_not_its_words(
+        client, territory, make_login, moderator, follower, now,
+        django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from tests.conftest import PASSWORD
+
+    association = Association.objects.create(territory=territory, name="Les Amis", slug="amis",
+                                             presentation="Bonjour")
+    association.editors.add(make_login("first@example.org", role="association_editor"))
+    mutualaid.add_event(association=association, title="Repas partagé", description="",
+                        starts_at=AT + timedelta(days=5), place="Salle des fêtes",
+                        registration="", is_free=True, price="", language="fr",
+                        actor=association.editors.get(), at=now)
+    event = Event.objects.get()
+    operations.moderate_event(event=event, approve=True, actor=moderator, at=now)
+    follower("rosa@example.org", language="fr", follows=[("event", event.pk)])
+    later = make_login("later@example.org", role="association_editor")
+    association.editors.add(later)  # joined after the event reached the agenda
+    assert client.login(email="later@example.org", password=PASSWORD)
+    page = client.get(f"/agenda/events/{event.pk}/").content.decode()
+    assert "Change the status and tell followers" in page and "Change the event" not in page
+    assert client.get(f"/agenda/events/{event.pk}/edit/").status_code == 403
+    with pytest.raises(Exception) as locked:
+        operations.update_event(event=event, details=details(), actor=later, at=now)
+    assert locked.value.code == "approved_event_locked"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/agenda/events/{event.pk}/status/", {"status": "cancelled"})
+    event.refresh_from_db()
+    assert event.status == "cancelled"
+    assert [m.subject for m in mail.outbox] == ["Annulé : Repas partagé"]
+
+
 def test_personal_feed_lists_followed_and_saved_events(publish, follower, now):
     concert = publish()
     other = publish(categories=["sport"], texts={"fr": ("Course", "")})
@@ -150,3 +189,44 @@ def test_erasing_a_person_forgets_their_follows_feed_and_phones(follower, make_l
     assert list(Follow.objects.values_list("person_id", flat=True)) == [other.pk]
     assert (AlertSettings.objects.filter(person=person).count(),
             PushSubscription.objects.filter(person=person).count()) == (0, 0)
+
+
+def test_the_data_export_lists_follows_and_alert_settings_until_erasure(
+        client, follower, make_login, now):
+    import json
+    from datetime import time
+
+    from civicard.core.permissions import Role
+    from civicard.people.operations import erase_person
+    from civicard.people.queries import export_person_data
+    from tests.conftest import PASSWORD
+
+    person = follower("amina@example.org", follows=[("category", "children"),
+                                                    ("category", "culture")])
+    operations.save_alert_settings(person=person, in_app=True, email=False, push=True,
+                                   rhythm="weekly", quiet_from=time(21), quiet_until=time(7),
+                                   at=now)
+    assert client.login(email="amina@example.org", password=PASSWORD)
+    exported = json.loads(client.get("/me/export.json").content)["agenda"]
+    assert exported == {
+        "follows": [{"topic": "category:children", "since": "2026-10-12T08:00:00+00:00"},
+                    {"topic": "category:culture", "since": "2026-10-12T08:00:00+00:00"}],
+        "alert_settings": {"in_app": True, "email": False, "push": True, "rhythm": "weekly",
+                           "quiet_from": "21:00:00", "quiet_until": "07:00:00"}}
+    erase_person(person=person, actor=make_login("admin@example.org",
+                                                 role=Role.ADMINISTRATOR), at=now)
+    assert export_person_data(person)["agenda"] == {"follows": [], "alert_settings": None}
+
+
+def test_the_tick_reads_feeds_and_rolls_rules_forward(publish, settings, now):
+    from django.core.management import call_command
+
+    from civicard.core import clock
+
+    settings.CIVICARD_AGENDA_HORIZON_DAYS = 30
+    event = publish(rrule="FREQ=DAILY")
+    with clock.frozen(AT + timedelta(days=5)):
+        call_command("agenda_tick", "--feeds")  # no publisher has a feed: nothing to read
+        assert event.occurrences.count() == 28
+        call_command("agenda_tick", "--digest", "daily")
+    assert event.occurrences.count() == 33

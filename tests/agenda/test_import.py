@@ -119,7 +119,7 @@ def feed_server():
     server.server_close()
 
 
-def test_a_feed_read_on_schedule_and_one_that_disappears(theatre, feed_server, now):
+def test_a_feed_read_on_schedule_and_one_that_disappears(theatre, feed_server, now, client):
     theatre.feed_url = f"{feed_server}/theatre.ics"
     theatre.save()
     report = operations.read_feed(publisher=theatre, at=now)
@@ -134,6 +134,10 @@ def test_a_feed_read_on_schedule_and_one_that_disappears(theatre, feed_server, n
     theatre.refresh_from_db()
     assert theatre.feed_failing_since == later
     assert set(Event.objects.values_list("status", flat=True)) == {"scheduled"}  # kept
+
+    page = client.get(f"/agenda/events/{Event.objects.first().pk}/").content.decode()
+    assert "The organiser's calendar could not be read since 12 October 2026: this event may " \
+        "have changed." in page
 
 
 def test_the_command_prints_what_it_did(theatre, now, tmp_path):

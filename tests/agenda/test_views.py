@@ -101,10 +101,13 @@ def test_my_alerts_saves_settings_and_subscriptions(client, make_login):
     assert client.get(f"/agenda/feed/{token}.ics").status_code == 404
 
 
+PUBLISH_FORM = {"language": "fr", "title_fr": "Bal", "description_fr": "",
+                "start": "2026-10-20T20:00", "end": "2026-10-20T23:00", "rrule": "",
+                "place_name": "Salle", "categories": ["music"], "price": "0"}
+
+
 def test_publishing_is_for_editors(client, town, editor, make_login, now):
-    form = {"publisher": town.pk, "language": "fr", "title": "Bal", "description": "",
-            "start": "2026-10-20T20:00", "end": "2026-10-20T23:00", "rrule": "",
-            "place_name": "Salle", "categories": ["music"], "price": "0"}
+    form = {**PUBLISH_FORM, "publisher": town.pk}
     login(client, make_login("stranger@example.org"))
     assert client.get("/agenda/publish/").status_code == 403
     client.logout()
@@ -118,6 +121,77 @@ def test_publishing_is_for_editors(client, town, editor, make_login, now):
     client.post(f"/agenda/events/{event.pk}/status/", {"status": "full"})
     event.refresh_from_db()
     assert event.status == "full"
+
+
+def test_the_form_takes_the_words_in_several_languages(client, town, editor, now):
+    login(client, editor)
+    page = client.get("/agenda/publish/").content.decode()
+    # the publisher's language (main) then the editor's own (English) open; 13 others folded
+    assert page.count('<details class="agenda-language" open>') == 2
+    assert page.count('<details class="agenda-language">') == 13
+    assert page.index('name="title_fr"') < page.index('name="title_en"') \
+        < page.index('name="title_de"')
+    assert 'name="title_ar" lang="ar" dir="rtl"' in page
+    form = {**PUBLISH_FORM, "publisher": town.pk}
+    missing_main = {**form, "title_fr": "", "title_de": "Ball"}
+    page = client.post("/agenda/publish/", missing_main).content.decode()
+    assert "Write the title in the main language." in page and Event.objects.count() == 0
+    lonely = {**form, "description_it": "Una serata danzante"}
+    page = client.post("/agenda/publish/", lonely).content.decode()
+    assert "Write a title to go with this description." in page and Event.objects.count() == 0
+    client.post("/agenda/publish/", {**form, "title_de": "Ball", "description_de": "Tanzabend",
+                                     "title_ar": "حفلة راقصة"})
+    event = Event.objects.get()
+    assert event.language == "fr"
+    assert sorted(event.texts.values_list("language", "title", "description")) == [
+        ("ar", "حفلة راقصة", ""), ("de", "Ball", "Tanzabend"), ("fr", "Bal", "")]
+    client.logout()
+    for language, title in [("de", "Ball"), ("ar", "حفلة راقصة"), ("pt", "Bal")]:
+        page = client.get(f"/agenda/events/{event.pk}/",
+                          HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert f'<h1 lang="{"fr" if language == "pt" else language}">{title}</h1>' in page
+
+
+def test_editing_keeps_the_occurrences_and_tells_a_status_change_once(
+        client, town, editor, follower, make_login, now, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from civicard.agenda.models import Alert
+
+    reader = follower("amina@example.org", follows=[("category", "music")])
+    with django_capture_on_commit_callbacks(execute=True):
+        event = operations.publish_event(publisher=town, actor=editor, at=now, details=details(
+            rrule="FREQ=WEEKLY;COUNT=4"))
+    occurrences = list(event.occurrences.values_list("pk", "start"))
+    event.occurrences.filter(pk=occurrences[1][0]).update(cancelled=True)
+    login(client, make_login("stranger@example.org"))
+    assert client.get(f"/agenda/events/{event.pk}/edit/").status_code == 403
+    client.logout()
+    login(client, editor)
+    page = client.get(f"/agenda/events/{event.pk}/edit/").content.decode()
+    assert 'value="Concert in the park"' in page and 'value="FREQ=WEEKLY;COUNT=4"' in page
+    assert 'name="start" value="2026-10-14T10:00"' in page  # the first date, local time
+    form = {"language": "fr", "title_fr": "Concert au parc", "title_en": "Concert in the park",
+            "title_it": "Concerto al parco", "start": "2026-10-14T10:00",
+            "end": "2026-10-14T12:00", "rrule": "FREQ=WEEKLY;COUNT=4",
+            "place_name": "Parc des Eaux", "categories": ["music"], "status": "postponed"}
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/agenda/events/{event.pk}/edit/", form)
+    assert response["Location"] == f"/agenda/events/{event.pk}/"
+    event.refresh_from_db()
+    assert (event.status, event.revision) == ("postponed", 2)
+    assert list(event.occurrences.values_list("pk", "start")) == occurrences
+    assert list(event.occurrences.values_list("cancelled", flat=True)) == [
+        False, True, False, False]
+    assert event.texts.get(language="it").title == "Concerto al parco"
+    assert [m.subject for m in mail.outbox] == ["Postponed: Concert in the park"]
+    assert list(Alert.objects.filter(person=reader, channel="email")
+                .values_list("reason", flat=True).order_by("pk")) == ["published", "postponed"]
+    with django_capture_on_commit_callbacks(execute=True):  # the same again: nothing to tell
+        client.post(f"/agenda/events/{event.pk}/edit/", form)
+    event.refresh_from_db()
+    assert (event.revision, len(mail.outbox)) == (2, 1)
 
 
 def test_moderators_publish_association_events(client, pending, moderator, make_login):
@@ -166,3 +240,29 @@ def test_days_outside_the_window_are_answered(client, concert, now):
     assert far.status_code == 200
     assert "From 11 October to 17 October 2025" in far.content.decode()  # a year back at most
     assert "Concert in the park" in client.get("/agenda/?start=not-a-date").content.decode()
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    ("anonymous", 302), ("resident", 403), ("other_editor", 403), ("moderator", 403),
+    ("editor", 200), ("administrator", 200)])
+def test_who_may_change_an_event(client, concert, territory, editor, make_login, who, status):
+    from civicard.core.permissions import Role
+
+    other = Publisher.objects.create(territory=territory, slug="venue", name="Venue",
+                                     kind=Publisher.Kind.VENUE)
+    other.editors.add(make_login("venue@example.org"))
+    users = {"resident": lambda: make_login("resident@example.org"),
+             "other_editor": lambda: other.editors.get(),
+             "moderator": lambda: make_login("mod@example.org", role=Role.MODERATOR),
+             "editor": lambda: editor,
+             "administrator": lambda: make_login("admin@example.org", role=Role.ADMINISTRATOR)}
+    if who in users:
+        login(client, users[who]())
+    url = f"/agenda/events/{concert.pk}/edit/"
+    assert client.get(url).status_code == status
+    if status != 200:
+        response = client.post(url, {**PUBLISH_FORM, "title_fr": "Piraté", "status": "cancelled"})
+        assert response.status_code == status
+        concert.refresh_from_db()
+        assert (concert.status, concert.texts.get(language="fr").title) == (
+            "scheduled", "Concert au parc")

@@ -27,8 +27,10 @@ def test_available_then_lapse_notices_in_the_readers_language_once(
     first = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
     assert notices.kind_due(first) == "available"
     with clock.frozen(first):
-        call_command("benefits_notices")
-        call_command("benefits_notices")  # a second run sends nothing again
+        call_command("benefits_notices")  # on the 1st the agenda's reminder speaks
+        assert Notification.objects.count() == 0
+        call_command("benefits_notices", kind="available")
+        call_command("benefits_notices", kind="available")  # a second run sends nothing again
     assert set(Notification.objects.values_list("person__full_name", flat=True)) == {
         "Odette Martin", "Lea Spent"}
     french = Notification.objects.get(person=holder)

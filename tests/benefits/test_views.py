@@ -150,13 +150,13 @@ def test_statement_files_only_for_the_venue_and_the_funder(client, setup, pass_p
         csv_response = client.get(reverse("benefits:statement_csv", args=[statement.pk]))
         assert csv_response.status_code == status
         if status == 200:
-            body = csv_response.content.decode()
+            body = csv_response.getvalue().decode()
             assert "TOTAL,1000" in body
     client.logout()
     _login(client, setup["funder"])
     payments = client.get(reverse("benefits:payments_csv",
                                   args=[pass_programme.pk, AT.strftime("%Y-%m")]))
-    assert "10.00;EUR" in payments.content.decode()
+    assert "10.00;EUR" in payments.getvalue().decode()
     pdf = client.get(reverse("benefits:statement_pdf", args=[statement.pk]))
     assert pdf.content.startswith(b"%PDF")
     assert Statement.objects.count() == 2

@@ -63,3 +63,36 @@ def test_find_an_event_follow_a_category_and_receive_the_alert(visitor, town, ma
     assert page.locator("main").get_by_text("Nouveau dans l’agenda : Concert au parc").count() == 1
     assert [(m.to, m.subject) for m in mail.outbox] == [
         (["amina@example.org"], "Nouveau dans l’agenda : Concert au parc")]
+
+
+def test_an_editor_publishes_in_several_languages_and_changes_the_status(visitor, town):
+    visitor.log_in("press@example.org", PASSWORD)
+    page = visitor.go("/agenda/publish/")
+    page.fill("#id_title_fr", "Fête des voisins")
+    page.fill("#id_description_fr", "Chacun apporte un plat.")
+    page.fill("#id_title_en", "Neighbours' party")
+    page.locator("summary", has_text="Deutsch").click()
+    page.fill("#id_title_de", "Nachbarschaftsfest")
+    page.locator("summary", has_text="Arabic").click()
+    page.fill("#id_title_ar", "حفلة الجيران")
+    visitor.check()
+    visitor.screenshot("agenda-publish")
+    start = (clock.now() + timedelta(days=3)).astimezone(clock.now().tzinfo)
+    page.fill("#id_start", f"{start:%Y-%m-%d}T18:00")
+    page.fill("#id_end", f"{start:%Y-%m-%d}T22:00")
+    page.fill("#id_place_name", "Place du Marché")
+    page.locator("label", has_text="Town life").click()
+    page.get_by_role("button", name="Publish").click()
+    visitor.check()
+    event = town.events.get()
+    assert sorted(event.texts.values_list("language", "title")) == [
+        ("ar", "حفلة الجيران"), ("de", "Nachbarschaftsfest"), ("en", "Neighbours' party"),
+        ("fr", "Fête des voisins")]
+    assert page.locator("h1").inner_text() == "Neighbours' party"
+    page.click("text=Change the event")
+    visitor.check()
+    page.select_option("#id_status", "postponed")
+    page.get_by_role("button", name="Save the changes").click()
+    visitor.check()
+    event.refresh_from_db()
+    assert (event.status, event.occurrences.count()) == ("postponed", 1)

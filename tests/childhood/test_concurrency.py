@@ -4,12 +4,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from civicard.childhood import operations
+from civicard.childhood import invoices, operations
 from civicard.childhood.models import (
     Activity,
     BilledLine,
     ChildEnrolment,
     EnrolmentStatus,
+    Invoice,
     Reservation,
     Unit,
     UnitDay,
@@ -95,3 +96,55 @@ def test_a_mark_racing_the_closing_of_its_month_is_billed_or_refused(
         assert BilledLine.objects.count() == 1
     else:
         assert results[1] == "day_closed" and BilledLine.objects.count() == 0
+
+
+def test_closings_racing_number_their_invoices_without_gap_even_when_one_rolls_back(
+        postgres_only, territory, make_login, make_activity, manager, monkeypatch):
+    """Six activities of the territory closed at once, two households each; the closing of
+    the third fails after taking its numbers. The five others' ten invoices are numbered 1 to
+    10, each once, and a second closing of every month bills nothing more."""
+    families = [make_family(territory, make_login, i) for i in range(2)]
+    activities = []
+    for index in range(6):
+        activity = make_activity(f"Centre {index}", billing_mode="invoice", amount=1000 + index)
+        unit = activity.units.get()
+        UnitDay.objects.create(unit=unit, day=MONDAY, capacity=5)
+        for guardian, _household, child in families:
+            operations.enrol_child(activity=activity, child=child, actor=guardian, at=AT)
+            operations.reserve(child=child, unit=unit, day=MONDAY, actor=guardian, at=AT)
+        activities.append(activity.pk)
+    doomed = activities[2]
+    issue = invoices.issue
+
+    def failing_issue(*, statements, **kwargs):
+        issued = issue(statements=statements, **kwargs)
+        if statements[0].period.activity_id == doomed:
+            raise RuntimeError("the closing failed after taking its numbers")
+        return issued
+
+    monkeypatch.setattr(invoices, "issue", failing_issue)
+
+    def work(index):
+        try:
+            return operations.close_month(activity=Activity.objects.get(pk=activities[index]),
+                                          month=date(2026, 2, 1),
+                                          actor=User.objects.get(pk=manager.pk),
+                                          at=CLOSING).pk
+        except RuntimeError:
+            return "rolled back"
+
+    results = race(6, work)
+    assert results[2] == "rolled back" and all(isinstance(r, int) for i, r in
+                                               enumerate(results) if i != 2)
+    numbers = sorted(Invoice.objects.values_list("sequence", flat=True))
+    assert numbers == list(range(1, 11))
+    by_activity = {}
+    for activity_id, sequence in Invoice.objects.values_list(
+            "statement__period__activity_id", "sequence"):
+        by_activity.setdefault(activity_id, []).append(sequence)
+    assert all(max(s) - min(s) == 1 for s in by_activity.values())  # a closing's block
+    assert doomed not in by_activity
+    monkeypatch.setattr(invoices, "issue", issue)
+    race(6, work)  # the failed one closes now; the others bill nothing more
+    assert sorted(Invoice.objects.values_list("sequence", flat=True)) == list(range(1, 13))
+    assert check_billing() == []

@@ -161,7 +161,7 @@ def test_mediator_logs_through_the_page_and_dashboard_counts(client, logins, pla
     assert Accompaniment.objects.get().neighbourhood == hood
     with clock.frozen(AT):
         page = client.get("/inclusion/dashboard/").content.decode()
-        csv = client.get("/inclusion/dashboard.csv").content.decode()
+        csv = client.get("/inclusion/dashboard.csv").getvalue().decode()
     assert "1 person accompanied out of a target of 50" in page
     assert "<svg" in page and "<table>" in page
     assert "Les Tours,Nordville,500,50,2026-03,1,3" in csv

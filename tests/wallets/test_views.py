@@ -38,7 +38,7 @@ def test_resident_pages_render(client, resident, setup):
     account = setup["canteen"]
     csv_response = client.get(reverse("wallets:statement", args=[account.pk, 2026, 3, "csv"]))
     assert csv_response.status_code == 200
-    assert "desk" in csv_response.content.decode()
+    assert "desk" in csv_response.getvalue().decode()
     pdf = client.get(reverse("wallets:statement", args=[account.pk, 2026, 3, "pdf"]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get(reverse("cards:my_card")).status_code == 200
@@ -225,6 +225,6 @@ def test_the_statement_spreadsheet_is_written_the_readers_way(client, resident, 
     resident.person.save(update_fields=["language"])
     client.force_login(resident)
     csv_text = client.get(reverse("wallets:statement", args=[setup["canteen"].pk, 2026, 3, "csv"]
-                                  )).content.decode()
+                                  )).getvalue().decode()
     assert csv_text.splitlines() == ["Date,Mouvement,Motif,Montant,Solde",
                                      '02/03/2026 10:00,rechargement,desk,"20,00","20,00"']

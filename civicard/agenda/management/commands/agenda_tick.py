@@ -1,12 +1,16 @@
 """`civicard agenda-tick`: enqueue the agenda's scheduled work for the worker. Run it from cron
 or a systemd timer (docs/agenda.md): every 5 minutes with no option (alerts whose quiet hours
-or back-off are over), hourly with --feeds, daily with --digest daily, weekly with
---digest weekly."""
+or back-off are over), hourly with --feeds, daily with --digest daily (which also expands
+repetition rules as the horizon moves on), weekly with
+--digest weekly, and on the 1st of the month with --free-entries."""
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
+from civicard.agenda import feeds as feed_tasks
 from civicard.agenda import tasks
 from civicard.agenda.models import AlertSettings
+from civicard.core import clock
 
 
 class Command(BaseCommand):
@@ -16,11 +20,18 @@ class Command(BaseCommand):
         parser.add_argument("--feeds", action="store_true", help="read the publishers' feeds")
         parser.add_argument("--digest", choices=[AlertSettings.Rhythm.DAILY,
                                                  AlertSettings.Rhythm.WEEKLY])
+        parser.add_argument("--free-entries", action="store_true",
+                            help="remind holders that this month's free entries are ready")
 
-    def handle(self, feeds, digest, **options):
+    def handle(self, feeds, digest, free_entries, **options):
         tasks.deliver_due.enqueue()
         if feeds:
-            feeds.read_feeds.enqueue()
+            feed_tasks.read_feeds.enqueue()
         if digest:
             tasks.send_digests.enqueue(digest)
+        if digest == AlertSettings.Rhythm.DAILY:
+            feed_tasks.extend_recurrences.enqueue()
+        if free_entries:
+            month = timezone.localdate(clock.now()).replace(day=1)
+            tasks.remind_free_entries.enqueue(month.isoformat())
         self.stdout.write("enqueued")

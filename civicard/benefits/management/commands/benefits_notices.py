@@ -5,8 +5,10 @@ from civicard.core import clock
 
 
 class Command(BaseCommand):
-    help = ("Send the monthly free-entries notices that are due today (run it daily): on the "
-            "1st, 'your entries are here'; 3 days before the month ends, 'they lapse soon'.")
+    help = ("Send the monthly free-entries notices that are due today (run it daily): 3 days "
+            "before the month ends, 'they lapse soon'. On the 1st, 'your entries are here' is "
+            "the agenda's reminder (civicard agenda-tick --free-entries: one alert, also by "
+            "web push, with the venues open this week); --kind available sends this one.")
 
     def add_arguments(self, parser):
         parser.add_argument("--kind", choices=["auto", "available", "lapse"], default="auto")
@@ -15,6 +17,9 @@ class Command(BaseCommand):
         at = clock.now()
         if kind == "auto":
             kind = notices.kind_due(at)
+            if kind == "available":
+                self.stdout.write("The agenda's reminder announces this month's entries.")
+                return
             if kind is None:
                 self.stdout.write("No monthly notice is due today.")
                 return

@@ -1,0 +1,222 @@
+"""Invoices of the activities billed by invoice: issued when a month is closed, numbered
+without gap per territory and year, paid online or at the counter, cancelled by a credit
+note; never edited, never deleted.
+
+Money paid on an invoice takes the one money path: it comes into the household's wallet for
+the activity's service (a top-up by its means: cash, cheque, card, online) and goes at once to
+the invoice (a charge, "Paid on invoice 2026-000123"), so the ledger holds every cent and the
+wallet's balance is where it was. A credit note gives back what was paid as a refund.
+
+Lock order, everywhere: the wallet account, then the invoice (a provider's notice locks the
+account before it reaches the invoice)."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from civicard.childhood.exceptions import AmountAboveDue, InvoiceAlreadyCancelled, NothingDue
+from civicard.childhood.models import (
+    BilledLine,
+    CreditNote,
+    Invoice,
+    InvoiceCounter,
+    InvoiceOnlinePayment,
+    InvoicePayment,
+    InvoiceStatus,
+    NumberSeries,
+    PaymentAllocation,
+    Statement,
+)
+from civicard.core import audit
+from civicard.core.errors import DomainError, InvalidInput
+from civicard.core.money import format_cents
+from civicard.core.permissions import Role, check_role, check_role_over
+from civicard.wallets import operations as wallets
+from civicard.wallets.labels import Label
+from civicard.wallets.models import Account, Means, OnlinePayment
+
+COUNTER_MEANS = (Means.CASH, Means.CHEQUE, Means.BANK_CARD)
+
+
+def take_numbers(*, territory_id: int, series: str, year: int, count: int) -> int:
+    """Reserve `count` consecutive numbers of a series in the caller's transaction and return
+    the first. The counter's row stays locked until that transaction ends, and a rollback
+    gives the numbers back: the series never has a gap."""
+    with transaction.atomic():  # a savepoint: two first invoices of a year meet at the key
+        InvoiceCounter.objects.get_or_create(territory_id=territory_id, series=series,
+                                             year=year)
+    counter = InvoiceCounter.objects.select_for_update().get(
+        territory_id=territory_id, series=series, year=year)
+    first = counter.last + 1
+    counter.last = F("last") + count
+    counter.save(update_fields=["last"])
+    return first
+
+
+def issue(*, statements: list[Statement], territory_id: int, currency: str,
+          at: datetime) -> list[Invoice]:
+    """An invoice for each statement with something to pay, in the closing's transaction,
+    numbered in the statements' order (households by key)."""
+    owing = [s for s in statements if s.total_cents > 0]
+    if not owing:
+        return []
+    year = timezone.localtime(at).year
+    first = take_numbers(territory_id=territory_id, series=NumberSeries.INVOICE, year=year,
+                         count=len(owing))
+    return Invoice.objects.bulk_create([
+        Invoice(statement=statement, household_id=statement.household_id,
+                territory_id=territory_id, year=year, sequence=first + offset, issued_at=at,
+                total_cents=statement.total_cents, currency=currency)
+        for offset, statement in enumerate(owing)], batch_size=2000)
+
+
+def _locked_account(invoice: Invoice, at: datetime) -> Account:
+    service = invoice.statement.period.activity.service
+    account = wallets.open_account(household=invoice.household, service=service, at=at)
+    return Account.objects.select_for_update().select_related("service").get(pk=account.pk)
+
+
+def _locked(invoice: Invoice) -> Invoice:
+    return (Invoice.objects.select_for_update()
+            .select_related("household", "statement__period__activity__service")
+            .get(pk=invoice.pk))
+
+
+def _allocate(payment: InvoicePayment, invoice: Invoice) -> None:
+    """Give the payment to the lines still unpaid, the oldest day first."""
+    left = payment.amount_cents
+    lines = (BilledLine.objects.filter(statement_id=invoice.statement_id)
+             .order_by("reservation__unit_day__day", "reservation__child_id", "pk"))
+    paid = {}
+    for allocation in PaymentAllocation.objects.filter(line__in=lines):
+        paid[allocation.line_id] = paid.get(allocation.line_id, 0) + allocation.amount_cents
+    allocations = []
+    for line in lines:
+        if left == 0:
+            break
+        part = min(left, line.amount_cents - paid.get(line.pk, 0))
+        if part > 0:
+            allocations.append(PaymentAllocation(payment=payment, line=line, amount_cents=part))
+            left -= part
+    PaymentAllocation.objects.bulk_create(allocations)
+
+
+def _pass_on(invoice: Invoice, *, account: Account, amount_cents: int, means: str, key: str,
+             actor, at: datetime, online_payment: OnlinePayment | None = None) -> InvoicePayment:
+    """Take money just come into the wallet to the invoice: the charge, the payment and its
+    allocation to the lines, the invoice's status. The invoice is locked by the caller."""
+    entry = wallets.charge(account=account, amount_cents=amount_cents,
+                           reason=Label("invoice_payment", {"number": invoice.number}),
+                           idempotency_key=f"{key}:out", actor=actor, at=at,
+                           joins_transaction=True)
+    payment = InvoicePayment.objects.create(
+        invoice=invoice, amount_cents=amount_cents, means=means, at=at, entry=entry,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        online_payment=online_payment)
+    _allocate(payment, invoice)
+    invoice.paid_cents += amount_cents
+    invoice.status = (InvoiceStatus.PAID if invoice.paid_cents == invoice.total_cents
+                      else InvoiceStatus.PARTLY_PAID)
+    invoice.save(update_fields=["paid_cents", "status"])
+    audit.record(actor=actor, action="childhood.invoice_paid", obj=invoice, at=at,
+                 extra={"amount_cents": amount_cents, "means": means})
+    return payment
+
+
+def pay_at_counter(*, invoice: Invoice, amount_cents: int, means: str, request_key: str,
+                   actor, at: datetime) -> InvoicePayment:
+    """An agent takes money for an invoice: a top-up by `means` (in their cash report) passed
+    on to the invoice. A repeated form (same `request_key`) returns the first payment."""
+    check_role(actor, Role.COUNTER_AGENT, commune_id=invoice.household.commune_id)
+    wallets.check_amount(amount_cents)
+    if means not in COUNTER_MEANS:
+        raise InvalidInput(fields={"means": [_("Choose how the money was paid.")]})
+    key = f"invoice:{invoice.pk}:counter:{request_key}"
+    with transaction.atomic(durable=True):
+        account = _locked_account(invoice, at)
+        invoice = _locked(invoice)
+        first = InvoicePayment.objects.filter(entry__idempotency_key=f"{key}:out").first()
+        if first is not None:
+            return first
+        if invoice.due_cents == 0:
+            raise NothingDue()
+        if amount_cents > invoice.due_cents:
+            raise AmountAboveDue(due=format_cents(invoice.due_cents, invoice.currency))
+        wallets.top_up(account=account, amount_cents=amount_cents, means=means,
+                       reason=Label("counter_top_up"), idempotency_key=f"{key}:in",
+                       actor=actor, at=at, joins_transaction=True)
+        return _pass_on(invoice, account=account, amount_cents=amount_cents, means=means,
+                        key=key, actor=actor, at=at)
+
+
+def start_online_payment(*, invoice: Invoice, provider: str, actor, at: datetime
+                         ) -> OnlinePayment:
+    """Start paying what is left on an invoice through the payment provider; the provider's
+    notice credits the wallet and `pass_on_online_payment` takes it to the invoice."""
+    with transaction.atomic():
+        invoice = _locked(invoice)
+        if invoice.due_cents == 0:
+            raise NothingDue()
+        account = wallets.open_account(household=invoice.household,
+                                       service=invoice.statement.period.activity.service, at=at)
+        payment = wallets.start_online_payment(account=account, amount_cents=invoice.due_cents,
+                                               provider=provider, actor=actor, at=at)
+        InvoiceOnlinePayment.objects.create(online_payment=payment, invoice=invoice)
+    return payment
+
+
+def pass_on_online_payment(sender, *, payment: OnlinePayment, at: datetime, **kwargs) -> None:
+    """wallets.signals.online_payment_settled, inside the settlement's transaction: an online
+    payment started for an invoice goes to it, up to what is still due (paid at the counter
+    meanwhile, or cancelled: the rest stays in the wallet, the household's to use)."""
+    link = InvoiceOnlinePayment.objects.filter(online_payment=payment).first()
+    if link is None:
+        return
+    invoice = _locked(link.invoice)
+    amount = min(payment.amount_cents, invoice.due_cents)
+    if amount == 0:
+        return
+    try:
+        with transaction.atomic():
+            _pass_on(invoice, account=payment.account, amount_cents=amount, means=Means.ONLINE,
+                     key=f"invoice:{invoice.pk}:online:{payment.reference}",
+                     actor=payment.started_by, at=at, online_payment=payment)
+    except DomainError:  # the service's rule refused the charge: the money stays in the wallet
+        return
+
+
+def cancel_by_credit_note(*, invoice: Invoice, reason: str, actor, at: datetime) -> CreditNote:
+    """A manager cancels a whole invoice with a numbered credit note; what was paid goes back
+    to the household's wallet. The invoice and its lines stay as they were."""
+    activity = invoice.statement.period.activity
+    check_role_over(actor, Role.SERVICE_MANAGER, commune_id=activity.commune_id)
+    reason = " ".join((reason or "").split())[:200]
+    if not reason:
+        raise InvalidInput(fields={"reason": [_("Write why the invoice is cancelled.")]})
+    with transaction.atomic(durable=True):
+        account = _locked_account(invoice, at)
+        invoice = _locked(invoice)
+        if invoice.status == InvoiceStatus.CANCELLED:
+            raise InvoiceAlreadyCancelled()
+        year = timezone.localtime(at).year
+        sequence = take_numbers(territory_id=invoice.territory_id,
+                                series=NumberSeries.CREDIT_NOTE, year=year, count=1)
+        number = f"AV-{year}-{sequence:06d}"
+        refund = None
+        if invoice.paid_cents:
+            refund = wallets.refund(account=account, amount_cents=invoice.paid_cents,
+                                    reason=Label("credit_note", {"number": number}),
+                                    idempotency_key=f"credit_note:{invoice.pk}", actor=actor,
+                                    at=at, joins_transaction=True)
+        note = CreditNote.objects.create(
+            invoice=invoice, territory_id=invoice.territory_id, year=year, sequence=sequence,
+            issued_at=at, issued_by=actor, amount_cents=invoice.total_cents, reason=reason,
+            refund=refund)
+        invoice.status = InvoiceStatus.CANCELLED
+        invoice.save(update_fields=["status"])
+        audit.record(actor=actor, action="childhood.invoice_cancelled", obj=invoice, at=at,
+                     extra={"credit_note": note.number, "refunded_cents": invoice.paid_cents})
+    return note
