@@ -174,6 +174,8 @@ def main():
         prefix = f"{library.pk}-"
         import_marc(library, branch, TITLES // 10, prefix + "S")  # the peak after a tenth…
         import_marc(library, branch, TITLES - TITLES // 10, prefix + "L")  # …and the rest
+    with connection.cursor() as cursor:  # the planner's statistics, as autovacuum would leave
+        cursor.execute("ANALYZE")
     print(f"library {library.code}")
     search(library)
     kiosks(library, branch, interval=0)

@@ -48,7 +48,8 @@ class HoldOut(Schema):
     id: int
     title: str
     pickup_branch: str
-    position: int | None
+    position: int | None  # in the queue, while no copy is on its way or waiting
+    in_transit: bool  # a copy is on its way from another branch
     collect_by: datetime | None
 
 
@@ -102,7 +103,8 @@ def my_library(request):
                    "due_at": loan.current_due_at} for loan in queries.loans_of(person)],
         "holds": [{"id": line.hold.pk, "title": line.hold.title.title,
                    "pickup_branch": line.hold.pickup_branch.name, "position": line.position,
-                   "collect_by": line.collect_by} for line in queries.holds_of(person)],
+                   "in_transit": line.in_transit, "collect_by": line.collect_by}
+                  for line in queries.holds_of(person)],
     }
 
 
@@ -117,7 +119,7 @@ def place_hold(request, title_id: Id, payload: HoldIn):
     hold = operations.place_hold(title=title, membership=membership, person=person,
                                  pickup_branch=branch, channel=Channel.ONLINE,
                                  actor=request.user, at=clock.now())
-    ready = getattr(hold, "ready", None)
+    [line] = [line for line in queries.holds_of(person) if line.hold.pk == hold.pk]
     return Status(201, {"id": hold.pk, "title": title.title, "pickup_branch": branch.name,
-                        "position": None if ready else queries.queue_position(hold),
-                        "collect_by": ready.collect_by if ready else None})
+                        "position": line.position, "in_transit": line.in_transit,
+                        "collect_by": line.collect_by})

@@ -6,3 +6,6 @@ class LibraryConfig(AppConfig):
     name = "civicard.library"
     label = "library"
     verbose_name = _("Library and toy library")
+
+    def ready(self):
+        from civicard.library import signals  # noqa: F401

@@ -33,7 +33,8 @@ GAMES = ["Dixit", "Carcassonne", "Dobble", "Jungle Speed", "Les Aventuriers du r
          "Puzzle 500 pièces", "Memory des animaux", "Kapla 200", "Uno", "Qwirkle",
          "Timeline", "Splendor", "Mölkky", "Hanabi", "Le Verger"]
 NOTE = ("Library: /library/ (search, availability), /library/me/ (Amina: two loans, one hold "
-        "ready), the desk at /library/desk/<id>/ for agent@. Self-check kiosk: run "
+        "ready, one copy on its way from the Annexe des Tours), the desk at /library/desk/<id>/ "
+        "and its catalogue at /library/desk/<id>/catalogue/ for agent@. Self-check kiosk: run "
         "`civicard sip2-server --port 6001`, then e.g. "
         "`printf '9300CN{login}|CO{password}|\\r"
         "2300020260101    120000AOmediatheque|AA{number}|\\r' | nc -q1 127.0.0.1 6001`.")
@@ -73,7 +74,7 @@ def load(ctx):
     media = Library.objects.create(territory=ctx.territory, commune=commune, code="mediatheque",
                                    name="Médiathèque Jacques Prévert", kind=LibraryKind.LIBRARY)
     centre = media.branches.create(code="centre", name="Médiathèque du centre")
-    media.branches.create(code="tours", name="Annexe des Tours")
+    annexe = media.branches.create(code="tours", name="Annexe des Tours")
     toys = Library.objects.create(territory=ctx.territory, commune=commune, code="ludotheque",
                                   name="Ludothèque La Toupie", kind=LibraryKind.TOY_LIBRARY,
                                   membership_scope=MembershipScope.HOUSEHOLD, loan_days=28)
@@ -99,15 +100,17 @@ def load(ctx):
                                  actor=amina, at=start)
     operations.join(library=toys, person=amina.person, home_branch=toy_branch, actor=amina,
                     at=start)
-    single = (Copy.objects.filter(library=media, branch=centre, state=CopyState.ON_SHELF)
+    single = (Copy.objects.filter(library=media, state=CopyState.ON_SHELF)
               .annotate(copies=Count("title__copies")).filter(copies=1))
-    first, second, wanted = single.order_by("pk")[:3]  # three titles, one copy each
+    first, second, wanted = single.filter(branch=centre).order_by("pk")[:3]  # one copy each
+    far = single.filter(branch=annexe).order_by("pk").first()
     for copy, days_ago in ((first, 18), (second, 4)):
         operations.lend(membership=membership, person=amina.person, copy=copy,
                         channel=Channel.DESK, actor=agent, at=ctx.now - timedelta(days=days_ago))
-    operations.place_hold(title=wanted.title, membership=membership, person=amina.person,
-                          pickup_branch=centre, channel=Channel.ONLINE, actor=amina,
-                          at=ctx.now - timedelta(hours=2))
+    for copy, hours_ago in ((wanted, 2), (far, 1)):  # ready at once; sent from the annexe
+        operations.place_hold(title=copy.title, membership=membership, person=amina.person,
+                              pickup_branch=centre, channel=Channel.ONLINE, actor=amina,
+                              at=ctx.now - timedelta(hours=hours_ago))
     ctx.notes.append(_note())
 
 

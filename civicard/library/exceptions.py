@@ -53,6 +53,12 @@ class ItemWithdrawn(DomainError):
     http_status = 409
 
 
+class ItemInTransit(DomainError):
+    code = "item_in_transit"
+    message = _("This item is on its way to %(branch)s for a member who asked for it.")
+    http_status = 409
+
+
 class NotOnLoan(DomainError):
     code = "not_on_loan"
     message = _("This item is not on loan.")
@@ -90,8 +96,8 @@ class RenewalLimitReached(DomainError):
 
 
 class HoldNotPossible(DomainError):
-    code = "hold_no_copy_in_branch"
-    message = _("This title has no copy in that branch. Choose another branch.")
+    code = "hold_no_copy_to_lend"
+    message = _("This title has no copy that can be lent.")
     http_status = 409
 
 

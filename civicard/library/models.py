@@ -176,6 +176,7 @@ class CopyState(models.TextChoices):
     ON_SHELF = "on_shelf", _("on the shelf")
     ON_LOAN = "on_loan", _("on loan")
     WAITING = "waiting", _("kept at the desk for someone")
+    IN_TRANSIT = "in_transit", _("on its way to another branch")
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
@@ -193,6 +194,8 @@ class Copy(models.Model):
                                 related_name="+")
     waiting_for = models.OneToOneField("Hold", on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="+")
+    transit = models.OneToOneField("Transit", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
 
     class Meta:
         verbose_name = _("copy")
@@ -206,6 +209,9 @@ class Copy(models.Model):
             models.CheckConstraint(condition=Q(state="waiting", waiting_for__isnull=False)
                                    | (~Q(state="waiting") & Q(waiting_for__isnull=True)),
                                    name="copy_waiting_iff_hold"),
+            models.CheckConstraint(condition=Q(state="in_transit", transit__isnull=False)
+                                   | (~Q(state="in_transit") & Q(transit__isnull=True)),
+                                   name="copy_in_transit_iff_transit"),
         ]
 
     def __str__(self):
@@ -300,6 +306,32 @@ class HoldReady(AppendOnlyModel):
     copy = models.ForeignKey(Copy, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
     collect_by = models.DateTimeField()
+
+
+class Transit(AppendOnlyModel):
+    """A copy sent from one branch to another, for the hold that waits for it there. It arrives
+    when it is checked in at `to_branch` (a `TransitArrival`); checked in anywhere else, it is
+    still on its way."""
+
+    copy = models.ForeignKey(Copy, on_delete=models.PROTECT, related_name="transits")
+    hold = models.OneToOneField(Hold, on_delete=models.PROTECT, related_name="transit")
+    from_branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    to_branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(from_branch=models.F("to_branch")),
+                                              name="transit_between_two_branches")]
+
+
+class TransitArrival(AppendOnlyModel):
+    transit = models.OneToOneField(Transit, on_delete=models.PROTECT, related_name="arrival")
+    at = models.DateTimeField()
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+")
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
 
 
 class HoldOutcome(models.TextChoices):

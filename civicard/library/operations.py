@@ -7,10 +7,13 @@ borrower racing for the last copy, are served one after the other: the first to 
 On SQLite, transactions start IMMEDIATE (settings), which serialises them the same way."""
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +22,7 @@ from civicard.core import audit
 from civicard.core.errors import InvalidInput, PermissionRefused
 from civicard.core.permissions import Role, check_role, holds_role
 from civicard.library import queries
+from civicard.library.catalogue import search_text
 from civicard.library.exceptions import (
     AlreadyBorrowed,
     AlreadyHeld,
@@ -26,6 +30,7 @@ from civicard.library.exceptions import (
     BorrowingPaused,
     HoldNotOpen,
     HoldNotPossible,
+    ItemInTransit,
     ItemOnLoan,
     ItemWaitingForSomeoneElse,
     ItemWithdrawn,
@@ -56,6 +61,8 @@ from civicard.library.models import (
     Renewal,
     Return,
     Title,
+    Transit,
+    TransitArrival,
 )
 from civicard.notifications.operations import notify
 from civicard.people.models import Person
@@ -225,6 +232,8 @@ def lend(*, membership: Membership, person: Person, copy: Copy, channel: str, ac
             raise ItemOnLoan()
         if copy.state == CopyState.WITHDRAWN:
             raise ItemWithdrawn()
+        if copy.state == CopyState.IN_TRANSIT:
+            raise ItemInTransit(branch=copy.transit.to_branch.name)
         hold = None
         if copy.state == CopyState.WAITING:
             hold = Hold.objects.get(pk=copy.waiting_for_id)
@@ -241,36 +250,80 @@ def lend(*, membership: Membership, person: Person, copy: Copy, channel: str, ac
     return loan
 
 
-def give_back(*, copy: Copy, branch: Branch, channel: str, actor=None,
-              kiosk: Kiosk | None = None, pieces_counted: int | None = None,
-              at: datetime) -> Return:
-    """Take a copy back; if someone at this branch is waiting for its title, the copy is set
-    aside for the first in line and they are told to come and collect it."""
+@dataclass(frozen=True)
+class CheckIn:
+    """What a check-in did: the copy as it is now (on the shelf, kept at the desk for someone,
+    or in transit to `copy.transit.to_branch`), and the return it recorded — none for a copy
+    arriving from another branch."""
+
+    copy: Copy
+    returned: Return | None
+
+    @property
+    def send_to(self) -> Branch | None:
+        """The branch to send the copy to, while it is in transit."""
+        return self.copy.transit.to_branch if self.copy.transit_id else None
+
+
+def check_in(*, copy: Copy, branch: Branch, channel: str, actor=None,
+             kiosk: Kiosk | None = None, pieces_counted: int | None = None,
+             at: datetime) -> CheckIn:
+    """A copy checked in at `branch`, at the desk or a kiosk. A copy on loan is returned; a copy
+    in transit arrives when `branch` is where it was sent (checked in anywhere else, it is still
+    on its way). Either way the copy then goes to the first in line for its title: kept here if
+    they collect it here, sent in transit to their branch otherwise."""
     library = copy.library
     check_built_in(library)
     if kiosk is None:
         check_librarian(actor, library)
+    if branch.library_id != library.pk:
+        raise InvalidInput(fields={"branch": [_("Choose a branch of this library.")]})
     with transaction.atomic():
         copy = _locked(copy.pk)
-        if copy.state != CopyState.ON_LOAN:
+        returned = None
+        if copy.state == CopyState.IN_TRANSIT:
+            transit = copy.transit
+            if transit.to_branch_id != branch.pk:
+                return CheckIn(copy, None)
+            TransitArrival.objects.create(transit=transit, at=at, channel=channel, actor=actor,
+                                          kiosk=kiosk)
+            copy.transit = None
+            if not HoldEnd.objects.filter(hold_id=transit.hold_id).exists():
+                copy.state, copy.branch = CopyState.ON_SHELF, branch
+                _keep_for(transit.hold, copy, at)
+                copy.save(update_fields=["state", "branch", "waiting_for", "transit"])
+                return CheckIn(copy, None)
+        elif copy.state == CopyState.ON_LOAN:
+            missing = check_pieces(copy, pieces_counted)
+            returned = Return.objects.create(loan_id=copy.loan_id, at=at, branch=branch,
+                                             pieces_missing=missing, channel=channel,
+                                             actor=actor, kiosk=kiosk)
+            copy.loan = None
+        else:
             raise NotOnLoan()
-        missing = check_pieces(copy, pieces_counted)
-        returned = Return.objects.create(loan_id=copy.loan_id, at=at, branch=branch,
-                                         pieces_missing=missing, channel=channel, actor=actor,
-                                         kiosk=kiosk)
-        copy.state, copy.loan = CopyState.ON_SHELF, None
-        copy.branch = branch
+        copy.state, copy.branch = CopyState.ON_SHELF, branch
         _set_aside_for_next(copy, at)
-        copy.save(update_fields=["state", "loan", "waiting_for", "branch"])
-    return returned
+        copy.save(update_fields=["state", "loan", "waiting_for", "transit", "branch"])
+    return CheckIn(copy, returned)
 
 
-def _set_aside_for_next(copy: Copy, at: datetime) -> HoldReady | None:
-    """Under the title's lock: give a copy now on the shelf to the first hold waiting for its
-    title at its branch (the copy is saved by the caller)."""
-    hold = queries.waiting_holds(copy.title_id).filter(pickup_branch=copy.branch_id).first()
+def _set_aside_for_next(copy: Copy, at: datetime) -> None:
+    """Under the title's lock: give a copy now on the shelf to the first in line for its title —
+    kept at the desk when they collect it at the copy's branch, sent in transit otherwise (the
+    copy is saved by the caller)."""
+    hold = queries.waiting_holds(copy.title_id).select_related("pickup_branch").first()
     if hold is None:
-        return None
+        return
+    if hold.pickup_branch_id == copy.branch_id:
+        _keep_for(hold, copy, at)
+    else:
+        copy.state = CopyState.IN_TRANSIT
+        copy.transit = Transit.objects.create(copy=copy, hold=hold, from_branch=copy.branch,
+                                              to_branch=hold.pickup_branch, sent_at=at)
+
+
+def _keep_for(hold: Hold, copy: Copy, at: datetime) -> HoldReady:
+    """The copy waits at the desk of its branch for `hold`, whose person is told to come."""
     ready = HoldReady.objects.create(hold=hold, copy=copy, at=at,
                                      collect_by=at + timedelta(days=copy.library.pickup_days))
     copy.state, copy.waiting_for = CopyState.WAITING, hold
@@ -319,15 +372,15 @@ def renew(*, loan: Loan, channel: str, actor=None, at: datetime) -> Renewal:
 
 def place_hold(*, title: Title, membership: Membership, person: Person, pickup_branch: Branch,
                channel: str, actor=None, at: datetime) -> Hold:
-    """Join the title's queue. A copy on the shelf at the pickup branch is set aside at once,
-    so a walk-in borrower who comes after cannot take it."""
+    """Join the title's queue. A copy on the shelf is claimed at once, so a walk-in borrower who
+    comes after cannot take it: kept at the desk when it is at the pickup branch, else one from
+    another branch is sent there in transit."""
     library = title.library
     check_built_in(library)
     check_current(membership, at)
     if pickup_branch.library_id != library.pk:
         raise HoldNotPossible()
-    if not title.copies.filter(branch=pickup_branch).exclude(
-            state=CopyState.WITHDRAWN).exists():
+    if not title.copies.exclude(state=CopyState.WITHDRAWN).exists():
         raise HoldNotPossible()
     with transaction.atomic():
         _lock_title(title)
@@ -339,12 +392,13 @@ def place_hold(*, title: Title, membership: Membership, person: Person, pickup_b
         hold = Hold.objects.create(title=title, membership=membership, person=person,
                                    pickup_branch=pickup_branch, placed_at=at, channel=channel,
                                    actor=actor)
-        copy = (Copy.objects.select_for_update(of=("self",)).select_related("library")
-                .filter(title=title, branch=pickup_branch, state=CopyState.ON_SHELF)
-                .order_by("pk").first())
+        on_shelf = (Copy.objects.select_for_update(of=("self",)).select_related("library")
+                    .filter(title=title, state=CopyState.ON_SHELF))
+        copy = (on_shelf.filter(branch=pickup_branch).order_by("pk").first()
+                or on_shelf.order_by("pk").first())
         if copy is not None:
             _set_aside_for_next(copy, at)
-            copy.save(update_fields=["state", "waiting_for"])
+            copy.save(update_fields=["state", "waiting_for", "transit"])
     return hold
 
 
@@ -356,7 +410,7 @@ def _end_hold(hold: Hold, outcome: str, *, actor, at: datetime) -> HoldEnd:
     if copy is not None:
         copy.state, copy.waiting_for = CopyState.ON_SHELF, None
         _set_aside_for_next(copy, at)
-        copy.save(update_fields=["state", "waiting_for"])
+        copy.save(update_fields=["state", "waiting_for", "transit"])
     return end
 
 
@@ -383,6 +437,20 @@ def expire_pickups(*, at: datetime) -> int:
     return expired
 
 
+def forget_person(*, person: Person, at: datetime) -> None:
+    """On erasure, as for payments: the loans stay, pointing at the person row that no longer
+    says who they were, so a copy still out can be checked in; a loan still open is no reason to
+    keep a name. Their open holds are cancelled (a copy kept for them goes to the next in line),
+    their own memberships end and are no longer shared with a library's system."""
+    for hold in queries.open_holds().filter(person=person).select_related("title"):
+        with transaction.atomic():
+            _lock_title(hold.title)
+            if not HoldEnd.objects.filter(hold=hold).exists():
+                _end_hold(hold, HoldOutcome.CANCELLED, actor=None, at=at)
+    Membership.objects.filter(person=person).update(
+        share_with_library_system=False, ends_on=Greatest("starts_on", Value(at.date())))
+
+
 # Reminders ------------------------------------------------------------------------------------
 
 def _send_once(key: str, person: Person, at: datetime, **message) -> bool:
@@ -398,8 +466,8 @@ def _send_once(key: str, person: Person, at: datetime, **message) -> bool:
 def send_reminders(*, at: datetime) -> int:
     """Due soon, overdue, and membership ending: each sent once, in the reader's language."""
     sent = 0
-    for loan in queries.open_loans().select_related("person", "copy__title",
-                                                    "copy__library"):
+    for loan in queries.open_loans().filter(person__erased_at=None).select_related(
+            "person", "copy__title", "copy__library"):
         due = loan.current_due_at
         params = {"title": loan.copy.title.title,
                   "date": _day(loan.person, timezone.localdate(due))}
@@ -417,7 +485,7 @@ def send_reminders(*, at: datetime) -> int:
         if not notice_from <= at.date() <= membership.ends_on:
             continue
         person = queries.owner_person(membership)
-        if person is None:
+        if person is None or person.erased_at:
             continue
         sent += _send_once(
             f"membership:{membership.pk}:{membership.ends_on}", person, at,
@@ -431,12 +499,54 @@ def send_reminders(*, at: datetime) -> int:
 
 # Catalogue and kiosks -------------------------------------------------------------------------
 
-def add_copy(*, title: Title, branch: Branch, barcode: str, actor, pieces: int | None = None,
-             at: datetime) -> Copy:
+@dataclass(frozen=True)
+class TitleDetails:
+    """What staff write about a title (checked at the edge, by the form or the import)."""
+
+    kind: str
+    title: str
+    author: str = ""
+    publisher: str = ""
+    year: int | None = None
+    isbn: str = ""
+
+
+def add_title(*, library: Library, details: TitleDetails, actor, at: datetime) -> Title:
+    check_librarian(actor, library)
+    return _save_title(Title(library=library, created_at=at), details, actor=actor, at=at,
+                       action="library.title_added")
+
+
+def edit_title(*, title: Title, details: TitleDetails, actor, at: datetime) -> Title:
     check_librarian(actor, title.library)
+    return _save_title(title, details, actor=actor, at=at, action="library.title_edited")
+
+
+def _save_title(title: Title, details: TitleDetails, *, actor, at: datetime,
+                action: str) -> Title:
+    for name, value in vars(details).items():
+        setattr(title, name, value)
+    title.search_text = search_text(title)
+    title.save()
+    audit.record(actor=actor, action=action, obj=title, at=at)
+    return title
+
+
+def _checked_barcode(barcode: str) -> str:
     barcode = (barcode or "").strip()
     if not barcode or len(barcode) > 40:
         raise InvalidInput(fields={"barcode": [_("Enter the barcode on the item.")]})
+    return barcode
+
+
+def _barcode_taken() -> InvalidInput:
+    return InvalidInput(fields={"barcode": [_("Another item already has this barcode.")]})
+
+
+def add_copy(*, title: Title, branch: Branch, barcode: str, actor, pieces: int | None = None,
+             at: datetime) -> Copy:
+    check_librarian(actor, title.library)
+    barcode = _checked_barcode(barcode)
     if branch.library_id != title.library_id:
         raise InvalidInput(fields={"branch": [_("Choose a branch of this library.")]})
     try:
@@ -444,9 +554,23 @@ def add_copy(*, title: Title, branch: Branch, barcode: str, actor, pieces: int |
             copy = Copy.objects.create(library=title.library, title=title, branch=branch,
                                        barcode=barcode, pieces=pieces)
     except IntegrityError:
-        raise InvalidInput(fields={"barcode": [_("Another item already has this barcode.")]}) \
-            from None
+        raise _barcode_taken() from None
     audit.record(actor=actor, action="library.copy_added", obj=copy, at=at)
+    return copy
+
+
+def edit_copy(*, copy: Copy, barcode: str, pieces: int | None, actor, at: datetime) -> Copy:
+    """A copy's label and its number of pieces; where it is and its state move only by
+    lending, check-ins and holds."""
+    check_librarian(actor, copy.library)
+    barcode = _checked_barcode(barcode)
+    try:
+        with transaction.atomic():
+            Copy.objects.filter(pk=copy.pk).update(barcode=barcode, pieces=pieces)
+    except IntegrityError:
+        raise _barcode_taken() from None
+    copy.barcode, copy.pieces = barcode, pieces
+    audit.record(actor=actor, action="library.copy_edited", obj=copy, at=at)
     return copy
 
 
@@ -458,6 +582,8 @@ def withdraw(*, copy: Copy, actor, at: datetime) -> Copy:
             raise ItemOnLoan()
         if copy.state == CopyState.WAITING:
             raise ItemWaitingForSomeoneElse()
+        if copy.state == CopyState.IN_TRANSIT:
+            raise ItemInTransit(branch=copy.transit.to_branch.name)
         copy.state = CopyState.WITHDRAWN
         copy.save(update_fields=["state"])
         audit.record(actor=actor, action="library.copy_withdrawn", obj=copy, at=at)

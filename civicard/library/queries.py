@@ -1,9 +1,12 @@
 """Reads of the library: patrons behind a presented card, availability, a resident's loans and
 holds. A loan is open while it has no Return; its due date is the last renewal's, else its own."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connections
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
 
@@ -23,6 +26,12 @@ from civicard.library.models import (
 from civicard.people.models import Person
 
 PAGE_SIZE = 20
+MAX_SEARCH_WORDS = 8
+ISBN_DASH = re.compile(r"(?<=\d)-(?=[\dXx])")
+# The document searched on PostgreSQL, and the expression its GIN index is built on (migration
+# 0004): the 'simple' configuration only splits words, the text being normalised already.
+SEARCH_CONFIG = "simple"
+SEARCH_DOCUMENT = SearchVector("search_text", config=SEARCH_CONFIG)
 
 
 def open_loans():
@@ -35,8 +44,10 @@ def open_holds():
 
 
 def waiting_holds(title_id: int):
-    """The title's queue: open holds with no copy set aside yet, first placed first."""
-    return open_holds().filter(title_id=title_id, ready__isnull=True).order_by("placed_at", "pk")
+    """The title's queue: open holds with no copy set aside or on its way yet, first placed
+    first."""
+    return (open_holds().filter(title_id=title_id, ready__isnull=True, transit__isnull=True)
+            .order_by("placed_at", "pk"))
 
 
 def ready_holds():
@@ -88,7 +99,7 @@ def find_patron(library: Library, credential: str, at: datetime) -> Patron:
                   .filter(library=library, number=credential).first())
     if membership is not None:
         person = owner_person(membership)
-        if person is None:
+        if person is None or person.erased_at:
             raise PatronUnknown()
         return Patron(membership, person)
     try:
@@ -111,16 +122,45 @@ def find_copy(library: Library, barcode: str) -> Copy:
 
 # Catalogue ------------------------------------------------------------------------------------
 
+def search_words(text: str) -> list[str]:
+    """The words searched for: normalised as titles are (see catalogue.search_text), an ISBN
+    typed with its dashes kept whole, at most eight."""
+    return normalise(ISBN_DASH.sub("", text or "")).split()[:MAX_SEARCH_WORDS]
+
+
 def search(*, library: Library | None, text: str, kind: str = ""):
-    """Titles whose title, author or ISBN contain every word, accents and case ignored. Count
+    """Titles with a word starting with each word searched for, in the title, the author or
+    the ISBN, accents and case ignored ("eleve" finds "Élève", "prin" finds "Prince"). On
+    PostgreSQL, full-text search on the normalised text (a GIN index, migration 0004), best
+    matches first; elsewhere the same matches by plain prefix filters, in title order. Count
     and slice it as it is; `with_shelf_counts` adds the copies to the page shown."""
     titles = Title.objects.select_related("library")
     if library is not None:
         titles = titles.filter(library=library)
     if kind:
         titles = titles.filter(kind=kind)
-    for word in normalise(text).split()[:8]:
-        titles = titles.filter(search_text__contains=word)
+    words = search_words(text)
+    if not words:
+        return titles.order_by("title", "pk")
+    if connections[titles.db].vendor == "postgresql":
+        return matching_full_text(titles, words)
+    return matching_plain(titles, words)
+
+
+def matching_full_text(titles, words: list[str]):
+    """PostgreSQL: every word as a prefix of a word of the indexed document, ranked."""
+    query = SearchQuery(" & ".join(f"{word}:*" for word in words), config=SEARCH_CONFIG,
+                        search_type="raw")  # safe: normalised words are letters and digits only
+    return (titles.alias(document=SEARCH_DOCUMENT, rank=SearchRank(SEARCH_DOCUMENT, query))
+            .filter(document=query).order_by("-rank", "title", "pk"))
+
+
+def matching_plain(titles, words: list[str]):
+    """Any database: the normalised text is words between single spaces, so a word starts
+    either the text or after a space."""
+    for word in words:
+        titles = titles.filter(Q(search_text__startswith=word)
+                               | Q(search_text__contains=f" {word}"))
     return titles.order_by("title", "pk")
 
 
@@ -171,8 +211,9 @@ def queue_position(hold: Hold) -> int:
 @dataclass(frozen=True)
 class HoldLine:
     hold: Hold
-    position: int | None  # in the queue, while not ready
+    position: int | None  # in the queue, while no copy is on its way or waiting
     collect_by: datetime | None  # when a copy waits at the desk
+    in_transit: bool = False  # a copy is on its way from another branch
 
 
 def loans_of(person: Person):
@@ -184,12 +225,51 @@ def loans_of(person: Person):
 def holds_of(person: Person) -> list[HoldLine]:
     lines = []
     for hold in (open_holds().filter(person=person)
-                 .select_related("title__library", "pickup_branch", "ready")
+                 .select_related("title__library", "pickup_branch", "ready", "transit")
                  .order_by("placed_at", "pk")):
         ready = getattr(hold, "ready", None)
-        lines.append(HoldLine(hold, None if ready else queue_position(hold),
-                              ready.collect_by if ready else None))
+        in_transit = ready is None and hasattr(hold, "transit")
+        lines.append(HoldLine(hold, None if ready or in_transit else queue_position(hold),
+                              ready.collect_by if ready else None, in_transit))
     return sorted(lines, key=lambda line: (line.collect_by is None, line.hold.placed_at))
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_of(person: Person) -> dict:
+    """The person's library data for their own export: memberships, every loan (returned or
+    not) and every hold with what became of it."""
+    loans = (Loan.objects.filter(person=person)
+             .annotate(current_due_at=Coalesce(Max("renewals__due_at"), "due_at"),
+                       renewal_count=Count("renewals"))
+             .select_related("copy__title", "copy__library", "returned").order_by("lent_at", "pk"))
+    holds = (Hold.objects.filter(person=person)
+             .select_related("title__library", "pickup_branch", "ready", "transit", "end")
+             .order_by("placed_at", "pk"))
+    return {
+        "memberships": [
+            {"library": m.library.name, "number": m.number, "home_branch": m.home_branch.name,
+             "for_household": m.household_id is not None, "from": _iso(m.starts_on),
+             "until": _iso(m.ends_on), "shared_with_library_system": m.share_with_library_system}
+            for m in memberships_of(person)],
+        "loans": [
+            {"library": loan.copy.library.name, "title": loan.copy.title.title,
+             "barcode": loan.copy.barcode, "lent_at": _iso(loan.lent_at),
+             "due_at": _iso(loan.current_due_at), "renewals": loan.renewal_count,
+             "returned_at": _iso(getattr(getattr(loan, "returned", None), "at", None))}
+            for loan in loans],
+        "holds": [
+            {"library": hold.title.library.name, "title": hold.title.title,
+             "pickup_branch": hold.pickup_branch.name, "placed_at": _iso(hold.placed_at),
+             "sent_from_another_branch_at": _iso(
+                 getattr(getattr(hold, "transit", None), "sent_at", None)),
+             "ready_at": _iso(getattr(getattr(hold, "ready", None), "at", None)),
+             "ended": getattr(getattr(hold, "end", None), "outcome", None),
+             "ended_at": _iso(getattr(getattr(hold, "end", None), "at", None))}
+            for hold in holds],
+    }
 
 
 def libraries():

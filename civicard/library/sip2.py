@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.db import connections
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from civicard.core import clock
 from civicard.core.errors import DomainError
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 # Patron status, item information…: the messages this server answers, in the order of BX.
 SUPPORTED = "YYYNYYYYYNYNNYYN"
 CIRCULATION = {CopyState.ON_SHELF: "03", CopyState.ON_LOAN: "04", CopyState.WAITING: "08",
-               CopyState.WITHDRAWN: "13"}
+               CopyState.IN_TRANSIT: "10", CopyState.WITHDRAWN: "13"}
 MEDIA_TYPES = {"book": "001", "game": "000", "dvd": "006", "music": "005", "other": "000"}
 RESEND = Message(code="96")
 HANDSHAKE_SECONDS = 10  # a TLS client that never finishes its handshake is let go
@@ -180,6 +181,8 @@ class Session:
             ("CK", MEDIA_TYPES[copy.title.kind])])
 
     def checkin(self, request: Message) -> Message:
+        """A copy on its way elsewhere answers the alert that kiosks sort by (CV: 01 kept here
+        for a hold, 02 sent to another branch for a hold) and its destination (CT)."""
         now = clock.now()
         copy = self._copy(request)
         fields = [*self._base(request), ("AB", request.get("AB"))]
@@ -187,17 +190,22 @@ class Session:
             return Message(code="10", fixed="0NUN" + timestamp(now), fields=fields + [
                 ("AQ", ""), ("AF", str(ItemUnknown.message))])
         try:
-            operations.give_back(copy=copy, branch=self.kiosk.branch, channel=Channel.KIOSK,
-                                 kiosk=self.kiosk, at=now)
+            done = operations.check_in(copy=copy, branch=self.kiosk.branch,
+                                       channel=Channel.KIOSK, kiosk=self.kiosk, at=now)
         except DomainError as error:
             return Message(code="10", fixed="0NUN" + timestamp(now), fields=fields + [
                 ("AQ", copy.branch.code), ("AJ", copy.title.title), ("AF", error.text())])
-        copy.refresh_from_db()
-        alert = copy.state == CopyState.WAITING
-        extra = [("CV", "01")] if alert else []
-        return Message(code="10", fixed="1YU" + flag(alert) + timestamp(now), fields=fields + [
+        copy = done.copy
+        alert = []
+        if done.send_to is not None:
+            alert = [("CT", done.send_to.code), ("CV", "02"), ("AF", _(
+                "Put it aside: it goes to %(branch)s.") % {"branch": done.send_to.name})]
+        elif copy.state == CopyState.WAITING:
+            alert = [("CV", "01")]
+        return Message(code="10", fixed="1" + flag(not alert) + "U" + flag(bool(alert))
+                       + timestamp(now), fields=fields + [
             ("AQ", copy.branch.code), ("AJ", copy.title.title),
-            ("CK", MEDIA_TYPES[copy.title.kind]), *extra])
+            ("CK", MEDIA_TYPES[copy.title.kind]), *alert])
 
     def item_information(self, request: Message) -> Message:
         now = clock.now()

@@ -13,11 +13,23 @@ from civicard.core.errors import DomainError
 from civicard.core.permissions import Role, holds_role, role_required
 from civicard.library import catalogue, connector, operations, queries
 from civicard.library.exceptions import ImportRefused
-from civicard.library.forms import HoldForm, ImportForm, JoinForm, LendForm, ReturnForm, SearchForm
-from civicard.library.models import Channel, Hold, Library, Title
+from civicard.library.forms import (
+    CatalogueSearchForm,
+    CopyForm,
+    HoldForm,
+    ImportForm,
+    JoinForm,
+    LendForm,
+    NewCopyForm,
+    ReturnForm,
+    SearchForm,
+    TitleForm,
+)
+from civicard.library.models import Channel, Copy, Hold, Library, Title
 from civicard.people.views import form_error, resident_required
 
 DESK_ROLES = (Role.COUNTER_AGENT, Role.SERVICE_MANAGER)
+DESK_BRANCH_KEY = "library_desk_branch"  # the branch a desk last checked items in at
 
 
 def search(request):
@@ -41,7 +53,7 @@ def search(request):
 
 def title_detail(request, pk):
     title = get_object_or_404(Title.objects.select_related("library"), pk=pk)
-    branches = [row.branch for row in queries.availability(title)]
+    branches = title.library.branches.all()
     return render(request, "library/title.html", {
         "title": title, "availability": queries.availability(title),
         "hold_form": HoldForm(branches=branches) if title.library.is_built_in else None,
@@ -52,7 +64,7 @@ def title_detail(request, pk):
 @resident_required
 def place_hold(request, pk):
     title = get_object_or_404(Title.objects.select_related("library"), pk=pk)
-    branches = [row.branch for row in queries.availability(title)]
+    branches = list(title.library.branches.all())
     form = HoldForm(request.POST, branches=branches)
     membership = queries.membership_of(title.library, request.resident)
     if membership is None:
@@ -158,20 +170,24 @@ def _lend(request, library, form):
     return patron
 
 
-def _give_back(request, library, form):
+def _check_in(request, library, form, branches):
+    branch = next(b for b in branches if b.pk == form.cleaned_data["branch"])
     try:
         copy = queries.find_copy(library, form.cleaned_data["item"])
-        returned = operations.give_back(copy=copy, branch=copy.branch, channel=Channel.DESK,
-                                        pieces_counted=form.cleaned_data["pieces"],
-                                        actor=request.user, at=clock.now())
+        done = operations.check_in(copy=copy, branch=branch, channel=Channel.DESK,
+                                   pieces_counted=form.cleaned_data["pieces"],
+                                   actor=request.user, at=clock.now())
     except DomainError as error:
         form_error(form, error)
         return False
-    copy.refresh_from_db()
-    text = _("Returned: “%(title)s”.") % {"title": copy.title.title}
-    if returned.pieces_missing:
-        text += " " + _("Pieces missing: %(count)s.") % {"count": returned.pieces_missing}
-    if copy.waiting_for_id:
+    request.session[DESK_BRANCH_KEY] = branch.pk
+    text = (_("Returned: “%(title)s”.") if done.returned else
+            _("Checked in: “%(title)s”.")) % {"title": copy.title.title}
+    if done.returned and done.returned.pieces_missing:
+        text += " " + _("Pieces missing: %(count)s.") % {"count": done.returned.pieces_missing}
+    if done.send_to is not None:
+        text += " " + _("Put it aside: it goes to %(branch)s.") % {"branch": done.send_to.name}
+    elif done.copy.waiting_for_id:
         text += " " + _("Put it aside: someone asked for it.")
     messages.success(request, text)
     return True
@@ -180,7 +196,10 @@ def _give_back(request, library, form):
 @role_required(*DESK_ROLES)
 def desk(request, pk):
     library = _desk_library(request, pk)
-    lend_form, return_form = LendForm(prefix="lend"), ReturnForm(prefix="return")
+    branches = list(library.branches.all())
+    lend_form = LendForm(prefix="lend")
+    here = request.session.get(DESK_BRANCH_KEY) or next((b.pk for b in branches), None)
+    return_form = ReturnForm(prefix="return", branches=branches, initial={"branch": here})
     patron = None
     if request.method == "POST" and "lend-item" in request.POST:
         lend_form = LendForm(request.POST, prefix="lend")
@@ -190,13 +209,117 @@ def desk(request, pk):
                 lend_form = LendForm(prefix="lend", initial={
                     "patron": lend_form.cleaned_data["patron"]})
     elif request.method == "POST":
-        return_form = ReturnForm(request.POST, prefix="return")
-        if return_form.is_valid() and _give_back(request, library, return_form):
+        return_form = ReturnForm(request.POST, prefix="return", branches=branches)
+        if return_form.is_valid() and _check_in(request, library, return_form, branches):
             return redirect("library:desk", pk=library.pk)
     loans = queries.loans_of(patron.person) if patron else []
     return render(request, "library/desk.html", {
         "library": library, "lend_form": lend_form, "return_form": return_form,
         "patron": patron, "loans": loans, "now": clock.now()})
+
+
+# --- catalogue, for the library's staff -------------------------------------------------------
+
+@role_required(*DESK_ROLES)
+def catalogue_titles(request, pk):
+    library = _desk_library(request, pk)
+    form = CatalogueSearchForm(request.GET or None)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    page = Paginator(queries.search(library=library, text=text),
+                     queries.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = queries.with_shelf_counts(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "library/catalogue.html", {
+        "library": library, "form": form, "page": page, "query": query.urlencode(),
+        "can_import": holds_role(request.user, Role.SERVICE_MANAGER,
+                                 commune_id=library.commune_id)})
+
+
+def _details(form) -> operations.TitleDetails:
+    return operations.TitleDetails(**form.cleaned_data)
+
+
+@role_required(*DESK_ROLES)
+def catalogue_new_title(request, pk):
+    library = _desk_library(request, pk)
+    form = TitleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        title = operations.add_title(library=library, details=_details(form),
+                                     actor=request.user, at=clock.now())
+        messages.success(request, _("Title added. Now add its copies."))
+        return redirect("library:catalogue_title", pk=library.pk, title_pk=title.pk)
+    return render(request, "library/catalogue_title.html", {"library": library,
+                                                            "title_form": form})
+
+
+@role_required(*DESK_ROLES)
+def catalogue_title(request, pk, title_pk):
+    library = _desk_library(request, pk)
+    title = get_object_or_404(Title, pk=title_pk, library=library)
+    branches = list(library.branches.all())
+    title_form = TitleForm(prefix="title", initial={
+        name: getattr(title, name) for name in TitleForm.base_fields})
+    copy_form = NewCopyForm(prefix="copy", branches=branches)
+    if request.method == "POST" and "title-title" in request.POST:
+        title_form = TitleForm(request.POST, prefix="title")
+        if title_form.is_valid():
+            operations.edit_title(title=title, details=_details(title_form), actor=request.user,
+                                  at=clock.now())
+            messages.success(request, _("Saved."))
+            return redirect("library:catalogue_title", pk=library.pk, title_pk=title.pk)
+    elif request.method == "POST":
+        copy_form = NewCopyForm(request.POST, prefix="copy", branches=branches)
+        if copy_form.is_valid():
+            data = copy_form.cleaned_data
+            try:
+                operations.add_copy(title=title, barcode=data["barcode"], pieces=data["pieces"],
+                                    branch=next(b for b in branches if b.pk == data["branch"]),
+                                    actor=request.user, at=clock.now())
+            except DomainError as error:
+                form_error(copy_form, error)
+            else:
+                messages.success(request, _("Copy added."))
+                return redirect("library:catalogue_title", pk=library.pk, title_pk=title.pk)
+    return render(request, "library/catalogue_title.html", {
+        "library": library, "title": title, "title_form": title_form, "copy_form": copy_form,
+        "copies": title.copies.select_related("branch").order_by("barcode")})
+
+
+@role_required(*DESK_ROLES)
+def catalogue_copy(request, pk, copy_pk):
+    library = _desk_library(request, pk)
+    copy = get_object_or_404(Copy.objects.select_related("title", "branch", "library"),
+                             pk=copy_pk, library=library)
+    form = CopyForm(request.POST or None, initial={"barcode": copy.barcode,
+                                                   "pieces": copy.pieces})
+    if request.method == "POST" and form.is_valid():
+        try:
+            operations.edit_copy(copy=copy, barcode=form.cleaned_data["barcode"],
+                                 pieces=form.cleaned_data["pieces"], actor=request.user,
+                                 at=clock.now())
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("library:catalogue_title", pk=library.pk, title_pk=copy.title_id)
+    return render(request, "library/catalogue_copy.html", {
+        "library": library, "copy": copy, "form": form})
+
+
+@require_POST
+@role_required(*DESK_ROLES)
+def catalogue_withdraw(request, pk, copy_pk):
+    library = _desk_library(request, pk)
+    copy = get_object_or_404(Copy, pk=copy_pk, library=library)
+    try:
+        operations.withdraw(copy=copy, actor=request.user, at=clock.now())
+    except DomainError as error:
+        messages.error(request, error.text())
+    else:
+        messages.success(request, _("Copy %(barcode)s withdrawn: it can no longer be lent.")
+                         % {"barcode": copy.barcode})
+    return redirect("library:catalogue_title", pk=library.pk, title_pk=copy.title_id)
 
 
 @role_required(Role.SERVICE_MANAGER)

@@ -28,6 +28,7 @@ def library_world(territory, make_login, make_household, neighbourhood):
     library = Library.objects.create(territory=territory, name="Médiathèque", code="media",
                                      commune=Commune.objects.get(name="Nordville"))
     centre = Branch.objects.create(library=library, code="centre", name="Centre")
+    Branch.objects.create(library=library, code="port", name="Le Port")
     title = Title(library=library, title="Dune", author="Frank Herbert", created_at=now)
     title.search_text = search_text(title)
     title.save()
@@ -98,3 +99,73 @@ def test_ask_for_a_title_collect_it_at_the_desk_and_see_it(visitor, library_worl
     visitor.screenshot("library-my-library")
     page = visitor.go("/me/card/")
     assert "Médiathèque" in page.inner_text("#library-memberships")
+
+
+def test_staff_catalogue_and_a_copy_sent_from_another_branch(visitor, library_world,
+                                                            make_login):
+    """The manager imports games from a CSV file and reads the report of the bad rows; the
+    librarian adds a title and a copy at the port; Amina asks for it at the centre; the copy
+    travels, is checked in at the centre and waits for her."""
+    amina, librarian = library_world["amina"], library_world["librarian"]
+    library = library_world["library"]
+    manager = make_login("manager@example.org", role=Role.SERVICE_MANAGER)
+    visitor.log_in(manager.email, PASSWORD)
+    page = visitor.go(f"/library/desk/{library.pk}/import/")
+    rows = ["record_id,kind,title,author,publisher,year,isbn,barcode,branch,pieces",
+            "J1,game,Dixit,,,2008,,J10,centre,84", "J2,game,,,,2010,,J20,centre,",
+            "J3,game,Dobble,,,2009,,B1,port,55"]
+    page.set_input_files("#id_file", files=[{"name": "jeux.csv", "mimeType": "text/csv",
+                                             "buffer": "\n".join(rows).encode()}])
+    page.click("form[enctype] button[type=submit]")
+    visitor.check()
+    assert "1 titles and 1 copies added, 0 already there, 2 records with errors." in (
+        page.inner_text("[role=status]"))
+    assert page.locator("table tbody tr").count() == 2
+    visitor.screenshot("library-import-report")
+
+    _switch(visitor, librarian)
+    page = visitor.go(f"/library/desk/{library.pk}/catalogue/?q=dune")
+    assert page.locator(".title-list h3").all_inner_texts() == ["Dune"]
+    visitor.screenshot("library-catalogue")
+    page.click("text=Add a title")
+    visitor.check()
+    page.fill("#id_title", "Le Petit Prince")
+    page.fill("#id_author", "Antoine de Saint-Exupéry")
+    page.click("#title-form button[type=submit]")
+    visitor.check()
+    assert "Title added. Now add its copies." in page.inner_text(".messages")
+    page.fill("#id_copy-barcode", "B1")
+    page.select_option("#id_copy-branch", label="Le Port")
+    page.click("#add-copy-form button[type=submit]")
+    visitor.check()
+    assert "Another item already has this barcode." in page.inner_text("#add-copy-form")
+    page.fill("#id_copy-barcode", "P1")
+    page.click("#add-copy-form button[type=submit]")
+    visitor.check()
+    assert "P1 · Le Port" in page.inner_text("#copies")
+    visitor.screenshot("library-catalogue-title")
+
+    _switch(visitor, amina)
+    page = visitor.go("/library/?q=petit+prince")
+    page.click("text=Le Petit Prince")
+    visitor.check()
+    page.select_option("#id_pickup_branch", label="Centre")
+    page.click("form[action$='/hold/'] button[type=submit]")
+    visitor.check()
+    assert "A copy is on its way to Centre." in page.inner_text("#holds")
+
+    _switch(visitor, librarian)
+    page = visitor.go(f"/library/desk/{library.pk}/")
+    for branch, said in (("Le Port", "Put it aside: it goes to Centre."),
+                         ("Centre", "Put it aside: someone asked for it.")):
+        page.fill("#id_return-item", "P1")
+        page.select_option("#id_return-branch", label=branch)
+        page.click("#return-form button[type=submit]")
+        visitor.check()
+        assert said in page.inner_text(".messages")
+        if branch == "Le Port":
+            visitor.screenshot("library-desk-transit")
+
+    _switch(visitor, amina)
+    page = visitor.go("/library/me/")
+    assert "Collect it at Centre before" in page.inner_text("#ready")

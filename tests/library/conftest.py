@@ -79,10 +79,11 @@ def lend(membership, copy, librarian, at=AT):
                            channel=Channel.DESK, actor=librarian, at=at)
 
 
-def give_back(copy, librarian, at=AT, **extra):
+def give_back(copy, librarian, at=AT, *, branch=None, **extra):
+    """Check the copy in at `branch` (by default, where it was lent from)."""
     copy.refresh_from_db()
-    return operations.give_back(copy=copy, branch=copy.branch, channel=Channel.DESK,
-                                actor=librarian, at=at, **extra)
+    return operations.check_in(copy=copy, branch=branch or copy.branch, channel=Channel.DESK,
+                               actor=librarian, at=at, **extra).returned
 
 
 @pytest.fixture(autouse=True)

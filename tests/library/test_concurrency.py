@@ -83,5 +83,5 @@ def test_a_hold_and_a_walk_in_racing_for_the_last_copy(postgres_only, make_membe
         assert Hold.objects.filter(pk=hold_pk).count() == 1
         operations.cancel_hold(hold=Hold.objects.get(pk=hold_pk), actor=holder_user, at=AT)
         if isinstance(loan, int):
-            operations.give_back(copy=Copy.objects.get(pk=copy.pk), branch=centre,
-                                 channel=Channel.DESK, actor=librarian, at=AT)
+            operations.check_in(copy=Copy.objects.get(pk=copy.pk), branch=centre,
+                                channel=Channel.DESK, actor=librarian, at=AT)

@@ -10,7 +10,7 @@ from civicard.library.models import LendingSystem, Library, Membership
 from civicard.providers.library_systems import Connection, Sip2System
 
 from .conftest import AT, add_title, lend
-from .test_sip2 import PASSWORD, kiosk, server  # noqa: F401 - fixtures
+from .test_sip2 import PASSWORD, kiosk, manager, server  # noqa: F401 - fixtures
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,10 +8,13 @@ from civicard.library import operations, queries
 from civicard.library.models import (
     Channel,
     CopyState,
+    Hold,
     HoldOutcome,
     Loan,
     MembershipScope,
     Notice,
+    Transit,
+    TransitArrival,
 )
 from civicard.notifications.models import Notification
 
@@ -134,12 +137,99 @@ def test_a_hold_on_a_copy_on_the_shelf_sets_it_aside_at_once(amina, make_member,
     assert lend(walk_in, copy, librarian).pk
 
 
-def test_a_hold_needs_a_copy_in_the_pickup_branch(amina, library, centre, port):
-    title = add_title(library, "Only at the port", copies=[("P1", port)])
+def test_a_hold_needs_a_copy_that_can_be_lent(amina, librarian, library, centre, port):
+    title = add_title(library, "Only withdrawn", copies=[("P1", port)])
+    operations.withdraw(copy=title.copies.get(), actor=librarian, at=AT)
     with pytest.raises(Exception) as refused:
         operations.place_hold(title=title, membership=amina[1], person=amina[0].person,
                               pickup_branch=centre, channel=Channel.ONLINE, actor=amina[0], at=AT)
-    assert refused.value.code == "hold_no_copy_in_branch"
+    assert refused.value.code == "hold_no_copy_to_lend"
+    assert not Hold.objects.exists()
+
+
+def _hold(member, title, branch, at=AT):
+    user, membership = member
+    return operations.place_hold(title=title, membership=membership, person=user.person,
+                                 pickup_branch=branch, channel=Channel.ONLINE, actor=user, at=at)
+
+
+def test_a_hold_for_another_branch_sends_a_copy_in_transit_ready_on_arrival(
+        amina, make_member, librarian, library, centre, port):
+    copy = add_title(library, "Only at the port", copies=[("P1", port)]).copies.get()
+    hold = _hold(amina, copy.title, centre)
+    copy.refresh_from_db()
+    transit = Transit.objects.get()
+    assert (copy.state, copy.transit_id, copy.waiting_for_id) == (
+        CopyState.IN_TRANSIT, transit.pk, None)
+    assert (transit.hold, transit.from_branch, transit.to_branch) == (hold, port, centre)
+    [line] = queries.holds_of(amina[0].person)
+    assert (line.in_transit, line.position, line.collect_by) == (True, None, None)
+    _, walk_in = make_member("walkin@example.org")
+    with pytest.raises(Exception) as refused:
+        lend(walk_in, copy, librarian)
+    assert refused.value.code == "item_in_transit"
+    assert refused.value.text() == ("This item is on its way to Centre for a member who asked "
+                                    "for it.")
+
+    passing = operations.check_in(copy=copy, branch=port, channel=Channel.DESK,
+                                  actor=librarian, at=AT + timedelta(hours=1))
+    assert (passing.returned, passing.send_to, passing.copy.state) == (
+        None, centre, CopyState.IN_TRANSIT)
+    assert not TransitArrival.objects.exists()
+    assert not Notification.objects.filter(kind="library.hold_ready").exists()
+
+    arrived = operations.check_in(copy=copy, branch=centre, channel=Channel.DESK,
+                                  actor=librarian, at=AT + timedelta(days=1))
+    copy.refresh_from_db()
+    assert (arrived.returned, arrived.send_to) == (None, None)
+    assert (copy.state, copy.branch, copy.waiting_for_id, copy.transit_id) == (
+        CopyState.WAITING, centre, hold.pk, None)
+    assert TransitArrival.objects.get().transit == transit
+    assert hold.ready.collect_by == AT + timedelta(days=6)
+    notice = Notification.objects.get(person=amina[0].person, kind="library.hold_ready")
+    assert notice.body == "“Only at the port” is waiting for you at Centre until 16 March 2026."
+    lend(amina[1], copy, librarian, at=AT + timedelta(days=2))
+    hold.refresh_from_db()
+    assert hold.end.outcome == HoldOutcome.COLLECTED
+
+
+def test_a_returned_copy_goes_to_the_first_in_line_even_at_another_branch(
+        amina, make_member, librarian, library, centre, port):
+    copy = add_title(library, "Dune", copies=[("B1", centre)]).copies.get()
+    _, borrower = make_member("borrower@example.org")
+    lend(borrower, copy, librarian)
+    first = _hold(amina, copy.title, port, at=AT + timedelta(hours=1))
+    second = _hold(make_member("second@example.org"), copy.title, centre,
+                   at=AT + timedelta(hours=2))
+    give_back(copy, librarian, at=AT + timedelta(days=1))
+    copy.refresh_from_db()
+    assert (copy.state, copy.transit.hold, copy.transit.to_branch) == (
+        CopyState.IN_TRANSIT, first, port)
+    assert queries.queue_position(second) == 1
+    with pytest.raises(Exception) as refused:
+        operations.withdraw(copy=copy, actor=librarian, at=AT)
+    assert refused.value.code == "item_in_transit"
+
+
+def test_a_copy_arriving_for_a_cancelled_hold_goes_to_the_next_or_the_shelf(
+        amina, make_member, librarian, library, centre, port):
+    copy = add_title(library, "Only at the port", copies=[("P1", port)]).copies.get()
+    hold = _hold(amina, copy.title, centre)
+    operations.cancel_hold(hold=hold, actor=amina[0], at=AT + timedelta(hours=1))
+    copy.refresh_from_db()
+    assert copy.state == CopyState.IN_TRANSIT  # already in the van: it goes on
+    second = _hold(make_member("second@example.org"), copy.title, port,
+                   at=AT + timedelta(hours=2))
+    assert queries.queue_position(second) == 1
+    done = operations.check_in(copy=copy, branch=centre, channel=Channel.DESK, actor=librarian,
+                               at=AT + timedelta(days=1))
+    assert (done.copy.state, done.copy.branch, done.send_to) == (
+        CopyState.IN_TRANSIT, centre, port)
+    operations.cancel_hold(hold=second, actor=librarian, at=AT + timedelta(days=1))
+    done = operations.check_in(copy=copy, branch=port, channel=Channel.DESK, actor=librarian,
+                               at=AT + timedelta(days=2))
+    assert (done.copy.state, done.copy.branch, done.send_to) == (CopyState.ON_SHELF, port, None)
+    assert TransitArrival.objects.count() == 2
 
 
 def test_a_renewal_is_a_new_row_and_counts(amina, librarian, library, centre):

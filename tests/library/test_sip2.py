@@ -7,13 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
+from civicard.core import clock
 from civicard.core.permissions import Role
 from civicard.library import operations, queries
-from civicard.library.models import CopyState, Loan
+from civicard.library.models import Channel, CopyState, Loan
 from civicard.library.sip2 import Session, start
 from civicard.providers.sip2 import Message, Sip2Client, checksum, parse
 
-from .conftest import CHIP, add_title
+from .conftest import CHIP, add_title, lend
 
 # Sockets need committed rows, and a flushable database: PostgreSQL (SQLite's triggers refuse
 # the flush of append-only tables), as in the browser tests.
@@ -22,8 +23,12 @@ PASSWORD = "kiosk-secret"
 
 
 @pytest.fixture
-def kiosk(library, centre, make_login):
-    manager = make_login("manager@example.org", role=Role.SERVICE_MANAGER)
+def manager(make_login):
+    return make_login("manager@example.org", role=Role.SERVICE_MANAGER)
+
+
+@pytest.fixture
+def kiosk(library, centre, manager):
     return operations.add_kiosk(library=library, branch=centre, name="Kiosk 1", login="kiosk1",
                                 password=PASSWORD, actor=manager)
 
@@ -104,6 +109,47 @@ def test_independent_client_checks_out_and_in(postgres_only, server, kiosk, amin
     assert copy.state == CopyState.ON_SHELF
     assert list(queries.loans_of(amina[0].person)) == []
     assert Loan.objects.get().returned.kiosk == kiosk
+
+
+@over_sockets
+def test_a_kiosk_check_in_names_the_branch_a_copy_in_transit_goes_to(
+        postgres_only, server, kiosk, manager, amina, make_member, librarian, library, centre,
+        port):
+    from Sip2.sip2 import Sip2
+
+    copy = add_title(library, "Voyage", copies=[("B200", centre)]).copies.get()
+    lend(make_member("borrower@example.org")[1], copy, librarian)
+    hold = operations.place_hold(title=copy.title, membership=amina[1], person=amina[0].person,
+                                 pickup_branch=port, channel=Channel.ONLINE, actor=amina[0],
+                                 at=clock.now())
+    operations.add_kiosk(library=library, branch=port, name="Port kiosk", login="kiosk-port",
+                         password=PASSWORD, actor=manager)
+    answers = {}
+    for login, where in (("kiosk1", "centre"), ("kiosk-port", "port")):
+        client = Sip2()
+        client.hostName, client.hostPort, client.tlsEnable = "127.0.0.1", server, False
+        client.institutionId, client.scLocation = library.code, where
+        client.log = __import__("logging").getLogger("sip2-client")
+        client.connect()
+        try:
+            assert client.sip_login_response(client.get_response(
+                client.sip_login_request(login, PASSWORD)))["fixed"]["Ok"] == "1"
+            answers[where] = client.sip_checkin_response(client.get_response(
+                client.sip_checkin_request("B200", currentLocation=where)))
+        finally:
+            client.disconnect()
+    sent = answers["centre"]
+    assert (sent["fixed"]["Ok"], sent["fixed"]["Resensitize"], sent["fixed"]["Alert"]) == (
+        "1", "N", "Y")
+    assert (sent["variable"]["CT"], sent["variable"]["CV"]) == (["port"], ["02"])
+    assert sent["variable"]["AF"] == ["Put it aside: it goes to Le Port."]
+    kept = answers["port"]
+    assert (kept["fixed"]["Ok"], kept["fixed"]["Alert"]) == ("1", "Y")
+    assert kept["variable"]["CV"] == ["01"] and "CT" not in kept["variable"]
+    copy.refresh_from_db()
+    assert (copy.state, copy.branch, copy.waiting_for_id) == (CopyState.WAITING, port, hold.pk)
+    [line] = queries.holds_of(amina[0].person)
+    assert line.collect_by is not None
 
 
 @over_sockets

@@ -8,7 +8,7 @@ from civicard.core.permissions import Role
 from civicard.library.models import Copy, CopyState, Loan, Title
 from tests.conftest import PASSWORD
 
-from .conftest import CHIP, add_title
+from .conftest import AT, CHIP, add_title
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +34,31 @@ def test_the_desk_lends_by_chip_and_takes_back(client, librarian, amina, amina_c
     response = client.post(url, {"lend-patron": "unknown", "lend-item": "B9"})
     assert response.context["lend_form"].errors == {
         "__all__": ["This card is not a member of this library."]}
-    response = client.post(url, {"return-item": "B9"})
+    response = client.post(url, {"return-item": "B9", "return-branch": centre.pk})
     assert response.status_code == 302
     copy.refresh_from_db()
     assert copy.state == CopyState.ON_SHELF
+
+
+def test_the_desk_says_where_a_copy_in_transit_goes_and_remembers_its_branch(
+        client, librarian, amina, library, centre, port):
+    from civicard.library import operations
+    from civicard.library.models import Channel
+
+    copy = add_title(library, "Far book", copies=[("P9", port)]).copies.get()
+    operations.place_hold(title=copy.title, membership=amina[1], person=amina[0].person,
+                          pickup_branch=centre, channel=Channel.ONLINE, actor=amina[0], at=AT)
+    client.login(email=librarian.email, password=PASSWORD)
+    url = reverse("library:desk", args=[library.pk])
+    response = client.post(url, {"return-item": "P9", "return-branch": port.pk}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Checked in: “Far book”. Put it aside: it goes to Centre."]
+    assert response.context["return_form"].initial["branch"] == port.pk
+    response = client.post(url, {"return-item": "P9", "return-branch": centre.pk}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Checked in: “Far book”. Put it aside: someone asked for it."]
+    copy.refresh_from_db()
+    assert (copy.state, copy.branch) == (CopyState.WAITING, centre)
 
 
 def test_a_resident_is_refused_at_the_desk_and_nothing_changes(client, amina, library, centre):
@@ -142,7 +163,8 @@ def test_koha_patron_export(client, make_login, amina, library):
         f"{amina[1].number},Benali,Amina,centre,PT,amina@example.org,,2027-03-10"]
 
 
-def test_the_api_searches_and_places_a_hold_for_the_resident(client, amina, library, centre):
+def test_the_api_searches_and_places_a_hold_for_the_resident(client, amina, library, centre,
+                                                             port):
     title = add_title(library, "Les Misérables", author="Victor Hugo", copies=[("B1", centre)])
     found = client.get("/api/library/titles", {"q": "MISERABLES"}).json()
     assert [(t["title"], t["on_shelf"], t["copies"]) for t in found] == [("Les Misérables", 1, 1)]
@@ -152,9 +174,14 @@ def test_the_api_searches_and_places_a_hold_for_the_resident(client, amina, libr
                          {"pickup_branch_id": centre.pk}, content_type="application/json")
     assert placed.status_code == 201
     assert placed.json()["position"] is None  # not in a queue: a copy waits for her already
+    assert placed.json()["in_transit"] is False
     again = client.post(f"/api/library/titles/{title.pk}/holds",
                         {"pickup_branch_id": centre.pk}, content_type="application/json")
     assert (again.status_code, again.json()["code"]) == (409, "already_held")
     mine = client.get("/api/library/me").json()
     assert [h["title"] for h in mine["holds"]] == ["Les Misérables"]
     assert mine["holds"][0]["collect_by"] is not None  # the copy on the shelf was set aside
+    far = add_title(library, "Quatrevingt-treize", copies=[("P1", port)])
+    sent = client.post(f"/api/library/titles/{far.pk}/holds",
+                       {"pickup_branch_id": centre.pk}, content_type="application/json").json()
+    assert (sent["position"], sent["in_transit"], sent["collect_by"]) == (None, True, None)
