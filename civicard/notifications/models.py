@@ -5,17 +5,24 @@ from django.utils.translation import gettext_lazy as _
 from civicard.notifications.sentences import Sentence, render
 
 
+EMPTY = models.Value({}, output_field=models.JSONField())
+
+
 class Words(models.Model):
     """A subject and a body kept language-neutral (see sentences.py): each a sentence code with
     the shared parameters, read in the active language; or, with no code, the text as written
     in `language` (plain text from a library, rows written before codes)."""
 
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
-    subject_code = models.JSONField(default=dict, blank=True, editable=False)
-    body_code = models.JSONField(default=dict, blank=True, editable=False)
-    params = models.JSONField(default=dict, blank=True, editable=False)
-    written_subject = models.CharField(_("subject"), max_length=200, blank=True)
-    written_body = models.TextField(_("message"), blank=True)
+    # Database defaults and the old column names let the version before keep writing rows
+    # while the migration that added them runs.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                db_default="")
+    subject_code = models.JSONField(default=dict, blank=True, editable=False, db_default=EMPTY)
+    body_code = models.JSONField(default=dict, blank=True, editable=False, db_default=EMPTY)
+    params = models.JSONField(default=dict, blank=True, editable=False, db_default=EMPTY)
+    written_subject = models.CharField(_("subject"), max_length=200, blank=True,
+                                       db_column="subject")
+    written_body = models.TextField(_("message"), blank=True, db_column="body")
 
     class Meta:
         abstract = True

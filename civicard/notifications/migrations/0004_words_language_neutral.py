@@ -104,33 +104,40 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RenameField("notification", "subject", "written_subject"),
-        migrations.RenameField("notification", "body", "written_body"),
-        migrations.RenameField("delivery", "subject", "written_subject"),
-        migrations.RenameField("delivery", "body", "written_body"),
+        # The columns keep their names (db_column): the running version reads them meanwhile.
+        migrations.SeparateDatabaseAndState(state_operations=[
+            migrations.RenameField("notification", "subject", "written_subject"),
+            migrations.RenameField("notification", "body", "written_body"),
+            migrations.RenameField("delivery", "subject", "written_subject"),
+            migrations.RenameField("delivery", "body", "written_body"),
+        ] + [
+            migrations.AlterField(
+                model_name=model_name, name="written_subject",
+                field=models.CharField(blank=True, db_column="subject", max_length=200,
+                                       verbose_name="subject"))
+            for model_name in ("notification", "delivery")
+        ] + [
+            migrations.AlterField(
+                model_name=model_name, name="written_body",
+                field=models.TextField(blank=True, db_column="body", verbose_name="message"))
+            for model_name in ("notification", "delivery")
+        ]),
         migrations.AlterField(
-            model_name="notification", name="written_subject",
-            field=models.CharField(blank=True, max_length=200, verbose_name="subject")),
-        migrations.AlterField(
-            model_name="notification", name="written_body",
-            field=models.TextField(blank=True, verbose_name="message")),
-        migrations.AlterField(
-            model_name="delivery", name="written_subject",
-            field=models.CharField(blank=True, max_length=200, verbose_name="subject")),
-        migrations.AlterField(
-            model_name="delivery", name="written_body",
-            field=models.TextField(blank=True, verbose_name="message")),
+            model_name="notification", name="language",
+            field=models.CharField(choices=settings.LANGUAGES, db_default="", max_length=8,
+                                   verbose_name="language")),
         migrations.AddField(
             model_name="delivery", name="language",
-            field=models.CharField(choices=settings.LANGUAGES, default="", max_length=8,
-                                   verbose_name="language"),
-            preserve_default=False),
+            field=models.CharField(choices=settings.LANGUAGES, db_default="", max_length=8,
+                                   verbose_name="language")),
         migrations.AddField(
             model_name="delivery", name="link",
             field=models.CharField(blank=True, max_length=400, verbose_name="link")),
     ] + [
         migrations.AddField(model_name=model_name, name=field_name,
-                            field=models.JSONField(blank=True, default=dict, editable=False))
+                            field=models.JSONField(
+                                blank=True, default=dict, editable=False,
+                                db_default=models.Value({}, output_field=models.JSONField())))
         for model_name in ("notification", "delivery")
         for field_name in ("subject_code", "body_code", "params")
     ] + [
