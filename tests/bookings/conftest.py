@@ -22,23 +22,32 @@ def manager(make_login):
     return make_login("manager@example.org", role=Role.SERVICE_MANAGER)
 
 
-@pytest.fixture
-def squash_service(territory):
-    service = Service.objects.create(territory=territory, slug="squash", name="Squash")
-    Tariff.objects.create(service=service, use="slot", amount_cents=800,
+def priced_service(territory, slug, name, *, use, visitor_cents, resident_cents):
+    service = Service.objects.create(territory=territory, slug=slug, name=name)
+    Tariff.objects.create(service=service, use=use, amount_cents=visitor_cents,
                           valid_from=date(2026, 1, 1), created_at=AT)
-    Tariff.objects.create(service=service, use="slot", amount_cents=500, resident=True,
+    Tariff.objects.create(service=service, use=use, amount_cents=resident_cents, resident=True,
                           valid_from=date(2026, 1, 1), created_at=AT)
     return service
 
 
+def door_of_new_facility(territory, facility, kind, door, opening_hours):
+    north = territory.communes.get(name="Nordville")
+    place = Facility.objects.create(territory=territory, commune=north, name=facility, kind=kind)
+    return Checkpoint.objects.create(facility=place, name=door, kind="door",
+                                     opening_hours=opening_hours)
+
+
+@pytest.fixture
+def squash_service(territory):
+    return priced_service(territory, "squash", "Squash", use="slot", visitor_cents=800,
+                          resident_cents=500)
+
+
 @pytest.fixture
 def court_door(territory):
-    north = territory.communes.get(name="Nordville")
-    centre = Facility.objects.create(territory=territory, commune=north, name="Sports centre",
-                                     kind="sports")
-    return Checkpoint.objects.create(facility=centre, name="Squash door", kind="door",
-                                     opening_hours="Mo-Fr 09:00-12:00")
+    return door_of_new_facility(territory, "Sports centre", "sports", "Squash door",
+                                "Mo-Fr 09:00-12:00")
 
 
 @pytest.fixture
@@ -98,21 +107,13 @@ AFTER_HIRE = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def rooms_service(territory):
-    service = Service.objects.create(territory=territory, slug="rooms", name="Rooms")
-    Tariff.objects.create(service=service, use="day", amount_cents=6000,
-                          valid_from=date(2026, 1, 1), created_at=AT)
-    Tariff.objects.create(service=service, use="day", amount_cents=4050, resident=True,
-                          valid_from=date(2026, 1, 1), created_at=AT)
-    return service
+    return priced_service(territory, "rooms", "Rooms", use="day", visitor_cents=6000,
+                          resident_cents=4050)
 
 
 @pytest.fixture
 def hall_door(territory):
-    north = territory.communes.get(name="Nordville")
-    hall = Facility.objects.create(territory=territory, commune=north, name="Village hall",
-                                   kind="other")
-    return Checkpoint.objects.create(facility=hall, name="Hall door", kind="door",
-                                     opening_hours="24/7")
+    return door_of_new_facility(territory, "Village hall", "other", "Hall door", "24/7")
 
 
 @pytest.fixture
