@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from civicard.notifications.sentences import Sentence, render
 
-
 EMPTY = models.Value({}, output_field=models.JSONField())
 
 
