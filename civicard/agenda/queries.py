@@ -2,7 +2,7 @@
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -86,6 +86,40 @@ def occurrences(filters: Filters):
     texts = Prefetch("event__texts", queryset=EventText.objects.only("event_id", "language",
                                                                      "title"))
     return found.select_related("event").prefetch_related(texts).order_by("start", "pk")
+
+
+# The event's columns a listing shows (and the text fallback needs).
+LISTED = ("start", "end", "cancelled", "event__id", "event__language", "event__place_name",
+          "event__status", "event__price_cents", "event__free_with_card")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def cursor_of(occurrence) -> str:
+    """Where the next page starts: after this occurrence (its start in microseconds since
+    1970, exact, and its id)."""
+    return f"{(occurrence.start - EPOCH) // timedelta(microseconds=1)}-{occurrence.pk}"
+
+
+def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """The (start, id) a cursor names, or None for the first page (also for a garbled one)."""
+    micros, _sep, pk = (value or "").partition("-")
+    if not (micros.isdigit() and pk.isdigit()) or len(micros) > 18:
+        return None
+    return EPOCH + timedelta(microseconds=int(micros)), int(pk)
+
+
+def page_of(filters: Filters, *, after: str | None, size: int) -> tuple[list, str | None]:
+    """`size` occurrences of the listing after the cursor `after`, and the cursor of the next
+    page or None: read by keyset (start, id) with one row more, no count, whatever the page.
+    Only the columns a listing shows, and the titles of this page's events only."""
+    found = occurrences(filters).only(*LISTED)
+    key = parse_cursor(after)
+    if key is not None:
+        found = found.filter(Q(start__gt=key[0]) | Q(start=key[0], pk__gt=key[1]))
+    rows = list(found[:size + 1])
+    if len(rows) > size:
+        return rows[:size], cursor_of(rows[size - 1])
+    return rows, None
 
 
 def text_of(event: Event, language: str) -> EventText | None:
