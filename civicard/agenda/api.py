@@ -56,12 +56,11 @@ class EventOut(Schema):
     occurrences: list[OccurrenceOut]
 
 
-def _out(occurrence, language: str) -> OccurrenceOut:
-    event = occurrence.event
+def _out(occurrence, language: str, title: str | None = None) -> OccurrenceOut:
+    event, zone = occurrence.event, queries.zone()
     return OccurrenceOut(
-        id=event.pk, title=queries.title_of(event, language),
-        start=occurrence.start.astimezone(queries.zone()),
-        end=occurrence.end.astimezone(queries.zone()),
+        id=event.pk, title=queries.title_of(event, language) if title is None else title,
+        start=occurrence.start.astimezone(zone), end=occurrence.end.astimezone(zone),
         status=event.status, cancelled=occurrence.cancelled, place=event.place_name,
         url=reverse("agenda:event", args=[event.pk]))
 
@@ -87,7 +86,8 @@ def occurrences(request, from_: date | None = Query(None, alias="from"),  # noqa
     filters = _filters(from_, to, category=category or "", near=near, free=free)
     found, following = queries.page_of(filters, after=after, size=limit)
     language = get_language()
-    return OccurrencePage(results=[_out(o, language) for o in found], next=following)
+    return OccurrencePage(results=[_out(o, language, queries.listed_title(o.event, language)[0])
+                                   for o in found], next=following)
 
 
 def _ics(body: bytes) -> HttpResponse:

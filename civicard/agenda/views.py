@@ -71,14 +71,14 @@ def _lines(occurrences, first_day: date) -> list[dict]:
         day = max(start.date(), first_day)
         if not days or days[-1]["day"] != day:
             days.append({"day": day, "name": formats.date_format(day, "l j F"), "lines": []})
-        text = queries.text_of(event, language)
+        title, title_language = queries.listed_title(event, language)
         status = Event.Status.CANCELLED if occurrence.cancelled else event.status
         days[-1]["lines"].append({
             "iso": start.isoformat(),
             "at": f"{start:%H:%M}" if start.date() == day
             else formats.date_format(start, "D j M, H:i"),
             "url": reverse("agenda:event", args=[event.pk]),
-            "title": text.title if text else "", "lang": text.language if text else "",
+            "title": title, "lang": title_language,
             "place": event.place_name,
             "status": "" if status == Event.Status.SCHEDULED else status,
             "status_label": labels[status],
