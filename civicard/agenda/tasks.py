@@ -4,6 +4,7 @@ enqueues `deliver_alerts` per batch. Delivery claims pending rows, sends each ch
 over one connection, and records every failure; a failed alert is retried later with back-off."""
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -123,15 +124,15 @@ def _fail(alert: Alert, error: str, at) -> None:
     alert.save(update_fields=["attempts", "last_error", "status", "not_before"])
 
 
-def _send_emails(items, at) -> list[int]:
-    sent = []
+def _send_over_one_connection(items) -> tuple[list[int], list[tuple]]:
+    """Send `items` over one SMTP connection: (sent alert ids, [(alert, error)]). Touches no
+    database row, so that several can run at once beside the delivery's transaction."""
+    sent, failed = [], []
     connection = mail.get_connection()
     try:
         connection.open()
     except OSError as error:
-        for alert, _person, _words in items:
-            _fail(alert, f"{type(error).__name__}: {error}", at)
-        return sent
+        return sent, [(alert, f"{type(error).__name__}: {error}") for alert, _p, _w in items]
     try:
         for alert, person, (subject, body, url) in items:
             message = mail.EmailMessage(subject, f"{body}\n\n{absolute_url(url)}",
@@ -139,11 +140,32 @@ def _send_emails(items, at) -> list[int]:
             try:
                 message.send()
             except Exception as error:  # any transport failure is recorded and retried
-                _fail(alert, f"{type(error).__name__}: {error}", at)
+                failed.append((alert, f"{type(error).__name__}: {error}"))
             else:
                 sent.append(alert.pk)
     finally:
         connection.close()
+    return sent, failed
+
+
+def _send_emails(items, at) -> list[int]:
+    """A batch's e-mails over up to CIVICARD_SMTP_CONNECTIONS connections at once (each
+    carrying at least CIVICARD_SMTP_MESSAGES_PER_CONNECTION messages): one worker process then
+    waits for several SMTP replies at a time instead of one. Failures are recorded afterwards,
+    in this thread and transaction."""
+    share = settings.CIVICARD_SMTP_MESSAGES_PER_CONNECTION
+    count = max(1, min(settings.CIVICARD_SMTP_CONNECTIONS, len(items) // share))
+    parts = [items[index::count] for index in range(count)]
+    if count == 1:
+        results = [_send_over_one_connection(items)]
+    else:
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            results = list(pool.map(_send_over_one_connection, parts))
+    sent = []
+    for done, failed in results:
+        sent += done
+        for alert, error in failed:
+            _fail(alert, error, at)
     return sent
 
 
