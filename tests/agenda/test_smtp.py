@@ -56,6 +56,11 @@ def test_followers_receive_one_email_each_in_their_language(smtp, publish, follo
     assert subjects["reader0@example.org"] == "New in the agenda: Concert in the park"
     assert subjects["reader1@example.org"] == "Nouveau dans l’agenda : Concert au parc"
     assert Alert.objects.filter(channel="email", status="sent").count() == 12
+    # the words are built once per language; each reader's own To, Date and Message-ID
+    assert all(message["To"] == to[0] and message.get_all("To") == [to[0]]
+               for to, message in smtp.messages)
+    assert len({message["Message-ID"] for _to, message in smtp.messages}) == 12
+    assert all(message["Date"] for _to, message in smtp.messages)
 
 
 def test_a_batch_goes_over_several_connections_and_a_refused_one_is_retried(
