@@ -297,7 +297,12 @@ CIVICARD_VAPID_SUBJECT = os.environ.get("CIVICARD_VAPID_SUBJECT",
 CIVICARD_PUSH_TIMEOUT_SECONDS = 10
 # The agenda: how far ahead recurrences are expanded, and the alerts' batches.
 CIVICARD_AGENDA_HORIZON_DAYS = int(os.environ.get("CIVICARD_AGENDA_HORIZON_DAYS", "365"))
-CIVICARD_AGENDA_BATCH_SIZE = int(os.environ.get("CIVICARD_AGENDA_BATCH_SIZE", "500"))
+CIVICARD_AGENDA_BATCH_SIZE = int(os.environ.get("CIVICARD_AGENDA_BATCH_SIZE", "1000"))
+# A batch's e-mails go over up to this many SMTP connections at once, each carrying at least
+# the second number of messages (smaller batches use one connection).
+CIVICARD_SMTP_CONNECTIONS = int(os.environ.get("CIVICARD_SMTP_CONNECTIONS", "4"))
+CIVICARD_SMTP_MESSAGES_PER_CONNECTION = int(os.environ.get(
+    "CIVICARD_SMTP_MESSAGES_PER_CONNECTION", "50"))
 
 # Online top-ups: the payment providers offered, the first by default (docs/wallets.md); none
 # means residents top up at the counter. The dummy bank, which pays without money for the demo

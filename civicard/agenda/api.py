@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from civicard.agenda import ical, queries
 from civicard.agenda.models import Category
@@ -15,7 +15,8 @@ from civicard.core import clock
 from civicard.core.errors import InvalidInput
 
 router = Router(tags=["agenda"])
-PAGE_SIZE = 100
+PAGE_SIZE = 100  # occurrences a page by default; `limit` asks for fewer or more
+MAX_PAGE_SIZE = 500
 
 
 class OccurrenceOut(Schema):
@@ -30,10 +31,10 @@ class OccurrenceOut(Schema):
 
 
 class OccurrencePage(Schema):
-    count: int
-    page: int
-    pages: int
     results: list[OccurrenceOut]
+    next: str | None = Field(
+        None, description="Cursor of the next page: pass it as `after` with the same filters "
+                          "(null on the last page).")
 
 
 class EventOut(Schema):
@@ -55,12 +56,11 @@ class EventOut(Schema):
     occurrences: list[OccurrenceOut]
 
 
-def _out(occurrence, language: str) -> OccurrenceOut:
-    event = occurrence.event
+def _out(occurrence, language: str, title: str | None = None) -> OccurrenceOut:
+    event, zone = occurrence.event, queries.zone()
     return OccurrenceOut(
-        id=event.pk, title=queries.title_of(event, language),
-        start=occurrence.start.astimezone(queries.zone()),
-        end=occurrence.end.astimezone(queries.zone()),
+        id=event.pk, title=queries.title_of(event, language) if title is None else title,
+        start=occurrence.start.astimezone(zone), end=occurrence.end.astimezone(zone),
         status=event.status, cancelled=occurrence.cancelled, place=event.place_name,
         url=reverse("agenda:event", args=[event.pk]))
 
@@ -74,18 +74,20 @@ def _filters(start: date | None, end: date | None, **others) -> queries.Filters:
     return queries.Filters(start=start, end=end, **others)
 
 
-@router.get("", response=OccurrencePage, summary="Occurrences between two days, with filters")
+@router.get("", response=OccurrencePage, summary="Occurrences between two days, with filters",
+            description="Occurrences overlapping [from, to) in order of their start, `limit` "
+                        "a page (100 by default, at most 500). Paged by keyset: a page's `next` "
+                        "is a cursor to pass as `after` for the following page (no total is "
+                        "counted; `next` is null on the last page).")
 def occurrences(request, from_: date | None = Query(None, alias="from"),  # noqa: B008
                 to: date | None = None, category: Category | None = None,
-                near: int | None = None, free: bool = False, page: int = 1):
+                near: int | None = None, free: bool = False, after: str | None = None,
+                limit: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):  # noqa: B008
     filters = _filters(from_, to, category=category or "", near=near, free=free)
-    found = queries.occurrences(filters)
-    count = found.count()
-    pages = max(1, -(-count // PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    found, following = queries.page_of(filters, after=after, size=limit)
     language = get_language()
-    results = [_out(o, language) for o in found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
-    return OccurrencePage(count=count, page=page, pages=pages, results=results)
+    return OccurrencePage(results=[_out(o, language, queries.listed_title(o.event, language)[0])
+                                   for o in found], next=following)
 
 
 def _ics(body: bytes) -> HttpResponse:

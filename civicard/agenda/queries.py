@@ -2,7 +2,7 @@
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -86,6 +86,57 @@ def occurrences(filters: Filters):
     texts = Prefetch("event__texts", queryset=EventText.objects.only("event_id", "language",
                                                                      "title"))
     return found.select_related("event").prefetch_related(texts).order_by("start", "pk")
+
+
+# The event's columns a listing shows (and the text fallback needs).
+LISTED = ("start", "end", "cancelled", "event__id", "event__language", "event__place_name",
+          "event__status", "event__price_cents", "event__free_with_card")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def cursor_of(occurrence) -> str:
+    """Where the next page starts: after this occurrence (its start in microseconds since
+    1970, exact, and its id)."""
+    return f"{(occurrence.start - EPOCH) // timedelta(microseconds=1)}-{occurrence.pk}"
+
+
+def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """The (start, id) a cursor names, or None for the first page (also for a garbled one)."""
+    micros, _sep, pk = (value or "").partition("-")
+    if not (micros.isdigit() and pk.isdigit()) or len(micros) > 18:
+        return None
+    return EPOCH + timedelta(microseconds=int(micros)), int(pk)
+
+
+def page_of(filters: Filters, *, after: str | None, size: int) -> tuple[list, str | None]:
+    """`size` occurrences of the listing after the cursor `after`, and the cursor of the next
+    page or None: read by keyset (start, id) with one row more, no count, whatever the page.
+    Only the columns a listing shows; each event's `titles` ({language: title}) read for this
+    page's events only, as plain values (see `listed_title`)."""
+    found = occurrences(filters).prefetch_related(None).only(*LISTED)
+    key = parse_cursor(after)
+    if key is not None:
+        found = found.filter(Q(start__gt=key[0]) | Q(start=key[0], pk__gt=key[1]))
+    rows = list(found[:size + 1])
+    following = cursor_of(rows[size - 1]) if len(rows) > size else None
+    rows = rows[:size]
+    titles: dict[int, dict[str, str]] = {}
+    for event_id, language, title in EventText.objects.filter(
+            event_id__in={row.event_id for row in rows}).values_list("event_id", "language",
+                                                                     "title"):
+        titles.setdefault(event_id, {})[language] = title
+    for row in rows:
+        row.event.titles = titles.get(row.event_id, {})
+    return rows, following
+
+
+def listed_title(event: Event, language: str) -> tuple[str, str]:
+    """(title, its language) of an event read by `page_of`: in `language`, else in the
+    publisher's language, else any (as `text_of`)."""
+    for code in (language, event.language):
+        if code in event.titles:
+            return event.titles[code], code
+    return next(((title, code) for code, title in event.titles.items()), ("", ""))
 
 
 def text_of(event: Event, language: str) -> EventText | None:

@@ -4,10 +4,13 @@ enqueues `deliver_alerts` per batch. Delivery claims pending rows, sends each ch
 over one connection, and records every failure; a failed alert is retried later with back-off."""
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from email.utils import formatdate, make_msgid
 
 from django.conf import settings
 from django.core import mail
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -123,27 +126,71 @@ def _fail(alert: Alert, error: str, at) -> None:
     alert.save(update_fields=["attempts", "last_error", "status", "not_before"])
 
 
-def _send_emails(items, at) -> list[int]:
-    sent = []
+class _Letter(mail.EmailMessage):
+    """An alert's e-mail. The readers of one language read the same words: over one connection
+    the MIME message (its encoded subject and body) is built once per words, and only its To,
+    Date and Message-ID are written again for each reader."""
+
+    def __init__(self, *args, built: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.built = built
+
+    def message(self):
+        key = (self.subject, self.body, self.from_email)
+        found = self.built.get(key)
+        if found is None:
+            found = self.built[key] = super().message()
+            return found
+        for name in ("To", "Date", "Message-ID"):
+            del found[name]
+        found["To"] = ", ".join(self.to)
+        found["Date"] = formatdate(localtime=settings.EMAIL_USE_LOCALTIME)
+        found["Message-ID"] = make_msgid(domain=DNS_NAME)
+        return found
+
+
+def _send_over_one_connection(items) -> tuple[list[int], list[tuple]]:
+    """Send `items` over one SMTP connection: (sent alert ids, [(alert, error)]). Touches no
+    database row, so that several can run at once beside the delivery's transaction."""
+    sent, failed, built = [], [], {}
     connection = mail.get_connection()
     try:
         connection.open()
     except OSError as error:
-        for alert, _person, _words in items:
-            _fail(alert, f"{type(error).__name__}: {error}", at)
-        return sent
+        return sent, [(alert, f"{type(error).__name__}: {error}") for alert, _p, _w in items]
     try:
         for alert, person, (subject, body, url) in items:
-            message = mail.EmailMessage(subject, f"{body}\n\n{absolute_url(url)}",
-                                        to=[email_of(person)], connection=connection)
+            message = _Letter(subject, f"{body}\n\n{absolute_url(url)}",
+                              to=[email_of(person)], connection=connection, built=built)
             try:
                 message.send()
             except Exception as error:  # any transport failure is recorded and retried
-                _fail(alert, f"{type(error).__name__}: {error}", at)
+                failed.append((alert, f"{type(error).__name__}: {error}"))
             else:
                 sent.append(alert.pk)
     finally:
         connection.close()
+    return sent, failed
+
+
+def _send_emails(items, at) -> list[int]:
+    """A batch's e-mails over up to CIVICARD_SMTP_CONNECTIONS connections at once (each
+    carrying at least CIVICARD_SMTP_MESSAGES_PER_CONNECTION messages): one worker process then
+    waits for several SMTP replies at a time instead of one. Failures are recorded afterwards,
+    in this thread and transaction."""
+    share = settings.CIVICARD_SMTP_MESSAGES_PER_CONNECTION
+    count = max(1, min(settings.CIVICARD_SMTP_CONNECTIONS, len(items) // share))
+    parts = [items[index::count] for index in range(count)]
+    if count == 1:
+        results = [_send_over_one_connection(items)]
+    else:
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            results = list(pool.map(_send_over_one_connection, parts))
+    sent = []
+    for done, failed in results:
+        sent += done
+        for alert, error in failed:
+            _fail(alert, error, at)
     return sent
 
 

@@ -4,10 +4,10 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from civicard.agenda.forms import (
     ImportForm,
     StatusForm,
 )
-from civicard.agenda.models import Accessibility, Category
+from civicard.agenda.models import Accessibility, Category, Event
 from civicard.core import clock
 from civicard.core.errors import DomainError, InvalidInput, PermissionRefused
 from civicard.core.permissions import Role, role_required
@@ -31,7 +31,7 @@ from civicard.people.views import form_error, resident_required
 from civicard.providers.push import application_server_key
 from civicard.territory.queries import neighbourhood_choices
 
-PAGE_SIZE = 60
+PAGE_SIZE = 30  # occurrences a page of the week: a cheap phone receives about 10 KB
 
 
 def _today() -> date:
@@ -40,11 +40,12 @@ def _today() -> date:
 
 def _listing(request, *, days: int, start: date | None = None):
     """The filter form, its filters over `days` days (from `start` when given, else from the
-    form's date or today), and the query string without the page number."""
+    form's date or today), and the query string without the page's place."""
     form = FilterForm(request.GET or None)
     filters = form.filters(today=_today(), days=days, start=start)
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("after", None)
     return form, filters, query.urlencode()
 
 
@@ -57,15 +58,55 @@ def _titled(occurrences):
     return occurrences
 
 
+def _lines(occurrences, first_day: date) -> list[dict]:
+    """The page's occurrences as days of lines, everything a line shows prepared here (plain
+    values: the template only places them). An occurrence that began before the first day is
+    listed under it with its full date."""
+    language, local = get_language(), queries.zone()
+    labels = dict(Event.Status.choices)
+    free, free_with_card = _("Free"), _("Free with my card")
+    days: list[dict] = []
+    for occurrence in occurrences:
+        event, start = occurrence.event, occurrence.start.astimezone(local)
+        day = max(start.date(), first_day)
+        if not days or days[-1]["day"] != day:
+            days.append({"day": day, "name": formats.date_format(day, "l j F"), "lines": []})
+        title, title_language = queries.listed_title(event, language)
+        status = Event.Status.CANCELLED if occurrence.cancelled else event.status
+        days[-1]["lines"].append({
+            "iso": start.isoformat(),
+            "at": f"{start:%H:%M}" if start.date() == day
+            else formats.date_format(start, "D j M, H:i"),
+            "url": reverse("agenda:event", args=[event.pk]),
+            "title": title, "lang": title_language,
+            "place": event.place_name,
+            "status": "" if status == Event.Status.SCHEDULED else status,
+            "status_label": labels[status],
+            "free": free_with_card if event.free_with_card else free if event.is_free else "",
+        })
+    return days
+
+
 def week(request):
+    """Seven days from a day (today by default), PAGE_SIZE occurrences a page read by keyset
+    (`after` is where the page starts), grouped by day; a day picker moves the seven days."""
     form, filters, query = _listing(request, days=7)
-    page = Paginator(queries.occurrences(filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    _titled(page.object_list)
+    found, following = queries.page_of(filters, after=request.GET.get("after"), size=PAGE_SIZE)
+    moved = request.GET.copy()
+    for name in ("page", "after", "start"):
+        moved.pop(name, None)
+    moved = moved.urlencode()
+    prefix = f"?{moved}&start=" if moved else "?start="
     return render(request, "agenda/week.html", {
-        "form": form, "filters": filters, "page": page, "query": query,
+        "form": form, "filters": filters, "query": query, "days": _lines(found, filters.start),
         "last_day": filters.end - timedelta(days=1),
-        "next_start": filters.end.isoformat(),
-        "previous_start": (filters.start - timedelta(days=7)).isoformat(),
+        "picker": [{"url": prefix + day.isoformat(), "name": formats.date_format(day, "D j"),
+                    "current": day == filters.start}
+                   for day in (filters.start + timedelta(days=n) for n in range(7))],
+        "next_url": f"?{query}{'&' if query else ''}after={following}" if following else "",
+        "first_url": f"?{query}" if request.GET.get("after") else "",
+        "next_week": prefix + filters.end.isoformat(),
+        "previous_week": prefix + (filters.start - timedelta(days=7)).isoformat(),
     })
 
 

@@ -56,3 +56,35 @@ def test_followers_receive_one_email_each_in_their_language(smtp, publish, follo
     assert subjects["reader0@example.org"] == "New in the agenda: Concert in the park"
     assert subjects["reader1@example.org"] == "Nouveau dans l’agenda : Concert au parc"
     assert Alert.objects.filter(channel="email", status="sent").count() == 12
+    # the words are built once per language; each reader's own To, Date and Message-ID
+    assert all(message["To"] == to[0] and message.get_all("To") == [to[0]]
+               for to, message in smtp.messages)
+    assert len({message["Message-ID"] for _to, message in smtp.messages}) == 12
+    assert all(message["Date"] for _to, message in smtp.messages)
+
+
+def test_a_batch_goes_over_several_connections_and_a_refused_one_is_retried(
+        smtp, publish, follower, settings, django_capture_on_commit_callbacks, monkeypatch):
+    settings.CIVICARD_SMTP_CONNECTIONS, settings.CIVICARD_SMTP_MESSAGES_PER_CONNECTION = 3, 4
+    for number in range(12):
+        follower(f"reader{number}@example.org")
+    opened = []
+    real = tasks.mail.get_connection
+
+    def counted(*args, **kwargs):
+        connection = real(*args, **kwargs)
+        opened.append(connection)
+        if len(opened) == 2:  # the second connection cannot reach the server
+            connection.port = free_port()
+        return connection
+
+    monkeypatch.setattr(tasks.mail, "get_connection", counted)
+    with django_capture_on_commit_callbacks(execute=True):
+        event = publish()
+    with clock.frozen(AT), django_capture_on_commit_callbacks(execute=True):
+        tasks.fan_out.enqueue(event.pk, event.revision, "published")
+    assert (len(opened), len(smtp.messages)) == (3, 8)  # 12 messages, three connections of 4
+    failed = Alert.objects.filter(channel="email", status="pending", attempts=1)
+    assert failed.count() == 4 and {a.last_error.split(":")[0] for a in failed} == {
+        "ConnectionRefusedError"}
+    assert Alert.objects.filter(channel="email", status="sent").count() == 8

@@ -217,11 +217,12 @@ def test_an_editor_imports_a_file(client, town, editor, now):
 def test_the_api_lists_occurrences_with_offsets(client, concert, now):
     response = client.get("/api/events?from=2026-10-12&to=2026-10-19")
     assert response.status_code == 200
-    assert response.json() == {"count": 1, "page": 1, "pages": 1, "results": [{
+    assert response.json() == {"next": None, "results": [{
         "id": concert.pk, "title": "Concert in the park", "start": "2026-10-14T10:00:00+02:00",
         "end": "2026-10-14T12:00:00+02:00", "status": "scheduled", "cancelled": False,
         "place": "Parc des Eaux", "url": f"/agenda/events/{concert.pk}/"}]}
-    assert client.get("/api/events?from=2026-10-15&to=2026-10-19").json()["count"] == 0
+    assert client.get("/api/events?from=2026-10-15&to=2026-10-19").json() == {
+        "next": None, "results": []}
     bad = client.get("/api/events?from=2026-10-19&to=2026-10-12")
     assert (bad.status_code, bad.json()["code"]) == (422, "invalid_input")
     assert client.get("/api/events?category=nonsense").status_code == 422
@@ -266,3 +267,75 @@ def test_who_may_change_an_event(client, concert, territory, editor, make_login,
         concert.refresh_from_db()
         assert (concert.status, concert.texts.get(language="fr").title) == (
             "scheduled", "Concert au parc")
+
+
+def _many(publish, count):
+    """`count` events, one at each hour of the 13th to 15th of October 2026 (local days)."""
+    from datetime import timedelta
+
+    from .conftest import AT
+
+    return [publish(texts={"fr": (f"Atelier {n:02d}", "")},
+                    start=AT + timedelta(days=1, hours=n), end=AT + timedelta(days=1, hours=n + 1))
+            for n in range(count)]
+
+
+def test_the_week_is_paged_by_keyset_grouped_by_day_with_a_day_picker(client, publish, now,
+                                                                     settings,
+                                                                     django_assert_num_queries):
+    from civicard.agenda import views
+
+    _many(publish, 40)
+    settings.LANGUAGE_CODE = "en"
+    with django_assert_num_queries(3):  # the page and one more row, their titles, the places
+        first = client.get("/agenda/?free=", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    titles = [f"Atelier {n:02d}" for n in range(40)]
+    shown = [t for t in titles if f">{t}</a>" in first]
+    assert shown == titles[:views.PAGE_SIZE]
+    # days as headings: the 13th (10:00 local onwards) and the 14th
+    assert first.count('<h2 class="agenda-week-day">') == 2
+    assert '<h2 class="agenda-week-day">Tuesday 13 October</h2>' in first
+    assert '<time datetime="2026-10-13T11:00:00+02:00">11:00</time>' in first
+    link = next(part.split('"')[0] for part in first.split('<a href="')
+                if "after=" in part.split('"')[0]).replace("&amp;", "&")
+    assert link.startswith("?free=&after=")
+    second = client.get("/agenda/" + link, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert [t for t in titles if f">{t}</a>" in second] == titles[views.PAGE_SIZE:]
+    assert "after=" not in second.split("First page")[0].split('class="pager"')[1]
+    assert 'href="?free=">First page</a>' in second
+    # the day picker keeps the filters and moves the seven days
+    assert '<a href="?free=&amp;start=2026-10-14">Wed 14</a>' in first
+    assert '<a href="?free=&amp;start=2026-10-12" aria-current="date">Mon 12</a>' in first
+    later = client.get("/agenda/?start=2026-10-14", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Atelier 12</a>" not in later and ">Atelier 14</a>" in later
+    # 13 (23:00 to midnight) still overlaps the 14th: listed under it with its full date
+    assert '<time datetime="2026-10-13T23:00:00+02:00">Tue 13 Oct, 23:00</time>' in later
+    # a garbled cursor is the first page
+    assert ">Atelier 00</a>" in client.get("/agenda/?after=x-1").content.decode()
+
+
+def test_a_cancelled_date_is_struck_through_on_the_week(client, publish, now):
+    from civicard.agenda.models import Occurrence
+
+    event = publish()
+    Occurrence.objects.filter(event=event).update(cancelled=True)
+    page = client.get("/agenda/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<li class="agenda-item agenda-cancelled">' in page
+    assert '<span class="badge agenda-status">Cancelled</span>' in page
+
+
+def test_the_api_pages_by_keyset(client, publish, now):
+    _many(publish, 7)
+    seen, after, pages = [], "", 0
+    while True:
+        body = client.get(f"/api/events?from=2026-10-12&to=2026-10-19&limit=3{after}").json()
+        seen += [row["title"] for row in body["results"]]
+        pages += 1
+        if body["next"] is None:
+            break
+        after = f"&after={body['next']}"
+    assert (pages, seen) == (3, [f"Atelier {n:02d}" for n in range(7)])
+    assert client.get("/api/events?limit=0").status_code == 422
+    assert client.get("/api/events?limit=501").status_code == 422
+    spec = client.get("/api/openapi.json").json()["paths"]["/api/events"]["get"]
+    assert {"after", "limit"} <= {p["name"] for p in spec["parameters"]}
