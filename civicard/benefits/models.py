@@ -441,3 +441,26 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.venue} {self.amount_cents} {self.reason}"
+
+
+class RedemptionDay(models.Model):
+    """Live (not undone) redemptions per programme, venue, kind and local day, with their value
+    and the part already on a statement: what the funders' dashboard reads. Kept by the
+    redeem, undo and statement operations in their transaction; `civicard rebuild_summaries`
+    recounts it."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=RedemptionKind.choices)
+    day = models.DateField()
+    count = models.IntegerField(default=0)
+    cents = models.BigIntegerField(default=0)
+    settled_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["programme", "day", "venue", "kind"],
+                                               name="redemption_day_unique")]
+
+    def __str__(self):
+        return f"{self.day} {self.venue_id} {self.kind}: {self.count}"

@@ -1,19 +1,21 @@
 """Reads for the directory, the map, the place page, mediators and the goal dashboard."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, FloatField, Min, Q, Value
+from django.db.models import Count, Exists, FloatField, Min, OuterRef, Q, Value
+from django.utils.translation import gettext_lazy as _
 
 from civicard.core import opening_hours
-from civicard.core.errors import NotFound
+from civicard.core.errors import InvalidInput, NotFound
 from civicard.inclusion import schedule, standard
 from civicard.inclusion.models import (
     Accompaniment,
     Appointment,
+    FirstSeen,
     Goal,
     Mediator,
     OfficeHours,
@@ -54,6 +56,7 @@ class PlaceFilters:
     latitude: float | None = None
     longitude: float | None = None
     q: str = ""
+    box: "Box | None" = None  # the map's view: only the places inside it
 
     @property
     def origin(self) -> tuple[float, float] | None:
@@ -79,6 +82,10 @@ def _matching(territory, filters: PlaceFilters):
         places = places.filter(Q(nom__icontains=word) | Q(commune__icontains=word)
                                | Q(presentation_resume__icontains=word)
                                | Q(adresse__icontains=word) | Q(services__icontains=word))
+    if filters.box is not None:
+        box = filters.box
+        places = places.filter(latitude__range=(box.south, box.north),
+                               longitude__range=(box.west, box.east))
     origin = filters.origin
     if origin is not None:  # a bounding box first, so the database does most of the work
         dlat = NEAR_KM / 111.0
@@ -166,23 +173,88 @@ def published_place(pk: int) -> Place:
     return place
 
 
-def geojson(territory, filters: PlaceFilters, *, at: datetime) -> dict:
-    """A small GeoJSON for slow phones: each point carries its id and name, coordinates to
-    5 decimals (about 1 m); the page of a place is /inclusion/places/<id>/."""
-    features = []
-    with_office_hours = set(OfficeHours.objects.values_list("place_id", flat=True))
-    for (pk, _hours, latitude, longitude, nom), _distance in find_rows(
-            territory, filters, at=at, fields=("nom",)):
-        if latitude is None or longitude is None:
-            continue
-        features.append({
-            "type": "Feature", "id": pk,
+POINTS_MAX = 300  # more places than this in the box: grid clusters
+GRID_MAX = 16  # at most 16 × 16 cells over the box (a cell is never smaller than zoom allows)
+
+
+@dataclass(frozen=True)
+class Box:
+    """What the map shows: west, south, east, north in degrees, and Leaflet's zoom level."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+    zoom: int | None = None
+
+    @classmethod
+    def parse(cls, bbox: str, zoom: str = "") -> "Box | None":
+        """"west,south,east,north" (and a zoom 0–20), or InvalidInput; empty: None."""
+        if not (bbox or "").strip():
+            return None
+        try:
+            west, south, east, north = (float(part) for part in bbox.split(","))
+            level = int(zoom) if (zoom or "").strip() else None
+        except ValueError:
+            raise InvalidInput(fields={"bbox": [BBOX_HELP]}) from None
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90) or (
+                level is not None and not 0 <= level <= 20):
+            raise InvalidInput(fields={"bbox": [BBOX_HELP]})
+        return cls(west, south, east, north, level)
+
+    def cell(self) -> tuple[float, float]:
+        """A grid cell's width and height in degrees: about 64 screen pixels at the zoom,
+        and never more than GRID_MAX cells across the box."""
+        pixels = 360 / (2 ** (self.zoom + 2)) if self.zoom is not None else 0
+        return (max(pixels, (self.east - self.west) / GRID_MAX),
+                max(pixels, (self.north - self.south) / GRID_MAX))
+
+
+BBOX_HELP = _("Send the map's box as west,south,east,north in degrees.")
+
+
+def _feature(pk, latitude, longitude, nom, hours: bool) -> dict:
+    return {"type": "Feature", "id": pk,
             "geometry": {"type": "Point",
                          "coordinates": [round(longitude, 5), round(latitude, 5)]},
-            "properties": {"nom": nom, **({"permanence": 1} if pk in with_office_hours
-                                           else {})},
-        })
-    return {"type": "FeatureCollection", "features": features}
+            "properties": {"nom": nom, **({"permanence": 1} if hours else {})}}
+
+
+def geojson(territory, filters: PlaceFilters, *, at: datetime, box: Box | None = None) -> dict:
+    """What the map shows, small for slow phones: the places inside `box` (every place without
+    one) — each point with its id and name, coordinates to 5 decimals (about 1 m; the page of a
+    place is /inclusion/places/<id>/) — or, when more than POINTS_MAX match, grid clusters
+    {"count": n} at their places' mean position (a cell holding one place stays a point).
+    "total" is the number of places inside the box; the clusters' counts add up to it."""
+    if box is not None:
+        filters = replace(filters, box=box)
+    rows = [(row[0], row[2], row[3], row[4])
+            for row, _distance in find_rows(territory, filters, at=at, fields=("nom",))
+            if row[2] is not None and row[3] is not None]
+    if len(rows) <= POINTS_MAX:
+        points, clusters = rows, []
+    else:
+        if box is None:
+            box = Box(min(r[2] for r in rows), min(r[1] for r in rows),
+                      max(r[2] for r in rows) + 1e-9, max(r[1] for r in rows) + 1e-9)
+        width, height = box.cell()
+        cells: dict[tuple[int, int], list] = {}
+        for row in rows:
+            key = (int((row[2] - box.west) // width), int((row[1] - box.south) // height))
+            cells.setdefault(key, []).append(row)
+        points = [cell[0] for key, cell in sorted(cells.items()) if len(cell) == 1]
+        clusters = [cell for key, cell in sorted(cells.items()) if len(cell) > 1]
+    with_office_hours = set(OfficeHours.objects.filter(place_id__in=[p[0] for p in points])
+                            .values_list("place_id", flat=True))
+    features = [_feature(pk, lat, lon, nom, pk in with_office_hours)
+                for pk, lat, lon, nom in points]
+    for cell in clusters:
+        features.append({"type": "Feature",
+                         "geometry": {"type": "Point", "coordinates": [
+                             round(sum(r[2] for r in cell) / len(cell), 5),
+                             round(sum(r[1] for r in cell) / len(cell), 5)]},
+                         "properties": {"count": len(cell)}})
+    return {"type": "FeatureCollection", "total": len(rows), "features": features}
 
 
 def export_rows(territory):
@@ -274,16 +346,12 @@ def goal_progress(goal: Goal, *, today: date) -> tuple[date, list[NeighbourhoodP
     month_count = (last_month.year - first_month.year) * 12 + last_month.month \
         - first_month.month + 1
     result = []
-    for hood in goal.neighbourhoods.select_related("commune").order_by("name"):
+    hoods = list(goal.neighbourhoods.select_related("commune").order_by("name"))
+    firsts = first_months(hoods, goal.start_date, deadline)
+    for hood in hoods:
         population = hood.population or 0
         target = math.ceil(population * float(goal.percent) / 100)
-        firsts = (Accompaniment.objects.filter(neighbourhood=hood, date__gte=goal.start_date,
-                                               date__lte=deadline)
-                  .values("pseudonym").annotate(first=Min("date")))
-        per_month: dict[date, int] = {}
-        for item in firsts:
-            key = date(item["first"].year, item["first"].month, 1)
-            per_month[key] = per_month.get(key, 0) + 1
+        per_month = firsts.get(hood.pk, {})
         months, running = [], 0
         for n in range(max(month_count, 0)):
             month = add_months(first_month, n)
@@ -294,6 +362,40 @@ def goal_progress(goal: Goal, *, today: date) -> tuple[date, list[NeighbourhoodP
         result.append(NeighbourhoodProgress(hood, population, target, months, running,
                                             projected))
     return deadline, result
+
+
+def first_months(hoods, start: date, end: date) -> dict[int, dict[date, int]]:
+    """{neighbourhood id: {month: people first accompanied there that month}}, a person counted
+    at their first day inside [start, end]. Read from FirstSeen; only the people first seen
+    before `start` (and seen again since) need their accompaniments."""
+    from django.db.models.functions import TruncMonth
+
+    result: dict[int, dict[date, int]] = {}
+    counted = (FirstSeen.objects.filter(neighbourhood__in=hoods, first_date__gte=start,
+                                        first_date__lte=end)
+               .annotate(month=TruncMonth("first_date")).order_by()
+               .values_list("neighbourhood_id", "month").annotate(n=Count("pk")))
+    for hood, month, n in counted:
+        result.setdefault(hood, {})[month] = n
+    earlier = FirstSeen.objects.filter(neighbourhood=OuterRef("neighbourhood"),
+                                       pseudonym=OuterRef("pseudonym"), first_date__lt=start)
+    names = FirstSeen.objects.filter(neighbourhood__in=hoods, first_date__lt=start)
+    returning = (Accompaniment.objects.filter(Exists(earlier), neighbourhood__in=hoods,
+                                              date__gte=start, date__lte=end,
+                                              pseudonym__in=names.values("pseudonym")).order_by()
+                 .values_list("neighbourhood_id", "pseudonym").annotate(first=Min("date")))
+    for hood, _name, first in returning:
+        month = first.replace(day=1)
+        result.setdefault(hood, {})[month] = result.get(hood, {}).get(month, 0) + 1
+    return result
+
+
+def recount_first_seen() -> dict:
+    """{(neighbourhood id, pseudonym): first day}, from every accompaniment: what FirstSeen
+    must hold."""
+    rows = (Accompaniment.objects.filter(neighbourhood__isnull=False).order_by()
+            .values_list("neighbourhood_id", "pseudonym").annotate(first=Min("date")))
+    return {(hood, name): first for hood, name, first in rows}
 
 
 def accompaniment_totals(mediator: Mediator | None = None) -> dict:
