@@ -133,7 +133,8 @@ def build(residents: int, say) -> None:
         for booklet_id in booklet_ids:
             for position in range(1, 6):
                 vouchers.append(Voucher(booklet_id=booklet_id, position=position,
-                                        code=f"V{booklet_id:07d}{position}", value_cents=1000))
+                                        code=f"V{booklet_id:07d}{position}", value_cents=1000,
+                                        used_at=start))
         _bulk(Voucher, vouchers)
         rows = []
         for n, (voucher_id,) in enumerate(Voucher.objects.filter(booklet__batch=batch)
@@ -203,7 +204,8 @@ def build(residents: int, say) -> None:
         say(f"summaries rebuilt in {time.perf_counter() - started:.1f} s")
 
 
-PAGES = [("benefits dashboard", "/benefits/dashboard/"),
+PAGES = [("floor: /health (same run)", "/health"),
+         ("benefits dashboard", "/benefits/dashboard/"),
          ("inclusion goal dashboard", "/inclusion/dashboard/"),
          ("access uses per week", "/access/uses/")]
 

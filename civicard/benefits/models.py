@@ -275,6 +275,11 @@ class Booklet(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      null=True, blank=True, related_name="+")
+    # Its vouchers, and those used (not undone): the dashboard's funnel counts booklets by these
+    # instead of looking at every voucher. Kept by create_booklets, redeem_voucher and
+    # undo_redemption; `civicard rebuild_summaries` recounts them.
+    voucher_count = models.PositiveSmallIntegerField(default=0, db_default=0)
+    vouchers_used = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("booklet")

@@ -112,6 +112,7 @@ def redeem_voucher(*, voucher: Voucher, venue: Venue, service: str = "", actor, 
             updated = Voucher.objects.filter(pk=locked.pk, used_at__isnull=True).update(used_at=at)
             if updated != 1:  # SQLite has no row lock: the compare-and-swap decides
                 raise VoucherAlreadyUsed(when=rules.when(at), venue=venue.name)
+            Booklet.objects.filter(pk=booklet.pk).update(vouchers_used=F("vouchers_used") + 1)
             redemption = Redemption.objects.create(
                 kind=RedemptionKind.VOUCHER, programme=programme, venue=venue,
                 person_id=booklet.person_id, voucher=locked, service=service,
@@ -218,6 +219,8 @@ def undo_redemption(*, redemption: Redemption, actor, at: datetime) -> Redemptio
             raise AlreadySettled()
         if locked.kind == RedemptionKind.VOUCHER:
             Voucher.objects.select_for_update().filter(pk=locked.voucher_id).update(used_at=None)
+            Booklet.objects.filter(vouchers=locked.voucher_id, vouchers_used__gt=0).update(
+                vouchers_used=F("vouchers_used") - 1)
         else:
             MonthlyUsage.objects.select_for_update().filter(pk=locked.usage_id).update(
                 used=F("used") - 1)
@@ -252,7 +255,8 @@ def create_booklets(*, programme: Programme, social_service: SocialService, coun
         booklets = Booklet.objects.bulk_create([
             Booklet(batch=batch, programme=programme, social_service=social_service,
                     number=f"{_booklet_prefix(programme)}-{start + index:05d}",
-                    valid_until=programme.ends_on)
+                    valid_until=programme.ends_on,
+                    voucher_count=programme.vouchers_per_booklet)
             for index in range(count)])
         if not booklets[0].pk:
             booklets = list(Booklet.objects.filter(batch=batch).order_by("pk"))

@@ -395,3 +395,15 @@ class FirstSeen(models.Model):
 
     def __str__(self):
         return f"{self.neighbourhood_id} {self.first_date}"
+
+
+class PersonSeen(models.Model):
+    """Each person (pseudonym) accompanied, with their number of accompaniments: the goal
+    dashboard's "in all" line (accompaniments, different people) without counting them all.
+    Kept with FirstSeen; `civicard rebuild_summaries` recounts it."""
+
+    pseudonym = models.CharField(max_length=64, unique=True)
+    visits = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.visits}"

@@ -12,13 +12,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db.models import Count, F, Min
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from civicard.core import audit
 from civicard.core.errors import InvalidInput, NotFound
 from civicard.core.permissions import Role, check_role, holds_role
+from civicard.core.tallies import bump
 from civicard.inclusion import schedule, standard
 from civicard.inclusion.exceptions import (
     AppointmentNotCancellable,
@@ -37,6 +38,7 @@ from civicard.inclusion.models import (
     Mediator,
     OfficeHours,
     OfficeHoursChange,
+    PersonSeen,
     Place,
     PlaceProposal,
     PlaceVersion,
@@ -570,6 +572,7 @@ def log_accompaniment(*, mediator: Mediator, place: Place, day: date, duration_m
         pseudonym=pseudonym(person=person, first_name=first_name, family_name=family_name,
                             birth_year=birth_year),
         created_at=at)
+    bump(PersonSeen, {"pseudonym": entry.pseudonym}, visits=1)
     if entry.neighbourhood_id:
         _seen(entry.neighbourhood_id, entry.pseudonym, day)
     return entry
@@ -590,6 +593,10 @@ def erase_my_accompaniments(*, person: Person, actor: User, at: datetime) -> int
     rows = Accompaniment.objects.filter(person=person)
     pairs = sorted(set(rows.filter(neighbourhood__isnull=False)
                        .values_list("neighbourhood_id", "pseudonym")))
+    visits = dict(rows.order_by().values_list("pseudonym").annotate(n=Count("pk")))
+    for name, n in sorted(visits.items()):  # (a row missing before a rebuild stays missing)
+        PersonSeen.objects.filter(pseudonym=name, visits__gte=n).update(visits=F("visits") - n)
+    PersonSeen.objects.filter(pseudonym__in=visits, visits=0).delete()
     for hood, name in pairs:  # locked in one order
         list(FirstSeen.objects.select_for_update().filter(neighbourhood_id=hood,
                                                           pseudonym=name))

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, FloatField, Min, OuterRef, Q, Value
+from django.db.models import Count, FloatField, Min, Q, Sum, Value
 from django.utils.translation import gettext_lazy as _
 
 from civicard.core import opening_hours
@@ -19,6 +19,7 @@ from civicard.inclusion.models import (
     Goal,
     Mediator,
     OfficeHours,
+    PersonSeen,
     Place,
 )
 from civicard.territory.models import Neighbourhood
@@ -368,26 +369,34 @@ def first_months(hoods, start: date, end: date) -> dict[int, dict[date, int]]:
     """{neighbourhood id: {month: people first accompanied there that month}}, a person counted
     at their first day inside [start, end]. Read from FirstSeen; only the people first seen
     before `start` (and seen again since) need their accompaniments."""
-    from django.db.models.functions import TruncMonth
-
     result: dict[int, dict[date, int]] = {}
+    # grouped by day, straight from the (neighbourhood, first_date) index; months in Python
     counted = (FirstSeen.objects.filter(neighbourhood__in=hoods, first_date__gte=start,
-                                        first_date__lte=end)
-               .annotate(month=TruncMonth("first_date")).order_by()
-               .values_list("neighbourhood_id", "month").annotate(n=Count("pk")))
-    for hood, month, n in counted:
-        result.setdefault(hood, {})[month] = n
-    earlier = FirstSeen.objects.filter(neighbourhood=OuterRef("neighbourhood"),
-                                       pseudonym=OuterRef("pseudonym"), first_date__lt=start)
-    names = FirstSeen.objects.filter(neighbourhood__in=hoods, first_date__lt=start)
-    returning = (Accompaniment.objects.filter(Exists(earlier), neighbourhood__in=hoods,
-                                              date__gte=start, date__lte=end,
-                                              pseudonym__in=names.values("pseudonym")).order_by()
-                 .values_list("neighbourhood_id", "pseudonym").annotate(first=Min("date")))
-    for hood, _name, first in returning:
-        month = first.replace(day=1)
-        result.setdefault(hood, {})[month] = result.get(hood, {}).get(month, 0) + 1
+                                        first_date__lte=end).order_by()
+               .values_list("neighbourhood_id", "first_date").annotate(n=Count("*")))
+    for hood, day, n in counted:
+        months = result.setdefault(hood, {})
+        months[day.replace(day=1)] = months.get(day.replace(day=1), 0) + n
+    # people first seen before the start (and maybe again since): few once a goal runs
+    earlier = set(FirstSeen.objects.filter(neighbourhood__in=hoods, first_date__lt=start)
+                  .values_list("neighbourhood_id", "pseudonym"))
+    names = sorted({name for _hood, name in earlier})
+    for offset in range(0, len(names), 1000):
+        returning = (Accompaniment.objects.filter(
+            pseudonym__in=names[offset:offset + 1000], neighbourhood__in=hoods,
+            date__gte=start, date__lte=end).order_by()
+            .values_list("neighbourhood_id", "pseudonym").annotate(first=Min("date")))
+        for hood, name, first in returning:
+            if (hood, name) in earlier:
+                month = first.replace(day=1)
+                result.setdefault(hood, {})[month] = result.get(hood, {}).get(month, 0) + 1
     return result
+
+
+def recount_person_seen() -> dict:
+    """{pseudonym: accompaniments}, from every accompaniment: what PersonSeen must hold."""
+    return dict(Accompaniment.objects.order_by().values_list("pseudonym")
+                .annotate(n=Count("pk")))
 
 
 def recount_first_seen() -> dict:
@@ -399,6 +408,10 @@ def recount_first_seen() -> dict:
 
 
 def accompaniment_totals(mediator: Mediator | None = None) -> dict:
+    """Accompaniments and different people: everyone's from PersonSeen, a mediator's counted."""
+    if mediator is None:
+        totals = PersonSeen.objects.aggregate(total=Sum("visits"), people=Count("pk"))
+        return {"total": totals["total"] or 0, "people": totals["people"]}
     rows = Accompaniment.objects.all()
     if mediator is not None:
         rows = rows.filter(mediator=mediator)

@@ -1,9 +1,9 @@
-"""The goal dashboard's summary (FirstSeen), recounted from the accompaniments."""
+"""The goal dashboard's summaries (FirstSeen, PersonSeen), recounted from the accompaniments."""
 
 from django.db import transaction
 
-from civicard.inclusion.models import FirstSeen
-from civicard.inclusion.queries import recount_first_seen
+from civicard.inclusion.models import FirstSeen, PersonSeen
+from civicard.inclusion.queries import recount_first_seen, recount_person_seen
 
 
 def rebuild() -> int:
@@ -15,4 +15,9 @@ def rebuild() -> int:
         FirstSeen.objects.bulk_create(
             [FirstSeen(neighbourhood_id=hood, pseudonym=name, first_date=first)
              for (hood, name), first in sorted(firsts.items())], batch_size=2000)
-    return len(firsts)
+        visits = recount_person_seen()
+        PersonSeen.objects.all().delete()
+        PersonSeen.objects.bulk_create(
+            [PersonSeen(pseudonym=name, visits=n) for name, n in sorted(visits.items())],
+            batch_size=2000)
+    return len(firsts) + len(visits)

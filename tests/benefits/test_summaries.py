@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Exists, OuterRef
 
 from civicard.benefits import operations, queries
-from civicard.benefits.models import Booklet, RedemptionDay, Venue, Voucher
+from civicard.benefits.models import Booklet, BookletStatus, RedemptionDay, Venue, Voucher
 from civicard.core.errors import DomainError
 from civicard.people.models import Person, User
 from tests.races import race
@@ -20,6 +21,21 @@ def _stored():
     return {(r.programme_id, r.venue_id, r.kind, r.day): (r.count, r.cents, r.settled_cents)
             for r in RedemptionDay.objects.all()
             if (r.count, r.cents, r.settled_cents) != (0, 0, 0)}
+
+
+def _booklets():
+    return {b.pk: (b.voucher_count, b.vouchers_used) for b in Booklet.objects.all()}
+
+
+def _recounted_funnel(booklets) -> dict:
+    """The funnel as it was counted before the booklets kept their voucher counts."""
+    started = Exists(Voucher.objects.filter(booklet=OuterRef("pk"), used_at__isnull=False))
+    unused = Exists(Voucher.objects.filter(booklet=OuterRef("pk"), used_at__isnull=True))
+    handed = booklets.exclude(status=BookletStatus.CREATED)
+    return {"created": booklets.count(), "handed_out": handed.count(),
+            "started": handed.filter(started).count(),
+            "fully_used": handed.filter(started).exclude(unused).count(),
+            "cancelled": booklets.filter(status=BookletStatus.CANCELLED).count()}
 
 
 @pytest.mark.django_db
@@ -36,8 +52,9 @@ def test_summary_equals_a_full_recount_after_a_random_mix(seed, pass_programme,
         accredit(pass_programme, venue)
         accredit(entries_programme, venue)
         staff[venue.pk] = venue_user(venue)
-    vouchers = [v for b in handed_out_booklet(pass_programme, ccas, count=3)
-                for v in b.vouchers.order_by("pk")]
+    booklets = handed_out_booklet(pass_programme, ccas, count=3)
+    vouchers = [v for b in booklets for v in b.vouchers.order_by("pk")]
+    Booklet.objects.filter(pk=booklets[2].pk).update(status=BookletStatus.CANCELLED)
     people = [Person.objects.create(full_name=f"Person {n}") for n in range(4)]
     done = []
     at = AT - timedelta(days=40)  # February then March: two months, statements for February
@@ -66,10 +83,15 @@ def test_summary_equals_a_full_recount_after_a_random_mix(seed, pass_programme,
             pass
     assert _stored() == queries.recount_redemption_days()
     assert sum(n for n, _c, _s in _stored().values()) >= 20  # the mix did something
-    before = _stored()
+    assert _booklets() == queries.recount_booklet_vouchers()
+    booklets = Booklet.objects.filter(programme=pass_programme)
+    assert queries.booklet_funnel(booklets) == _recounted_funnel(booklets)
+    assert queries.booklet_funnel(booklets)["started"] >= 1
+    before, counts = _stored(), _booklets()
     RedemptionDay.objects.all().delete()
+    Booklet.objects.update(voucher_count=0, vouchers_used=0)
     call_command("rebuild_summaries", verbosity=0)
-    assert _stored() == before
+    assert (_stored(), _booklets()) == (before, counts)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,18 +3,20 @@ erasing, goal_progress gives what grouping every accompaniment gives, and racing
 keep the earliest day."""
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Min
 
 from civicard.inclusion import operations, queries
-from civicard.inclusion.models import Accompaniment, FirstSeen, Goal
+from civicard.inclusion.models import Accompaniment, FirstSeen, Goal, PersonSeen
 from civicard.people.models import Person
 from civicard.territory.models import Neighbourhood
 from tests.inclusion.conftest import AT
 from tests.races import race
+
+LATER = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # every day logged is in the past
 
 
 def _stored():
@@ -25,7 +27,7 @@ def _log(mediator, validator, place, day, **who):
     return operations.log_accompaniment(
         mediator=mediator, place=place, day=day, duration_minutes=30,
         themes=["Aide aux démarches administratives"], first_visit=True, actor=validator,
-        at=AT, **who)
+        at=LATER, **who)
 
 
 def _recounted_progress(goal, deadline, hood):
@@ -58,6 +60,11 @@ def test_summary_and_goal_equal_a_full_recount_after_a_random_mix(
         else:
             operations.erase_my_accompaniments(person=rng.choice(people), actor=validator, at=AT)
     assert _stored() == queries.recount_first_seen()
+    assert {r.pseudonym: r.visits for r in PersonSeen.objects.all()} == \
+        queries.recount_person_seen()
+    assert queries.accompaniment_totals() == {
+        "total": Accompaniment.objects.count(),
+        "people": Accompaniment.objects.values("pseudonym").distinct().count()}
     goal = Goal.objects.create(territory=territory, name="10%", percent=10, years=1,
                                start_date=date(2026, 1, 10))
     goal.neighbourhoods.add(*hoods)
