@@ -229,6 +229,8 @@ def geojson(territory, filters: PlaceFilters, *, at: datetime, box: Box | None =
     "total" is the number of places inside the box; the clusters' counts add up to it."""
     if box is not None:
         filters = replace(filters, box=box)
+    if not filters.open_now and filters.origin is None:
+        return _geojson_in_database(territory, filters, box)
     rows = [(row[0], row[2], row[3], row[4])
             for row, _distance in find_rows(territory, filters, at=at, fields=("nom",))
             if row[2] is not None and row[3] is not None]
@@ -245,17 +247,56 @@ def geojson(territory, filters: PlaceFilters, *, at: datetime, box: Box | None =
             cells.setdefault(key, []).append(row)
         points = [cell[0] for key, cell in sorted(cells.items()) if len(cell) == 1]
         clusters = [cell for key, cell in sorted(cells.items()) if len(cell) > 1]
+    return _features(points, [(len(cell), sum(r[1] for r in cell) / len(cell),
+                               sum(r[2] for r in cell) / len(cell)) for cell in clusters],
+                     len(rows))
+
+
+def _geojson_in_database(territory, filters: PlaceFilters, box: Box | None) -> dict:
+    """geojson() when every filter is a database filter: the places counted, and clustered
+    when many, by the database (GROUP BY grid cell), so that the rows never travel."""
+    from django.db.models import Avg, F, Max
+    from django.db.models.functions import Floor
+
+    places = _matching(territory, filters).filter(
+        latitude__isnull=False, longitude__isnull=False).order_by()
+    if box is None:
+        extent = places.aggregate(total=Count("pk"), west=Min("longitude"),
+                                  south=Min("latitude"), east=Max("longitude"),
+                                  north=Max("latitude"))
+        total = extent["total"]
+        if total > POINTS_MAX:
+            box = Box(extent["west"], extent["south"], extent["east"] + 1e-9,
+                      extent["north"] + 1e-9)
+    else:
+        total = places.count()
+    if total <= POINTS_MAX:
+        rows = list(places.order_by("nom", "pk").values_list("pk", "latitude", "longitude",
+                                                             "nom"))
+        return _features(rows, [], total)
+    width, height = box.cell()
+    cells = list(places.annotate(
+        cx=Floor((F("longitude") - box.west) / width), cy=Floor((F("latitude") - box.south)
+                                                               / height))
+        .values("cx", "cy").annotate(n=Count("pk"), lat=Avg("latitude"), lon=Avg("longitude"),
+                                     one=Min("pk")).order_by("cx", "cy"))
+    alone = {row["one"] for row in cells if row["n"] == 1}
+    rows = list(Place.objects.filter(pk__in=alone).order_by("nom", "pk")
+                .values_list("pk", "latitude", "longitude", "nom"))
+    clusters = [(row["n"], row["lat"], row["lon"]) for row in cells if row["n"] > 1]
+    return _features(rows, clusters, total)
+
+
+def _features(points: list, clusters: list, total: int) -> dict:
+    """The FeatureCollection of `points` [(pk, lat, lon, nom)] and `clusters` [(n, lat, lon)]."""
     with_office_hours = set(OfficeHours.objects.filter(place_id__in=[p[0] for p in points])
-                            .values_list("place_id", flat=True))
+                            .values_list("place_id", flat=True)) if points else set()
     features = [_feature(pk, lat, lon, nom, pk in with_office_hours)
                 for pk, lat, lon, nom in points]
-    for cell in clusters:
-        features.append({"type": "Feature",
-                         "geometry": {"type": "Point", "coordinates": [
-                             round(sum(r[2] for r in cell) / len(cell), 5),
-                             round(sum(r[1] for r in cell) / len(cell), 5)]},
-                         "properties": {"count": len(cell)}})
-    return {"type": "FeatureCollection", "total": len(rows), "features": features}
+    features += [{"type": "Feature",
+                  "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+                  "properties": {"count": n}} for n, lat, lon in clusters]
+    return {"type": "FeatureCollection", "total": total, "features": features}
 
 
 def export_rows(territory):

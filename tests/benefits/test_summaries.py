@@ -54,7 +54,8 @@ def test_summary_equals_a_full_recount_after_a_random_mix(seed, pass_programme,
         staff[venue.pk] = venue_user(venue)
     booklets = handed_out_booklet(pass_programme, ccas, count=3)
     vouchers = [v for b in booklets for v in b.vouchers.order_by("pk")]
-    Booklet.objects.filter(pk=booklets[2].pk).update(status=BookletStatus.CANCELLED)
+    Booklet.objects.filter(pk=booklets[2].pk).update(status=BookletStatus.CANCELLED,
+                                                     cancelled_at=AT)
     people = [Person.objects.create(full_name=f"Person {n}") for n in range(4)]
     done = []
     at = AT - timedelta(days=40)  # February then March: two months, statements for February
