@@ -103,6 +103,18 @@ def main():
         ("GeoJSON, all places", "/api/inclusion/places.geojson"),
         ("GeoJSON, free + open now", "/api/inclusion/places.geojson?free=on&open_now=on"),
         ("GeoJSON, near my neighbourhood", f"/api/inclusion/places.geojson?near={hood.pk}"),
+        # what the map asks for since it loads by view (bbox + zoom): a phone on a town, the
+        # whole territory zoomed out, the same with filters
+        ("GeoJSON, map on a town (zoom 14)", "/api/inclusion/places.geojson?zoom=14&bbox="
+         f"{float(hood.centre_longitude) - 0.02},{float(hood.centre_latitude) - 0.03},"
+         f"{float(hood.centre_longitude) + 0.02},{float(hood.centre_latitude) + 0.03}"),
+        ("GeoJSON, map on the territory (zoom 9)", "/api/inclusion/places.geojson?zoom=9&bbox="
+         f"{float(hood.centre_longitude) - 1},{float(hood.centre_latitude) - 0.6},"
+         f"{float(hood.centre_longitude) + 1},{float(hood.centre_latitude) + 0.6}"),
+        ("GeoJSON, map, free + open now (zoom 11)",
+         "/api/inclusion/places.geojson?free=on&open_now=on&zoom=11&bbox="
+         f"{float(hood.centre_longitude) - 0.3},{float(hood.centre_latitude) - 0.2},"
+         f"{float(hood.centre_longitude) + 0.3},{float(hood.centre_latitude) + 0.2}"),
     ]
     client = Client()
     # "open now" on a Tuesday at 10:00 in Paris, so that the figure means something

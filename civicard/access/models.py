@@ -277,3 +277,24 @@ class AccessChange(models.Model):
 
     def __str__(self):
         return f"v{self.id}"
+
+
+class DailyUses(models.Model):
+    """Allowed decisions per terminal (at its checkpoint) and local day: what the uses-per-week
+    chart reads instead of counting decisions. Kept by decide.log in the decision's transaction;
+    `civicard rebuild_summaries` recounts it from the decisions."""
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.CASCADE, related_name="+",
+                                   db_index=False)
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)
+    day = models.DateField()
+    allowed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["checkpoint", "terminal", "day"],
+                                               name="daily_uses_unique")]
+        indexes = [models.Index(fields=["day", "checkpoint"], name="daily_uses_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.checkpoint_id}/{self.terminal_id}: {self.allowed}"

@@ -4,13 +4,14 @@ the places of those communes, with their checkpoints, terminals, door groups and
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from civicard.access.decisions import rights
 from civicard.access.models import (
     Checkpoint,
+    DailyUses,
     Decision,
     DoorGroup,
     Facility,
@@ -191,15 +192,14 @@ class WeeklyUses:
 
 
 def weekly_uses(manager, *, now: datetime, weeks: int = 1) -> tuple[list[WeeklyUses], list]:
-    """Allowed uses per facility and day over the last 7 days (local days)."""
-    tz = timezone.get_current_timezone()
+    """Allowed uses per facility and day over the last 7 days (local days), read from the
+    DailyUses summary (recount_daily_uses counts the same from the decisions)."""
     today = timezone.localtime(now).date()
     days = [today - timedelta(days=offset) for offset in range(6, -1, -1)]
-    start = timezone.make_aware(datetime.combine(days[0], datetime.min.time()), tz)
-    counts = (_scoped(manager, Decision.objects, "checkpoint__facility__commune_id")
-              .filter(outcome=Outcome.ALLOW, at__gte=start, at__lte=now)
-              .annotate(day=TruncDate("at", tzinfo=tz))
-              .values_list("checkpoint__facility__name", "day").annotate(n=Count("id")))
+    counts = (_scoped(manager, DailyUses.objects, "checkpoint__facility__commune_id")
+              .filter(day__gte=days[0], day__lte=today)
+              .values_list("checkpoint__facility__name", "day").annotate(n=Sum("allowed"))
+              .order_by())
     table: dict[str, dict] = {}
     for name, day, n in counts:
         table.setdefault(name, {})[day] = n
@@ -237,3 +237,13 @@ def my_quotas(person: Person, *, now: datetime) -> list[QuotaLeft]:
     return [QuotaLeft(q.service.name, max(q.free_per_year - used.get(q.pk, 0), 0),
                       max(q.max_per_year - used.get(q.pk, 0), 0), used.get(q.pk, 0),
                       q.free_per_year) for q in enrolled]
+
+
+def recount_daily_uses():
+    """{(checkpoint id, terminal id, local day): allowed decisions}, counted from every
+    decision: what DailyUses must hold (the rebuild command and the tests use it)."""
+    tz = timezone.get_current_timezone()
+    rows = (Decision.objects.filter(outcome=Outcome.ALLOW).order_by()
+            .annotate(day=TruncDate("at", tzinfo=tz))
+            .values_list("checkpoint_id", "terminal_id", "day").annotate(n=Count("id")))
+    return {(checkpoint, terminal, day): n for checkpoint, terminal, day, n in rows}

@@ -275,6 +275,11 @@ class Booklet(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      null=True, blank=True, related_name="+")
+    # Its vouchers, and those used (not undone): the dashboard's funnel counts booklets by these
+    # instead of looking at every voucher. Kept by create_booklets, redeem_voucher and
+    # undo_redemption; `civicard rebuild_summaries` recounts them.
+    voucher_count = models.PositiveSmallIntegerField(default=0, db_default=0)
+    vouchers_used = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("booklet")
@@ -441,3 +446,26 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.venue} {self.amount_cents} {self.reason}"
+
+
+class RedemptionDay(models.Model):
+    """Live (not undone) redemptions per programme, venue, kind and local day, with their value
+    and the part already on a statement: what the funders' dashboard reads. Kept by the
+    redeem, undo and statement operations in their transaction; `civicard rebuild_summaries`
+    recounts it."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=RedemptionKind.choices)
+    day = models.DateField()
+    count = models.IntegerField(default=0)
+    cents = models.BigIntegerField(default=0)
+    settled_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["programme", "day", "venue", "kind"],
+                                               name="redemption_day_unique")]
+
+    def __str__(self):
+        return f"{self.day} {self.venue_id} {self.kind}: {self.count}"

@@ -39,6 +39,7 @@ from civicard.benefits.models import (
     NoticePreference,
     Programme,
     Redemption,
+    RedemptionDay,
     RedemptionKind,
     SocialService,
     Statement,
@@ -56,6 +57,7 @@ from civicard.core import audit
 from civicard.core.errors import IdempotencyConflict, InvalidInput, PermissionRefused
 from civicard.core.idempotency import check_key
 from civicard.core.money import format_cents
+from civicard.core.tallies import bump
 from civicard.people.models import Person
 
 # Reading a code
@@ -110,16 +112,26 @@ def redeem_voucher(*, voucher: Voucher, venue: Venue, service: str = "", actor, 
             updated = Voucher.objects.filter(pk=locked.pk, used_at__isnull=True).update(used_at=at)
             if updated != 1:  # SQLite has no row lock: the compare-and-swap decides
                 raise VoucherAlreadyUsed(when=rules.when(at), venue=venue.name)
-            return Redemption.objects.create(
+            Booklet.objects.filter(pk=booklet.pk).update(vouchers_used=F("vouchers_used") + 1)
+            redemption = Redemption.objects.create(
                 kind=RedemptionKind.VOUCHER, programme=programme, venue=venue,
                 person_id=booklet.person_id, voucher=locked, service=service,
                 amount_cents=locked.value_cents, at=at, actor=_user(actor), channel=channel,
                 idempotency_key=key)
+            _tally(redemption, count=1, cents=redemption.amount_cents)
+            return redemption
     except IntegrityError:
         replayed = _replay(key, venue=venue, voucher_id=voucher.pk)
         if replayed is None:
             raise
         return replayed
+
+
+def _tally(redemption: Redemption, **deltas: int) -> None:
+    """Move the dashboard's RedemptionDay row of this redemption, in the caller's transaction."""
+    bump(RedemptionDay, {"programme_id": redemption.programme_id,
+                         "venue_id": redemption.venue_id, "kind": redemption.kind,
+                         "day": rules.local_date(redemption.at)}, **deltas)
 
 
 def _user(actor):
@@ -167,10 +179,12 @@ def redeem_entry(*, venue: Venue, actor, at: datetime, idempotency_key: str, car
                     return replayed
                 check_entries_left(candidate, usage, venue)
                 MonthlyUsage.objects.filter(pk=usage.pk).update(used=F("used") + 1)
-                return Redemption.objects.create(
+                redemption = Redemption.objects.create(
                     kind=RedemptionKind.ENTRY, programme=candidate, venue=venue, person=person,
                     usage=usage, at=at, actor=_user(actor), channel=channel,
                     idempotency_key=key)
+                _tally(redemption, count=1)
+                return redemption
         except (NoEntriesLeft, VenueCapReached, NotEligible, NotAcceptedHere) as error:
             last_error = error
         except IntegrityError:
@@ -205,11 +219,14 @@ def undo_redemption(*, redemption: Redemption, actor, at: datetime) -> Redemptio
             raise AlreadySettled()
         if locked.kind == RedemptionKind.VOUCHER:
             Voucher.objects.select_for_update().filter(pk=locked.voucher_id).update(used_at=None)
+            Booklet.objects.filter(vouchers=locked.voucher_id, vouchers_used__gt=0).update(
+                vouchers_used=F("vouchers_used") - 1)
         else:
             MonthlyUsage.objects.select_for_update().filter(pk=locked.usage_id).update(
                 used=F("used") - 1)
         locked.undone_at, locked.undone_by = at, _user(actor)
         locked.save(update_fields=["undone_at", "undone_by"])
+        _tally(locked, count=-1, cents=-locked.amount_cents)
         audit.record(actor=actor, action="benefits.redemption_undone", obj=locked, at=at)
         return locked
 
@@ -238,7 +255,8 @@ def create_booklets(*, programme: Programme, social_service: SocialService, coun
         booklets = Booklet.objects.bulk_create([
             Booklet(batch=batch, programme=programme, social_service=social_service,
                     number=f"{_booklet_prefix(programme)}-{start + index:05d}",
-                    valid_until=programme.ends_on)
+                    valid_until=programme.ends_on,
+                    voucher_count=programme.vouchers_per_booklet)
             for index in range(count)])
         if not booklets[0].pk:
             booklets = list(Booklet.objects.filter(batch=batch).order_by("pk"))
@@ -376,6 +394,14 @@ def issue_statements(*, programme: Programme, month: date, actor, at: datetime) 
                 StatementLine(statement=statement, redemption=r, amount_cents=r.amount_cents,
                               at=r.at, label=f"{codes.display(r.voucher.code)} {r.service}".strip())
                 for r in redemptions])
+            settled: dict[date, int] = {}
+            for r in redemptions:
+                settled[rules.local_date(r.at)] = settled.get(rules.local_date(r.at), 0) \
+                    + r.amount_cents
+            for day, cents in sorted(settled.items()):  # one order, no deadlock
+                bump(RedemptionDay, {"programme_id": programme.pk, "venue_id": venue.pk,
+                                     "kind": RedemptionKind.VOUCHER, "day": day},
+                     settled_cents=cents)
             statements.append(statement)
         audit.record(actor=actor, action="benefits.statements_issued", obj=programme, at=at,
                      extra={"month": month.isoformat(), "count": len(statements)})

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils.formats import date_format
 
 from civicard.benefits import codes, rules
@@ -26,8 +26,10 @@ from civicard.benefits.models import (
     MonthlyUsage,
     Programme,
     Redemption,
+    RedemptionDay,
     RedemptionKind,
     Statement,
+    StatementLine,
     Venue,
     Voucher,
 )
@@ -232,16 +234,23 @@ def programme_for_funder(user, pk: int) -> Programme:
 
 
 def booklet_funnel(booklets) -> dict:
-    started = Exists(Voucher.objects.filter(booklet=OuterRef("pk"), used_at__isnull=False))
-    unused = Exists(Voucher.objects.filter(booklet=OuterRef("pk"), used_at__isnull=True))
-    handed = booklets.exclude(status=BookletStatus.CREATED)
-    return {
-        "created": booklets.count(),
-        "handed_out": handed.count(),
-        "started": handed.filter(started).count(),
-        "fully_used": handed.filter(started).exclude(unused).count(),
-        "cancelled": booklets.filter(status=BookletStatus.CANCELLED).count(),
-    }
+    """Counted on the booklets' own voucher counts (recount_booklet_vouchers recounts them)."""
+    handed = ~Q(status=BookletStatus.CREATED)
+    started = handed & Q(vouchers_used__gt=0)
+    return booklets.aggregate(
+        created=Count("pk"), handed_out=Count("pk", filter=handed),
+        started=Count("pk", filter=started),
+        fully_used=Count("pk", filter=started & Q(vouchers_used__gte=F("voucher_count"))),
+        cancelled=Count("pk", filter=Q(status=BookletStatus.CANCELLED)))
+
+
+def recount_booklet_vouchers() -> dict:
+    """{booklet id: (vouchers, used vouchers)} counted from the vouchers: what the booklets'
+    voucher_count and vouchers_used must hold."""
+    rows = (Voucher.objects.order_by().values_list("booklet_id")
+            .annotate(n=Count("pk"), used=Count("pk", filter=Q(used_at__isnull=False))))
+    found = {booklet: (n, used) for booklet, n, used in rows}
+    return {pk: found.get(pk, (0, 0)) for pk in Booklet.objects.values_list("pk", flat=True)}
 
 
 def priority_share(booklets) -> tuple[int, int]:
@@ -250,25 +259,48 @@ def priority_share(booklets) -> tuple[int, int]:
 
 
 def redeemed_by_venue_and_month(programme: Programme):
-    """[(venue, month, count, cents, reimbursed cents)] of live redemptions."""
+    """[(venue, month, count, cents, reimbursed cents)] of live redemptions, read from the
+    RedemptionDay summary (recount_redemption_days counts the same from the redemptions)."""
     from django.db.models.functions import TruncMonth
 
-    rows = (Redemption.objects.filter(programme=programme, undone_at__isnull=True)
-            .annotate(month=TruncMonth("at")).values("venue__name", "month")
-            .annotate(count=Count("pk"), cents=Sum("amount_cents"),
-                      settled=Sum("statement_lines__amount_cents"))
-            .order_by("month", "venue__name"))
-    return [{"venue": r["venue__name"], "month": r["month"].date() if hasattr(
-        r["month"], "date") else r["month"], "count": r["count"], "cents": r["cents"] or 0,
-        "settled": r["settled"] or 0} for r in rows]
+    rows = (RedemptionDay.objects.filter(programme=programme)
+            .annotate(month=TruncMonth("day")).values("venue__name", "month")
+            .annotate(n=Sum("count"), total=Sum("cents"), settled=Sum("settled_cents"))
+            .filter(n__gt=0).order_by("month", "venue__name"))
+    return [{"venue": r["venue__name"], "month": r["month"], "count": r["n"],
+             "cents": r["total"] or 0, "settled": r["settled"] or 0} for r in rows]
 
 
 def entries_by_venue(programme: Programme, month: date):
-    start, end = rules.month_bounds(month)
-    return list(Redemption.objects.filter(programme=programme, kind=RedemptionKind.ENTRY,
-                                          undone_at__isnull=True, at__gte=start, at__lt=end)
-                .values("venue__name").annotate(count=Count("pk")).order_by("-count",
-                                                                            "venue__name"))
+    return list(RedemptionDay.objects.filter(programme=programme, kind=RedemptionKind.ENTRY,
+                                             day__gte=month, day__lt=rules.next_month(month))
+                .values("venue__name").annotate(count=Sum("count")).filter(count__gt=0)
+                .order_by("-count", "venue__name"))
+
+
+def recount_redemption_days() -> dict:
+    """{(programme id, venue id, kind, local day): (count, cents, settled cents)} of live
+    redemptions, counted from every redemption: what RedemptionDay must hold."""
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+
+    rows = (Redemption.objects.filter(undone_at__isnull=True).order_by()
+            .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+            .values_list("programme_id", "venue_id", "kind", "day")
+            .annotate(n=Count("pk"), total=Sum("amount_cents")))
+    settled = (StatementLine.objects.filter(redemption__isnull=False,
+                                            redemption__undone_at__isnull=True).order_by()
+               .annotate(day=TruncDate("redemption__at",
+                                       tzinfo=timezone.get_current_timezone()))
+               .values_list("redemption__programme_id", "redemption__venue_id",
+                            "redemption__kind", "day")
+               .annotate(total=Sum("amount_cents")))
+    result = {(p, v, k, d): (n, total or 0, 0) for p, v, k, d, n, total in rows}
+    for p, v, k, d, total in settled:
+        key = (p, v, k, d)
+        n, cents, _zero = result.get(key, (0, 0, 0))
+        result[key] = (n, cents, total or 0)
+    return result
 
 
 def statements_of(programme: Programme, month: date | None = None):

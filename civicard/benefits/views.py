@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -248,6 +250,15 @@ def _add_charts(section: dict) -> None:
         section["money_chart"] = charts.bars(
             sorted(by_venue.items()), title=_("Vouchers redeemed per venue, in euros"),
             unit=" €")
+        # a row per venue and month (hundreds in a large town): built here, not by the template
+        currency = section["programme"].currency
+        months = {month: date_format(month, "YEAR_MONTH_FORMAT")
+                  for month in {row["month"] for row in section["money"]}}
+        section["money_rows"] = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((months[row["month"]], row["venue"], row["count"],
+              format_cents(row["cents"], currency), format_cents(row["settled"], currency))
+             for row in section["money"]))
     if section.get("entries"):
         section["entries_chart"] = charts.bars(
             [(row["venue__name"], row["count"]) for row in section["entries"]],

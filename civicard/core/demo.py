@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from civicard.core import clock
+from civicard.core.tallies import rebuild_all
 
 DEMO_PASSWORD = "civicard-demo-2026"
 DEMO_EMAIL_DOMAIN = "demo.civicard.test"
@@ -48,4 +49,5 @@ def load_demo(*, url: str = DemoContext.url,
                 module.load(ctx)
             if progress:
                 progress(f"  {app.rsplit('.', 1)[-1]}: {time.perf_counter() - started:.1f} s")
+    rebuild_all(progress=progress)  # the loaders write events in bulk: recount the dashboards
     return ctx

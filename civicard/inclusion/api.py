@@ -22,9 +22,12 @@ def _territory():
 
 
 @router.get("/places.geojson", summary="Published places as GeoJSON (same filters as the list)")
-def places_geojson(request):
+def places_geojson(request, bbox: str = "", zoom: str = ""):
+    """With bbox=west,south,east,north (and zoom), only what the map shows; more than 300
+    places there come as grid clusters ({"count": n})."""
     form = PlaceFilterForm(request.GET or None)
-    data = queries.geojson(_territory(), form.filters(), at=clock.now())
+    data = queries.geojson(_territory(), form.filters(), at=clock.now(),
+                           box=queries.Box.parse(bbox, zoom))
     return HttpResponse(json.dumps(data, separators=(",", ":"), ensure_ascii=False),
                         content_type="application/geo+json")
 

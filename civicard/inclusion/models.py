@@ -376,3 +376,34 @@ class Goal(models.Model):
     def __str__(self):
         return self.name
 
+
+
+class FirstSeen(models.Model):
+    """The first day each person (pseudonym) was accompanied in a neighbourhood: what the goal
+    dashboard counts instead of grouping every accompaniment. Kept by log_accompaniment and the
+    erasure in their transaction; `civicard rebuild_summaries` recounts it."""
+
+    neighbourhood = models.ForeignKey(Neighbourhood, on_delete=models.CASCADE, related_name="+",
+                                      db_index=False)
+    pseudonym = models.CharField(max_length=64)
+    first_date = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["neighbourhood", "pseudonym"],
+                                               name="first_seen_unique")]
+        indexes = [models.Index(fields=["neighbourhood", "first_date"], name="first_seen_day")]
+
+    def __str__(self):
+        return f"{self.neighbourhood_id} {self.first_date}"
+
+
+class PersonSeen(models.Model):
+    """Each person (pseudonym) accompanied, with their number of accompaniments: the goal
+    dashboard's "in all" line (accompaniments, different people) without counting them all.
+    Kept with FirstSeen; `civicard rebuild_summaries` recounts it."""
+
+    pseudonym = models.CharField(max_length=64, unique=True)
+    visits = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.visits}"

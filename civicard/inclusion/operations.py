@@ -12,12 +12,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Min
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from civicard.core import audit
 from civicard.core.errors import InvalidInput, NotFound
 from civicard.core.permissions import Role, check_role, holds_role
+from civicard.core.tallies import bump
 from civicard.inclusion import schedule, standard
 from civicard.inclusion.exceptions import (
     AppointmentNotCancellable,
@@ -32,9 +34,11 @@ from civicard.inclusion.exceptions import (
 from civicard.inclusion.models import (
     Accompaniment,
     Appointment,
+    FirstSeen,
     Mediator,
     OfficeHours,
     OfficeHoursChange,
+    PersonSeen,
     Place,
     PlaceProposal,
     PlaceVersion,
@@ -568,13 +572,43 @@ def log_accompaniment(*, mediator: Mediator, place: Place, day: date, duration_m
         pseudonym=pseudonym(person=person, first_name=first_name, family_name=family_name,
                             birth_year=birth_year),
         created_at=at)
+    bump(PersonSeen, {"pseudonym": entry.pseudonym}, visits=1)
+    if entry.neighbourhood_id:
+        _seen(entry.neighbourhood_id, entry.pseudonym, day)
     return entry
+
+
+def _seen(neighbourhood_id: int, pseudonym_: str, day: date) -> None:
+    """Keep the goal dashboard's FirstSeen row at the earliest day (the UPDATE locks the row:
+    concurrent writers queue and the earliest day stays)."""
+    keys = {"neighbourhood_id": neighbourhood_id, "pseudonym": pseudonym_}
+    FirstSeen.objects.bulk_create([FirstSeen(**keys, first_date=day)], ignore_conflicts=True)
+    FirstSeen.objects.filter(**keys, first_date__gt=day).update(first_date=day)
 
 
 @transaction.atomic
 def erase_my_accompaniments(*, person: Person, actor: User, at: datetime) -> int:
-    """The person's right to erasure: their accompaniment records are deleted."""
-    deleted, _detail = Accompaniment.objects.filter(person=person).delete()
+    """The person's right to erasure: their accompaniment records are deleted (and the goal's
+    first days of their pseudonyms recounted from what is left)."""
+    rows = Accompaniment.objects.filter(person=person)
+    pairs = sorted(set(rows.filter(neighbourhood__isnull=False)
+                       .values_list("neighbourhood_id", "pseudonym")))
+    visits = dict(rows.order_by().values_list("pseudonym").annotate(n=Count("pk")))
+    for name, n in sorted(visits.items()):  # (a row missing before a rebuild stays missing)
+        PersonSeen.objects.filter(pseudonym=name, visits__gte=n).update(visits=F("visits") - n)
+    PersonSeen.objects.filter(pseudonym__in=visits, visits=0).delete()
+    for hood, name in pairs:  # locked in one order
+        list(FirstSeen.objects.select_for_update().filter(neighbourhood_id=hood,
+                                                          pseudonym=name))
+    deleted, _detail = rows.delete()
+    for hood, name in pairs:
+        first = (Accompaniment.objects.filter(neighbourhood_id=hood, pseudonym=name)
+                 .aggregate(first=Min("date"))["first"])
+        seen = FirstSeen.objects.filter(neighbourhood_id=hood, pseudonym=name)
+        if first:
+            seen.update(first_date=first)
+        else:
+            seen.delete()
     audit.record(actor=actor, action="inclusion.accompaniments_erased", at=at,
                  extra={"count": deleted})
     return deleted

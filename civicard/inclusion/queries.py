@@ -1,22 +1,25 @@
 """Reads for the directory, the map, the place page, mediators and the goal dashboard."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, FloatField, Min, Q, Value
+from django.db.models import Count, FloatField, Min, Q, Sum, Value
+from django.utils.translation import gettext_lazy as _
 
 from civicard.core import opening_hours
-from civicard.core.errors import NotFound
+from civicard.core.errors import InvalidInput, NotFound
 from civicard.inclusion import schedule, standard
 from civicard.inclusion.models import (
     Accompaniment,
     Appointment,
+    FirstSeen,
     Goal,
     Mediator,
     OfficeHours,
+    PersonSeen,
     Place,
 )
 from civicard.territory.models import Neighbourhood
@@ -54,6 +57,7 @@ class PlaceFilters:
     latitude: float | None = None
     longitude: float | None = None
     q: str = ""
+    box: "Box | None" = None  # the map's view: only the places inside it
 
     @property
     def origin(self) -> tuple[float, float] | None:
@@ -79,6 +83,10 @@ def _matching(territory, filters: PlaceFilters):
         places = places.filter(Q(nom__icontains=word) | Q(commune__icontains=word)
                                | Q(presentation_resume__icontains=word)
                                | Q(adresse__icontains=word) | Q(services__icontains=word))
+    if filters.box is not None:
+        box = filters.box
+        places = places.filter(latitude__range=(box.south, box.north),
+                               longitude__range=(box.west, box.east))
     origin = filters.origin
     if origin is not None:  # a bounding box first, so the database does most of the work
         dlat = NEAR_KM / 111.0
@@ -166,23 +174,129 @@ def published_place(pk: int) -> Place:
     return place
 
 
-def geojson(territory, filters: PlaceFilters, *, at: datetime) -> dict:
-    """A small GeoJSON for slow phones: each point carries its id and name, coordinates to
-    5 decimals (about 1 m); the page of a place is /inclusion/places/<id>/."""
-    features = []
-    with_office_hours = set(OfficeHours.objects.values_list("place_id", flat=True))
-    for (pk, _hours, latitude, longitude, nom), _distance in find_rows(
-            territory, filters, at=at, fields=("nom",)):
-        if latitude is None or longitude is None:
-            continue
-        features.append({
-            "type": "Feature", "id": pk,
+POINTS_MAX = 300  # more places than this in the box: grid clusters
+GRID_MAX = 16  # at most 16 × 16 cells over the box (a cell is never smaller than zoom allows)
+
+
+@dataclass(frozen=True)
+class Box:
+    """What the map shows: west, south, east, north in degrees, and Leaflet's zoom level."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+    zoom: int | None = None
+
+    @classmethod
+    def parse(cls, bbox: str, zoom: str = "") -> "Box | None":
+        """"west,south,east,north" (and a zoom 0–20), or InvalidInput; empty: None."""
+        if not (bbox or "").strip():
+            return None
+        try:
+            west, south, east, north = (float(part) for part in bbox.split(","))
+            level = int(zoom) if (zoom or "").strip() else None
+        except ValueError:
+            raise InvalidInput(fields={"bbox": [BBOX_HELP]}) from None
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90) or (
+                level is not None and not 0 <= level <= 20):
+            raise InvalidInput(fields={"bbox": [BBOX_HELP]})
+        return cls(west, south, east, north, level)
+
+    def cell(self) -> tuple[float, float]:
+        """A grid cell's width and height in degrees: about 64 screen pixels at the zoom,
+        and never more than GRID_MAX cells across the box."""
+        pixels = 360 / (2 ** (self.zoom + 2)) if self.zoom is not None else 0
+        return (max(pixels, (self.east - self.west) / GRID_MAX),
+                max(pixels, (self.north - self.south) / GRID_MAX))
+
+
+BBOX_HELP = _("Send the map's box as west,south,east,north in degrees.")
+
+
+def _feature(pk, latitude, longitude, nom, hours: bool) -> dict:
+    return {"type": "Feature", "id": pk,
             "geometry": {"type": "Point",
                          "coordinates": [round(longitude, 5), round(latitude, 5)]},
-            "properties": {"nom": nom, **({"permanence": 1} if pk in with_office_hours
-                                           else {})},
-        })
-    return {"type": "FeatureCollection", "features": features}
+            "properties": {"nom": nom, **({"permanence": 1} if hours else {})}}
+
+
+def geojson(territory, filters: PlaceFilters, *, at: datetime, box: Box | None = None) -> dict:
+    """What the map shows, small for slow phones: the places inside `box` (every place without
+    one) — each point with its id and name, coordinates to 5 decimals (about 1 m; the page of a
+    place is /inclusion/places/<id>/) — or, when more than POINTS_MAX match, grid clusters
+    {"count": n} at their places' mean position (a cell holding one place stays a point).
+    "total" is the number of places inside the box; the clusters' counts add up to it."""
+    if box is not None:
+        filters = replace(filters, box=box)
+    if not filters.open_now and filters.origin is None:
+        return _geojson_in_database(territory, filters, box)
+    rows = [(row[0], row[2], row[3], row[4])
+            for row, _distance in find_rows(territory, filters, at=at, fields=("nom",))
+            if row[2] is not None and row[3] is not None]
+    if len(rows) <= POINTS_MAX:
+        points, clusters = rows, []
+    else:
+        if box is None:
+            box = Box(min(r[2] for r in rows), min(r[1] for r in rows),
+                      max(r[2] for r in rows) + 1e-9, max(r[1] for r in rows) + 1e-9)
+        width, height = box.cell()
+        cells: dict[tuple[int, int], list] = {}
+        for row in rows:
+            key = (int((row[2] - box.west) // width), int((row[1] - box.south) // height))
+            cells.setdefault(key, []).append(row)
+        points = [cell[0] for key, cell in sorted(cells.items()) if len(cell) == 1]
+        clusters = [cell for key, cell in sorted(cells.items()) if len(cell) > 1]
+    return _features(points, [(len(cell), sum(r[1] for r in cell) / len(cell),
+                               sum(r[2] for r in cell) / len(cell)) for cell in clusters],
+                     len(rows))
+
+
+def _geojson_in_database(territory, filters: PlaceFilters, box: Box | None) -> dict:
+    """geojson() when every filter is a database filter: the places counted, and clustered
+    when many, by the database (GROUP BY grid cell), so that the rows never travel."""
+    from django.db.models import Avg, F, Max
+    from django.db.models.functions import Floor
+
+    places = _matching(territory, filters).filter(
+        latitude__isnull=False, longitude__isnull=False).order_by()
+    if box is None:
+        extent = places.aggregate(total=Count("pk"), west=Min("longitude"),
+                                  south=Min("latitude"), east=Max("longitude"),
+                                  north=Max("latitude"))
+        total = extent["total"]
+        if total > POINTS_MAX:
+            box = Box(extent["west"], extent["south"], extent["east"] + 1e-9,
+                      extent["north"] + 1e-9)
+    else:
+        total = places.count()
+    if total <= POINTS_MAX:
+        rows = list(places.order_by("nom", "pk").values_list("pk", "latitude", "longitude",
+                                                             "nom"))
+        return _features(rows, [], total)
+    width, height = box.cell()
+    cells = list(places.annotate(
+        cx=Floor((F("longitude") - box.west) / width), cy=Floor((F("latitude") - box.south)
+                                                               / height))
+        .values("cx", "cy").annotate(n=Count("pk"), lat=Avg("latitude"), lon=Avg("longitude"),
+                                     one=Min("pk")).order_by("cx", "cy"))
+    alone = {row["one"] for row in cells if row["n"] == 1}
+    rows = list(Place.objects.filter(pk__in=alone).order_by("nom", "pk")
+                .values_list("pk", "latitude", "longitude", "nom"))
+    clusters = [(row["n"], row["lat"], row["lon"]) for row in cells if row["n"] > 1]
+    return _features(rows, clusters, total)
+
+
+def _features(points: list, clusters: list, total: int) -> dict:
+    """The FeatureCollection of `points` [(pk, lat, lon, nom)] and `clusters` [(n, lat, lon)]."""
+    with_office_hours = set(OfficeHours.objects.filter(place_id__in=[p[0] for p in points])
+                            .values_list("place_id", flat=True)) if points else set()
+    features = [_feature(pk, lat, lon, nom, pk in with_office_hours)
+                for pk, lat, lon, nom in points]
+    features += [{"type": "Feature",
+                  "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+                  "properties": {"count": n}} for n, lat, lon in clusters]
+    return {"type": "FeatureCollection", "total": total, "features": features}
 
 
 def export_rows(territory):
@@ -274,16 +388,12 @@ def goal_progress(goal: Goal, *, today: date) -> tuple[date, list[NeighbourhoodP
     month_count = (last_month.year - first_month.year) * 12 + last_month.month \
         - first_month.month + 1
     result = []
-    for hood in goal.neighbourhoods.select_related("commune").order_by("name"):
+    hoods = list(goal.neighbourhoods.select_related("commune").order_by("name"))
+    firsts = first_months(hoods, goal.start_date, deadline)
+    for hood in hoods:
         population = hood.population or 0
         target = math.ceil(population * float(goal.percent) / 100)
-        firsts = (Accompaniment.objects.filter(neighbourhood=hood, date__gte=goal.start_date,
-                                               date__lte=deadline)
-                  .values("pseudonym").annotate(first=Min("date")))
-        per_month: dict[date, int] = {}
-        for item in firsts:
-            key = date(item["first"].year, item["first"].month, 1)
-            per_month[key] = per_month.get(key, 0) + 1
+        per_month = firsts.get(hood.pk, {})
         months, running = [], 0
         for n in range(max(month_count, 0)):
             month = add_months(first_month, n)
@@ -296,7 +406,53 @@ def goal_progress(goal: Goal, *, today: date) -> tuple[date, list[NeighbourhoodP
     return deadline, result
 
 
+def first_months(hoods, start: date, end: date) -> dict[int, dict[date, int]]:
+    """{neighbourhood id: {month: people first accompanied there that month}}, a person counted
+    at their first day inside [start, end]. Read from FirstSeen; only the people first seen
+    before `start` (and seen again since) need their accompaniments."""
+    result: dict[int, dict[date, int]] = {}
+    # grouped by day, straight from the (neighbourhood, first_date) index; months in Python
+    counted = (FirstSeen.objects.filter(neighbourhood__in=hoods, first_date__gte=start,
+                                        first_date__lte=end).order_by()
+               .values_list("neighbourhood_id", "first_date").annotate(n=Count("*")))
+    for hood, day, n in counted:
+        months = result.setdefault(hood, {})
+        months[day.replace(day=1)] = months.get(day.replace(day=1), 0) + n
+    # people first seen before the start (and maybe again since): few once a goal runs
+    earlier = set(FirstSeen.objects.filter(neighbourhood__in=hoods, first_date__lt=start)
+                  .values_list("neighbourhood_id", "pseudonym"))
+    names = sorted({name for _hood, name in earlier})
+    for offset in range(0, len(names), 1000):
+        returning = (Accompaniment.objects.filter(
+            pseudonym__in=names[offset:offset + 1000], neighbourhood__in=hoods,
+            date__gte=start, date__lte=end).order_by()
+            .values_list("neighbourhood_id", "pseudonym").annotate(first=Min("date")))
+        for hood, name, first in returning:
+            if (hood, name) in earlier:
+                month = first.replace(day=1)
+                result.setdefault(hood, {})[month] = result.get(hood, {}).get(month, 0) + 1
+    return result
+
+
+def recount_person_seen() -> dict:
+    """{pseudonym: accompaniments}, from every accompaniment: what PersonSeen must hold."""
+    return dict(Accompaniment.objects.order_by().values_list("pseudonym")
+                .annotate(n=Count("pk")))
+
+
+def recount_first_seen() -> dict:
+    """{(neighbourhood id, pseudonym): first day}, from every accompaniment: what FirstSeen
+    must hold."""
+    rows = (Accompaniment.objects.filter(neighbourhood__isnull=False).order_by()
+            .values_list("neighbourhood_id", "pseudonym").annotate(first=Min("date")))
+    return {(hood, name): first for hood, name, first in rows}
+
+
 def accompaniment_totals(mediator: Mediator | None = None) -> dict:
+    """Accompaniments and different people: everyone's from PersonSeen, a mediator's counted."""
+    if mediator is None:
+        totals = PersonSeen.objects.aggregate(total=Sum("visits"), people=Count("pk"))
+        return {"total": totals["total"] or 0, "people": totals["people"]}
     rows = Accompaniment.objects.all()
     if mediator is not None:
         rows = rows.filter(mediator=mediator)

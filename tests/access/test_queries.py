@@ -24,10 +24,16 @@ pytestmark = pytest.mark.django_db
 # Terminal, answer for the key, card (with whether a staff door group opens here),
 # households, enrolments, account, tariffs, one read per rights source another app registers
 # (bookings: a booking here now); then a savepoint (the transaction), the locked account, the
-# key's entry, the balance, the entry, the decision, and the savepoint's release.
-CHARGED_SCAN = 15
-# Terminal, answer for the key, card, households, enrolments, the bookings source; the decision.
-FREE_SCAN = 7
+# key's entry, the balance, the entry, the decision, the chart's count of the terminal's day
+# (DailyUses: one UPDATE), and the savepoint's release.
+CHARGED_SCAN = 16
+# Terminal, answer for the key, card, households, enrolments, the bookings source; the decision
+# and the chart's count (one transaction of their own in production; inside the test's
+# transaction, no savepoint).
+FREE_SCAN = 8
+# The day's first allowed scan at a terminal creates its DailyUses row: INSERT … ON CONFLICT DO
+# NOTHING and the UPDATE again.
+FIRST_OF_THE_DAY = 2
 
 
 def _scan_queries(token: str, key: str) -> tuple[int, dict, list[str]]:
@@ -46,6 +52,9 @@ def test_a_charged_scan_costs_a_fixed_number_of_statements(
     Terminal.objects.update(last_seen_at=AT)  # touch() writes at most every 30 s
     count, response, sql = _scan_queries(token, "q1")
     assert response["decision"] == "allow" and response["balance_cents"] == 650
+    assert count == CHARGED_SCAN + FIRST_OF_THE_DAY, "\n".join(sql)
+    count, response, sql = _scan_queries(token, "q1b")
+    assert response["decision"] == "allow" and response["balance_cents"] == 300
     assert count == CHARGED_SCAN, "\n".join(sql)
 
 
@@ -58,6 +67,8 @@ def test_a_free_scan_costs_a_fixed_number_of_statements(
     Terminal.objects.update(last_seen_at=AT)
     count, response, sql = _scan_queries(token, "q2")
     assert response["decision"] == "allow" and response["balance_cents"] is None
+    assert count == FREE_SCAN + FIRST_OF_THE_DAY, "\n".join(sql)
+    count, response, sql = _scan_queries(token, "q2b")
     assert count == FREE_SCAN, "\n".join(sql)
 
 

@@ -107,3 +107,31 @@ def test_mediator_logs_and_sees_the_dashboard(visitor, inclusion_world):
     page = visitor.go("/inclusion/dashboard/")
     assert "1 person accompanied out of a target of 40" in page.locator("main").inner_text()
     visitor.screenshot("inclusion-dashboard")
+
+
+def test_the_map_clusters_many_places_and_loads_what_it_shows(visitor, inclusion_world,
+                                                              territory):
+    import random
+
+    from django.utils import timezone
+
+    rng, now = random.Random(3), timezone.now()
+    Place.objects.bulk_create([Place(
+        territory=territory, standard_id=f"many-{n}", pivot="12345678900012", nom=f"Lieu {n}",
+        commune="Nordville", code_postal="79200", code_insee="79001", adresse=f"{n} rue",
+        latitude=46.1 + rng.uniform(-0.2, 0.2), longitude=-0.2 + rng.uniform(-0.3, 0.3),
+        horaires="", date_maj=date(2026, 1, 1), services="Aide aux démarches administratives",
+        frais_a_charge="Gratuit", presentation_resume="Aide.", updated_at=now)
+        for n in range(800)])
+    page = visitor.go("/inclusion/map/")
+    page.wait_for_selector("#place-map[data-loaded] .place-cluster")
+    page.wait_for_timeout(600)  # the reload for the fitted view
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#map-count").inner_text() == "Places shown on the map: 804"
+    visitor.screenshot("inclusion-map-clusters")
+    with page.expect_response(lambda r: "bbox=" in r.url and "zoom=" in r.url) as answer:
+        page.locator(".place-cluster").first.click()
+    assert answer.value.status == 200
+    data = answer.value.json()
+    assert sum(f["properties"].get("count", 1) for f in data["features"]) == data["total"]
+    visitor.check()

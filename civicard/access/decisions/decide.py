@@ -18,9 +18,10 @@ from civicard.access.decisions import rules
 from civicard.access.decisions.read import ScanContext, logged_answer, read
 from civicard.access.exceptions import AtInFuture, AtTooOld
 from civicard.access.messages import message_in
-from civicard.access.models import Decision, Outcome, QuotaCounter, Terminal, Via
+from civicard.access.models import DailyUses, Decision, Outcome, QuotaCounter, Terminal, Via
 from civicard.access.terminals import terminal_for_token, touch
 from civicard.core.idempotency import check_key
+from civicard.core.tallies import bump
 from civicard.wallets.exceptions import FloorReached, InsufficientBalance
 from civicard.wallets.labels import Label
 from civicard.wallets.models import LedgerEntry
@@ -129,6 +130,17 @@ def log(*, terminal: Terminal, key: str, now: datetime, ctx: ScanContext,
         verdict: rules.Verdict, effects: Effects, via: str = Via.ONLINE) -> dict:
     """Write the decision row and return its answer."""
     response = _response(terminal=terminal, verdict=verdict, ctx=ctx, effects=effects)
+    # the decision and its count on the chart together (no savepoint inside a transaction)
+    with nullcontext() if transaction.get_connection().in_atomic_block else transaction.atomic():
+        _log(terminal=terminal, key=key, now=now, ctx=ctx, verdict=verdict, effects=effects,
+             via=via, response=response)
+        if verdict.outcome == Outcome.ALLOW:
+            bump(DailyUses, {"checkpoint_id": terminal.checkpoint_id, "terminal_id": terminal.pk,
+                             "day": timezone.localtime(ctx.at).date()}, allowed=1)
+    return response
+
+
+def _log(*, terminal, key, now, ctx, verdict, effects, via, response) -> None:
     card = ctx.card
     Decision.objects.create(
         terminal_id=terminal.pk, checkpoint_id=terminal.checkpoint_id, idempotency_key=key,
@@ -137,7 +149,6 @@ def log(*, terminal: Terminal, key: str, now: datetime, ctx: ScanContext,
         outcome=verdict.outcome, reason_code=verdict.reason, via=via, right=verdict.right,
         right_reference=verdict.reference, entry=effects.entry,
         shortfall_cents=effects.shortfall_cents, counted=effects.counted, response=response)
-    return response
 
 
 def _decide(*, terminal: Terminal, credential: str, key: str, at: datetime,
