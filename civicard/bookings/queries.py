@@ -21,6 +21,7 @@ from civicard.bookings.models import (
 from civicard.core import opening_hours
 from civicard.core.errors import NotFound
 from civicard.core.permissions import Role, check_role, role_communes
+from civicard.mutualaid.models import Association
 from civicard.people.models import Household, Person
 from civicard.wallets.exceptions import NoTariff
 from civicard.wallets.queries import price_for
@@ -159,20 +160,29 @@ def next_free(resource: Resource, *, after: datetime, now: datetime, limit: int 
     return free[:limit]
 
 
+def association(pk) -> Association:
+    found = Association.objects.filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
 def household_of(person: Person) -> Household | None:
     """The household a person books for: their first one."""
     return person.households.select_related("address__neighbourhood").order_by("pk").first()
 
 
-def price_of(resource: Resource, household: Household | None, on: date) -> int | None:
-    """What a slot costs the household on `on`: 0 when free, None when no price is set."""
+def price_of(resource: Resource, household: Household | None, on: date, *,
+             for_association: bool = False) -> int | None:
+    """What a slot costs the household (or an association booking through it) on `on`: 0 when
+    free, None when no price is set."""
     if household is None:
         return None
-    if resource.service is None or not resource.service.has_wallet:
+    use = resource.association_price_use if for_association else resource.price_use
+    if resource.service is None or not resource.service.has_wallet or not use:
         return 0
     try:
-        return price_for(service=resource.service, household=household, on=on,
-                         use=resource.price_use)
+        return price_for(service=resource.service, household=household, on=on, use=use)
     except NoTariff:
         return None
 
@@ -197,7 +207,8 @@ def _people_of(person: Person):
 
 
 def my_bookings(person: Person, *, now: datetime, upcoming: bool = True):
-    rows = (Booking.objects.filter(_people_of(person)).select_related("resource__facility")
+    rows = (Booking.objects.filter(_people_of(person))
+            .select_related("resource__facility", "association")
             .prefetch_related("companions__person"))
     if upcoming:
         return rows.filter(status=Status.CONFIRMED, end__gt=now).order_by("start")
@@ -251,7 +262,8 @@ def planning(resource: Resource, first: date, *, days: int = 1):
     caller)."""
     begins = datetime.combine(first, time.min, tzinfo=timezone.get_current_timezone())
     return list(confirmed_between(resource, begins, begins + timedelta(days=days))
-                .select_related("booked_by", "household").prefetch_related("companions__person")
+                .select_related("booked_by", "household", "association")
+                .prefetch_related("companions__person")
                 .order_by("start"))
 
 
