@@ -34,7 +34,9 @@ from civicard.cards.models import Card, CardKind
 from civicard.cards.queries import usable_physical_cards
 
 HASH_CHARS = 20
-# A change whose transaction commits within OVERLAP of writing it reaches every terminal.
+# A person's change whose transaction commits within OVERLAP of writing it reaches every
+# terminal. Broad changes (a door group edited) in the overlap do not send full lists again:
+# a terminal would get one on every poll for OVERLAP after each edit.
 OVERLAP = timedelta(minutes=5)
 
 
@@ -138,7 +140,9 @@ def build(terminal: Terminal, *, since: str | None, now: datetime) -> bytes:
         except (TypeError, ValueError):
             raise VersionInvalid(fields={"since": [VersionInvalid.message]}) from None
         changes = AccessChange.objects.filter(_since(delta_from), id__lte=version)
-        if delta_from > version or changes.filter(person__isnull=True).exists():
+        broad = AccessChange.objects.filter(id__gt=delta_from, id__lte=version,
+                                            person__isnull=True)  # not the overlap: see OVERLAP
+        if delta_from > version or broad.exists():
             delta_from = None  # unknown version or a broad change: send everything
     if delta_from is None:
         entries, staff_profiles = _entries(checkpoint, now=now)

@@ -64,7 +64,7 @@ def _template(resource: Resource, first: date, days: int) -> tuple:
                           first, days, timezone.get_current_timezone())
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=256)  # a few hundred slots each: a few MB at most
 def _slot_template(hours_text: str, country: str, slot_minutes: int, first: date, days: int,
                    zone) -> tuple:
     hours = opening_hours.parse(hours_text, country)
