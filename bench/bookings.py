@@ -8,7 +8,8 @@ charge, `check-ledger` clean.
 It migrates the database and adds its own territory and data (BENCH_HOUSEHOLDS, default
 100,000); prints p50/p95 of one week grid (`queries.week`) and of the 20 grids of a page
 (`queries.weeks`, one read for all), and the race result. BENCH_REUSE=1 measures the grids
-again on the data of the last run.
+again on the data of the last run. BENCH_COLD=1 empties the cache before each timed call, so
+every grid reads its bookings (the figure right after a booking or a cancellation).
 """
 
 import os
@@ -89,15 +90,22 @@ def setup():
 
 
 def grids(resources, households):
+    from django.core.cache import cache
+
+    cold = bool(os.environ.get("BENCH_COLD"))
     now = clock.now()
     monday = timezone.localdate(now) - timedelta(days=timezone.localdate(now).weekday())
     one, page = [], []
     for index in range(ROUNDS):
         household = households[index]
         for resource in resources:
+            if cold:
+                cache.clear()
             begun = time.perf_counter()
             queries.week(resource, monday, now=now, household=household)
             one.append(time.perf_counter() - begun)
+        if cold:
+            cache.clear()
         started = time.perf_counter()
         queries.weeks(resources, monday, now=now, household=household)
         page.append(time.perf_counter() - started)

@@ -8,15 +8,19 @@ a charge follows; staff: weekly windows). A card that another capability's right
 while (a booked slot, decisions/rights.py) has a profile with those `grants`: absolute windows
 that open whatever the hours, added to its holder or staff profile, or alone (`granted`).
 A delta adds/updates cards and lists `remove`d hashes. Versions are ids of AccessChange rows
-(civicard.access.signals, and rights.changed for those other rights)."""
+(civicard.access.signals, and rights.changed for those other rights). Ids are taken when a row
+is written but seen when its transaction commits, so a row with an id below a terminal's
+version can become visible after the terminal synced: a delta therefore also carries the
+people of the rows written up to OVERLAP before the terminal's version (sending a person again
+is harmless: a delta states each named person's cards as they are now)."""
 
 import base64
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -30,6 +34,10 @@ from civicard.cards.models import Card, CardKind
 from civicard.cards.queries import usable_physical_cards
 
 HASH_CHARS = 20
+# A person's change whose transaction commits within OVERLAP of writing it reaches every
+# terminal. Broad changes (a door group edited) in the overlap do not send full lists again:
+# a terminal would get one on every poll for OVERLAP after each edit.
+OVERLAP = timedelta(minutes=5)
 
 
 def short(uid_hash: str) -> str:
@@ -70,6 +78,16 @@ def _staff_profiles(checkpoint: Checkpoint):
             }
         keys[person_id] = key
     return keys, profiles
+
+
+def _since(version: int) -> Q:
+    """The changes a terminal at `version` may not have seen: the later ids, and those written
+    (database clock) up to OVERLAP before the row of its version, which may have committed
+    after it synced."""
+    seen = (AccessChange.objects.filter(id__lte=version).order_by("-id")
+            .values_list("written_at", flat=True).first())
+    later = Q(id__gt=version)
+    return later if seen is None else later | Q(written_at__gte=seen - OVERLAP)
 
 
 class Granted(NamedTuple):
@@ -121,8 +139,10 @@ def build(terminal: Terminal, *, since: str | None, now: datetime) -> bytes:
                 raise ValueError
         except (TypeError, ValueError):
             raise VersionInvalid(fields={"since": [VersionInvalid.message]}) from None
-        changes = AccessChange.objects.filter(id__gt=delta_from, id__lte=version)
-        if delta_from > version or changes.filter(person__isnull=True).exists():
+        changes = AccessChange.objects.filter(_since(delta_from), id__lte=version)
+        broad = AccessChange.objects.filter(id__gt=delta_from, id__lte=version,
+                                            person__isnull=True)  # not the overlap: see OVERLAP
+        if delta_from > version or broad.exists():
             delta_from = None  # unknown version or a broad change: send everything
     if delta_from is None:
         entries, staff_profiles = _entries(checkpoint, now=now)

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -268,12 +269,19 @@ class Decision(AppendOnlyModel):
 class AccessChange(models.Model):
     """The change-version counter of allow-lists: each row's id is a version. A row names the
     person whose rights or cards changed; `person` empty means "everything may have changed"
-    (a door group or checkpoint was edited): terminals then get a full list."""
+    (a door group or checkpoint was edited): terminals then get a full list. `written_at` is
+    the database's clock when the row was written: ids are taken in write order but become
+    visible in commit order, so a delta also re-sends the rows written shortly before the
+    terminal's version (allowlist.OVERLAP)."""
 
     id = models.BigAutoField(primary_key=True)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True,
                                related_name="+")
     at = models.DateTimeField()
+    written_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["written_at"], name="access_change_written")]
 
     def __str__(self):
         return f"v{self.id}"

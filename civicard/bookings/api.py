@@ -70,7 +70,8 @@ class Period(Schema):
 class BookingIn(Schema):
     resource: Id
     start: Start
-    companions: list[CardNumber] = Field(default_factory=list, max_length=20)
+    companions: list[CardNumber] = Field(default_factory=list, max_length=100)
+    association: Id | None = None
     idempotency_key: Annotated[Text, Field(min_length=1, max_length=120)]
 
 
@@ -84,6 +85,7 @@ class BookingOut(Schema):
     price_cents: int
     refunded: bool
     companions: list[int]
+    association: int | None
 
 
 def _resident(request):
@@ -96,7 +98,7 @@ def _booking(booking) -> dict:
     return {"id": booking.pk, "resource": booking.resource_id, "start": booking.start,
             "end": booking.end, "door_opens_at": booking.door_opens_at,
             "status": booking.status, "price_cents": booking.price_cents,
-            "refunded": booking.refund_id is not None,
+            "refunded": booking.refund_id is not None, "association": booking.association_id,
             "companions": sorted(booking.companions.values_list("person_id", flat=True))}
 
 
@@ -130,8 +132,9 @@ def slots(request, resource_id: Id, period: Query[Period]):
 
 @router.post("", response={201: BookingOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
                            422: ErrorOut},
-             summary="Book a slot, paid from the household's account (409 slot_taken: someone "
-                     "was faster; `fields.next_free` lists the next free starts)")
+             summary="Book a slot, paid from the household's account, or in the name of an "
+                     "association you edit (409 slot_taken: someone was faster; "
+                     "`fields.next_free` lists the next free starts)")
 def book(request, payload: BookingIn):
     person = _resident(request)
     resource = queries.resource(payload.resource)
@@ -139,6 +142,8 @@ def book(request, payload: BookingIn):
     try:
         booking = operations.book(resource=resource, person=person, start=payload.start,
                                   card_numbers=payload.companions,
+                                  association=(None if payload.association is None else
+                                               queries.association(payload.association)),
                                   idempotency_key=payload.idempotency_key, actor=request.user,
                                   at=now)
     except SlotTaken as taken:

@@ -2,7 +2,8 @@
 meeting room at the town hall, and the village hall with its own door, rented by the day on
 request; a week of bookings by other households; Amina has the squash court tomorrow evening
 from 19:00; the village hall has one accepted rental (its deposit held) and one request
-waiting for the manager."""
+waiting for the manager; the meeting room is open to associations, and the Repair Café has it
+booked (free) by its editor, with three members named."""
 
 from datetime import datetime, time, timedelta
 
@@ -23,7 +24,8 @@ from civicard.bookings.models import (
 )
 from civicard.cards.demo import AMINA_UID
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
-from civicard.people.models import Household, Person, User
+from civicard.mutualaid.models import Association
+from civicard.people.models import Household, Membership, Person, User
 from civicard.wallets import operations as wallets
 from civicard.wallets.labels import Label
 from civicard.wallets.models import Service
@@ -72,6 +74,9 @@ def _resources(ctx, manager):
                 "deposit_cents": HALL_DEPOSIT if kind == "village_hall" else 0})
         if created:
             resource.checkpoints.set(doors)
+        if kind == "meeting_room" and not resource.associations_may_book:
+            resource.associations_may_book = True  # free for associations: no price use
+            resource.save(update_fields=["associations_may_book"])
         resources[kind] = resource
     court = resources["court"]
     if not court.blocks.exists():
@@ -127,7 +132,9 @@ def load(ctx):
         f"{AMINA_UID} (REFUSED). The manager opens “Bookable resources” → “Planning” (who "
         "booked; reading it is audited), cancels with a reason (refunded, notified), adds "
         "blocks; “Rentals” shows the village hall's wedding (accepted, its deposit held, "
-        "agreement PDF) and a birthday request to accept or refuse.")
+        "agreement PDF) and a birthday request to accept or refuse. The meeting room is open "
+        "to associations: association@ books it “On behalf of” an association he edits (free); "
+        "its planning shows the Repair Café's evening.")
     if Booking.objects.filter(idempotency_key__startswith="demo:").exists():
         return
     rng = ctx.rng_for("bookings")
@@ -154,6 +161,7 @@ def load(ctx):
         taken.add(start)
         _book(ctx, resource=court, household=household, person=person, start=start,
               agent=agent, key=f"court-{index}")
+    _association_booking(ctx, resources["meeting_room"], others, today)
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 + 7)
     _rentals(ctx, resources["village_hall"], saturday, others, manager=manager, agent=agent)
 
@@ -208,3 +216,28 @@ def _rentals(ctx, hall, saturday, households, *, manager, agent):
         start=start, end=end, purpose="Anniversaire des 60 ans", attendance=45,
         idempotency_key="demo:hall-birthday", created_at=ctx.now, price_cents=price,
         deposit_cents=deposit)
+
+
+def _association_booking(ctx, room, households, today):
+    """The Repair Café's editor (association@) books the meeting room in its name on the next
+    weekday after tomorrow, 19:00–21:00, free, naming three of its members."""
+    club = Association.objects.filter(slug="repair-cafe").first()
+    editor = Person.objects.filter(user__email=f"association@{DEMO_EMAIL_DOMAIN}").first()
+    if club is None or editor is None or len(households) < 8:
+        return
+    home = editor.households.order_by("pk").first()
+    if home is None:  # the editor lives in the territory, next door to a demo household
+        home = Household.objects.create(territory=ctx.territory, address=households[7].address)
+        Membership.objects.create(household=home, person=editor, is_guardian=True)
+    day = today + timedelta(days=2)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    start = datetime.combine(day, time(19), tzinfo=timezone.get_current_timezone())
+    booking = Booking.objects.create(
+        resource=room, household=home, booked_by=editor, association=club, start=start,
+        end=start + timedelta(minutes=room.slot_minutes),
+        door_opens_at=start - timedelta(minutes=room.door_margin_minutes),
+        idempotency_key="demo:repair-cafe", created_at=ctx.now)
+    members = [h.members.first() for h in households[3:6]]
+    Companion.objects.bulk_create([Companion(booking=booking, person=person)
+                                   for person in members if person is not None])

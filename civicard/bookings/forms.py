@@ -16,12 +16,19 @@ class BookForm(forms.Form):
     members = forms.TypedMultipleChoiceField(label=_("Members of your household who come"),
                                              required=False, coerce=int,
                                              widget=forms.CheckboxSelectMultiple)
+    association = forms.ModelChoiceField(label=_("On behalf of"), required=False,
+                                         queryset=Association.objects.none(),
+                                         empty_label=_("myself and my household"))
 
-    def __init__(self, *args, members=(), **kwargs):
+    def __init__(self, *args, members=(), associations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["members"].choices = [(p.pk, p.display_name) for p in members]
         if not members:
             del self.fields["members"]
+        if associations is not None and associations.exists():
+            self.fields["association"].queryset = associations
+        else:
+            del self.fields["association"]
 
     def card_numbers(self) -> list[str]:
         return [n for n in self.cleaned_data["companions"].replace(";", ",").split(",")
@@ -39,7 +46,8 @@ class ResourceForm(forms.ModelForm):
                   "slot_minutes", "opening_hours", "book_ahead_days", "book_until_minutes",
                   "cancel_until_hours", "max_future_bookings", "max_companions",
                   "door_margin_minutes", "who_may_book", "communes", "no_shows_to_bar",
-                  "no_show_days", "is_active", "by_request", "capacity", "deposit_cents"]
+                  "no_show_days", "associations_may_book", "association_price_use",
+                  "is_active", "by_request", "capacity", "deposit_cents"]
         widgets = {"checkpoints": forms.CheckboxSelectMultiple,
                    "communes": forms.CheckboxSelectMultiple}
 

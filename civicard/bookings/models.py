@@ -73,6 +73,13 @@ class Resource(models.Model):
         help_text=_("Residents ask for whole days; a manager accepts or refuses."))
     capacity = models.PositiveIntegerField(_("people allowed at once"), null=True, blank=True)
     deposit_cents = models.PositiveIntegerField(_("deposit for a rental, in cents"), default=0)
+    associations_may_book = models.BooleanField(
+        _("associations may book"), default=False, db_default=False,
+        help_text=_("An editor of an association of the territory books in its name."))
+    association_price_use = models.SlugField(
+        _("tariff of a slot for an association (empty: free)"), max_length=40, blank=True,
+        db_index=False,
+        default="", db_default="")
 
     class Meta:
         verbose_name = _("bookable resource")
@@ -123,11 +130,16 @@ class Status(models.TextChoices):
 class Booking(models.Model):
     """One household's hold on a resource from `start` to `end`. Two confirmed bookings of a
     resource never overlap: a unique slot start on every database, and on PostgreSQL an
-    exclusion constraint over the time range (migration 0002)."""
+    exclusion constraint over the time range (migration 0002). An association's booking is
+    made by one of its editors (`booked_by`, whose household is `household` and pays when the
+    resource sets an association price: associations have no account, docs/decisions/0017)."""
 
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     booked_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    association = models.ForeignKey(Association, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="+", db_index=False,
+                                    verbose_name=_("on behalf of"))
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     door_opens_at = models.DateTimeField()

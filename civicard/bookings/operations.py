@@ -131,6 +131,24 @@ def check_may_book(resource: Resource, household: Household, person: Person,
                                      "book this resource for a while."))
 
 
+def check_may_book_for(resource: Resource, association: Association, actor,
+                       at: datetime) -> None:
+    """An editor of `association` books in its name a resource open to associations of its
+    territory; the association's own no-shows may bar it like a household's."""
+    if not association.editors.filter(pk=getattr(actor, "pk", None)).exists():
+        raise PermissionRefused()
+    if not resource.associations_may_book or (association.territory_id
+                                              != resource.facility.territory_id):
+        raise NotAllowedToBook(_("This resource cannot be booked by associations."))
+    if resource.no_shows_to_bar:
+        since = at - timedelta(days=resource.no_show_days)
+        missed = Booking.objects.filter(resource=resource, association=association,
+                                        no_show=True, end__gte=since).count()
+        if missed >= resource.no_shows_to_bar:
+            raise NotAllowedToBook(_("This association missed too many bookings here: it "
+                                     "cannot book this resource for a while."))
+
+
 def card_holders(card_numbers, *, unknown: type[DomainError], field: str) -> dict[int, Person]:
     """{person id: person} holding each active card number; `unknown` for a number that no
     active card has."""
@@ -148,26 +166,39 @@ def card_holders(card_numbers, *, unknown: type[DomainError], field: str) -> dic
     return people
 
 
+def companion_limit(resource: Resource, *, for_association: bool) -> int:
+    """Companions per booking: an association may name its members up to the room's capacity
+    (the booker included)."""
+    if for_association and resource.capacity:
+        return max(resource.max_companions, resource.capacity - 1)
+    return resource.max_companions
+
+
 def companions_of(resource: Resource, booker: Person, *, card_numbers=(),
-                  members=()) -> list[Person]:
+                  members=(), limit: int | None = None) -> list[Person]:
     """The people the booker brings: by card number, or members of the booker's households."""
+    if limit is None:
+        limit = resource.max_companions
     people = card_holders(card_numbers, unknown=CompanionUnknown, field="companions")
     households = booker.households.values("pk")
     for person in Person.objects.filter(pk__in=list(members), households__in=households):
         people[person.pk] = person
     people.pop(booker.pk, None)
-    if len(people) > resource.max_companions:
+    if len(people) > limit:
         raise TooManyCompanions(fields={"companions": [
-            str(TooManyCompanions.message) % {"limit": resource.max_companions}]},
-            limit=resource.max_companions)
+            str(TooManyCompanions.message) % {"limit": limit}]}, limit=limit)
     return list(people.values())
 
 
-def _price(resource: Resource, household: Household, start: datetime) -> int:
+def _price(resource: Resource, household: Household, start: datetime, *,
+           for_association: bool = False) -> int:
     if resource.service is None or not resource.service.has_wallet:
         return 0
+    use = resource.association_price_use if for_association else resource.price_use
+    if not use:  # an association books free when the resource sets no price for it
+        return 0
     return price_for(service=resource.service, household=household,
-                     on=timezone.localtime(start).date(), use=resource.price_use)
+                     on=timezone.localtime(start).date(), use=use)
 
 
 def _when(booking: Booking) -> str:
@@ -183,43 +214,57 @@ def new_key() -> str:
 # Booking --------------------------------------------------------------------------------------
 
 def _replayed(booking: Booking, *, resource: Resource, start: datetime,
-              household: Household) -> Booking:
-    if (booking.resource_id, booking.start, booking.household_id) != (resource.pk, start,
-                                                                       household.pk):
+              household: Household, association: Association | None = None) -> Booking:
+    if (booking.resource_id, booking.start, booking.household_id, booking.association_id) != (
+            resource.pk, start, household.pk, getattr(association, "pk", None)):
         raise IdempotencyConflict()
     return booking
 
 
 def book(*, resource: Resource, person: Person, start: datetime, idempotency_key: str,
-         actor, at: datetime, card_numbers=(), members=()) -> Booking:
+         actor, at: datetime, card_numbers=(), members=(),
+         association: Association | None = None) -> Booking:
     """`person` books the slot beginning at `start` for their household, bringing companions;
-    paid from the household's account for the resource's service. A retry with the same key
-    returns the first booking and pays nothing more."""
+    paid from the household's account for the resource's service. With `association`, an
+    editor of it (`actor`) books in its name: the association's own limit, the association
+    price (none: free) and its members named as companions. A retry with the same key returns
+    the first booking and pays nothing more."""
     key = wallets.check_key(idempotency_key)
     household = queries.household_of(person)
     if household is None:
         raise NoHousehold()
+    replayed = partial(_replayed, resource=resource, start=start, household=household,
+                       association=association)
     done = Booking.objects.filter(idempotency_key=key).first()
     if done is not None:
-        return _replayed(done, resource=resource, start=start, household=household)
+        return replayed(done)
     end = check_slot(resource, start, at=at)
-    check_may_book(resource, household, person, at)
-    companions = companions_of(resource, person, card_numbers=card_numbers, members=members)
-    price = _price(resource, household, start)  # NoTariff when the service set no price
+    if association is None:
+        check_may_book(resource, household, person, at)
+    else:
+        check_may_book_for(resource, association, actor, at)
+    companions = companions_of(resource, person, card_numbers=card_numbers, members=members,
+                               limit=companion_limit(resource,
+                                                     for_association=association is not None))
+    price = _price(resource, household, start,  # NoTariff when the service set no price
+                   for_association=association is not None)
+    holder = ({"association": association} if association is not None
+              else {"household": household, "association__isnull": True})
     try:
         with transaction.atomic(durable=True):
             Resource.objects.select_for_update().filter(pk=resource.pk).exists()
             done = Booking.objects.filter(idempotency_key=key).first()
             if done is not None:
-                return _replayed(done, resource=resource, start=start, household=household)
+                return replayed(done)
             if queries.confirmed_between(resource, start, end).exists():
                 raise SlotTaken()
-            held = Booking.objects.filter(resource=resource, household=household,
-                                          status=Status.CONFIRMED, end__gt=at).count()
+            held = Booking.objects.filter(resource=resource, status=Status.CONFIRMED,
+                                          end__gt=at, **holder).count()
             if held >= resource.max_future_bookings:
                 raise LimitReached(limit=resource.max_future_bookings)
             booking = Booking.objects.create(
-                resource=resource, household=household, booked_by=person, start=start, end=end,
+                resource=resource, household=household, booked_by=person,
+                association=association, start=start, end=end,
                 door_opens_at=start - timedelta(minutes=resource.door_margin_minutes),
                 price_cents=price, idempotency_key=key, created_at=at)
             Companion.objects.bulk_create([Companion(booking=booking, person=companion)
@@ -230,7 +275,8 @@ def book(*, resource: Resource, person: Person, start: datetime, idempotency_key
                                                at=at)
                 booking.charge = wallets.charge(
                     account=account, amount_cents=price, idempotency_key=f"booking:{booking.pk}",
-                    reason=f"{resource.name} {_when(booking)}", actor=actor, at=at,
+                    reason=f"{resource.name} {_when(booking)}"
+                           + (f" ({association.name})" if association else ""), actor=actor, at=at,
                     joins_transaction=True)
                 booking.save(update_fields=["charge"])
             notify(to=person.addressee, kind="booking_confirmed",
@@ -246,7 +292,7 @@ def book(*, resource: Resource, person: Person, start: datetime, idempotency_key
     except IntegrityError:
         done = Booking.objects.filter(idempotency_key=key).first()
         if done is not None:
-            return _replayed(done, resource=resource, start=start, household=household)
+            return replayed(done)
         raise SlotTaken() from None
     return booking
 
@@ -291,9 +337,11 @@ def _cancel(*, booking: Booking, actor, at: datetime, reason: str, refund, by_ma
 
 
 def cancel(*, booking: Booking, person: Person, actor, at: datetime) -> Booking:
-    """A member of the booking's household cancels before the start: refunded up to the
-    resource's limit, not after it."""
-    if not booking.household.members.filter(pk=person.pk).exists():
+    """A member of the booking's household (or an editor of the association it was made for)
+    cancels before the start: refunded up to the resource's limit, not after it."""
+    if not booking.household.members.filter(pk=person.pk).exists() and not (
+            booking.association_id is not None and booking.association.editors.filter(
+                pk=getattr(actor, "pk", None)).exists()):
         raise PermissionRefused()
     if Rental.objects.filter(booking=booking).exists():
         raise RentalCancelledByService()

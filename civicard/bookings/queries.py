@@ -2,10 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from itertools import islice, takewhile
+from functools import lru_cache
+from typing import NamedTuple
 
 import opening_hours as osm
-from django.db.models import Exists, OuterRef, Q
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from civicard.bookings.models import (
@@ -21,13 +24,13 @@ from civicard.bookings.models import (
 from civicard.core import opening_hours
 from civicard.core.errors import NotFound
 from civicard.core.permissions import Role, check_role, role_communes
+from civicard.mutualaid.models import Association
 from civicard.people.models import Household, Person
 from civicard.wallets.exceptions import NoTariff
 from civicard.wallets.queries import price_for
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):  # a tuple: a grid of 20 weeks builds about 2,000 of them
     start: datetime
     end: datetime
     state: str  # free, taken, mine, blocked, past
@@ -43,14 +46,30 @@ class Day:
     slots: list[Slot]
 
 
-def slot_bounds(resource: Resource, first: date, days: int) -> list[tuple[datetime, datetime]]:
+Bounds = tuple[tuple[datetime, datetime], ...]
+
+
+def slot_bounds(resource: Resource, first: date, days: int) -> Bounds:
     """(start, end) of every slot of the resource's bookable hours in `days` days from
     `first`, in the current time zone: each opening cut into slots of the resource's length
     from its start."""
-    hours = opening_hours.parse(resource.opening_hours, resource.country)
+    return tuple((start, end) for start, end, *_rest in _template(resource, first, days))
+
+
+def _template(resource: Resource, first: date, days: int) -> tuple:
+    """(start, end, start and end as POSIX seconds, local day) of each slot: worked out once
+    per hours, length, days and zone (a pure function of them: a manager who changes the
+    hours or the length changes the key), so a grid compares numbers, not aware datetimes."""
+    return _slot_template(resource.opening_hours, resource.country, resource.slot_minutes,
+                          first, days, timezone.get_current_timezone())
+
+
+@lru_cache(maxsize=256)  # a few hundred slots each: a few MB at most
+def _slot_template(hours_text: str, country: str, slot_minutes: int, first: date, days: int,
+                   zone) -> tuple:
+    hours = opening_hours.parse(hours_text, country)
     if hours is None:
-        return []
-    zone = timezone.get_current_timezone()
+        return ()
     begin = datetime.combine(first, time.min)
     spans: list[list[datetime]] = []
     for start, end, state, _comment in hours.intervals(begin, begin + timedelta(days=days)):
@@ -59,14 +78,14 @@ def slot_bounds(resource: Resource, first: date, days: int) -> list[tuple[dateti
                 spans[-1][1] = end
             else:
                 spans.append([start, end])
-    length = timedelta(minutes=resource.slot_minutes)
-    bounds = []
+    length = timedelta(minutes=slot_minutes)
+    slots = []
     for start, end in spans:
         while start + length <= end:
-            bounds.append((timezone.make_aware(start, zone),
-                           timezone.make_aware(start + length, zone)))
+            aware = (timezone.make_aware(start, zone), timezone.make_aware(start + length, zone))
+            slots.append((*aware, aware[0].timestamp(), aware[1].timestamp(), start.date()))
             start += length
-    return bounds
+    return tuple(slots)
 
 
 def slot_at(resource: Resource, start: datetime) -> tuple[datetime, datetime] | None:
@@ -98,28 +117,73 @@ def confirmed_between(resource: Resource, first: datetime, last: datetime):
                                   start__lt=last, end__gt=first)
 
 
-def _days(bounds, booked, blocks, *, first: date, days: int, now: datetime,
+def _days(template, booked, blocks, *, first: date, days: int, now: datetime,
           household: Household | None) -> list[Day]:
-    """`bounds` (sorted) as slots: taken when a booking of `booked` (sorted by start, never
-    overlapping each other, so also by end) overlaps it, "mine" when one is the household's."""
-    found: dict[date, list[Slot]] = {}
-    index = 0
-    for start, end in bounds:
-        while index < len(booked) and booked[index][1] <= start:
+    """The slots of `template` (sorted): taken when a booking of `booked` ((start, end) in
+    POSIX seconds and household, sorted by start, never overlapping each other, so also by end)
+    overlaps it, "mine" when one is the household's."""
+    found: dict[date, list[Slot]] = {first + timedelta(days=n): [] for n in range(days)}
+    index, count = 0, len(booked)
+    own = household.pk if household is not None else None
+    now_ts = now.timestamp()
+    for start, end, start_ts, end_ts, day in template:
+        while index < count and booked[index][1] <= start_ts:
             index += 1
-        overlapping = list(takewhile(lambda b, end=end: b[0] < end, islice(booked, index, None)))
-        if overlapping:
-            mine = household is not None and any(b[2] == household.pk for b in overlapping)
-            state = "mine" if mine else "taken"
-        elif start <= now:
-            state = "past"
-        elif blocks and block_over(blocks, start, end) is not None:
-            state = "blocked"
-        else:
-            state = "free"
-        found.setdefault(start.date(), []).append(Slot(start, end, state))
-    return [Day(day, found.get(day, [])) for day in (first + timedelta(days=n)
-                                                    for n in range(days))]
+        state, after = None, index
+        while after < count and booked[after][0] < end_ts:  # the bookings overlapping the slot
+            state = "mine" if booked[after][2] == own else "taken"
+            if state == "mine":
+                break
+            after += 1
+        if state is None:
+            if start_ts <= now_ts:
+                state = "past"
+            elif blocks and block_over(blocks, start, end) is not None:
+                state = "blocked"
+            else:
+                state = "free"
+        found.setdefault(day, []).append(Slot(start, end, state))
+    return [Day(day, found[day]) for day in (first + timedelta(days=n) for n in range(days))]
+
+
+GRID_SECONDS = 3600  # a cached grid's rows are dropped after an hour unread or not
+
+
+def _booked(resource_ids: list[int], begins: datetime, ends: datetime) -> dict[int, list]:
+    """{resource id: [(start, end, household id), …]} of the confirmed bookings overlapping
+    [begins, ends), by start, times in POSIX seconds.
+
+    A grid is read far more often than booked, so each resource's rows are cached under what
+    identifies them: how many bookings overlap the range and how many of those are confirmed,
+    read in one grouped count. Committed bookings are only ever added (ids never reused) and
+    only go from confirmed to cancelled, their times and household never change: any booking
+    made (the first count grows) or cancelled (the second falls, with nothing added) changes
+    the key, so a stale grid is never served and no write needs to clear anything. The rows are
+    read after the counts, so they are never older than their key. Inside a transaction (that
+    may write and roll back) the cache is neither read nor written."""
+    in_range = Booking.objects.filter(resource__in=resource_ids, start__lt=ends, end__gt=begins)
+    rows = in_range.filter(status=Status.CONFIRMED).order_by("start").values_list(
+        "resource_id", "start", "end", "household_id")
+    booked: dict[int, list] = {pk: [] for pk in resource_ids}
+    if transaction.get_connection().in_atomic_block:
+        for resource_id, start, end, household_id in rows:
+            booked[resource_id].append((start.timestamp(), end.timestamp(), household_id))
+        return booked
+    span = f"{begins.timestamp():.0f}:{ends.timestamp():.0f}"
+    keys = {pk: f"bookings:grid:{pk}:{span}:{made}:{confirmed}"
+            for pk, made, confirmed in in_range.order_by().values("resource_id").annotate(
+                made=Count("pk"), confirmed=Count("pk", filter=Q(status=Status.CONFIRMED)))
+            .values_list("resource_id", "made", "confirmed") if confirmed}
+    cached = cache.get_many(list(keys.values())) if keys else {}
+    missing = [pk for pk, key in keys.items() if key not in cached]
+    for pk, key in keys.items():
+        if key in cached:
+            booked[pk] = cached[key]
+    if missing:
+        for resource_id, start, end, household_id in rows.filter(resource__in=missing):
+            booked[resource_id].append((start.timestamp(), end.timestamp(), household_id))
+        cache.set_many({keys[pk]: booked[pk] for pk in missing}, GRID_SECONDS)
+    return booked
 
 
 def weeks(resources, first: date, *, now: datetime, household: Household | None = None,
@@ -128,15 +192,12 @@ def weeks(resources, first: date, *, now: datetime, household: Household | None 
     of their blocks: each slot free, taken, blocked, past, or "mine" (the household's own).
     Never who booked."""
     resources = list(resources)
-    bounds = {r.pk: slot_bounds(r, first, days) for r in resources}
-    spans = [b for found in bounds.values() for b in (found[0], found[-1]) if found]
+    bounds = {r.pk: _template(r, first, days) for r in resources}
+    spans = [b[:2] for found in bounds.values() for b in (found[0], found[-1]) if found]
     booked: dict[int, list] = {r.pk: [] for r in resources}
-    rows = Booking.objects.none() if not spans else Booking.objects.filter(
-        resource__in=[r.pk for r in resources], status=Status.CONFIRMED,
-        start__lt=max(end for _start, end in spans), end__gt=min(start for start, _end in spans))
-    for resource_id, start, end, household_id in rows.order_by("start").values_list(
-            "resource_id", "start", "end", "household_id"):
-        booked[resource_id].append((start, end, household_id))
+    if spans:
+        booked.update(_booked([r.pk for r in resources], min(s for s, _e in spans),
+                              max(e for _s, e in spans)))
     blocks: dict[int, list] = {r.pk: [] for r in resources}
     for block in Block.objects.filter(resource__in=[r.pk for r in resources]):
         blocks[block.resource_id].append(block)
@@ -159,20 +220,29 @@ def next_free(resource: Resource, *, after: datetime, now: datetime, limit: int 
     return free[:limit]
 
 
+def association(pk) -> Association:
+    found = Association.objects.filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
 def household_of(person: Person) -> Household | None:
     """The household a person books for: their first one."""
     return person.households.select_related("address__neighbourhood").order_by("pk").first()
 
 
-def price_of(resource: Resource, household: Household | None, on: date) -> int | None:
-    """What a slot costs the household on `on`: 0 when free, None when no price is set."""
+def price_of(resource: Resource, household: Household | None, on: date, *,
+             for_association: bool = False) -> int | None:
+    """What a slot costs the household (or an association booking through it) on `on`: 0 when
+    free, None when no price is set."""
     if household is None:
         return None
-    if resource.service is None or not resource.service.has_wallet:
+    use = resource.association_price_use if for_association else resource.price_use
+    if resource.service is None or not resource.service.has_wallet or not use:
         return 0
     try:
-        return price_for(service=resource.service, household=household, on=on,
-                         use=resource.price_use)
+        return price_for(service=resource.service, household=household, on=on, use=use)
     except NoTariff:
         return None
 
@@ -197,7 +267,8 @@ def _people_of(person: Person):
 
 
 def my_bookings(person: Person, *, now: datetime, upcoming: bool = True):
-    rows = (Booking.objects.filter(_people_of(person)).select_related("resource__facility")
+    rows = (Booking.objects.filter(_people_of(person))
+            .select_related("resource__facility", "association")
             .prefetch_related("companions__person"))
     if upcoming:
         return rows.filter(status=Status.CONFIRMED, end__gt=now).order_by("start")
@@ -251,7 +322,8 @@ def planning(resource: Resource, first: date, *, days: int = 1):
     caller)."""
     begins = datetime.combine(first, time.min, tzinfo=timezone.get_current_timezone())
     return list(confirmed_between(resource, begins, begins + timedelta(days=days))
-                .select_related("booked_by", "household").prefetch_related("companions__person")
+                .select_related("booked_by", "household", "association")
+                .prefetch_related("companions__person")
                 .order_by("start"))
 
 

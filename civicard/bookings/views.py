@@ -79,7 +79,10 @@ def book(request, pk):
     household = queries.household_of(request.resident)
     members = ([m for m in household.members.all() if m.pk != request.resident.pk]
                if household else [])
-    form = BookForm(request.POST or None, members=members,
+    associations = (request.user.edited_associations.filter(
+        territory_id=resource.facility.territory_id).order_by("name")
+        if resource.associations_may_book else None)
+    form = BookForm(request.POST or None, members=members, associations=associations,
                     initial={"start": request.GET.get("start")})
     start, taken = None, False
     if request.method == "POST" and form.is_valid():
@@ -88,6 +91,7 @@ def book(request, pk):
             operations.book(resource=resource, person=request.resident, start=start,
                             card_numbers=form.card_numbers(),
                             members=form.cleaned_data.get("members", []),
+                            association=form.cleaned_data.get("association"),
                             idempotency_key=request.POST.get("idempotency_key", ""),
                             actor=request.user, at=clock.now())
         except DomainError as error:
@@ -112,6 +116,9 @@ def book(request, pk):
         "resource": resource, "form": form, "start": start,
         "end": start + timedelta(minutes=resource.slot_minutes),
         "price": queries.price_of(resource, household, timezone.localdate(start)),
+        "association_price": (queries.price_of(resource, household, timezone.localdate(start),
+                                               for_association=True)
+                              if "association" in form.fields else None),
         "currency": resource.service.territory.currency if resource.service else "",
         "next_free": queries.next_free(resource, after=start, now=now) if taken else [],
         "key": request.POST.get("idempotency_key") or operations.new_key(),

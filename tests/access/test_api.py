@@ -130,14 +130,17 @@ def test_allowlist_is_signed_and_a_changed_byte_breaks_the_signature(client, poo
 def test_delta_after_a_block_removes_the_card(client, pool, holder, agent):
     _terminal, token = pool
     version = json.loads(_allowlist(client, token).content)["version"]
-    assert json.loads(_allowlist(client, token, version).content)["cards"] == []
+    short = holder.physical.uid_hash[:20]
+    # changes written within allowlist.OVERLAP before the version are sent again, as they are now
+    assert json.loads(_allowlist(client, token, version).content)["cards"] == [[short, 0]]
     block_card(card=holder.physical, reason="lost", actor=agent, at=AT)
     delta = json.loads(_allowlist(client, token, version).content)
     assert delta["full"] is False and delta["since"] == version
     assert delta["cards"] == []
     assert delta["remove"] == [holder.physical.uid_hash[:20]]
     assert delta["version"] > version
-    assert json.loads(_allowlist(client, token, delta["version"]).content)["remove"] == []
+    again = json.loads(_allowlist(client, token, delta["version"]).content)
+    assert (again["cards"], again["remove"]) == ([], [short])  # the block, within the overlap
 
 
 def test_bad_version_is_refused(client, pool):
