@@ -12,13 +12,14 @@ generator seeded by its number, so a second run finds which chunks are written (
 import importlib
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
 
-from civicard.core import clock
+from civicard.core import bulk, clock
 from civicard.core.bulk import Writer
 from civicard.core.demo import load_demo
 
@@ -34,6 +35,7 @@ class Run:
     """What every chunk shares: the fixed parts looked up once, by the app that needs them."""
     now: datetime
     cache: dict = field(default_factory=dict)
+    ids: dict = field(default_factory=dict)  # the last primary key handed out, by model
 
     def once(self, key: str, load):
         if key not in self.cache:
@@ -67,15 +69,16 @@ def scale_modules() -> list:
 
 
 def plan(residents: int, per_chunk: int = CHUNK_HOUSEHOLDS) -> list[int]:
-    """Households per chunk, after the demo's own."""
+    """Households per chunk, after the demo's own: whole chunks (the residents asked for,
+    rounded up), so that a chunk is the same whatever N a later run asks for."""
     wanted = max(0, round(residents / PEOPLE_PER_HOUSEHOLD) - DEMO_HOUSEHOLDS)
-    full, rest = divmod(wanted, per_chunk)
-    return [per_chunk] * full + ([rest] if rest else [])
+    return [per_chunk] * -(-wanted // per_chunk)
 
 
 def seed_scale(*, residents: int, per_chunk: int = CHUNK_HOUSEHOLDS, progress=None,
-               report=None) -> dict[str, int]:
-    """Build (or finish building) the territory; returns the rows written, by model.
+               report=None) -> dict[str, tuple[int, float]]:
+    """Build (or finish building) the territory; returns the rows written and the seconds
+    spent writing them, by model ("generating": the seconds spent drawing the rows).
     `progress(done, total, seconds)` is called after each chunk, `report(text)` for news."""
     say = report or (lambda text: None)
     modules = scale_modules()
@@ -83,8 +86,8 @@ def seed_scale(*, residents: int, per_chunk: int = CHUNK_HOUSEHOLDS, progress=No
     now = clock.now()
     run = Run(now=now)
 
-    def chunk(index: int, writer=None) -> Chunk:
-        return Chunk(run=run, index=index, households=sizes[index], writer=writer or Writer(now),
+    def chunk(index: int) -> Chunk:
+        return Chunk(run=run, index=index, households=sizes[index], writer=Writer(now, run.ids),
                      rng=random.Random(f"civicard-scale-{index}"))
 
     def built(index: int) -> bool:
@@ -102,16 +105,31 @@ def seed_scale(*, residents: int, per_chunk: int = CHUNK_HOUSEHOLDS, progress=No
         say(f"Nothing to do: the {len(sizes)} chunks for {residents:,} residents are written.")
     elif len(todo) < len(sizes):
         say(f"Resuming: {len(sizes) - len(todo)} of {len(sizes)} chunks already written.")
-    counts: dict[str, int] = {}
+    counts: dict[str, tuple[int, float]] = {}
+
+    def draw(index: int) -> tuple[Chunk, float]:
+        this, drawing = chunk(index), time.perf_counter()
+        for module in modules:
+            if hasattr(module, "build"):
+                module.build(this)
+        return this, time.perf_counter() - drawing
+
     started = time.perf_counter()
-    for done, index in enumerate(todo, start=1):
-        this = chunk(index)
-        with transaction.atomic():
-            for module in modules:
-                if hasattr(module, "build"):
-                    module.build(this)
-            for label, n in this.writer.write().items():
-                counts[label] = counts.get(label, 0) + n
-        if progress:
-            progress(done, len(todo), time.perf_counter() - started)
+    # The next chunk is drawn (Python) while the database takes this one (mostly waiting on
+    # PostgreSQL, which releases the GIL): the first one here, the fixed parts' lookups with it.
+    with ThreadPoolExecutor(max_workers=1) as drawer:
+        following = None
+        for done, index in enumerate(todo, start=1):
+            this, seconds = following.result() if following else draw(index)
+            if done < len(todo):
+                following = drawer.submit(draw, todo[done])
+            rows, spent = counts.get("generating", (0, 0.0))
+            counts["generating"] = (rows, spent + seconds)
+            with transaction.atomic():
+                bulk.loading()
+                for label, n in this.writer.write().items():
+                    rows, spent = counts.get(label, (0, 0.0))
+                    counts[label] = (rows + n, spent + this.writer.seconds[label])
+            if progress:
+                progress(done, len(todo), time.perf_counter() - started)
     return counts

@@ -33,8 +33,9 @@ class Command(BaseCommand):
 
         counts = seed_scale(residents=residents, per_chunk=households_per_chunk,
                             progress=progress, report=self.stdout.write)
-        for label, n in counts.items():
-            self.stdout.write(f"  {label}: {n:,}")
+        for label, (n, seconds) in counts.items():
+            self.stdout.write(f"  {label}: {n:,} rows, {seconds:.1f} s" if n else
+                              f"  {label}: {seconds:.1f} s")
         self.stdout.write(self.style.SUCCESS(
             f"Scale territory ready: {residents:,} residents wanted, "
             f"in {time.perf_counter() - started:.0f} s"))
