@@ -78,8 +78,9 @@ class Table:
                 for row in self._tuples():
                     copy.write_row(row)
         else:
+            fill = tuple(self.fills.values())
             self.model.objects.bulk_create(
-                (self.model(**dict(zip(names, row, strict=True))) for row in self.rows),
+                (self.model(**dict(zip(names, row + fill, strict=True))) for row in self.rows),
                 batch_size=BATCH)
         written, self.rows = len(self.rows), []
         return written
