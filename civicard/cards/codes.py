@@ -91,4 +91,9 @@ def uid_hash_key() -> bytes:
 
 
 def uid_hash(uid: str) -> str:
-    return hmac.new(uid_hash_key(), uid.encode(), hashlib.sha256).hexdigest()
+    return uid_hash_with(uid_hash_key(), uid)
+
+
+def uid_hash_with(key: bytes, uid: str) -> str:
+    """`uid_hash` with the key computed once, for many cards."""
+    return hmac.new(key, uid.encode(), hashlib.sha256).hexdigest()

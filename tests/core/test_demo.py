@@ -6,7 +6,7 @@ from django.core.management import call_command
 from civicard.core import clock
 from civicard.core.permissions import Role
 from civicard.people import demo as people_demo
-from civicard.people.models import Household, Person, RoleAssignment, User
+from civicard.people.models import RoleAssignment, User
 from civicard.people.operations import create_household_at_counter
 from civicard.territory.models import Neighbourhood, Territory
 
@@ -47,15 +47,3 @@ def test_the_printed_reader_command_names_the_served_address(db, monkeypatch):
     out = io.StringIO()
     call_command("demo", "--url", "http://127.0.0.1:8080", stdout=out)
     assert "civicard terminal-sim --url http://127.0.0.1:8080 --token " in out.getvalue()
-
-
-def test_seed_scale_builds_the_demo_with_as_many_households_as_residents_ask(db):
-    out = io.StringIO()
-    call_command("seed_scale", residents=266, stdout=out)
-    named = 3  # Amina's, Karim's and the door tester's, which the demo adds to the residents'
-    assert Household.objects.count() == 100 + named
-    # everyone has a card but the three nursery children the childhood demo adds after the cards
-    assert sorted(name.split()[0] for name in Person.objects.filter(
-        cards__isnull=True, user__isnull=True).values_list("full_name", flat=True)) == [
-        "Adam", "Chloé", "Inès"]
-    assert "  people: " in out.getvalue() and "Scale territory ready" in out.getvalue()

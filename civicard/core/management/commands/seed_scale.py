@@ -2,21 +2,40 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from civicard.core.demo import load_demo
-
-PEOPLE_PER_HOUSEHOLD = 2.66  # the demo's mix of household sizes
+from civicard.core.scale import CHUNK_HOUSEHOLDS, seed_scale
 
 
 class Command(BaseCommand):
-    help = ("Build the demo territory at a town's or a region's size: N residents with their "
-            "cards, wallets, door decisions and the rest, for benchmarks (`make bench`).")
+    help = ("Build a territory of N residents (default 1,000,000) with their households, cards, "
+            "wallets, a year of ledger entries and door decisions, for benchmarks (`make bench`)."
+            " A second run writes only what is missing.")
 
     def add_arguments(self, parser):
         parser.add_argument("--residents", type=int, default=1_000_000)
+        parser.add_argument("--households-per-chunk", type=int, default=CHUNK_HOUSEHOLDS,
+                            help="households written in one transaction (for tests)")
 
-    def handle(self, *args, residents, **options):
+    def handle(self, *args, residents, households_per_chunk, **options):
         started = time.perf_counter()
-        ctx = load_demo(households=max(1, round(residents / PEOPLE_PER_HOUSEHOLD)),
-                        progress=self.stdout.write)
+        tty = self.stdout.isatty()
+
+        def progress(done, total, seconds):
+            width = 30
+            filled = round(width * done / total)
+            left = seconds / done * (total - done)
+            line = (f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} chunks, "
+                    f"{seconds:.0f} s, about {left:.0f} s left")
+            if tty:
+                self.stdout.write(f"\r{line}", ending="" if done < total else "\n")
+                self.stdout.flush()
+            else:
+                self.stdout.write(line)
+
+        counts = seed_scale(residents=residents, per_chunk=households_per_chunk,
+                            progress=progress, report=self.stdout.write)
+        for label, (n, seconds) in counts.items():
+            self.stdout.write(f"  {label}: {n:,} rows, {seconds:.1f} s" if n else
+                              f"  {label}: {seconds:.1f} s")
         self.stdout.write(self.style.SUCCESS(
-            f"Scale territory ready: {ctx.territory}, in {time.perf_counter() - started:.0f} s"))
+            f"Scale territory ready: {residents:,} residents wanted, "
+            f"in {time.perf_counter() - started:.0f} s"))

@@ -1,0 +1,110 @@
+"""`civicard seed-scale`: the bulk rows (core/bulk.py: COPY on PostgreSQL, bulk_create on
+SQLite) pass the consistency commands, follow the seeds' rates, and a second run resumes
+without doubling anything."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count, Sum
+
+from civicard.access.models import AccessChange, Decision, Outcome, QuotaCounter
+from civicard.cards.models import Card, CardStatus
+from civicard.childhood.queries import check_billing
+from civicard.core import scale
+from civicard.people.models import Household, Membership, Person
+from civicard.wallets.models import Account, LedgerEntry
+from civicard.wallets.queries import check_ledger
+
+CHUNK = 40  # households per chunk
+DEMO = 60  # the demo loaders' households, fewer than a real run's (as in test_demo)
+
+
+@pytest.fixture
+def small_demo(monkeypatch):
+    monkeypatch.setattr(scale, "DEMO_HOUSEHOLDS", DEMO)
+
+
+def residents_for(chunks: int) -> int:
+    return round((DEMO + chunks * CHUNK) * scale.PEOPLE_PER_HOUSEHOLD)
+
+
+def seed(chunks: int) -> str:
+    out = io.StringIO()
+    call_command("seed_scale", residents=residents_for(chunks), households_per_chunk=CHUNK,
+                 stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {model._meta.label: model.objects.count() for model in
+            (Household, Person, Membership, Card, Account, LedgerEntry, Decision,
+             QuotaCounter, AccessChange)}
+
+
+def test_plan_is_whole_chunks_whatever_n():
+    assert scale.plan(0) == []
+    assert scale.plan(round(200 * 2.66), per_chunk=100) == []
+    assert scale.plan(round(201 * 2.66), per_chunk=100) == [100]
+    assert scale.plan(round(500 * 2.66), per_chunk=100) == [100, 100, 100]
+    assert scale.plan(1_000_000) == [4000] * 94
+
+
+def test_seed_scale_writes_consistent_chunks_resumes_and_never_doubles(db, small_demo):
+    """One demo load for it all (the demo is most of the test's time): two chunks, then a run
+    for three that writes only the third, then a run that writes nothing."""
+    assert Household.objects.count() == 0
+    out = seed(2)
+    assert "2/2 chunks" in out and "Scale territory ready" in out
+    two = counts()
+    out = seed(3)
+    assert "Resuming: 2 of 3 chunks already written." in out and "1/1 chunks" in out
+    assert counts()["people.Household"] == two["people.Household"] + CHUNK
+    connection.check_constraints()  # every foreign key points at a row
+    # no card number twice: the third chunk drew its own
+    assert Card.objects.values("number").annotate(n=Count("pk")).filter(n__gt=1).count() == 0
+
+    # the demo's households (and its three named ones), then the chunks'
+    households = Household.objects.count()
+    assert households == DEMO + 3 + 3 * CHUNK
+    bulk = Household.objects.order_by("-pk")[:3 * CHUNK].values_list("pk", flat=True)
+    people = Person.objects.filter(memberships__household__in=list(bulk)).distinct()
+    n_people = people.count()
+    assert 3 * CHUNK <= n_people <= 5 * 3 * CHUNK
+    # one live card each (a few lost and replaced, a few blocked), a household each
+    assert Membership.objects.filter(person__in=people).count() == n_people
+    live = Card.objects.filter(person__in=people, status=CardStatus.ACTIVE)
+    blocked_only = people.exclude(cards__status=CardStatus.ACTIVE).count()
+    assert live.count() == n_people - blocked_only
+    assert live.values("person").annotate(n=Count("pk")).filter(n__gt=1).count() == 0
+
+    # the ledger: every balance is the sum of its entries, every running balance in order
+    assert check_ledger() == []
+    assert check_billing() == []
+    entries = LedgerEntry.objects.filter(idempotency_key__startswith="scale:")
+    assert entries.count() > 3 * n_people  # a year of canteen months and pool visits
+    accounts = Account.objects.filter(household__in=list(bulk))
+    assert (accounts.aggregate(s=Sum("balance_cents"))["s"]
+            == entries.aggregate(s=Sum("amount_cents"))["s"])
+
+    # door decisions at the seeds' rate (3,000 a week per 39,000 residents), rounded per chunk;
+    # each allowed pool entry is the charge that paid it
+    decisions = Decision.objects.filter(idempotency_key__startswith="scale-")
+    assert abs(decisions.count() - 3000 / 39000 * 52 * n_people) <= 3
+    charged = decisions.filter(entry__isnull=False)
+    assert charged.count() == entries.filter(reason_code="entry").count()
+    assert not charged.exclude(outcome=Outcome.ALLOW).exists()
+    assert decisions.filter(entry__isnull=True, reason_code="insufficient_balance",
+                            shortfall_cents__gt=0).count() == decisions.filter(
+        reason_code="insufficient_balance").count()
+    counted = decisions.filter(counted=True).count()
+    assert QuotaCounter.objects.aggregate(s=Sum("used"))["s"] == counted > 0
+    assert AccessChange.objects.filter(person__isnull=True).count() >= 3
+
+    # a second run finds every chunk written: nothing is added
+    written = counts()
+    out = seed(3)
+    assert "Nothing to do: the 3 chunks" in out
+    assert counts() == written
+
