@@ -22,6 +22,7 @@ from django.db import transaction
 from civicard.core import bulk, clock
 from civicard.core.bulk import Writer
 from civicard.core.demo import load_demo
+from civicard.core.tallies import rebuild_all
 
 PEOPLE_PER_HOUSEHOLD = 2.66  # the demo's mix of household sizes
 DEMO_HOUSEHOLDS = 200  # the demo loaders' own residents, with every capability's variety
@@ -132,4 +133,8 @@ def seed_scale(*, residents: int, per_chunk: int = CHUNK_HOUSEHOLDS, progress=No
                     counts[label] = (rows + n, spent + this.writer.seconds[label])
             if progress:
                 progress(done, len(todo), time.perf_counter() - started)
+    if todo:  # the chunks' door decisions, redemptions… were written in bulk: recount
+        started = time.perf_counter()
+        rebuild_all(progress=say)
+        counts["summaries"] = (0, time.perf_counter() - started)
     return counts

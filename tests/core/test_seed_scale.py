@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Sum
 
-from civicard.access.models import AccessChange, Decision, Outcome, QuotaCounter
+from civicard.access.models import AccessChange, DailyUses, Decision, Outcome, QuotaCounter
+from civicard.access.queries import recount_daily_uses
 from civicard.cards.models import Card, CardStatus
 from civicard.childhood.queries import check_billing
 from civicard.core import scale
@@ -101,6 +102,11 @@ def test_seed_scale_writes_consistent_chunks_resumes_and_never_doubles(db, small
     counted = decisions.filter(counted=True).count()
     assert QuotaCounter.objects.aggregate(s=Sum("used"))["s"] == counted > 0
     assert AccessChange.objects.filter(person__isnull=True).count() >= 3
+    # the dashboards' summaries were recounted after the bulk chunks
+    assert {(row.checkpoint_id, row.terminal_id, row.day): row.allowed
+            for row in DailyUses.objects.all()} == recount_daily_uses()
+    assert DailyUses.objects.aggregate(s=Sum("allowed"))["s"] == Decision.objects.filter(
+        outcome=Outcome.ALLOW).count()
 
     # a second run finds every chunk written: nothing is added
     written = counts()

@@ -11,7 +11,7 @@ from civicard.core.schema import create_index
 
 class Migration(migrations.Migration):
     atomic = False
-    dependencies = [("access", "0004_decision_log_order")]
+    dependencies = [("access", "0005_dailyuses")]
 
     operations = [
         migrations.AddField(
