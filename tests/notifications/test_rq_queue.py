@@ -113,3 +113,15 @@ def test_the_settings_and_the_worker_command_follow_civicard_task_backend():
                            capture_output=True, text=True, check=True).stdout.split()
     assert shown[0] == "django_tasks_db.DatabaseBackend" and shown[-1] == "db_worker"
     assert shown[2] == "False"
+
+
+def test_production_refuses_the_rq_queue_without_its_redis():
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("CIVICARD_REDIS_URL", "REDIS_URL", "DATABASE_REPLICA_URL")}
+    environment.update({"CIVICARD_ENV": "production", "CIVICARD_SECRET_KEY": "k" * 60,
+                        "CIVICARD_TASK_BACKEND": "rq",
+                        "DJANGO_SETTINGS_MODULE": "civicard.settings"})
+    run = subprocess.run([sys.executable, "-c", "from django.conf import settings; settings.TASKS"],
+                         env=environment, cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 1
+    assert "CIVICARD_REDIS_URL must be set when CIVICARD_TASK_BACKEND=rq." in run.stderr
