@@ -1,7 +1,8 @@
 """The task queue in Redis (CIVICARD_TASK_BACKEND=rq, docs/scaling.md): a notification's
 delivery enqueued through django-tasks-rq into the machine's Redis, then run by an RQ worker in
-burst mode. Redis is at CIVICARD_TEST_REDIS_URL (default redis://127.0.0.1:6379/5); without it
-the test is skipped, except in CI (CI is set), where it fails."""
+burst mode. Redis is at CIVICARD_TEST_REDIS_URL (default redis://127.0.0.1:6379/5), a database
+number used by these tests only: each test empties it. Without Redis the tests are skipped,
+except in CI (CI is set), where they fail."""
 
 import os
 import subprocess
@@ -34,9 +35,9 @@ def rq_queue(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend",
                                   "QUEUES": ["default"]}}
     queue = django_rq.get_queue("default")
-    queue.empty()
+    queue.connection.flushdb()  # the queue, and RQ's registries of scheduled and finished jobs
     yield queue
-    queue.empty()
+    queue.connection.flushdb()
 
 
 def burst_worker(queue):
@@ -125,3 +126,24 @@ def test_production_refuses_the_rq_queue_without_its_redis():
                          env=environment, cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 1
     assert "CIVICARD_REDIS_URL must be set when CIVICARD_TASK_BACKEND=rq." in run.stderr
+
+
+@pytest.mark.django_db
+def test_metrics_read_the_queue_in_redis(rq_queue, client, settings,
+                                         django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from civicard.core import clock
+
+    settings.CIVICARD_METRICS_TOKEN = "metrics-token"
+    with django_capture_on_commit_callbacks(execute=True):
+        for to in ("a@example.org", "b@example.org"):
+            operations.send_rendered_email(to=to, subject="s", body="b")
+    deliver.using(run_after=clock.now() + timedelta(hours=1)).enqueue(0)
+    with clock.frozen(clock.now() + timedelta(seconds=90)):
+        text = client.get("/metrics", HTTP_AUTHORIZATION="Bearer metrics-token").content.decode()
+    values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+              if line.startswith("civicard_tasks_")}
+    assert values['civicard_tasks_ready{queue="default"}'] == 2
+    assert values["civicard_tasks_deferred"] == 1
+    assert values["civicard_tasks_oldest_ready_age_seconds"] == pytest.approx(90, abs=5)
