@@ -1,14 +1,19 @@
 """`civicard <command>`: manage.py for Civicard. `civicard import-places` runs the
 `import_places` command; `civicard worker` runs the task worker of the configured queue:
 django-tasks-db's `db_worker`, or with CIVICARD_TASK_BACKEND=rq django-rq's `rqworker` with the
-job class of django-tasks-rq and RQ's scheduler (for tasks deferred to later, e.g. a retry).
+job class of django-tasks-rq, RQ's SimpleWorker and RQ's scheduler (for tasks deferred to later,
+e.g. a retry).
 Options after `worker` go to that command (`--batch` for db_worker, `--burst` for rqworker)."""
 
 import os
 import sys
 
 RQ_BACKEND = "django_tasks_rq.RQBackend"
-RQ_WORKER = ["rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler"]
+# RQ's SimpleWorker runs each task in the worker's process: Civicard's tasks are many and small
+# (one per e-mail), and forking a child with a new database connection for each cost more than
+# the task (docs/scaling.md). `civicard worker --worker-class rq.worker.Worker` forks again.
+RQ_WORKER = ["rqworker", "--job-class", "django_tasks_rq.Job", "--worker-class",
+             "rq.worker.SimpleWorker", "--with-scheduler"]
 
 
 def worker_command() -> list[str]:

@@ -108,7 +108,8 @@ def test_the_settings_and_the_worker_command_follow_civicard_task_backend():
     shown = subprocess.run([sys.executable, "-c", script], env=environment, cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.split()
     assert shown == ["django_tasks_rq.RQBackend", REDIS_URL, "True", "rqworker", "--job-class",
-                     "django_tasks_rq.Job", "--with-scheduler"]
+                     "django_tasks_rq.Job", "--worker-class", "rq.worker.SimpleWorker",
+                     "--with-scheduler"]
     environment["CIVICARD_TASK_BACKEND"] = "database"
     shown = subprocess.run([sys.executable, "-c", script], env=environment, cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.split()
@@ -147,3 +148,21 @@ def test_metrics_read_the_queue_in_redis(rq_queue, client, settings,
     assert values['civicard_tasks_ready{queue="default"}'] == 2
     assert values["civicard_tasks_deferred"] == 1
     assert values["civicard_tasks_oldest_ready_age_seconds"] == pytest.approx(90, abs=5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_rq_task_starts_on_a_fresh_connection_when_the_old_one_broke(rq_queue,
+                                                                       postgres_only):
+    """SimpleWorker keeps its process: a connection that broke since the last task (the
+    database restarted) is dropped before the next task, which then runs."""
+    from django.db import connection
+
+    delivery = operations.send_rendered_email(to="lea@example.org", subject="Bonjour",
+                                              body="Votre carte est prête.")  # autocommit
+    assert rq_queue.count == 1
+    connection.ensure_connection()
+    connection.connection.close()  # as if the server had gone away
+    assert connection.is_usable() is False
+    assert burst_worker(rq_queue) is True
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 1)
