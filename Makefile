@@ -33,8 +33,10 @@ imports:
 test-sqlite:
 	$(PYTEST) -m "not browser" -q
 
+# The replica's tests (tests/core/test_routers.py) run against Django's test mirror of the
+# test database: DATABASE_REPLICA_URL names the primary itself here.
 test-postgres:
-	DATABASE_URL=$(PG_URL) $(PYTEST) -m "not browser" -q
+	DATABASE_URL=$(PG_URL) DATABASE_REPLICA_URL=$(PG_URL) $(PYTEST) -m "not browser" -q
 
 test-browser:
 	DATABASE_URL=$(PG_URL) $(PYTEST) -m browser -q

@@ -10,9 +10,17 @@
 events (one to three occurrences each) over a year, through Django's test client in-process.
 
 `fanout`: one event followed by N residents with an e-mail address. Publishing is timed (it only
-enqueues the fan-out); then ONE `civicard worker` process (django-tasks' database backend) runs
-the fan-out and the deliveries to a real SMTP server on 127.0.0.1 (aiosmtpd, in this process),
-and the clock stops when the SMTP server has received N messages.
+enqueues the fan-out); then `--workers` `civicard worker` processes (one by default) run the
+fan-out and the deliveries to a real SMTP server on 127.0.0.1 (aiosmtpd, in this process),
+and the clock stops when the SMTP server has received N messages. The queue is the configured
+one: the database by default, Redis with
+
+    CIVICARD_TASK_BACKEND=rq CIVICARD_REDIS_URL=redis://127.0.0.1:6379/6 \
+        .venv/bin/python bench/agenda.py fanout --followers 5000 --workers 2
+
+(each worker is then `rqworker`). The workers wait for work (neither `--batch` nor `--burst`,
+so that a second worker does not stop while the first one is still fanning out) and are
+stopped once every e-mail has arrived.
 """
 
 import argparse
@@ -156,19 +164,28 @@ def fanout(args):
     environment = {**os.environ, "CIVICARD_EMAIL_BACKEND":
                    "django.core.mail.backends.smtp.EmailBackend",
                    "CIVICARD_EMAIL_HOST": "127.0.0.1", "CIVICARD_EMAIL_PORT": str(port)}
-    worker = subprocess.Popen([str(ROOT / ".venv/bin/civicard"), "worker", "--batch",
-                               "--no-startup-delay", "--interval", "0.1", "-v", "0"],
-                              env=environment)
+    from django.conf import settings
+
+    on_rq = settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
+    options = [] if on_rq else ["--no-startup-delay", "--interval", "0.1"]
+    print(f"queue: {settings.TASKS['default']['BACKEND']}, {args.workers} worker process(es)")
+    workers = [subprocess.Popen([str(ROOT / ".venv/bin/civicard"), "worker", *options,
+                                 "-v", "0"], env=environment,
+                                stdout=subprocess.DEVNULL if on_rq else None)
+               for _ in range(args.workers)]
     last = 0
     while inbox.count < len(ids) and time.perf_counter() - start < args.timeout:
-        time.sleep(1)
-        if inbox.count - last >= 10000 or worker.poll() is not None:
+        time.sleep(0.2)
+        stopped = all(worker.poll() is not None for worker in workers)
+        if inbox.count - last >= 10000 or stopped:
             print(f"  {time.perf_counter() - start:6.1f} s: {inbox.count} e-mails received")
             last = inbox.count
-        if worker.poll() is not None and inbox.count < len(ids):
+        if stopped and inbox.count < len(ids):
             break
     elapsed = time.perf_counter() - start
-    worker.wait(timeout=120)
+    for worker in workers:
+        worker.terminate()
+        worker.wait(timeout=120)
     controller.stop()
     sent = Alert.objects.filter(channel="email", status="sent").count()
     print(f"delivered: {inbox.count} e-mails received by the SMTP server in {elapsed:.1f} s "
@@ -183,6 +200,7 @@ def main():
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--followers", type=int, default=100000)
     parser.add_argument("--timeout", type=int, default=600)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     {"week": week, "fanout": fanout}[args.part](args)
 

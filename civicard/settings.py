@@ -147,6 +147,22 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if threshold != "off":
         DATABASES["default"]["OPTIONS"] = {"server_side_binding": True,
                                            "prepare_threshold": int(threshold)}
+# A read replica (streaming replication of the primary), for reports, dashboards and exports
+# only: DATABASE_REPLICA_URL adds the `replica` alias, and the views that read a report choose it
+# (civicard.core.routers, decision 0024). Writes, and a resident's reads of their own data, stay
+# on the primary. In tests the replica is a mirror of the test database.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True)
+    if DATABASES["replica"]["ENGINE"] == DATABASES["default"]["ENGINE"]:
+        DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["civicard.core.routers.ReplicaRouter"]
+# Where reports read: the replica when there is one. (The tests set it back to "default", and
+# the replica's own tests to "replica".)
+CIVICARD_REPORTS_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
@@ -272,13 +288,28 @@ DEFAULT_FROM_EMAIL = os.environ.get("CIVICARD_FROM_EMAIL", "Civicard <no-reply@c
 # The public address of this install, for links in e-mails.
 CIVICARD_BASE_URL = os.environ.get("CIVICARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Background work: Django's tasks API, stored in the database and run by `civicard worker`.
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("CIVICARD_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
-}
+# Background work: Django's tasks API, run by `civicard worker` (docs/scaling.md). The queue
+# lives in the database by default (CIVICARD_TASK_BACKEND=database), or in Redis through RQ
+# (CIVICARD_TASK_BACKEND=rq, CIVICARD_REDIS_URL), where workers on several machines share it;
+# any other value is a backend's class path.
+TASK_BACKENDS = {"database": "django_tasks_db.DatabaseBackend",
+                 "rq": "django_tasks_rq.RQBackend"}
+TASK_BACKEND = os.environ.get("CIVICARD_TASK_BACKEND", "database")
+TASK_BACKEND = TASK_BACKENDS.get(TASK_BACKEND, TASK_BACKEND)
+TASK_QUEUES = ["default"]
+TASKS = {"default": {"BACKEND": TASK_BACKEND, "QUEUES": TASK_QUEUES}}
+CIVICARD_REDIS_URL = os.environ.get("CIVICARD_REDIS_URL", REDIS_URL)
+if TASK_BACKEND == TASK_BACKENDS["rq"]:
+    if not CIVICARD_REDIS_URL:
+        if PRODUCTION:
+            raise ImproperlyConfigured(
+                "CIVICARD_REDIS_URL must be set when CIVICARD_TASK_BACKEND=rq.")
+        CIVICARD_REDIS_URL = "redis://127.0.0.1:6379/0"
+    INSTALLED_APPS.append("django_rq")
+# A job that runs longer than this is stopped by its RQ worker (seconds).
+RQ_QUEUES = {name: {"URL": CIVICARD_REDIS_URL or "redis://127.0.0.1:6379/0",
+                    "DEFAULT_TIMEOUT": int(os.environ.get("CIVICARD_TASK_TIMEOUT", "1800"))}
+             for name in TASK_QUEUES}
 
 # Notifications: how often a failed delivery is retried, and after how long.
 CIVICARD_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("CIVICARD_DELIVERY_MAX_ATTEMPTS", "5"))

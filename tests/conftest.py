@@ -18,6 +18,8 @@ PASSWORD = "a-Long-test-passw0rd"
 @pytest.fixture(autouse=True)
 def _immediate_tasks_and_plain_settings(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Reports read the primary, as on one server; tests/core/test_routers.py turns the replica on.
+    settings.CIVICARD_REPORTS_DATABASE = "default"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

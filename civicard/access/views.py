@@ -20,6 +20,7 @@ from civicard.access.messages import REASON_LABELS
 from civicard.core import audit, clock, spreadsheets
 from civicard.core.errors import DomainError
 from civicard.core.permissions import Role, role_required
+from civicard.core.routers import reads_from_replica
 from civicard.people.views import form_error, resident_required
 from civicard.territory.queries import current_territory
 
@@ -101,6 +102,7 @@ def log_rows(request):
 
 
 @role_required(Role.SERVICE_MANAGER)
+@reads_from_replica
 def log_csv(request):
     """Every decision the filters keep, streamed (a year of a big town is millions of rows)."""
     _form, filters = _log_filters(request)
@@ -117,6 +119,7 @@ def log_csv(request):
 
 
 @role_required(Role.SERVICE_MANAGER)
+@reads_from_replica
 def chart(request):
     rows, days = queries.weekly_uses(request.user, now=clock.now())
     top = max([n for row in rows for _day, n in row.days] + [1])

@@ -26,6 +26,7 @@ from civicard.core import clock, spreadsheets
 from civicard.core.errors import DomainError
 from civicard.core.money import format_cents
 from civicard.core.permissions import Role, role_required
+from civicard.core.routers import reads_from_replica
 from civicard.people.views import form_error, resident_required
 
 # Residents
@@ -226,6 +227,7 @@ def booklet_pdf(request, pk):
 
 
 @role_required(Role.SERVICE_MANAGER, Role.SOCIAL_WORKER)
+@reads_from_replica
 def dashboard(request):
     programmes = list(queries.programmes_for_funder(request.user))
     social = not programmes

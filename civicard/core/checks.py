@@ -27,3 +27,18 @@ def configuration_problems() -> tuple[dict, ...]:
     return tuple({"id": problem.id, "message": problem.msg}
                  for problem in sorted(found, key=lambda problem: problem.id)
                  if problem.is_serious())
+
+
+@checks.register(TAG, deploy=True)
+def task_queue_check(app_configs, **kwargs):
+    """The queue in Redis must not share the cache's database: a cache may evict keys under
+    memory pressure, and `cache.clear()` flushes its whole database (docs/scaling.md)."""
+    if (settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
+            and settings.CIVICARD_REDIS_URL == settings.REDIS_URL):
+        return [checks.Warning(
+            "The task queue (CIVICARD_REDIS_URL) and the cache (REDIS_URL) share one Redis "
+            "database: clearing or evicting the cache would lose tasks.",
+            hint="Give the queue its own database number, e.g. redis://host:6379/1, "
+                 "on a Redis that keeps its data (appendonly yes).",
+            id="civicard.W301")]
+    return []

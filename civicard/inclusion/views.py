@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from civicard.core import audit, clock, opening_hours, spreadsheets
 from civicard.core.errors import DomainError, NotFound
 from civicard.core.permissions import Role, holds_role, role_required
+from civicard.core.routers import reads_from_replica
 from civicard.inclusion import charts, operations, queries, standard
 from civicard.inclusion.forms import (
     AccompanimentForm,
@@ -339,6 +340,7 @@ def _goal():
 
 
 @role_required(*VALIDATORS)
+@reads_from_replica
 def dashboard(request):
     goal = _goal()
     deadline, progress = queries.goal_progress(goal, today=_local_now().date())
@@ -350,6 +352,7 @@ def dashboard(request):
 
 
 @role_required(*VALIDATORS)
+@reads_from_replica
 def dashboard_csv(request):
     goal = _goal()
     _deadline, progress = queries.goal_progress(goal, today=_local_now().date())

@@ -1,10 +1,12 @@
 """Prometheus metrics. Requests are counted as they are served (in each gunicorn worker; the
 workers add them up through PROMETHEUS_MULTIPROC_DIR); what lives in the database — terminal
-decisions, the task queue, deliveries — is read from its tables at each scrape."""
+decisions, the task queue, deliveries — is read from its tables at each scrape (the task queue
+from Redis when it lives there)."""
 
 import os
-from datetime import timedelta
+from datetime import UTC, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Min
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
@@ -58,6 +60,9 @@ class DatabaseCollector:
 
     @staticmethod
     def _tasks(now):
+        if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+            yield from DatabaseCollector._rq_tasks(now)
+            return
         ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
         # A task enqueued to run at once carries the far-future sentinel as `run_after`.
         unscheduled = ready.filter(run_after=get_date_max())
@@ -84,6 +89,34 @@ class DatabaseCollector:
             "civicard_tasks_oldest_ready_age_seconds",
             "How long the oldest waiting task has waited for a worker (0 when none waits).",
             value=(now - oldest).total_seconds() if oldest else 0)
+
+    @staticmethod
+    def _rq_tasks(now):
+        """The same three gauges when the queue is in Redis (CIVICARD_TASK_BACKEND=rq)."""
+        import django_rq
+        from rq.registry import ScheduledJobRegistry
+
+        waiting = GaugeMetricFamily(
+            "civicard_tasks_ready", "Tasks waiting for a worker, by queue.", labels=["queue"])
+        deferred, oldest = 0, None
+        for name in sorted(settings.TASKS["default"].get("QUEUES") or ["default"]):
+            queue = django_rq.get_queue(name)
+            waiting.add_metric([name], queue.count)
+            deferred += ScheduledJobRegistry(queue=queue).count
+            first = queue.get_job_ids(0, 1)
+            job = queue.fetch_job(first[0]) if first else None
+            if job is not None and job.enqueued_at is not None:
+                at = job.enqueued_at
+                at = at if at.tzinfo else at.replace(tzinfo=UTC)
+                oldest = at if oldest is None else min(oldest, at)
+        yield waiting
+        yield GaugeMetricFamily(
+            "civicard_tasks_deferred", "Tasks scheduled for later (e.g. delivery retries).",
+            value=deferred)
+        yield GaugeMetricFamily(
+            "civicard_tasks_oldest_ready_age_seconds",
+            "How long the oldest waiting task has waited for a worker (0 when none waits).",
+            value=max(0.0, (now - oldest).total_seconds()) if oldest else 0)
 
     @staticmethod
     def _deliveries():

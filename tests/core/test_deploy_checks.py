@@ -31,6 +31,19 @@ def test_the_production_shape_passes(tmp_path):
     assert check_deploy(tmp_path) == (0, "System check identified no issues (0 silenced).\n")
 
 
+def test_the_production_shape_with_the_queue_in_redis_passes(tmp_path):
+    """django-tasks-rq's own checks (django-rq installed, the queue configured) pass too."""
+    assert check_deploy(tmp_path, CIVICARD_TASK_BACKEND="rq", REDIS_URL="redis://cache:6379/0",
+                        CIVICARD_REDIS_URL="redis://queue:6379/1") == (
+        0, "System check identified no issues (0 silenced).\n")
+
+
+def test_the_queue_may_not_share_the_cache_s_redis_database(tmp_path):
+    code, output = check_deploy(tmp_path, CIVICARD_TASK_BACKEND="rq",
+                                REDIS_URL="redis://cache:6379/0", CIVICARD_REDIS_URL=None)
+    assert code == 1 and "civicard.W301" in output
+
+
 @pytest.mark.parametrize("changes,found", [
     ({"CIVICARD_TERMINAL_SIGNING_KEY": None}, "civicard.E101"),
     ({"CIVICARD_TERMINAL_SIGNING_KEY": "not-a-key"}, "civicard.E101"),
