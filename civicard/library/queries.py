@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 
 from civicard.cards.exceptions import CardUnknown
 from civicard.cards.queries import card_for_credential
-from civicard.library.catalogue import normalise
+from civicard.core.text import searchable
 from civicard.library.exceptions import ItemUnknown, PatronUnknown
 from civicard.library.models import (
     Copy,
@@ -125,7 +125,7 @@ def find_copy(library: Library, barcode: str) -> Copy:
 def search_words(text: str) -> list[str]:
     """The words searched for: normalised as titles are (see catalogue.search_text), an ISBN
     typed with its dashes kept whole, at most eight."""
-    return normalise(ISBN_DASH.sub("", text or "")).split()[:MAX_SEARCH_WORDS]
+    return searchable(ISBN_DASH.sub("", text or "")).split()[:MAX_SEARCH_WORDS]
 
 
 def search(*, library: Library | None, text: str, kind: str = ""):
@@ -282,9 +282,12 @@ KOHA_PATRON_COLUMNS = ["cardnumber", "surname", "firstname", "branchcode", "cate
 
 def koha_patron_rows(library: Library, *, category: str = "PT"):
     """Members who agreed to it, in Koha's patron-import layout; the card number is the
-    membership number, which the connector sends to the library's system for the card."""
+    membership number, which the connector sends to the library's system for the card. Read in
+    chunks, so that a download streamed from it (`core.spreadsheets.csv_response`) keeps a
+    constant memory."""
     for membership in (library.memberships.filter(share_with_library_system=True)
-                       .select_related("person", "household", "home_branch").order_by("number")):
+                       .select_related("person", "household", "home_branch").order_by("number")
+                       .iterator(chunk_size=500)):
         person = owner_person(membership)
         if person is None or person.erased_at:
             continue

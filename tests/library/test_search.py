@@ -6,8 +6,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from civicard.core.text import searchable
 from civicard.library import queries
-from civicard.library.catalogue import normalise
 from civicard.library.models import Title
 
 from .conftest import add_title
@@ -42,7 +42,7 @@ VOCABULARY = ["Élève", "eleve", "Prince", "princesse", "L'Île", "île", "cœu
 titles = st.lists(st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=4)
                   .map(" ".join), min_size=1, max_size=12)
 searches = st.lists(st.tuples(st.sampled_from(VOCABULARY), st.integers(1, 6))
-                    .map(lambda pair: normalise(pair[0])[:pair[1]]), min_size=1, max_size=3)
+                    .map(lambda pair: searchable(pair[0])[:pair[1]]), min_size=1, max_size=3)
 
 
 @settings(max_examples=40, deadline=None,
