@@ -1,8 +1,9 @@
-"""Library figures on PostgreSQL: a MARC import streamed in constant memory, catalogue search
-p95, and SIP2 checkout round trips with 20 kiosks at once through real sockets.
+"""Library figures on PostgreSQL (or SQLite): a MARC import streamed in constant memory,
+catalogue search p95, and SIP2 checkout round trips with 20 kiosks at once through real sockets.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/civicard_library_bench \
         .venv/bin/python bench/library.py
+    DATABASE_URL=sqlite:////tmp/library-bench.sqlite3 .venv/bin/python bench/library.py
 
 BENCH_TITLES (default 200000) sets the catalogue's size; BENCH_CHECKOUTS (default 40) the
 checkouts per kiosk; BENCH_KIOSK_INTERVAL (default 1) the seconds between a kiosk's checkouts in
@@ -52,8 +53,8 @@ def percentile(values, share):
 
 
 def setup():
-    if connection.vendor != "postgresql":
-        sys.exit("Run on PostgreSQL: set DATABASE_URL=postgres://…")
+    if connection.vendor not in ("postgresql", "sqlite"):
+        sys.exit("Run on PostgreSQL (DATABASE_URL=postgres://…) or SQLite (sqlite:///…)")
     call_command("migrate", verbosity=0)
     territory, _ = Territory.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
     code = f"bench{int(time.time())}"

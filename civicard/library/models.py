@@ -187,6 +187,7 @@ class TitleSearch(models.Model):
     class Meta:
         managed = False
         db_table = "library_title_fts"
+        default_permissions = ()  # never edited: nothing to grant
 
     def __str__(self):
         return self.search_text

@@ -62,6 +62,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'db_table': 'library_title_fts',
+                'default_permissions': (),
                 'managed': False,
             },
         ),
