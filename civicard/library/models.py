@@ -182,7 +182,6 @@ class TitleSearch(models.Model):
                                  on_delete=models.DO_NOTHING, db_constraint=False,
                                  related_name="search_index")
     search_text = FullTextColumn()
-    rank = models.FloatField()  # FTS5's bm25 of the match: lower is better
 
     class Meta:
         managed = False

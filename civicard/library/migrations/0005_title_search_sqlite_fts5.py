@@ -58,7 +58,6 @@ class Migration(migrations.Migration):
             fields=[
                 ('title', models.OneToOneField(db_column='rowid', db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='search_index', serialize=False, to='library.title')),
                 ('search_text', civicard.core.lookups.FullTextColumn()),
-                ('rank', models.FloatField()),
             ],
             options={
                 'db_table': 'library_title_fts',
