@@ -21,22 +21,6 @@ def safe_cell(value):
     return "'" + value
 
 
-class SafeWriter:
-    """csv.writer whose every cell goes through `safe_cell` (for a CSV written to a file; a
-    download is streamed by `csv_response`)."""
-
-    def __init__(self, file, **options):
-        self._writer = csv.writer(file, **options)
-
-    def writerow(self, row):
-        return self._writer.writerow([safe_cell(cell) for cell in row])
-
-    def writerows(self, rows):
-        for row in rows:
-            self.writerow(row)
-
-
-
 class _Line:
     """A file that hands back what the csv writer wrote instead of keeping it."""
 

@@ -5,7 +5,6 @@ chooses between importing the good records and importing nothing."""
 
 import csv
 import io
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +13,7 @@ import pymarc
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from civicard.core.text import searchable
 from civicard.library.exceptions import ImportRefused
 from civicard.library.models import Branch, Copy, ItemKind, Library, Title
 
@@ -26,15 +26,10 @@ LEADER_KINDS = {"a": ItemKind.BOOK, "t": ItemKind.BOOK, "g": ItemKind.DVD, "r": 
                 "i": ItemKind.MUSIC, "j": ItemKind.MUSIC}
 
 
-def normalise(text: str) -> str:
-    """Lower case, accents removed, punctuation as spaces: what search compares."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
-
-
 def search_text(title: Title) -> str:
-    return normalise(f"{title.title} {title.author} {title.isbn.replace('-', '')}")
+    """What search compares (`core.text.searchable`: lower case, accents removed, punctuation as
+    spaces) of the title, the author and the ISBN without its dashes."""
+    return searchable(f"{title.title} {title.author} {title.isbn.replace('-', '')}")
 
 
 @dataclass

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from civicard.core.append_only import AppendOnlyModel
+from civicard.core.lookups import FullTextColumn
 from civicard.people.models import Household, Person
 from civicard.territory.models import Commune, Territory
 
@@ -170,6 +171,25 @@ class Title(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class TitleSearch(models.Model):
+    """SQLite only: the FTS5 full-text index of `Title.search_text` (migration 0005; its rowid is
+    the title's id, triggers on library_title keep it), read by `queries.matching_fts5`. Not a
+    table Django manages: on PostgreSQL the GIN index of migration 0004 does this job."""
+
+    title = models.OneToOneField(Title, primary_key=True, db_column="rowid",
+                                 on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="search_index")
+    search_text = FullTextColumn()
+
+    class Meta:
+        managed = False
+        db_table = "library_title_fts"
+        default_permissions = ()  # never edited: nothing to grant
+
+    def __str__(self):
+        return self.search_text
 
 
 class CopyState(models.TextChoices):

@@ -1,8 +1,5 @@
-import io
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -350,11 +347,6 @@ def import_catalogue(request, pk):
 def patrons_csv(request, pk):
     library = get_object_or_404(Library, pk=pk)
     operations.check_manager(request.user, library)
-    buffer = io.StringIO()
-    writer = spreadsheets.SafeWriter(buffer)
-    writer.writerow(queries.KOHA_PATRON_COLUMNS)
-    writer.writerows(queries.koha_patron_rows(library))
     audit.record(actor=request.user, action="library.patrons_exported", obj=library)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{library.code}-patrons.csv"'
-    return response
+    return spreadsheets.csv_response(f"{library.code}-patrons.csv", spreadsheets.csv_lines(
+        queries.KOHA_PATRON_COLUMNS, queries.koha_patron_rows(library)))

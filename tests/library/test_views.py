@@ -1,4 +1,6 @@
+import csv
 import io
+from datetime import date
 
 import pymarc
 import pytest
@@ -157,10 +159,29 @@ def test_koha_patron_export(client, make_login, amina, library):
     amina[1].save()
     manager = make_login("manager@example.org", role=Role.SERVICE_MANAGER)
     client.login(email=manager.email, password=PASSWORD)
+    person = amina[0].person
+    person.birth_date = date(1990, 4, 2)
+    person.save()
     response = client.get(reverse("library:patrons_csv", args=[library.pk]))
-    assert response.content.decode().splitlines() == [
+    assert response.streaming  # written while it is sent (core.spreadsheets.csv_response)
+    assert response["Content-Disposition"] == 'attachment; filename="media-patrons.csv"'
+    assert response.getvalue().decode().splitlines() == [
         "cardnumber,surname,firstname,branchcode,categorycode,email,dateofbirth,dateexpiry",
-        f"{amina[1].number},Benali,Amina,centre,PT,amina@example.org,,2027-03-10"]
+        f"{amina[1].number},Benali,Amina,centre,PT,amina@example.org,1990-04-02,2027-03-10"]
+
+
+def test_koha_patron_export_hands_no_formula_to_a_spreadsheet(client, make_login, amina,
+                                                              library):
+    amina[1].share_with_library_system = True
+    amina[1].save()
+    person = amina[0].person
+    person.full_name = '=HYPERLINK("http://x") Benali'
+    person.save()
+    manager = make_login("manager@example.org", role=Role.SERVICE_MANAGER)
+    client.login(email=manager.email, password=PASSWORD)
+    response = client.get(reverse("library:patrons_csv", args=[library.pk]))
+    (row,) = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
+    assert (row["surname"], row["firstname"]) == ("Benali", '\'=HYPERLINK("http://x")')
 
 
 def test_the_api_searches_and_places_a_hold_for_the_resident(client, amina, library, centre,

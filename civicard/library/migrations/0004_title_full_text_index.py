@@ -1,5 +1,5 @@
 """On PostgreSQL, catalogue search becomes full-text: a GIN index on the tsvector of the
-normalised search text (accents already removed in Python, see catalogue.normalise, so the
+normalised search text (accents already removed in Python, see core.text.searchable, so the
 'simple' configuration only has to split words). The expression is the one `queries.search`
 builds with SearchVector("search_text", config="simple"), so the planner uses the index. It
 replaces the trigram index of 0002, which LIKE '%word%' needed; docs/benchmarks.md has why."""
