@@ -1,7 +1,7 @@
 """`make bench`: every benchmark script against ONE scale database, one report.
 
-    civicard migrate && civicard seed-scale --residents 1000000      # the scale database
-    make bench                                # BENCH_QUICK=1 for fewer rounds, BENCH_ONLY=pages,scan
+    civicard migrate && civicard seed-scale --residents 1000000   # the scale database
+    make bench                  # BENCH_QUICK=1 for fewer rounds, BENCH_ONLY=pages,scan
     .venv/bin/python bench/run.py [--quick] [--only pages --only scan] [--results F --report F]
 
 The database is BENCH_DATABASE_URL, else DATABASE_URL, else
@@ -260,6 +260,9 @@ def render(report: dict, template: str) -> str:
     summary = (f"{sum(p['met'] for p in targeted)} of {len(targeted)} targets met; "
                f"{len(report['paths'])} paths measured.")
     errors = "\n".join(f"- `{e['script']}`: {e['error']}" for e in report["errors"]) or "None."
+    differences = report.get("check_ledger_differences")
+    summary += (" `check-ledger` after the run: "
+                + ("consistent." if differences == 0 else f"**{differences} differences**."))
     return string.Template(template).safe_substitute(
         machine=machine_table, floors="\n".join(floor_rows), paths="\n\n".join(sections),
         summary=summary, errors=errors, started_at=report["started_at"],
@@ -320,6 +323,9 @@ def main(argv=None) -> int:
             connection.close()
         print(f"{name}: {time.perf_counter() - began:.0f} s", flush=True)
     report["floors"] = pooled_floors(before, measure_floors(args.quick)) + script_floors
+    from civicard.wallets.queries import check_ledger
+
+    report["check_ledger_differences"] = len(check_ledger())  # after every script's charges
     floors = {f["floor_name"]: f for f in report["floors"]}
     for path in report["paths"]:
         judge(path, floors)
