@@ -13,6 +13,9 @@ events (one to three occurrences each) over a year, through Django's test client
 enqueues the fan-out); then ONE `civicard worker` process (django-tasks' database backend) runs
 the fan-out and the deliveries to a real SMTP server on 127.0.0.1 (aiosmtpd, in this process),
 and the clock stops when the SMTP server has received N messages.
+
+`bench(quick)` returns the `week` figures as data for `make bench` (its events are added once,
+by a publisher of their own); the fan-out stays here: it empties the alerts of the database.
 """
 
 import argparse
@@ -174,6 +177,25 @@ def fanout(args):
     print(f"delivered: {inbox.count} e-mails received by the SMTP server in {elapsed:.1f} s "
           f"({inbox.count / elapsed:.0f}/s); alerts marked sent: {sent}; in-app alerts: "
           f"{Alert.objects.filter(channel='in_app', status='sent').count()}")
+
+
+def bench(quick: bool = False) -> list[dict]:
+    """The week's page, its filtered page and the week's API, each set against /health."""
+    from bench.harness import get_pages, result, test_environment
+
+    test_environment()
+    make_events(200 if quick else 20000)
+    client = Client()
+    today = clock.now().astimezone(queries.zone()).date()
+    found = []
+    extra = {"events": Event.objects.count(), "occurrences": Occurrence.objects.count()}
+    for path in ("/agenda/", "/agenda/?category=children&free=on",
+                 f"/api/events?from={today}&to={today + timedelta(days=7)}"):
+        measured, size, gz = get_pages(client, [path], 20 if quick else 200)
+        found.append(result(f"agenda: this week, GET {path.split('?from')[0]}", "page",
+                            measured, floor="health", target={"p95": 50},
+                            extra={**extra, "bytes": size, "gzip_bytes": gz}))
+    return found
 
 
 def main():

@@ -56,7 +56,8 @@ def result(path: str, unit: str, measured: dict, *, floor: str, target: dict | N
     the floor measured in the same run to set it against (see bench/run.py: "health",
     "db_select", "db_insert", "bench_floor", "bench_floor_open"); `target` holds the limits
     the path must meet, e.g. {"p95": 50} (milliseconds), {"per_s_ratio": 0.5} (of the floor's
-    rate), {"gzip_bytes": 100_000} (a figure in `extra`)."""
+    rate), {"gzip_bytes": 100_000} (a figure in `extra`, at most),
+    {"exactly_bookings_made": 1} (a figure in `extra`, exactly)."""
     return {"path": path, "unit": unit, "count": measured["count"],
             "per_s": measured["per_s"], "p50": measured["p50"], "p95": measured["p95"],
             "p99": measured["p99"], "floor": floor, "target": target or {},

@@ -179,6 +179,8 @@ def judge(path: dict, floors: dict[str, dict]) -> dict:
             checks.append((path["floor_ratio"]["per_s"] or 0) >= limit)
         elif key == "per_s":
             checks.append(path["per_s"] >= limit)
+        elif key.startswith("exactly_"):
+            checks.append(path["extra"].get(key.removeprefix("exactly_")) == limit)
         elif key in path["extra"]:
             checks.append(path["extra"][key] <= limit)
         else:
@@ -196,6 +198,8 @@ def target_text(target: dict) -> str:
             parts.append(f"≥ {limit:g} × floor's rate")
         elif key == "per_s":
             parts.append(f"≥ {limit:g} /s")
+        elif key.startswith("exactly_"):
+            parts.append(f"{key.removeprefix('exactly_').replace('_', ' ')} = {limit:g}")
         elif key.endswith("bytes"):
             parts.append(f"{key.replace('_', ' ')} ≤ {limit / 1000:g} KB")
         else:
