@@ -235,7 +235,7 @@ def bench(quick: bool = False) -> list[dict]:
     racers = members[-RACERS:]
     agent = User.objects.filter(email="bench-agent-bookings@bench.invalid").first()
     if agent is None:
-        agent = User.objects.create_user("bench-agent-bookings@bench.invalid", "x")
+        agent = User.objects.create_user("bench-agent-bookings@bench.invalid")
         RoleAssignment.objects.create(user=agent, role=Role.COUNTER_AGENT)
     for household_id, _person in racers:
         household = Household.objects.get(pk=household_id)

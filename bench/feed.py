@@ -101,7 +101,7 @@ def login_for(person: Person, email: str, role=None) -> Client:
         person.user = user  # an earlier run gave this person's user to another
         person.save(update_fields=["user"])
     if user is None:
-        user = User.objects.create_user(email, "bench-password-1234")
+        user = User.objects.create_user(email)  # logged in by force_login: no password
         person.user = user
         person.save(update_fields=["user"])
         if role:

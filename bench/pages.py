@@ -74,7 +74,7 @@ def users() -> dict:
         user = (User.objects.filter(email=email).first()
                 or User.objects.filter(email=f"bench-{who}@bench.invalid").first())
         if user is None:
-            user = User.objects.create_user(f"bench-{who}@bench.invalid", "bench-password-1234")
+            user = User.objects.create_user(f"bench-{who}@bench.invalid")
             if role:
                 RoleAssignment.objects.create(user=user, role=role)
             else:

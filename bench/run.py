@@ -212,7 +212,9 @@ def _number(value, digits=1) -> str:
         return "–"
     if isinstance(value, float):
         return f"{value:,.{digits}f}"
-    return f"{value:,}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
 def _extra_text(extra: dict) -> str:
