@@ -387,8 +387,8 @@ def bench(quick: bool = False) -> list[dict]:
     from bench.harness import result
 
     cards = 500 if quick else 100_000
-    rate, open_terminals, open_seconds = (20, 8, 3) if quick else (100, 32, 60)
-    rounds, scan_seconds, floor_seconds = (2, 2, 1) if quick else (6, 30, 10)
+    rate, open_terminals, open_seconds = (20, 8, 2) if quick else (100, 32, 60)
+    rounds, scan_seconds, floor_seconds = (2, 1, 1) if quick else (6, 30, 10)
     TERMINALS = 4 if quick else 16
     if "BENCH_PORT" not in os.environ:
         PORT = _free_port()
