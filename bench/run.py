@@ -287,6 +287,8 @@ def main(argv=None) -> int:
     parser.add_argument("--template", default=str(ROOT / "bench" / "report.md.template"))
     args = parser.parse_args(argv)
     only = args.only or [n for n in os.environ.get("BENCH_ONLY", "").split(",") if n]
+    if unknown := set(only) - set(SCRIPTS):
+        parser.error(f"no such script: {', '.join(sorted(unknown))} (one of {', '.join(SCRIPTS)})")
     scripts = [name for name in SCRIPTS if not only or name in only]
     database_url = (os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
                     or DEFAULT_DATABASE)
