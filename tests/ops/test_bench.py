@@ -1,4 +1,4 @@
-"""`make bench` end to end, in quick mode, on a tiny scale database: every script's paths land in
+"""`make bench` end to end, in quick mode, on a tiny seeded database: every script's paths land in
 bench/results.json with their figures and their floor, and the rendered report has a row for
 each. Not timed: the figures themselves are not judged here."""
 
@@ -23,7 +23,9 @@ FIGURES = ("count", "per_s", "p50", "p95", "p99")
 def test_make_bench_quick_reports_every_path_against_its_floor(make_site, tmp_path):
     assert set(PATHS) == set(SCRIPTS)
     site = make_site("bench")
-    site.run("seed-scale", "--residents", "400")
+    # A tiny seed (the smoke test's territory): each script adds what it needs, as it does
+    # beside a scale territory; `seed-scale` itself takes minutes even at a few hundred people.
+    site.territory("fill")
     results, report = tmp_path / "results.json", tmp_path / "benchmarks.md"
     run = subprocess.run(
         [sys.executable, "-m", "bench.run", "--quick", "--results", str(results), "--report",
@@ -40,7 +42,7 @@ def test_make_bench_quick_reports_every_path_against_its_floor(make_site, tmp_pa
     assert machine["postgresql"].split(".")[0].isdigit()
     assert {"shared_buffers", "work_mem", "synchronous_commit"} <= set(
         machine["postgresql_settings"])
-    assert machine["rows"]["people"] > 100
+    assert machine["rows"]["people"] > 0
 
     floors = {floor["floor_name"]: floor for floor in data["floors"]}
     assert set(floors) == FLOORS
