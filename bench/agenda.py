@@ -191,7 +191,7 @@ def bench(quick: bool = False) -> list[dict]:
     extra = {"events": Event.objects.count(), "occurrences": Occurrence.objects.count()}
     for path in ("/agenda/", "/agenda/?category=children&free=on",
                  f"/api/events?from={today}&to={today + timedelta(days=7)}"):
-        measured, size, gz = get_pages(client, [path], 20 if quick else 200)
+        measured, size, gz = get_pages(client, [path], 10 if quick else 200)
         found.append(result(f"agenda: this week, GET {path.split('?from')[0]}", "page",
                             measured, floor="health", target={"p95": 50},
                             extra={**extra, "bytes": size, "gzip_bytes": gz}))

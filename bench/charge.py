@@ -58,7 +58,8 @@ def scenario(name: str, account_ids: list[int], run: str, workers: int = WORKERS
                           at=clock.now())
 
     result = threaded(workers, per_worker, charge,
-                      prepare=lambda index: [Account.objects.get(pk=pk) for pk in account_ids])
+                      prepare=lambda index: list(map(Account.objects.in_bulk(account_ids).get,
+                                                     account_ids)))
     print(f"{name:<14} {result['count']:>6} charges  {result['per_s']:>8.0f} /s  "
           f"p50 {result['p50']:6.2f} ms  p99 {result['p99']:6.2f} ms")
     return result

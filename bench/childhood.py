@@ -269,7 +269,7 @@ def bench(quick: bool = False) -> list[dict]:
                         changed_at=CLOSING) for e in school_enrolments[:180]])
     unit_day = UnitDay.objects.get(unit__activity=school, day=MONTH)
     latencies = []
-    for _ in range(20 if quick else 200):
+    for _ in range(10 if quick else 200):
         started = time.perf_counter()
         fresh = UnitDay.objects.select_related("unit__activity").get(pk=unit_day.pk)
         queries.day_list(fresh, reader=manager, at=CLOSING)

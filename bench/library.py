@@ -190,7 +190,7 @@ def bench(quick: bool = False) -> list[dict]:
             cursor.execute("ANALYZE")
     extra = {"titles": library.titles.count()}
     found = []
-    timings = [t / 1000 for t in search(library, 30 if quick else 200)]
+    timings = [t / 1000 for t in search(library, 10 if quick else 200)]
     found.append(result("library: catalogue search, two words (first page and count)", "query",
                         figures(timings, sum(timings)), floor="db_select", target={"p95": 50},
                         extra=extra))

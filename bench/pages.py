@@ -108,7 +108,7 @@ def bench(quick: bool = False) -> list[dict]:
              for who, path in PAGES]
     results = []
     for who, path in pages:
-        measured, size, gz = get_pages(clients[who], [path], 20 if quick else 200)
+        measured, size, gz = get_pages(clients[who], [path], 10 if quick else 200)
         results.append(result(f"{who} GET {path}", "page", measured, floor="health",
                               target={"p95": 50}, extra={"bytes": size, "gzip_bytes": gz}))
     return results
