@@ -210,7 +210,10 @@ def bench(quick: bool = False) -> list[dict]:
     if activity is None:
         activity, unit = activity_with(territory, service, "Month bench", children)
         Activity.objects.filter(pk=activity.pk).update(season_ends_on=date(2099, 7, 1))
-        households, kids = families(territory, children, "bench")
+    have = ChildEnrolment.objects.filter(activity=activity).count()
+    if have < children:  # a quick run's children first, then the rest
+        Unit.objects.filter(activity=activity).update(capacity=children + 10)
+        households, kids = families(territory, children - have, f"bench-{have}")
         ChildEnrolment.objects.bulk_create([
             ChildEnrolment(activity=activity, child=c, household=h, status="active",
                            requested_at=CLOSING, activated_at=CLOSING)
