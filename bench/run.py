@@ -233,7 +233,8 @@ def render(report: dict, template: str) -> str:
         f"| load average (1, 5, 15 min) | at start {' '.join(map(str, m['load_average']))}; "
         f"at end {' '.join(map(str, report['load_average_end']))} |",
         f"| PostgreSQL | {m['postgresql']}; {settings} |",
-        f"| database | {m['database']}, {m['database_bytes'] / 1e9:.2f} GB: {rows} |",
+        f"| database (at the end of the run) | {m['database']}, "
+        f"{m['database_bytes'] / 1e9:.2f} GB: {rows} |",
         f"| software | Python {m['python']}, {m['system']}, commit {m['commit']} |",
         f"| run | {report['started_at']} → {report['finished_at']} UTC, "
         f"{'quick (BENCH_QUICK)' if report['quick'] else 'full'}; scripts: "
@@ -341,6 +342,9 @@ def main(argv=None) -> int:
               f"p95 {path['p95']:8.2f} ms  {path['per_s']:8.0f}/s  "
               f"×floor {_number(path['floor_ratio']['p50'])}  met {path['met']}")
     report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    at_end = machine()  # the rows the scripts measured on include those they added
+    report["machine"]["database_bytes"], report["machine"]["rows"] = (
+        at_end["database_bytes"], at_end["rows"])
     report["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     Path(args.results).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     Path(args.report).write_text(render(report, Path(args.template).read_text()))
