@@ -8,7 +8,7 @@ PYTEST := .venv/bin/pytest
 PG_URL ?= postgres://postgres@127.0.0.1:5432/civicard
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: install demo test imports test-sqlite test-postgres test-browser messages lint
+.PHONY: install demo test imports test-sqlite test-postgres test-browser messages lint bench
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -49,6 +49,13 @@ MESSAGE_LANGUAGES = fr de it es pt uk ru ar fa tr sq ti so ta
 messages: install
 	for app in $$(ls -d civicard/*/locale 2>/dev/null); do (cd $$(dirname $$app) && ../../$(CIVICARD) makemessages $(addprefix -l ,$(MESSAGE_LANGUAGES)) --no-obsolete -v0 && ../../$(CIVICARD) compilemessages -v0); done
 	cd civicard && ../$(CIVICARD) makemessages $(addprefix -l ,$(MESSAGE_LANGUAGES)) --no-obsolete -v0 --ignore "static/*" $$(for app in $$(ls -d */locale 2>/dev/null); do printf -- "--ignore %s " $$(dirname $$app); done) && ../$(CIVICARD) compilemessages -v0
+
+# Every benchmark against one scale database (BENCH_DATABASE_URL, else DATABASE_URL, else
+# civicard_scale; made by `civicard migrate && civicard seed-scale --residents N`): writes
+# bench/results.json and docs/benchmarks.md. BENCH_QUICK=1: fewer rounds; BENCH_ONLY=pages,scan:
+# some scripts; BENCH_ARGS: more options of bench/run.py.
+bench: install
+	BENCH_QUICK=$(BENCH_QUICK) BENCH_ONLY=$(BENCH_ONLY) .venv/bin/python bench/run.py $(BENCH_ARGS)
 
 lint: install
 	.venv/bin/ruff check .

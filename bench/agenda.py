@@ -21,6 +21,9 @@ one: the database by default, Redis with
 (each worker is then `rqworker`). The workers wait for work (neither `--batch` nor `--burst`,
 so that a second worker does not stop while the first one is still fanning out) and are
 stopped once every e-mail has arrived.
+
+`bench(quick)` returns the `week` figures as data for `make bench` (its events are added once,
+by a publisher of their own); the fan-out stays here: it empties the alerts of the database.
 """
 
 import argparse
@@ -191,6 +194,25 @@ def fanout(args):
     print(f"delivered: {inbox.count} e-mails received by the SMTP server in {elapsed:.1f} s "
           f"({inbox.count / elapsed:.0f}/s); alerts marked sent: {sent}; in-app alerts: "
           f"{Alert.objects.filter(channel='in_app', status='sent').count()}")
+
+
+def bench(quick: bool = False) -> list[dict]:
+    """The week's page, its filtered page and the week's API, each set against /health."""
+    from bench.harness import get_pages, result, test_environment
+
+    test_environment()
+    make_events(200 if quick else 20000)
+    client = Client()
+    today = clock.now().astimezone(queries.zone()).date()
+    found = []
+    extra = {"events": Event.objects.count(), "occurrences": Occurrence.objects.count()}
+    for path in ("/agenda/", "/agenda/?category=children&free=on",
+                 f"/api/events?from={today}&to={today + timedelta(days=7)}"):
+        measured, size, gz = get_pages(client, [path], 10 if quick else 200)
+        found.append(result(f"agenda: this week, GET {path.split('?from')[0]}", "page",
+                            measured, floor="health", target={"p95": 50},
+                            extra={**extra, "bytes": size, "gzip_bytes": gz}))
+    return found
 
 
 def main():

@@ -4,6 +4,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/civicard_bench .venv/bin/python bench/charge.py
 
 It creates its own database tables (migrate) and data; prints throughput and p50/p99 latency.
+`bench(quick)` returns the same two figures as data for `make bench`, on a service and 1,000
+accounts found or added once in the database ("bench-charge").
 """
 
 import os
@@ -47,17 +49,45 @@ def setup(accounts: int):
                                         created_at=clock.now()).pk for h in households]
 
 
-def scenario(name: str, account_ids: list[int], run: str) -> None:
+def scenario(name: str, account_ids: list[int], run: str, workers: int = WORKERS,
+             per_worker: int = PER_WORKER) -> dict:
     def charge(index, n, accounts):
-        account = accounts[(index * PER_WORKER + n) % len(accounts)]
+        account = accounts[(index * per_worker + n) % len(accounts)]
         operations.charge(account=account, amount_cents=100, reason="bench",
                           idempotency_key=f"bench:{run}:{name}:{index}:{n}", actor=None,
                           at=clock.now())
 
-    result = threaded(WORKERS, PER_WORKER, charge,
-                      prepare=lambda index: [Account.objects.get(pk=pk) for pk in account_ids])
+    result = threaded(workers, per_worker, charge,
+                      prepare=lambda index: list(map(Account.objects.in_bulk(account_ids).get,
+                                                     account_ids)))
     print(f"{name:<14} {result['count']:>6} charges  {result['per_s']:>8.0f} /s  "
           f"p50 {result['p50']:6.2f} ms  p99 {result['p99']:6.2f} ms")
+    return result
+
+
+def bench(quick: bool = False) -> list[dict]:
+    """Both scenarios on the service "bench-charge" and its 1,000 accounts (added once)."""
+    from bench.harness import result
+
+    territory, _ = Territory.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    service, _ = Service.objects.get_or_create(
+        territory=territory, slug="bench-charge",
+        defaults={"name": "Bench charges", "shortage_rule": ShortageRule.SERVE_AND_GO_NEGATIVE})
+    have = Account.objects.filter(service=service).count()
+    households = Household.objects.bulk_create([Household(territory=territory)
+                                                for _ in range(max(0, 1000 - have))])
+    Account.objects.bulk_create([Account(household=h, service=service, currency="EUR",
+                                         created_at=clock.now()) for h in households])
+    many = list(Account.objects.filter(service=service).order_by("pk")
+                .values_list("pk", flat=True))
+    run = f"{time.time_ns()}"
+    workers, per_worker = (4, 25) if quick else (WORKERS, PER_WORKER)
+    found = []
+    for name, accounts in (("many accounts", many), ("one hot account", many[:1])):
+        measured = scenario(name, accounts, run, workers, per_worker)
+        found.append(result(f"wallets.operations.charge, {workers} workers, {name}", "charge",
+                            measured, floor="db_insert"))
+    return found
 
 
 def main():

@@ -6,7 +6,9 @@ closing it again (bills nothing more) and `check-billing`; (2) a school's day li
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/civicard_bench \
         .venv/bin/python bench/childhood.py
 
-It migrates the database and creates its own data (a new territory per run)."""
+It migrates the database and creates its own data (a new territory per run). `bench(quick)`
+returns the same three figures as data for `make bench`, on a territory of its own
+("bench-childhood") found or added once: each run closes the next month not closed yet."""
 
 import os
 import statistics
@@ -183,6 +185,137 @@ def race(territory, service, run, guardians=30):
     print(f"{guardians} guardians racing for 2 places: {results.count('active')} enrolled, "
           f"{results.count('waiting')} waiting; in the order taken: "
           f"{order == ['active'] * 2 + ['waiting'] * (guardians - 2)}")
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def bench(quick: bool = False) -> list[dict]:
+    """Closing a month (the next one not closed yet) of `CHILDREN` children, a school's day
+    list, and 30 guardians racing for two places."""
+    from bench.harness import figures, result, threaded
+
+    children = 50 if quick else CHILDREN
+    territory, created = Territory.objects.get_or_create(slug="bench-childhood",
+                                                         defaults={"name": "Bench childhood"})
+    manager = User.objects.filter(email="bench-manager-childhood@bench.invalid").first()
+    if manager is None:
+        manager = User.objects.create_user("bench-manager-childhood@bench.invalid")
+        RoleAssignment.objects.create(user=manager, role=Role.SERVICE_MANAGER)
+    service, _ = Service.objects.get_or_create(
+        territory=territory, slug="bench-canteen",
+        defaults={"name": "Canteen", "shortage_rule": ShortageRule.SERVE_AND_GO_NEGATIVE})
+    activity = Activity.objects.filter(territory=territory, name="Month bench").first()
+    if activity is None:
+        activity, unit = activity_with(territory, service, "Month bench", children)
+        Activity.objects.filter(pk=activity.pk).update(season_ends_on=date(2099, 7, 1))
+    have = ChildEnrolment.objects.filter(activity=activity).count()
+    if have < children:  # a quick run's children first, then the rest
+        Unit.objects.filter(activity=activity).update(capacity=children + 10)
+        households, kids = families(territory, children - have, f"bench-{have}")
+        ChildEnrolment.objects.bulk_create([
+            ChildEnrolment(activity=activity, child=c, household=h, status="active",
+                           requested_at=CLOSING, activated_at=CLOSING)
+            for h, c in zip(households, kids, strict=True)], batch_size=2000)
+        Account.objects.bulk_create([Account(household=h, service=service, currency="EUR",
+                                             created_at=CLOSING) for h in households],
+                                    batch_size=2000)
+    unit = Unit.objects.get(activity=activity)
+    enrolments = list(ChildEnrolment.objects.filter(activity=activity).order_by("pk"))
+    month = MONTH
+    while UnitDay.objects.filter(unit=unit, day__gte=month, day__lt=_next_month(month)).exists():
+        month = _next_month(month)
+    closing = datetime.combine(_next_month(month) + timedelta(days=1), datetime.min.time(),
+                               tzinfo=UTC).replace(hour=8)
+    days = [d for d in (month + timedelta(days=n) for n in range(31))
+            if d.weekday() < 5 and d.month == month.month][:DAYS]
+    unit_days = UnitDay.objects.bulk_create([UnitDay(unit=unit, day=d, capacity=children + 10)
+                                             for d in days])
+    Reservation.objects.bulk_create([
+        Reservation(unit_day=unit_day, child_id=e.child_id, enrolment=e,
+                    state=STATES[(i + j) % len(STATES)], changed_at=closing)
+        for i, e in enumerate(enrolments) for j, unit_day in enumerate(unit_days)],
+        batch_size=5000)
+    lines = BilledLine.objects.filter(statement__period__activity=activity)
+    started = time.perf_counter()
+    operations.close_month(activity=activity, month=month, actor=manager, at=closing)
+    first = time.perf_counter() - started
+    billed = lines.count()
+    started = time.perf_counter()
+    operations.close_month(activity=activity, month=month, actor=manager, at=closing)
+    second = time.perf_counter() - started
+    started = time.perf_counter()
+    problems = queries.check_billing()
+    check = time.perf_counter() - started
+    found = [result(f"childhood: close a month, {len(enrolments):,} children × {len(days)} days",
+                    "month", figures([first], first), floor="db_insert",
+                    target={"p50": 30_000, "exactly_lines_billed_again": 0,
+                            "exactly_check_billing_differences": 0},
+                    extra={"month": month.isoformat(), "reservations": len(enrolments) * len(days),
+                           "second_close_ms": second * 1000,
+                           "lines_billed_again": lines.count() - billed,
+                           "check_billing_s": check,
+                           "check_billing_differences": len(problems)})]
+    # A school's day list: 200 children, nine in ten expected (found or added once).
+    school = Activity.objects.filter(territory=territory, name="School bench").first()
+    if school is None:
+        school, school_unit = activity_with(territory, service, "School bench", 200)
+        households, kids = families(territory, 200, "school-bench")
+        school_enrolments = ChildEnrolment.objects.bulk_create([
+            ChildEnrolment(activity=school, child=c, household=h, status="active",
+                           requested_at=CLOSING, allergies="Peanuts" if n % 10 == 0 else "")
+            for n, (h, c) in enumerate(zip(households, kids, strict=True))])
+        unit_day = UnitDay.objects.create(unit=school_unit, day=MONTH, capacity=210)
+        Reservation.objects.bulk_create([
+            Reservation(unit_day=unit_day, child_id=e.child_id, enrolment=e, state="reserved",
+                        changed_at=CLOSING) for e in school_enrolments[:180]])
+    unit_day = UnitDay.objects.get(unit__activity=school, day=MONTH)
+    latencies = []
+    for _ in range(10 if quick else 200):
+        started = time.perf_counter()
+        fresh = UnitDay.objects.select_related("unit__activity").get(pk=unit_day.pk)
+        queries.day_list(fresh, reader=manager, at=CLOSING)
+        latencies.append(time.perf_counter() - started)
+    found.append(result("childhood: a school's day list (200 children)", "list",
+                        figures(latencies, sum(latencies)), floor="db_select",
+                        target={"p95": 50}))
+    # 30 guardians (10 when quick) racing for the last two places (new lessons each run).
+    run = str(time.time_ns())
+    lessons, _unit = activity_with(territory, service, f"Lessons {run}", 1, places=2)
+    guardians = []
+    for n in range(10 if quick else 30):
+        user = User.objects.create_user(f"parent-{run}-{n}@bench.invalid")  # no hashing
+        guardian = Person.objects.create(user=user, full_name=f"Parent {n}")
+        household = Household.objects.create(territory=territory)
+        child = Person.objects.create(full_name=f"Pupil {n}", birth_date=date(2017, 1, 1))
+        Membership.objects.create(household=household, person=guardian, is_guardian=True)
+        Membership.objects.create(household=household, person=child)
+        guardians.append((user.pk, child.pk))
+    outcomes = [None] * len(guardians)
+
+    def enrol(index, n, prepared):
+        activity, child, user = prepared
+        try:
+            outcomes[index] = operations.enrol_child(activity=activity, child=child, actor=user,
+                                                     at=CLOSING).status
+        except DomainError as error:
+            outcomes[index] = error.code
+
+    measured = threaded(len(guardians), 1, enrol, prepare=lambda index: (
+        Activity.objects.get(pk=lessons.pk), Person.objects.get(pk=guardians[index][1]),
+        User.objects.get(pk=guardians[index][0])))
+    order = list(ChildEnrolment.objects.filter(activity=lessons).order_by("pk")
+                 .values_list("status", flat=True))
+    found.append(result(f"childhood: {len(guardians)} guardians enrol at once for the last 2 "
+                        "places",
+                        "enrolment", measured, floor="db_insert",
+                        target={"exactly_enrolled": 2, "exactly_in_order_taken": 1},
+                        extra={"enrolled": outcomes.count("active"),
+                               "waiting": outcomes.count("waiting"),
+                               "in_order_taken": int(order == ["active"] * 2
+                                                     + ["waiting"] * (len(guardians) - 2))}))
+    return found
 
 
 def main():

@@ -26,7 +26,8 @@ def threaded(workers: int, calls: int, work, prepare=lambda index: None) -> dict
     then, once all are ready, `work(index, n, prepared)` timed `calls` times. Returns the
     figures of all calls together."""
     latencies, lock = [], threading.Lock()
-    barrier = threading.Barrier(workers)
+    began = []  # the clock starts when every worker is prepared
+    barrier = threading.Barrier(workers, action=lambda: began.append(time.perf_counter()))
 
     def worker(index: int):
         prepared, mine = prepare(index), []
@@ -40,9 +41,67 @@ def threaded(workers: int, calls: int, work, prepare=lambda index: None) -> dict
         connection.close()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
-    started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return figures(latencies, time.perf_counter() - began[0])
+
+
+# --- `make bench`: one result per path, as data (bench/run.py collects them) -----------------
+
+def result(path: str, unit: str, measured: dict, *, floor: str, target: dict | None = None,
+           extra: dict | None = None) -> dict:
+    """One measured path as `make bench` reports it: `measured` is `figures(...)`; `floor` names
+    the floor measured in the same run to set it against (see bench/run.py: "health",
+    "db_select", "db_insert", "bench_floor", "bench_floor_open"); `target` holds the limits
+    the path must meet, e.g. {"p95": 50} (milliseconds), {"per_s_ratio": 0.5} (of the floor's
+    rate), {"gzip_bytes": 100_000} (a figure in `extra`, at most),
+    {"exactly_bookings_made": 1} (a figure in `extra`, exactly)."""
+    return {"path": path, "unit": unit, "count": measured["count"],
+            "per_s": measured["per_s"], "p50": measured["p50"], "p95": measured["p95"],
+            "p99": measured["p99"], "floor": floor, "target": target or {},
+            "extra": extra or {}}
+
+
+def timed_calls(calls: int, call) -> dict:
+    """`call(n)` timed `calls` times in this thread: the figures."""
+    latencies = []
+    started = time.perf_counter()
+    for n in range(calls):
+        begun = time.perf_counter()
+        call(n)
+        latencies.append(time.perf_counter() - begun)
     return figures(latencies, time.perf_counter() - started)
+
+
+def get_pages(client, urls: list[str], calls: int, warm: bool = True) -> tuple[dict, int, int]:
+    """GET `urls` in turn through Django's test client `calls` times: (figures, bytes, gzip
+    bytes of the last answer). Each answer must be a 200."""
+    import gzip
+
+    if warm:
+        for url in urls[:5]:
+            client.get(url)
+    last = {}
+
+    def get(n):
+        url = urls[n % len(urls)]
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        last["body"] = response.content
+
+    measured = timed_calls(calls, get)
+    return measured, len(last["body"]), len(gzip.compress(last["body"]))
+
+
+_TEST_ENVIRONMENT = []
+
+
+def test_environment() -> None:
+    """Django's test environment (test client's host, in-memory e-mail), once per process."""
+    from django.test.utils import setup_test_environment
+
+    if not _TEST_ENVIRONMENT:
+        setup_test_environment()
+        _TEST_ENVIRONMENT.append(True)

@@ -10,6 +10,8 @@ checkouts per kiosk; BENCH_KIOSK_INTERVAL (default 1) the seconds between a kios
 the paced run (the other runs flat out); BENCH_LIBRARY=<code> reuses a library imported by an
 earlier run; BENCH_SEARCH=plain times the plain filters instead of full-text search. It creates
 its own tables (migrate) and data, and prints its figures.
+`bench(quick)` returns the search and SIP2 figures as data for `make bench`, on a library of its
+own (code "bench") whose catalogue is imported once.
 """
 
 import os
@@ -86,10 +88,10 @@ def import_marc(library, branch, count, prefix):
           f"{peak:.0f} MB")
 
 
-def search(library):
+def search(library, runs=200):
     rng = random.Random(7)
     timings = []
-    for _ in range(200):
+    for _ in range(runs):
         text = " ".join(rng.sample(WORDS, 2))
         began = time.perf_counter()
         if PLAIN:  # the plain filters that full-text search is tested against, for comparison
@@ -101,8 +103,9 @@ def search(library):
         timings.append((time.perf_counter() - began) * 1000)
     print(f"search{' (plain filters)' if PLAIN else ''} (first page and count), "
           f"{Library.objects.get(pk=library.pk).titles.count():,}"
-          f" titles, 200 queries of two words: p50 {statistics.median(timings):.1f} ms, "
+          f" titles, {runs} queries of two words: p50 {statistics.median(timings):.1f} ms, "
           f"p95 {percentile(timings, 0.95):.1f} ms")
+    return timings
 
 
 def kiosks(library, branch, interval):
@@ -170,6 +173,49 @@ def kiosks(library, branch, interval):
           f"in {seconds:.1f} s ({len(timings) / seconds:.0f}/s): "
           f"p50 {statistics.median(timings):.1f} ms, "
           f"p99 {percentile(timings, 0.99):.1f} ms; refused {len(failures)}, loans {loans}")
+    return timings, seconds, failures
+
+
+def bench(quick: bool = False) -> list[dict]:
+    """Catalogue search and SIP2 checkouts (flat out, then paced), on the library "bench"."""
+    global KIOSKS, CHECKOUTS
+    from bench.harness import figures, result
+
+    titles = 200 if quick else TITLES
+    territory, _ = Territory.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    library = Library.objects.filter(code="bench").first()
+    if library is None:
+        library = Library.objects.create(territory=territory, name="Bench library", code="bench",
+                                         loan_limit=10_000, overdue_limit=0)
+        library.branches.create(code="centre", name="Centre")
+        library.branches.create(code="tours", name="Tours")
+    branch = library.branches.get(code="centre")
+    have = library.titles.count()
+    if have < titles:
+        import_marc(library, branch, titles - have, f"{library.pk}-{have}-")
+        with connection.cursor() as cursor:  # the planner's statistics, as autovacuum would
+            cursor.execute("ANALYZE")
+    extra = {"titles": library.titles.count()}
+    found = []
+    timings = [t / 1000 for t in search(library, 10 if quick else 200)]
+    found.append(result("library: catalogue search, two words (first page and count)", "query",
+                        figures(timings, sum(timings)), floor="db_select", target={"p95": 50},
+                        extra=extra))
+    saved = KIOSKS, CHECKOUTS
+    if quick:
+        KIOSKS, CHECKOUTS = 4, 5
+    try:
+        for interval in (0, 0.2 if quick else float(
+                os.environ.get("BENCH_KIOSK_INTERVAL", "1"))):
+            timings, seconds, failures = kiosks(library, branch, interval)
+            pace = f"each once every {interval:g} s" if interval else "flat out"
+            found.append(result(f"library: SIP2 checkout, {KIOSKS} kiosks at once, {pace}",
+                                "checkout", figures([t / 1000 for t in timings], seconds),
+                                floor="db_insert", target={"p99": 50} if interval else {},
+                                extra={"refused": len(failures)}))
+    finally:
+        KIOSKS, CHECKOUTS = saved
+    return found
 
 
 def main():

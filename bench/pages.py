@@ -3,6 +3,8 @@
     .venv/bin/civicard demo && .venv/bin/python bench/pages.py [--runs 200]
 
 Uses Django's test client in-process (no network), so the figures are server time only.
+`bench(quick)` returns the same figures as data for `make bench` (bench/run.py), on the demo's
+or the scale territory's users (added if the database has none).
 """
 
 import argparse
@@ -58,6 +60,58 @@ def main():
         timings.sort()
         print(f"{who:<10} {path:<28} {statistics.median(timings):7.2f} "
               f"{timings[int(len(timings) * 0.95) - 1]:7.2f} {size:8d}")
+
+
+def users() -> dict:
+    """The demo's resident and agent, or (on a database without the demo) bench ones."""
+    from civicard.core.permissions import Role
+    from civicard.people.models import Household, Membership, Person, RoleAssignment
+    from civicard.territory.models import Territory
+
+    found = {}
+    for who, email, role in (("resident", "resident@demo.civicard.test", None),
+                             ("agent", "agent@demo.civicard.test", Role.COUNTER_AGENT)):
+        user = (User.objects.filter(email=email).first()
+                or User.objects.filter(email=f"bench-{who}@bench.invalid").first())
+        if user is None:
+            user = User.objects.create_user(f"bench-{who}@bench.invalid")
+            if role:
+                RoleAssignment.objects.create(user=user, role=role)
+            else:
+                territory, _ = Territory.objects.get_or_create(slug="bench",
+                                                               defaults={"name": "Bench"})
+                person = Person.objects.create(full_name="Bench Benali", user=user)
+                Membership.objects.create(household=Household.objects.create(
+                    territory=territory), person=person, is_guardian=True)
+        found[who] = user
+    return found
+
+
+def bench(quick: bool = False) -> list[dict]:
+    """The pages of PAGES (the household of the counter is the resident's), each set against
+    /health served the same way."""
+    from django.conf import settings
+
+    from bench.harness import get_pages, result, test_environment
+    from civicard.people.models import Membership
+
+    test_environment()
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    found = users()
+    clients = {"anonymous": Client()}
+    for who, user in found.items():
+        clients[who] = Client()
+        clients[who].force_login(user)
+    household = (Membership.objects.filter(person__user=found["resident"])
+                 .values_list("household_id", flat=True).first() or 1)
+    pages = [(who, path.replace("/households/1/", f"/households/{household}/"))
+             for who, path in PAGES]
+    results = []
+    for who, path in pages:
+        measured, size, gz = get_pages(clients[who], [path], 10 if quick else 200)
+        results.append(result(f"{who} GET {path}", "page", measured, floor="health",
+                              target={"p95": 50}, extra={"bytes": size, "gzip_bytes": gz}))
+    return results
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@
     DATABASE_URL=postgres://... .venv/bin/python bench/places.py
 
 Prints, for the filtered list, the GeoJSON and "near me": p50 / p95 server time (Django test
-client, in-process, no network) and the payload size (raw and gzip)."""
+client, in-process, no network) and the payload size (raw and gzip). `bench(quick)` returns the
+same figures as data for `make bench`, on 10,000 places ("bench-…") added once beside the
+territory's own."""
 
 import gzip
 import os
@@ -42,8 +44,9 @@ HOURS = ["Mo-Fr 09:00-12:00,14:00-18:00", "Tu-Sa 10:00-18:00", "Mo,We,Fr 13:30-1
          "Sa 14:00-18:00", "Mo-Fr 08:30-12:30,13:30-17:00; Sa 09:00-12:00", ""]
 
 
-def setup():
-    call_command("migrate", verbosity=0)
+def setup(places: int = PLACES, migrate: bool = True):
+    if migrate:
+        call_command("migrate", verbosity=0)
 
     class Ctx:
         territory = None
@@ -51,15 +54,16 @@ def setup():
     ctx = Ctx()
     territory_demo.load(ctx)
     territory = ctx.territory
-    if Place.objects.filter(territory=territory).count() >= PLACES:
+    have = Place.objects.filter(territory=territory, standard_id__startswith="bench-").count()
+    if have >= places:
         return territory
-    rng = random.Random(10_000)
+    rng = random.Random(10_000 + have)
     services = standard.services()
     fees = ["Gratuit", "Gratuit", "Payant", "Gratuit sous condition"]
     hoods = list(Neighbourhood.objects.filter(commune__territory=territory))
     now = timezone.now()
     batch = []
-    for n in range(PLACES):
+    for n in range(have, places):
         hood = rng.choice(hoods)
         batch.append(Place(
             territory=territory, standard_id=f"bench-{n}", pivot="12345678900012",
@@ -91,11 +95,10 @@ def measure(client, url):
     return statistics.median(times), p95, size, gz
 
 
-def main():
-    setup()
+def cases():
     hood = Neighbourhood.objects.get(name="Les Terrasses")
     service = standard.services()[0]
-    cases = [
+    return [
         ("list, no filter (page 1)", "/inclusion/"),
         ("list, free + open now + service", f"/inclusion/?free=on&open_now=on&service={service}"),
         ("list, near my neighbourhood", f"/inclusion/?near={hood.pk}"),
@@ -116,13 +119,41 @@ def main():
          f"{float(hood.centre_longitude) - 0.3},{float(hood.centre_latitude) - 0.2},"
          f"{float(hood.centre_longitude) + 0.3},{float(hood.centre_latitude) + 0.2}"),
     ]
+
+
+TUESDAY = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+def bench(quick: bool = False) -> list[dict]:
+    """The cases of `main` as data, each set against /health served the same way."""
+    from bench.harness import get_pages, result, test_environment
+
+    test_environment()
+    setup(200 if quick else PLACES, migrate=False)
+    client = Client()
+    found = []
+    for name, url in cases():
+        with clock.frozen(TUESDAY):
+            measured, size, gz = get_pages(client, [url], 5 if quick else RUNS)
+        target = {"p95": 50}
+        if url == "/api/inclusion/places.geojson":
+            target["gzip_bytes"] = 100_000  # issue #19: only what the map shows
+        found.append(result(f"inclusion: {name} — GET {url}", "page", measured,
+                            floor="health", target=target,
+                            extra={"bytes": size, "gzip_bytes": gz,
+                                   "places": Place.objects.count()}))
+    return found
+
+
+def main():
+    setup()
     client = Client()
     # "open now" on a Tuesday at 10:00 in Paris, so that the figure means something
-    tuesday = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    tuesday = TUESDAY
     print(f"{Place.objects.count()} places, {RUNS} runs each, "
           f"database {django.db.connection.vendor}")
     print(f"{'case':40} {'p50 ms':>8} {'p95 ms':>8} {'bytes':>10} {'gzip':>9}")
-    for name, url in cases:
+    for name, url in cases():
         with clock.frozen(tuesday):
             p50, p95, size, gz = measure(client, url)
         print(f"{name:40} {p50:8.1f} {p95:8.1f} {size:10,} {gz:9,}")

@@ -4,7 +4,9 @@ of starting a new month for 1,000,000 card holders (monthly rights are lazy: no 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/civicard_bench .venv/bin/python bench/redeem.py
 
 BENCH_HOLDERS (default 1000000) sets the number of card holders for the new-month figures.
-It creates its own tables (migrate) and data, and prints its figures.
+It creates its own tables (migrate) and data, and prints its figures. `bench(quick)` returns
+the two redemption figures as data for `make bench` (the new-month figures stay here: they add
+a million rows).
 """
 
 import os
@@ -153,6 +155,66 @@ def main():
     run("monthly free entries (first use of the month)", venues, entry)
     if HOLDERS:
         new_month(entries)
+
+
+def find_or_add(venue_count: int, per_venue: int):
+    """The bench funder, its two programmes and venues (found or added once); fresh vouchers and
+    people for this run (a redemption uses them up)."""
+    territory, _ = Territory.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    funder, _ = Funder.objects.get_or_create(territory=territory, name="Bench funder")
+    ccas, _ = SocialService.objects.get_or_create(territory=territory, name="Bench CCAS")
+    start = date(2020, 1, 1)
+    passes, _ = Programme.objects.get_or_create(funder=funder, name="Bench pass", defaults={
+        "kind": BenefitKind.MONEY, "grant": Grant.BOOKLETS, "voucher_value_cents": 1000,
+        "starts_on": start, "ends_on": date(2099, 1, 1)})
+    entries, _ = Programme.objects.get_or_create(funder=funder, name="Bench entries", defaults={
+        "kind": BenefitKind.ENTRIES, "grant": Grant.MONTHLY, "entries_per_month": 4,
+        "per_venue_cap": 2, "starts_on": start})
+    venues = []
+    for i in range(venue_count):
+        venue, _ = Venue.objects.get_or_create(territory=territory, name=f"Bench venue {i}")
+        for programme in (passes, entries):
+            Accreditation.objects.get_or_create(programme=programme, venue=venue,
+                                                defaults={"active_from": start})
+        venues.append(venue)
+    batch = operations.create_booklets(programme=passes, social_service=ccas,
+                                       count=venue_count * per_venue // 5 + 1, actor=None,
+                                       at=clock.now())
+    Booklet.objects.filter(batch=batch).update(status=BookletStatus.HANDED_OUT,
+                                               handed_out_at=clock.now())
+    vouchers = list(Voucher.objects.filter(booklet__batch=batch).values_list("pk", flat=True))
+    people = Person.objects.bulk_create([Person(full_name=f"Bench {i}")
+                                         for i in range(venue_count * per_venue)])
+    return venues, vouchers, [p.pk for p in people]
+
+
+def bench(quick: bool = False) -> list[dict]:
+    """Vouchers and first monthly entries redeemed by concurrent venues, as data."""
+    from bench.harness import result
+
+    count, per_venue = (4, 10) if quick else (VENUES, PER_VENUE)
+    venues, vouchers, people = find_or_add(count, per_venue)
+
+    def voucher(index, n, venue):
+        operations.redeem_voucher(voucher=Voucher(pk=vouchers[index * per_venue + n]),
+                                  venue=venue, actor=None, at=clock.now(),
+                                  idempotency_key=f"bench-v-{time.time_ns()}-{index}-{n}",
+                                  channel="terminal")
+
+    def entry(index, n, venue):
+        operations.redeem_entry(person=Person(pk=people[index * per_venue + n]), venue=venue,
+                                actor=None, at=clock.now(),
+                                idempotency_key=f"bench-e-{time.time_ns()}-{index}-{n}",
+                                channel="terminal")
+
+    found = []
+    for name, work in (("money voucher (one voucher each)", voucher),
+                       ("monthly free entry (first use of the month)", entry)):
+        measured = threaded(count, per_venue, work,
+                            prepare=lambda index: Venue.objects.get(pk=venues[index].pk))
+        found.append(result(f"benefits: {name}, {count} venues at once", "redemption",
+                            measured, floor="db_insert"))
+    return found
 
 
 if __name__ == "__main__":

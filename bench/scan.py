@@ -23,6 +23,10 @@
    cores: printed, not the target.
 6. Runs check-ledger, then times and sizes the full signed allow-list (100,000 cards, and
    1,000,000 with --million: the extra holders are added to the database first).
+
+`bench(quick)` returns the open loop, the flat-out scans and the allow-list as data for
+`make bench`, with the floor (`/bench/floor`) measured the same way beside each, on the bench
+holders found or added once in the database (100,000; 500 when quick).
 """
 
 import argparse
@@ -177,8 +181,9 @@ def _opening_entries(pool) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO wallets_ledgerentry (account_id, kind, amount_cents, "
-            "balance_after_cents, means, at, reason, idempotency_key) "
-            "SELECT a.id, 'top_up', %s, %s, 'cash', now(), 'bench', 'bench-topup-' || a.id "
+            "balance_after_cents, means, at, reason, reason_code, reason_params, "
+            "idempotency_key) SELECT a.id, 'top_up', %s, %s, 'cash', now(), 'bench', '', '{}', "
+            "'bench-topup-' || a.id "
             "FROM wallets_account a WHERE a.service_id = %s AND NOT EXISTS "
             "(SELECT 1 FROM wallets_ledgerentry e WHERE e.account_id = a.id) ORDER BY a.id",
             [START_BALANCE, START_BALANCE, pool.pk])
@@ -329,12 +334,15 @@ def statements_per_scan(tokens: list[str]) -> None:
     desk), as tests/access/test_queries.py asserts them."""
     from django.test.utils import CaptureQueriesContext
 
+    counted = {}
     for label, token, n in (("paid", tokens[0], 0), ("free", tokens[1], 1)):
         with CaptureQueriesContext(connection) as captured:
             answer = decide.scan_by_token(token, credential=uid_of(n),
                                           idempotency_key=str(uuid.uuid4()),
                                           now=datetime.now(UTC))
         print(f"  statements per {label} scan: {len(captured)} ({answer['reason_code']})")
+        counted[label] = len(captured)
+    return counted
 
 
 def profile_scans(tokens: list[str], cards: int, count: int = 500) -> None:
@@ -362,6 +370,108 @@ def time_allowlist(checkpoint, label: str) -> None:
     cards = len(json.loads(body)["cards"])
     print(f"  allow-list {label}: {cards:,} cards, {len(body) / 1e6:.1f} MB, "
           f"built and signed in {elapsed:.2f} s")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def bench(quick: bool = False) -> list[dict]:
+    """Terminal decisions through gunicorn: the open loop (the target) and flat out, each with
+    `/bench/floor` measured the same way in the same run; and the full signed allow-list."""
+    global TERMINALS, SERVER_GROUP, PORT
+    from bench.harness import result
+
+    cards = 500 if quick else 100_000
+    rate, open_terminals, open_seconds = (20, 8, 2) if quick else (100, 32, 60)
+    rounds, scan_seconds, floor_seconds = (2, 1, 1) if quick else (6, 30, 10)
+    TERMINALS = 4 if quick else 16
+    if "BENCH_PORT" not in os.environ:
+        PORT = _free_port()
+    territory, pool, library, turnstile, desk = setup_services()
+    populate(territory, pool, library, cards)
+    tokens = []
+    for index in range(max(TERMINALS, open_terminals)):
+        token = f"cct_bench-{index}"
+        Terminal.objects.update_or_create(token_hash=token_hash(token), defaults={
+            "checkpoint": turnstile if index % 2 == 0 else desk, "name": f"bench {index}",
+            "token_hint": token[-4:], "registered_at": datetime.now(UTC), "language": "fr"})
+        tokens.append(token)
+    statements = statements_per_scan(tokens)
+    connection.close()
+
+    def health_request(index, rng):
+        return "GET", "/health", None, {}, lambda data: True
+
+    def scan_request(index, rng):
+        n = rng.randrange(0, cards, 2) if index % 2 == 0 else rng.randrange(cards)
+        body = json.dumps({"credential": uid_of(n), "idempotency_key": str(uuid.uuid4())})
+        return ("POST", "/api/terminals/scan", body,
+                {"Authorization": f"Bearer {tokens[index]}", "Content-Type": "application/json"},
+                lambda data: b'"allow"' in data)
+
+    def floor_request(index, rng):
+        method, _path, body, headers, check = scan_request(index, rng)
+        return method, "/bench/floor", body, headers, check
+
+    server = start_server(2 if quick else 3, 4)
+    SERVER_GROUP = server.pid
+    try:
+        scan_open = open_loop("scan", open_seconds, rate, open_terminals, scan_request)
+        floor_open = open_loop("floor", open_seconds, rate, open_terminals, floor_request)
+        health_runs, scan_runs, floor_runs = [], [], []
+        for _round in range(rounds):
+            health_runs.append(drive(floor_seconds / rounds, health_request))
+            scan_runs.append(drive(scan_seconds / rounds, scan_request))
+            floor_runs.append(drive(floor_seconds / rounds, floor_request))
+        health, scans, floor = (summarise(name, runs) for name, runs in (
+            ("/health", health_runs), ("scan", scan_runs), ("floor", floor_runs)))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+    def cpu(runs, measured):
+        used = {part: sum(run[3][part] for run in runs) for part in runs[0][3]}
+        return {f"cpu_ms_{part}": ms / max(1, measured["requests"]) * 1000
+                for part, ms in used.items()}
+
+    offered = f"{rate:g}/s offered by {open_terminals} terminals for {open_seconds:g} s"
+    found = [
+        result(f"terminals: POST /api/terminals/scan, open loop ({offered})", "scan", scan_open,
+               floor="bench_floor_open", target={"p50": 8, "p99": 25, "errors": 0},
+               extra={"errors": scan_open["errors"], "statements_paid_scan": statements["paid"],
+                      "statements_free_scan": statements["free"]}),
+        result(f"terminals: POST /api/terminals/scan, flat out ({TERMINALS} clients)", "scan",
+               scans, floor="bench_floor", target={"per_s_ratio": 0.5},
+               extra={"errors": scans["errors"], **cpu(scan_runs, scans)}),
+        {"floor_name": "bench_floor_open", "unit": "request",
+         "path": f"POST /bench/floor, open loop ({offered})",
+         **{k: floor_open[k] for k in ("count", "per_s", "p50", "p95", "p99")},
+         "extra": {"errors": floor_open["errors"]}},
+        {"floor_name": "bench_floor", "unit": "request",
+         "path": f"POST /bench/floor, flat out ({TERMINALS} clients)",
+         **{k: floor[k] for k in ("count", "per_s", "p50", "p95", "p99")},
+         "extra": {"errors": floor["errors"], **cpu(floor_runs, floor)}},
+        {"floor_name": "http_health", "unit": "request",
+         "path": f"GET /health through gunicorn, flat out ({TERMINALS} clients)",
+         **{k: health[k] for k in ("count", "per_s", "p50", "p95", "p99")},
+         "extra": {"errors": health["errors"]}}]
+    terminal = Terminal.objects.filter(checkpoint=desk).first()
+    latencies, size, listed = [], 0, 0
+    for _ in range(1 if quick else 3):
+        started = time.perf_counter()
+        body, _signature = allowlist.signed(terminal, since=None, now=datetime.now(UTC))
+        latencies.append(time.perf_counter() - started)
+        size, listed = len(body), len(json.loads(body)["cards"])
+    found.append(result(f"terminals: full signed allow-list of the bench desk ({listed:,} cards)",
+                        "list", figures(latencies, sum(latencies)), floor="db_select",
+                        target={"p50": 5000, "megabytes": 40},
+                        extra={"cards": listed, "megabytes": size / 1e6}))
+    return found
 
 
 def main():
