@@ -34,8 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/civicard_scale"
 # In this order: the read-only pages first, the scripts that add most rows last.
-SCRIPTS = ["pages", "places", "feed", "agenda", "charge", "redeem", "bookings", "childhood",
-           "library", "scan"]
+SCRIPTS = ["pages", "dashboards", "places", "feed", "agenda", "charge", "redeem", "bookings",
+           "childhood", "library", "scan", "exports"]
 SETTINGS = ["shared_buffers", "work_mem", "effective_cache_size", "maintenance_work_mem",
             "synchronous_commit", "fsync", "max_connections", "random_page_cost", "jit",
             "max_wal_size"]
