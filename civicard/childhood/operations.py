@@ -741,6 +741,11 @@ def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Peri
             closed_at=at)
         lines = price_reservations(activity, billable(activity, first, last))
         contract_lines = contracts.priced_contracts(activity, first, last, decided_by=at)
+        for household_id, balances in contracts.balances_due(activity, first, last,
+                                                             contract_lines).items():
+            contract_lines[household_id] = contracts.limit_to_bill(
+                contract_lines[household_id] + balances,
+                sum(amount for _r, amount in lines[household_id]))
         households = sorted(lines.keys() | contract_lines.keys())
         accounts = {a.household_id: a for a in Account.objects.select_related("service")
                     .filter(service=activity.service, household_id__in=households)}

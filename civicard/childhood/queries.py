@@ -358,7 +358,7 @@ def check_billing() -> list[str]:
                 problems.append(f"statement {statement.pk}: its entry has another key")
             if activity.billing_mode == BillingMode.INVOICE and statement.entry_id is not None:
                 problems.append(f"statement {statement.pk}: invoiced and charged to a wallet")
-    return problems + check_invoices()
+    return problems + check_invoices() + check_balances()
 
 
 def _gaps(name: str, numbers: dict[tuple, list[int]], counters: dict[tuple, int]) -> list[str]:
@@ -371,6 +371,26 @@ def _gaps(name: str, numbers: dict[tuple, list[int]], counters: dict[tuple, int]
         if last != len(numbers.get((territory_id, year), [])):
             problems.append(f"{name} {territory_id}/{year}: counter at {last} for "
                             f"{len(numbers.get((territory_id, year), []))} numbers")
+    return problems
+
+
+def check_balances() -> list[str]:
+    """Each ended contract's reconciliation is the difference of its billed monthly hours and
+    the hours due for the dates it ran, once (or less in the family's favour, when it took
+    the month's bill to zero)."""
+    problems = []
+    seen = set()
+    for line in (ContractLine.objects.filter(kind=ContractLineKind.RECONCILIATION)
+                 .select_related("statement", "contract__enrolment__activity")
+                 .prefetch_related("contract__days").order_by("pk")):
+        if line.contract_id in seen:
+            problems.append(f"contract {line.contract_id}: reconciled twice")
+        seen.add(line.contract_id)
+        expected = contracts.balance(line.contract).amount_cents
+        limited = expected < line.amount_cents <= 0 and line.statement.total_cents == 0
+        if line.amount_cents != expected and not limited:
+            problems.append(f"contract {line.contract_id}: reconciliation {line.amount_cents} "
+                            f"!= {expected}")
     return problems
 
 
@@ -444,7 +464,8 @@ def _check_contract_lines(period: Period, first: date, last: date) -> list[str]:
                     period.activity, first, last, decided_by=period.closed_at).values()
                 for contract, line in lines}
     billed = {(line.contract_id, line.kind): line.amount_cents
-              for line in ContractLine.objects.filter(statement__period=period)}
+              for line in ContractLine.objects.filter(statement__period=period)
+              .exclude(kind=ContractLineKind.RECONCILIATION)}
     return [f"period {period.pk}: contract {contract_id} {kind} billed "
             f"{billed.get((contract_id, kind))} != {expected.get((contract_id, kind))}"
             for contract_id, kind in sorted(expected.keys() | billed.keys())
@@ -530,6 +551,28 @@ def pending_absences(activity):
     return (Absence.objects.select_related("enrolment__child", "document")
             .filter(enrolment__activity=activity, status=AbsenceStatus.PENDING)
             .order_by("starts_on", "pk"))
+
+
+@dataclass
+class ContractEnd:
+    """An ended contract's reconciliation as billed, with its explanation (contracts.Balance)."""
+
+    line: ContractLine
+    balance: contracts.Balance
+    month: date
+
+    @property
+    def magnitude_cents(self) -> int:
+        return abs(self.line.amount_cents)
+
+
+def contract_ends(enrolment) -> list[ContractEnd]:
+    """The reconciliations of the enrolment's ended contracts, the latest first."""
+    return [ContractEnd(line, contracts.balance(line.contract), line.statement.period.month)
+            for line in ContractLine.objects.filter(
+                contract__enrolment=enrolment, kind=ContractLineKind.RECONCILIATION)
+            .select_related("statement__period", "contract__enrolment__activity")
+            .prefetch_related("contract__days").order_by("-contract__ends_on")]
 
 
 def contracts_of(enrolment):

@@ -430,6 +430,7 @@ def enrolment(request, pk):
     return render(request, "childhood/enrolment.html", {
         "enrolment": enrolment, "document_form": document_form, "absence_form": absence_form,
         "summary": queries.contract_of(enrolment, operations.local_day(now), now=now),
+        "ends": queries.contract_ends(enrolment),
         "documents": queries.documents_of(enrolment),
         "absences": queries.absences_of(enrolment)})
 
@@ -486,6 +487,7 @@ def staff_enrolment(request, pk):
         "enrolment": enrolment, "form": form,
         "summary": queries.contract_of(enrolment, operations.local_day(now), now=now),
         "contracts": queries.contracts_of(enrolment),
+        "ends": queries.contract_ends(enrolment),
         "documents": queries.documents_of(enrolment),
         "absences": queries.absences_of(enrolment)})
 
