@@ -515,6 +515,34 @@ class CreditNoteLine(AppendOnlyModel):
         return f"{self.credit_note_id}: {self.amount_cents}"
 
 
+class TermCharge(models.Model):
+    """A term of lessons billed once when the child gets a place (enrolled, or promoted from
+    the waiting list): the sessions opened for the term at the price of the household's
+    bracket, charged to the wallet for the activity's service under its shortage rule (a
+    promotion the rule refuses keeps the code); given back when the child leaves before the
+    first session."""
+
+    enrolment = models.OneToOneField(ChildEnrolment, on_delete=models.PROTECT,
+                                     related_name="term_charge")
+    sessions = models.PositiveSmallIntegerField()
+    session_price_cents = models.PositiveIntegerField()
+    amount_cents = models.PositiveIntegerField()
+    billed_at = models.DateTimeField()
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
+    refused_code = models.CharField(max_length=40, blank=True)
+    refund = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            condition=Q(amount_cents=F("sessions") * F("session_price_cents")),
+            name="term_charge_amount")]
+
+    def __str__(self):
+        return f"{self.enrolment_id}: {self.amount_cents}"
+
+
 class Reminder(AppendOnlyModel):
     """A notice sent once: `key` names what it was about (a guardian and a booking deadline, a
     waiting-list place), so running the reminders again sends nothing twice."""

@@ -33,6 +33,7 @@ from civicard.childhood.models import (
     Reservation,
     State,
     Statement,
+    TermCharge,
     UnitDay,
 )
 from civicard.core import audit
@@ -358,7 +359,7 @@ def check_billing() -> list[str]:
                 problems.append(f"statement {statement.pk}: its entry has another key")
             if activity.billing_mode == BillingMode.INVOICE and statement.entry_id is not None:
                 problems.append(f"statement {statement.pk}: invoiced and charged to a wallet")
-    return problems + check_invoices() + check_balances()
+    return problems + check_invoices() + check_balances() + check_terms()
 
 
 def _gaps(name: str, numbers: dict[tuple, list[int]], counters: dict[tuple, int]) -> list[str]:
@@ -391,6 +392,19 @@ def check_balances() -> list[str]:
         if line.amount_cents != expected and not limited:
             problems.append(f"contract {line.contract_id}: reconciliation {line.amount_cents} "
                             f"!= {expected}")
+    return problems
+
+
+def check_terms() -> list[str]:
+    """Each term of lessons charged is its wallet charge, refunded at most once and in full."""
+    problems = []
+    for term in TermCharge.objects.select_related("entry", "refund").order_by("pk"):
+        if term.entry_id and (term.entry.amount_cents != -term.amount_cents
+                              or term.entry.kind != "charge"):
+            problems.append(f"term {term.pk}: its wallet charge does not match")
+        if term.refund_id and (term.entry_id is None
+                               or term.refund.amount_cents != term.amount_cents):
+            problems.append(f"term {term.pk}: its refund does not match")
     return problems
 
 
