@@ -12,10 +12,10 @@ from django.utils import timezone
 from civicard.childhood import pricing
 from civicard.childhood.models import (
     Absence,
-    ContractLine,
     AbsenceReason,
     AbsenceStatus,
     Activity,
+    ContractLine,
     ContractLineKind,
     NurseryContract,
     NurseryFloor,

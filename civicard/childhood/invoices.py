@@ -237,12 +237,13 @@ def _line_targets(invoice: Invoice, refs) -> list[tuple[object, int]]:
 
 
 def credit(*, invoice: Invoice, reason: str, actor, at: datetime, lines=None,
-           amount_cents: int | None = None) -> CreditNote:
+           amount_cents: int | None = None, joins_transaction: bool = False) -> CreditNote:
     """A manager takes some `lines` of an invoice (refs "b<pk>", "c<pk>", each for what is
     left of it), or an amount, or else all that is left, off the invoice with a numbered
     credit note and a reason. Never more than what is left to credit (`credit_above_invoice`).
     What was paid beyond the new amount due goes back to the household's wallet as a refund.
-    The invoice, its lines and payments stay as they were."""
+    The invoice, its lines and payments stay as they were. A caller whose own transaction
+    holds it (the demo loader) passes `joins_transaction=True`."""
     activity = invoice.statement.period.activity
     check_role_over(actor, Role.SERVICE_MANAGER, commune_id=activity.commune_id)
     reason = " ".join((reason or "").split())[:200]
@@ -250,7 +251,7 @@ def credit(*, invoice: Invoice, reason: str, actor, at: datetime, lines=None,
         raise InvalidInput(fields={"reason": [_("Write why the invoice is cancelled.")]})
     if amount_cents is not None:
         wallets.check_amount(amount_cents)
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=not joins_transaction):
         account = _locked_account(invoice, at)
         invoice = _locked(invoice)
         if invoice.status == InvoiceStatus.CANCELLED:

@@ -408,7 +408,9 @@ class Invoice(models.Model):
             return InvoiceStatus.CANCELLED
         if self.kept_cents == 0:
             return InvoiceStatus.ISSUED
-        return InvoiceStatus.PAID if self.kept_cents >= self.net_cents else InvoiceStatus.PARTLY_PAID
+        if self.kept_cents >= self.net_cents:
+            return InvoiceStatus.PAID
+        return InvoiceStatus.PARTLY_PAID
 
 
 class InvoicePayment(AppendOnlyModel):

@@ -459,11 +459,11 @@ def check_invoices() -> list[str]:
             problems.append(f"invoice {invoice.number}: paid {invoice.paid_cents} != payments "
                             f"{paid[invoice.pk]}")
     for name, model in (("line", BilledLine), ("contract line", ContractLine)):
-        for field in ("allocations", "credits"):
+        for relation in ("allocations", "credits"):
             for line_id, amount, taken in (model.objects.annotate(
-                    taken=Sum(f"{field}__amount_cents")).filter(taken__gt=F("amount_cents"))
+                    taken=Sum(f"{relation}__amount_cents")).filter(taken__gt=F("amount_cents"))
                     .values_list("pk", "amount_cents", "taken")):
-                problems.append(f"{name} {line_id}: {taken} {field} on {amount}")
+                problems.append(f"{name} {line_id}: {taken} {relation} on {amount}")
     counters = {series: {(c.territory_id, c.year): c.last
                          for c in InvoiceCounter.objects.filter(series=series)}
                 for series in NumberSeries.values}
