@@ -6,10 +6,13 @@ than the phone, and the nursery invoice's PDF with its lines."""
 import io
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from civicard.childhood import operations
-from civicard.childhood.models import Activity, ContractLine, Invoice
+from civicard.childhood.models import Activity, ContractLine, ContractLineKind, Invoice
+from civicard.childhood.queries import family_language
 from civicard.core import clock
 from civicard.core.demo import DEMO_PASSWORD
 from civicard.people import demo as people_demo
@@ -38,14 +41,21 @@ def test_the_billing_pages_of_the_demo_on_a_phone(visitor, demo):
                .order_by("-statement__period__month", "pk").first())
     page = visitor.go(f"/childhood/staff/invoices/{nursery.pk}/")
     text = page.inner_text("main")
-    assert "monthly amount of the contract" in text and "Lines to credit" in text
+    language = User.objects.get(email=manager).person.language or "en"
+    with translation.override(language):  # the manager reads the pages in their language
+        monthly, lines, billed = (str(ContractLineKind.MONTHLY.label), gettext("Lines to credit"),
+                                  gettext(
+            "Hours billed by the month: %(billed)s. Hours due for the %(weeks)s weeks of "
+            "care of the %(ran)s whole weeks it ran: %(due)s.").split("%(")[0].strip())
+    assert monthly in text and lines in text
     assert overflow(page) == 0
     visitor.screenshot("childhood-invoice-nursery")
     pdf = visitor.page.request.get(f"{visitor.base_url}/childhood/staff/invoices/"
                                    f"{nursery.pk}.pdf")
     words = " ".join("\n".join(p.extract_text() for p in PdfReader(
         io.BytesIO(pdf.body())).pages).split())
-    assert "mensualité" in words.lower() or "monthly amount" in words.lower()
+    with translation.override(family_language(nursery.household) or "en"):
+        assert str(ContractLineKind.MONTHLY.label) in words
 
     centre = Invoice.objects.get(statement__period__activity__kind="leisure_centre")
     page = visitor.go(f"/childhood/staff/invoices/{centre.pk}/")
@@ -55,7 +65,7 @@ def test_the_billing_pages_of_the_demo_on_a_phone(visitor, demo):
 
     balance = ContractLine.objects.select_related("contract").get(kind="balance")
     page = visitor.go(f"/childhood/staff/enrolment/{balance.contract.enrolment_id}/")
-    assert "Hours billed by the month" in page.inner_text("main")
+    assert billed in page.inner_text("main")
     assert overflow(page) == 0
     visitor.screenshot("childhood-contract-end")
 

@@ -55,10 +55,21 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('line__isnull', True), ('contract_line__isnull', True), _connector='XOR'), name='credit_note_line_one_target'), models.CheckConstraint(condition=models.Q(('amount_cents__gt', 0)), name='credit_note_line_positive')],
             },
         ),
-        migrations.AddField(
-            model_name='paymentallocation',
-            name='contract_line',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='childhood.contractline'),
+        migrations.SeparateDatabaseAndState(  # its index built without locking the table
+            state_operations=[migrations.AddField(
+                model_name='paymentallocation',
+                name='contract_line',
+                field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='childhood.contractline'),
+            )],
+            database_operations=[
+                migrations.AddField(
+                    model_name='paymentallocation',
+                    name='contract_line',
+                    field=models.ForeignKey(blank=True, null=True, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='childhood.contractline'),
+                ),
+                create_index("childhood_paymentallocation_contract_line", "childhood_paymentallocation",
+                             "(contract_line_id)"),
+            ],
         ),
         migrations.AlterField(
             model_name='paymentallocation',
