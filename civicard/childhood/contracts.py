@@ -3,8 +3,9 @@ from the roll-call times, and the justified absences deducted. The arithmetic is
 closing a month (operations.close_month), the billing check and the family page use these."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -14,9 +15,11 @@ from civicard.childhood.models import (
     AbsenceReason,
     AbsenceStatus,
     Activity,
+    ContractLine,
     ContractLineKind,
     NurseryContract,
     NurseryFloor,
+    Period,
     Reservation,
     State,
     UnitDay,
@@ -170,3 +173,101 @@ def live_contract(enrolment_id: int, on: date) -> NurseryContract | None:
     return (NurseryContract.objects.filter(enrolment_id=enrolment_id, ends_on__gte=on)
             .order_by("starts_on")
             .select_related("enrolment__activity").prefetch_related("days").first())
+
+
+# End-of-contract reconciliation ("régularisation") ---------------------------------------------
+
+@dataclass(frozen=True)
+class Balance:
+    """A contract's end: the hours billed in equal monthly parts against the hours its weeks
+    of care give for the dates it actually ran; the difference at the hourly rate of its last
+    month, to pay (positive) or given back (negative)."""
+
+    contract: NurseryContract
+    billed_minutes: int
+    due_minutes: int
+    whole_weeks: int
+    care_weeks: Decimal
+    hourly_rate_cents: int
+
+    @property
+    def minutes(self) -> int:
+        return abs(self.due_minutes - self.billed_minutes)
+
+    @property
+    def amount_cents(self) -> int:
+        amount = pricing.hours_amount(self.minutes, self.hourly_rate_cents)
+        return amount if self.due_minutes >= self.billed_minutes else -amount
+
+    def line(self) -> Line:
+        return Line(ContractLineKind.RECONCILIATION, self.minutes, self.hourly_rate_cents,
+                    self.amount_cents)
+
+
+def due_minutes(contract: NurseryContract) -> tuple[int, int, Decimal]:
+    """(minutes due, whole weeks run, weeks of care in them) for the dates the contract ran:
+    its weeks of care in proportion of the whole weeks it ran to the whole weeks it was
+    written for (the closure and holiday weeks spread evenly: the contract does not say when
+    they fall), × its hours per week, rounded down to the minute."""
+    planned = contract.weeks_of_care + contract.closure_weeks + contract.holiday_weeks
+    ran = min(((contract.ends_on - contract.starts_on).days + 1) // 7, planned)
+    if planned == 0:
+        return 0, ran, Decimal(0)
+    weekly = weekly_minutes(contract)
+    return (weekly * contract.weeks_of_care * ran // planned, ran,
+            (Decimal(contract.weeks_of_care * ran) / planned).quantize(Decimal("0.01")))
+
+
+def balance(contract: NurseryContract, *, also_billed: int = 0) -> Balance:
+    """The contract's reconciliation from its billed monthly lines (and `also_billed` minutes
+    of a month being closed)."""
+    billed = sum(ContractLine.objects.filter(contract=contract, kind=ContractLineKind.MONTHLY)
+                 .values_list("minutes", flat=True)) + also_billed
+    due, ran, weeks = due_minutes(contract)
+    last_month = max(contract.ends_on.replace(day=1), contract.starts_on)
+    return Balance(contract, billed, due, ran, weeks,
+                   hourly_rate(contract, last_month).hourly_rate_cents)
+
+
+def months_of(contract: NurseryContract) -> list[date]:
+    month, months = contract.starts_on.replace(day=1), []
+    while month <= contract.ends_on:
+        months.append(month)
+        month = pricing.month_end(month) + timedelta(days=1)
+    return months
+
+
+def balances_due(activity: Activity, first: date, last: date,
+                 lines: dict[int, list[tuple[NurseryContract, Line]]]
+                 ) -> dict[int, list[tuple[NurseryContract, Line]]]:
+    """The reconciliations the closing of the month from `first` to `last` adds to `lines`:
+    each contract of the activity ended by `last`, every month of it billed (this one
+    included), not reconciled yet."""
+    closed = set(Period.objects.filter(activity=activity).values_list("month", flat=True))
+    closed.add(first)
+    this_month = {contract.pk: line.minutes for contract_lines in lines.values()
+                  for contract, line in contract_lines if line.kind == ContractLineKind.MONTHLY}
+    added = defaultdict(list)
+    for contract in (NurseryContract.objects.filter(enrolment__activity=activity,
+                                                    ends_on__lte=last)
+                     .exclude(lines__kind=ContractLineKind.RECONCILIATION)
+                     .select_related("enrolment__activity").prefetch_related("days")
+                     .order_by("pk")):
+        if all(month in closed for month in months_of(contract)):
+            line = balance(contract, also_billed=this_month.get(contract.pk, 0)).line()
+            added[contract.enrolment.household_id].append((contract, line))
+    return added
+
+
+def limit_to_bill(lines: list[tuple[NurseryContract, Line]], others_cents: int
+                  ) -> list[tuple[NurseryContract, Line]]:
+    """A reconciliation in the family's favour takes the month's bill to zero at most."""
+    total = others_cents + sum(line.amount_cents for _c, line in lines)
+    result = []
+    for contract, line in lines:
+        if total < 0 and line.kind == ContractLineKind.RECONCILIATION and line.amount_cents < 0:
+            raised = min(-total, -line.amount_cents)
+            line = replace(line, amount_cents=line.amount_cents + raised)
+            total += raised
+        result.append((contract, line))
+    return result

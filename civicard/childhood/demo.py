@@ -11,10 +11,11 @@ from django.utils import timezone
 from civicard.access import setup as access_setup
 from civicard.access import terminals
 from civicard.access.models import Facility
-from civicard.childhood import operations
+from civicard.childhood import invoices, operations
 from civicard.childhood.models import (
     Activity,
     BillingMode,
+    Invoice,
     NurseryFloor,
     Pricing,
     RollCallPoint,
@@ -22,11 +23,14 @@ from civicard.childhood.models import (
     UnitDay,
     UnitPrice,
 )
+from civicard.childhood.queries import invoice_lines
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
 from civicard.core.errors import DomainError
 from civicard.people.models import Household, Membership, Person, User
 from civicard.territory.models import Commune, IncomeBracket
-from civicard.wallets.models import Service, ShortageRule
+from civicard.wallets import operations as wallets
+from civicard.wallets.labels import Label
+from civicard.wallets.models import Means, Service, ShortageRule
 
 TABLET_TOKEN = "cct_demo-canteen-tablet-do-not-use-in-production"
 SCHOOL_DAYS = {0, 1, 3, 4}  # Monday, Tuesday, Thursday, Friday
@@ -105,13 +109,16 @@ def load(ctx):
             min_age_months=low, max_age_months=high, deadline_days_before=1,
             deadline_weekday=3 if kind == "canteen" else None,
             deadline_time=time(12, 0),
-            billing_mode=BillingMode.INVOICE if kind == "leisure_centre"
+            billing_mode=BillingMode.INVOICE if kind in ("leisure_centre", "nursery")
             else BillingMode.WALLET)
+        if kind == "lessons":  # a term: the Saturdays until the Christmas holidays
+            activity.season_ends_on = date(starts.year, 12, 19)
+            activity.save()
         if kind == "leisure_centre":
             activity.deadline_days_before = 7
             activity.save()
-        days = operations.school_days(starts_on=starts, ends_on=ends, weekdays=weekdays,
-                                      closed=closed)
+        days = operations.school_days(starts_on=starts, ends_on=activity.season_ends_on,
+                                      weekdays=weekdays, closed=closed)
         for unit_name, capacity, pricing, minutes, prices, floor, ceiling in units:
             unit = Unit.objects.create(activity=activity, name=unit_name, capacity=capacity,
                                        pricing=pricing, planned_minutes=minutes)
@@ -195,6 +202,7 @@ def _families(ctx, activities, manager):
         .exclude(person__in=[yanis, lina]).select_related("household", "person")
         .order_by("pk")[:40])
     lessons = activities["lessons"]
+    agent = User.objects.filter(email=f"agent@{DEMO_EMAIL_DOMAIN}").first() or manager
     for index, membership in enumerate(households):
         child = membership.person
         if index < 30:
@@ -203,13 +211,27 @@ def _families(ctx, activities, manager):
             operations.reserve_pattern(child=child, unit=meal, weekdays=SCHOOL_DAYS,
                                        starts_on=today, ends_on=today + timedelta(days=7),
                                        actor=manager, at=booking_time)
-        if index < 11:  # 11 requests for 8 places
+        if index < 11:  # 11 requests for 8 places, the term paid ahead at the pool's counter
+            account = wallets.open_account(household=membership.household,
+                                           service=lessons.service, at=booking_time)
+            wallets.top_up(account=account, amount_cents=150_00, means=Means.CASH,
+                           reason=Label("counter_top_up"),
+                           idempotency_key=f"demo:lessons:{membership.household_id}",
+                           actor=agent, at=booking_time - timedelta(hours=1),
+                           joins_transaction=True)
             operations.enrol_child(activity=lessons, child=child, actor=manager,
                                    at=booking_time + timedelta(minutes=index))
     _leisure_centre(activities["leisure_centre"], amina, manager, yanis, lina, last_month,
                     first_of_month, booking_time)
     for activity in (canteen, daycare, activities["leisure_centre"]):
         operations.close_month(activity=activity, month=last_month, actor=manager, at=ctx.now)
+    invoice = Invoice.objects.filter(statement__period__activity=activities["leisure_centre"],
+                                     household__memberships__person=yanis).first()
+    if invoice is not None:  # one day given back: an outing cancelled by the centre
+        first_line = invoice_lines(invoice)[0]
+        invoices.credit(invoice=invoice, reason="Sortie annulée par le centre",
+                        lines=[first_line.ref], actor=manager, at=ctx.now,
+                        joins_transaction=True)
 
 
 def _leisure_centre(centre, amina, manager, yanis, lina, last_month, first_of_month,
@@ -323,4 +345,19 @@ def _nursery(ctx, nursery, manager):
             starts_on=today, ends_on=today + timedelta(days=2),
             upload=SimpleUploadedFile("bulletin.pdf", DEMO_CERTIFICATE), actor=manager,
             at=ctx.now)
+    month = nursery.season_starts_on.replace(day=1)
+    while month < last_month:  # the months before, billed at their monthly amount
+        operations.close_month(activity=nursery, month=month, actor=manager, at=ctx.now)
+        month = (month + timedelta(days=31)).replace(day=1)
+    first_of_month = today.replace(day=1)
+    if len(contracts) > 1 and contracts[1].starts_on < first_of_month <= contracts[1].ends_on:
+        # Adam comes on Tuesdays only from this month: his first contract ends last month
+        # and is reconciled with last month's bill.
+        adam = contracts[1]
+        operations.change_contract(contract=adam, actor=manager, at=ctx.now,
+                                   terms=operations.ContractTerms(
+            starts_on=first_of_month, ends_on=adam.ends_on,
+            schedule={1: (time(9), time(16))}, closure_weeks=2, holiday_weeks=2,
+            monthly_resources_cents=adam.monthly_resources_cents,
+            dependent_children=adam.dependent_children, disabled_child=adam.disabled_child))
     operations.close_month(activity=nursery, month=last_month, actor=manager, at=ctx.now)

@@ -112,6 +112,12 @@ class InvoiceAlreadyCancelled(DomainError):
     message = _("This invoice is already cancelled by a credit note.")
 
 
+class CreditAboveInvoice(DomainError):
+    code = "credit_above_invoice"
+    message = _("The credit note is more than what is left to credit (%(left)s).")
+    http_status = 422
+
+
 class NotANursery(DomainError):
     code = "not_a_nursery"
     message = _("Contracts are only for a nursery.")

@@ -52,7 +52,27 @@ class MonthForm(forms.Form):
 
 
 class CreditNoteForm(forms.Form):
+    """A credit note: the lines ticked, or an amount, or else all that is left."""
+
     reason = forms.CharField(label=_("Why the invoice is cancelled"), max_length=200)
+    amount = forms.CharField(label=_("Or an amount"), max_length=20, required=False,
+                             help_text=_("No line ticked and no amount: all that is left."))
+    lines = forms.MultipleChoiceField(label=_("Lines to credit"), required=False, choices=(),
+                                      widget=forms.CheckboxSelectMultiple)
+    field_order = ["lines", "amount", "reason"]
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].choices = lines
+
+    def clean_amount(self):
+        text = self.cleaned_data["amount"].strip()
+        if not text:
+            return None
+        try:
+            return parse_amount(text, field="amount")
+        except DomainError as error:
+            raise forms.ValidationError(error.text()) from None
 
 
 class DebtLimitForm(forms.Form):

@@ -10,6 +10,7 @@ wallet's balance is where it was. A credit note gives back what was paid as a re
 Lock order, everywhere: the wallet account, then the invoice (a provider's notice locks the
 account before it reaches the invoice)."""
 
+from collections import defaultdict
 from datetime import datetime
 
 from django.db import transaction
@@ -17,10 +18,17 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civicard.childhood.exceptions import AmountAboveDue, InvoiceAlreadyCancelled, NothingDue
+from civicard.childhood.exceptions import (
+    AmountAboveDue,
+    CreditAboveInvoice,
+    InvoiceAlreadyCancelled,
+    NothingDue,
+)
 from civicard.childhood.models import (
     BilledLine,
+    ContractLine,
     CreditNote,
+    CreditNoteLine,
     Invoice,
     InvoiceCounter,
     InvoiceOnlinePayment,
@@ -86,20 +94,32 @@ def _locked(invoice: Invoice) -> Invoice:
 
 
 def _allocate(payment: InvoicePayment, invoice: Invoice) -> None:
-    """Give the payment to the lines still unpaid, the oldest day first."""
+    """Give the payment to the lines still unpaid: the reserved days, the oldest first, then
+    the nursery contract's lines (monthly amount, then hours beyond it); a line's credited part
+    takes no payment."""
     left = payment.amount_cents
-    lines = (BilledLine.objects.filter(statement_id=invoice.statement_id)
-             .order_by("reservation__unit_day__day", "reservation__child_id", "pk"))
-    paid = {}
-    for allocation in PaymentAllocation.objects.filter(line__in=lines):
-        paid[allocation.line_id] = paid.get(allocation.line_id, 0) + allocation.amount_cents
+    days = list(BilledLine.objects.filter(statement_id=invoice.statement_id)
+                .order_by("reservation__unit_day__day", "reservation__child_id", "pk"))
+    months = sorted(ContractLine.objects.filter(statement_id=invoice.statement_id,
+                                                amount_cents__gt=0),
+                    key=lambda line: (line.contract_id, line.kind != "monthly", line.pk))
+    taken = defaultdict(int)
+    for allocation in PaymentAllocation.objects.filter(payment__invoice=invoice):
+        taken[("b", allocation.line_id) if allocation.line_id
+              else ("c", allocation.contract_line_id)] += allocation.amount_cents
+    for credit in CreditNoteLine.objects.filter(credit_note__invoice=invoice):
+        taken[("b", credit.line_id) if credit.line_id
+              else ("c", credit.contract_line_id)] += credit.amount_cents
     allocations = []
-    for line in lines:
+    for key, line in [(("b", line.pk), line) for line in days] + [
+            (("c", line.pk), line) for line in months]:
         if left == 0:
             break
-        part = min(left, line.amount_cents - paid.get(line.pk, 0))
+        part = min(left, line.amount_cents - taken[key])
         if part > 0:
-            allocations.append(PaymentAllocation(payment=payment, line=line, amount_cents=part))
+            allocations.append(PaymentAllocation(
+                payment=payment, line=line if key[0] == "b" else None,
+                contract_line=line if key[0] == "c" else None, amount_cents=part))
             left -= part
     PaymentAllocation.objects.bulk_create(allocations)
 
@@ -118,8 +138,7 @@ def _pass_on(invoice: Invoice, *, account: Account, amount_cents: int, means: st
         online_payment=online_payment)
     _allocate(payment, invoice)
     invoice.paid_cents += amount_cents
-    invoice.status = (InvoiceStatus.PAID if invoice.paid_cents == invoice.total_cents
-                      else InvoiceStatus.PARTLY_PAID)
+    invoice.status = invoice.status_for_amounts()
     invoice.save(update_fields=["paid_cents", "status"])
     audit.record(actor=actor, action="childhood.invoice_paid", obj=invoice, at=at,
                  extra={"amount_cents": amount_cents, "means": means})
@@ -189,34 +208,84 @@ def pass_on_online_payment(sender, *, payment: OnlinePayment, at: datetime, **kw
 
 
 def cancel_by_credit_note(*, invoice: Invoice, reason: str, actor, at: datetime) -> CreditNote:
-    """A manager cancels a whole invoice with a numbered credit note; what was paid goes back
-    to the household's wallet. The invoice and its lines stay as they were."""
+    """A manager cancels what is left of an invoice with a numbered credit note."""
+    return credit(invoice=invoice, reason=reason, actor=actor, at=at)
+
+
+def _line_targets(invoice: Invoice, refs) -> list[tuple[object, int]]:
+    """[(BilledLine or ContractLine, what is left to credit on it)] for the refs "b<pk>" and
+    "c<pk>" of the invoice's lines; a line already credited in full is refused."""
+    credited = defaultdict(int)
+    for billed_id, contract_id, amount in CreditNoteLine.objects.filter(
+            credit_note__invoice=invoice).values_list("line_id", "contract_line_id",
+                                                      "amount_cents"):
+        credited[f"b{billed_id}" if billed_id else f"c{contract_id}"] += amount
+    billed = {f"b{line.pk}": line for line in BilledLine.objects.filter(
+        statement_id=invoice.statement_id)}
+    contract = {f"c{line.pk}": line for line in ContractLine.objects.filter(
+        statement_id=invoice.statement_id)}
+    targets = []
+    for ref in sorted(set(refs)):
+        line = billed.get(ref) or contract.get(ref)
+        if line is None:
+            raise InvalidInput(fields={"lines": [_("Choose lines of this invoice.")]})
+        left = line.amount_cents - credited[ref]
+        if left <= 0:
+            raise CreditAboveInvoice(left=format_cents(0, invoice.currency))
+        targets.append((line, left))
+    return targets
+
+
+def credit(*, invoice: Invoice, reason: str, actor, at: datetime, lines=None,
+           amount_cents: int | None = None, joins_transaction: bool = False) -> CreditNote:
+    """A manager takes some `lines` of an invoice (refs "b<pk>", "c<pk>", each for what is
+    left of it), or an amount, or else all that is left, off the invoice with a numbered
+    credit note and a reason. Never more than what is left to credit (`credit_above_invoice`).
+    What was paid beyond the new amount due goes back to the household's wallet as a refund.
+    The invoice, its lines and payments stay as they were. A caller whose own transaction
+    holds it (the demo loader) passes `joins_transaction=True`."""
     activity = invoice.statement.period.activity
     check_role_over(actor, Role.SERVICE_MANAGER, commune_id=activity.commune_id)
     reason = " ".join((reason or "").split())[:200]
     if not reason:
         raise InvalidInput(fields={"reason": [_("Write why the invoice is cancelled.")]})
-    with transaction.atomic(durable=True):
+    if amount_cents is not None:
+        wallets.check_amount(amount_cents)
+    with transaction.atomic(durable=not joins_transaction):
         account = _locked_account(invoice, at)
         invoice = _locked(invoice)
         if invoice.status == InvoiceStatus.CANCELLED:
             raise InvoiceAlreadyCancelled()
+        targets = _line_targets(invoice, lines) if lines else []
+        amount = (sum(left for _line, left in targets) if targets
+                  else amount_cents if amount_cents is not None else invoice.creditable_cents)
+        if amount > invoice.creditable_cents:
+            raise CreditAboveInvoice(left=format_cents(invoice.creditable_cents,
+                                                       invoice.currency))
         year = timezone.localtime(at).year
         sequence = take_numbers(territory_id=invoice.territory_id,
                                 series=NumberSeries.CREDIT_NOTE, year=year, count=1)
         number = f"AV-{year}-{sequence:06d}"
+        invoice.credited_cents += amount
+        back = max(invoice.kept_cents - invoice.net_cents, 0)
         refund = None
-        if invoice.paid_cents:
-            refund = wallets.refund(account=account, amount_cents=invoice.paid_cents,
+        if back:
+            refund = wallets.refund(account=account, amount_cents=back,
                                     reason=Label("credit_note", {"number": number}),
-                                    idempotency_key=f"credit_note:{invoice.pk}", actor=actor,
-                                    at=at, joins_transaction=True)
+                                    idempotency_key=f"credit_note:{number}:{invoice.pk}",
+                                    actor=actor, at=at, joins_transaction=True)
+            invoice.refunded_cents += back
         note = CreditNote.objects.create(
             invoice=invoice, territory_id=invoice.territory_id, year=year, sequence=sequence,
-            issued_at=at, issued_by=actor, amount_cents=invoice.total_cents, reason=reason,
-            refund=refund)
-        invoice.status = InvoiceStatus.CANCELLED
-        invoice.save(update_fields=["status"])
-        audit.record(actor=actor, action="childhood.invoice_cancelled", obj=invoice, at=at,
-                     extra={"credit_note": note.number, "refunded_cents": invoice.paid_cents})
+            issued_at=at, issued_by=actor, amount_cents=amount, reason=reason, refund=refund)
+        CreditNoteLine.objects.bulk_create([
+            CreditNoteLine(credit_note=note, amount_cents=left,
+                           line=line if isinstance(line, BilledLine) else None,
+                           contract_line=line if isinstance(line, ContractLine) else None)
+            for line, left in targets])
+        invoice.status = invoice.status_for_amounts()
+        invoice.save(update_fields=["credited_cents", "refunded_cents", "status"])
+        audit.record(actor=actor, action="childhood.invoice_credited", obj=invoice, at=at,
+                     extra={"credit_note": note.number, "amount_cents": amount,
+                            "refunded_cents": back})
     return note

@@ -361,6 +361,9 @@ class Invoice(models.Model):
     total_cents = models.PositiveIntegerField()
     paid_cents = models.PositiveIntegerField(default=0)
     currency = models.CharField(max_length=3, choices=Currency.choices)
+    # What credit notes took off the total, and what of the payments they gave back.
+    credited_cents = models.PositiveIntegerField(default=0, db_default=0)
+    refunded_cents = models.PositiveIntegerField(default=0, db_default=0)
     status = models.CharField(max_length=12, choices=InvoiceStatus.choices,
                               default=InvoiceStatus.ISSUED)
 
@@ -382,8 +385,32 @@ class Invoice(models.Model):
         return f"{self.year}-{self.sequence:06d}"
 
     @property
+    def net_cents(self) -> int:
+        """The total less what credit notes took off."""
+        return self.total_cents - self.credited_cents
+
+    @property
+    def kept_cents(self) -> int:
+        """What was paid and not given back."""
+        return self.paid_cents - self.refunded_cents
+
+    @property
     def due_cents(self) -> int:
-        return 0 if self.status == InvoiceStatus.CANCELLED else self.total_cents - self.paid_cents
+        return max(self.net_cents - self.kept_cents, 0)
+
+    @property
+    def creditable_cents(self) -> int:
+        """What credit notes may still take off."""
+        return self.net_cents
+
+    def status_for_amounts(self) -> str:
+        if self.net_cents == 0:
+            return InvoiceStatus.CANCELLED
+        if self.kept_cents == 0:
+            return InvoiceStatus.ISSUED
+        if self.kept_cents >= self.net_cents:
+            return InvoiceStatus.PAID
+        return InvoiceStatus.PARTLY_PAID
 
 
 class InvoicePayment(AppendOnlyModel):
@@ -414,7 +441,10 @@ class PaymentAllocation(AppendOnlyModel):
 
     payment = models.ForeignKey(InvoicePayment, on_delete=models.PROTECT,
                                 related_name="allocations")
-    line = models.ForeignKey(BilledLine, on_delete=models.PROTECT, related_name="allocations")
+    line = models.ForeignKey(BilledLine, on_delete=models.PROTECT, related_name="allocations",
+                             null=True, blank=True)
+    contract_line = models.ForeignKey("ContractLine", on_delete=models.PROTECT, null=True,
+                                      blank=True, related_name="allocations")
     amount_cents = models.PositiveIntegerField()
 
     class Meta:
@@ -435,10 +465,12 @@ class InvoiceOnlinePayment(models.Model):
 
 
 class CreditNote(AppendOnlyModel):
-    """Cancels a whole invoice, numbered in its own gap-free series; what was paid goes back
-    to the household's wallet (`refund`)."""
+    """Takes an amount off an invoice — all of it, some of its lines, or an amount —, numbered
+    in its own gap-free series; what was paid beyond what is left to pay goes back to the
+    household's wallet (`refund`). Never more than the invoice's total with the others."""
 
-    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="credit_note")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes",
+                                db_index=False)
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
     sequence = models.PositiveIntegerField()
@@ -460,6 +492,57 @@ class CreditNote(AppendOnlyModel):
     @property
     def number(self) -> str:
         return f"AV-{self.year}-{self.sequence:06d}"
+
+
+class CreditNoteLine(AppendOnlyModel):
+    """The part of a credit note given to one line of the invoice: a reserved day's or a
+    nursery contract's. A credit note of an amount has no line."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.PROTECT, related_name="lines")
+    line = models.ForeignKey("BilledLine", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="credits")
+    contract_line = models.ForeignKey("ContractLine", on_delete=models.PROTECT, null=True,
+                                      blank=True, related_name="credits")
+    amount_cents = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(line__isnull=True) ^ Q(contract_line__isnull=True),
+                                   name="credit_note_line_one_target"),
+            models.CheckConstraint(condition=Q(amount_cents__gt=0),
+                                   name="credit_note_line_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.credit_note_id}: {self.amount_cents}"
+
+
+class TermCharge(models.Model):
+    """A term of lessons billed once when the child gets a place (enrolled, or promoted from
+    the waiting list): the sessions opened for the term at the price of the household's
+    bracket, charged to the wallet for the activity's service under its shortage rule (a
+    promotion the rule refuses keeps the code); given back when the child leaves before the
+    first session."""
+
+    enrolment = models.OneToOneField(ChildEnrolment, on_delete=models.PROTECT,
+                                     related_name="term_charge")
+    sessions = models.PositiveSmallIntegerField()
+    session_price_cents = models.PositiveIntegerField()
+    amount_cents = models.PositiveIntegerField()
+    billed_at = models.DateTimeField()
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
+    refused_code = models.CharField(max_length=40, blank=True)
+    refund = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            condition=Q(amount_cents=F("sessions") * F("session_price_cents")),
+            name="term_charge_amount")]
+
+    def __str__(self):
+        return f"{self.enrolment_id}: {self.amount_cents}"
 
 
 class Reminder(AppendOnlyModel):
@@ -546,6 +629,7 @@ class ContractLineKind(models.TextChoices):
     MONTHLY = "monthly", _("monthly amount of the contract")
     EXTRA = "extra", _("hours beyond the contract")
     DEDUCTION = "deduction", _("justified absences deducted")
+    RECONCILIATION = "balance", _("end-of-contract reconciliation")
 
 
 class ContractLine(models.Model):

@@ -75,6 +75,7 @@ from civicard.childhood.models import (
     RollCallPoint,
     State,
     Statement,
+    TermCharge,
     Unit,
     UnitDay,
     UnitPrice,
@@ -299,6 +300,8 @@ def enrol_child(*, activity: Activity, child: Person, actor, at: datetime, aller
             photo_consent=bool(photo_consent))
         if locked.service.has_wallet:
             wallets.open_account(household=household, service=locked.service, at=at)
+        if enrolment.status == EnrolmentStatus.ACTIVE:
+            bill_term(enrolment, activity=locked, actor=actor, at=at)
         audit.record(actor=actor, action="childhood.enrolled", obj=enrolment, at=at,
                      extra={"status": enrolment.status})
     return enrolment
@@ -315,6 +318,7 @@ def cancel_enrolment(*, enrolment: ChildEnrolment, actor, at: datetime) -> Child
             return enrolment
         enrolment.status = EnrolmentStatus.CANCELLED
         enrolment.save(update_fields=["status"])
+        refund_term(enrolment, actor=actor, at=at)
         for reservation in (Reservation.objects.select_related("unit_day")
                             .filter(enrolment=enrolment, state=State.RESERVED,
                                     unit_day__day__gte=local_day(at),
@@ -338,8 +342,78 @@ def promote_waiting(*, activity: Activity, at: datetime) -> list[ChildEnrolment]
     for enrolment in promoted:
         enrolment.status, enrolment.activated_at = EnrolmentStatus.ACTIVE, at
         enrolment.save(update_fields=["status", "activated_at"])
+        try:
+            with transaction.atomic():
+                bill_term(enrolment, activity=activity, actor=None, at=at)
+        except DomainError as error:  # the service's rule refused: kept, charged again later
+            TermCharge.objects.filter(enrolment=enrolment).delete()
+            _term_refused(enrolment, activity, error.code, at)
         reminders.place_offered(enrolment, at)
     return promoted
+
+
+def _term_price(enrolment: ChildEnrolment, activity: Activity) -> tuple[int, int]:
+    """(sessions, price of one) of a term of lessons for the enrolment's household: the
+    sessions opened for the activity's first unit, at its price for the household's bracket
+    and the child's rank."""
+    unit = activity.units.order_by("pk").prefetch_related("prices").first()
+    if unit is None:
+        return 0, 0
+    sessions = UnitDay.objects.filter(unit=unit).count()
+    rank = 1 + ChildEnrolment.objects.filter(
+        activity=activity, household_id=enrolment.household_id,
+        status=EnrolmentStatus.ACTIVE, pk__lt=enrolment.pk).count()
+    price = pricing.best_price(list(unit.prices.all()), day=activity.season_starts_on,
+                               bracket_id=enrolment.household.income_bracket_id, rank=rank)
+    return sessions, 0 if price is None else price.amount_cents
+
+
+def term_key(enrolment: ChildEnrolment) -> str:
+    return f"childhood:term:{enrolment.pk}"
+
+
+def bill_term(enrolment: ChildEnrolment, *, activity: Activity, actor, at: datetime
+              ) -> TermCharge | None:
+    """Lessons: the whole term charged once when the child gets a place, through the wallet
+    for the activity's service under its shortage rule (a pool refuses when unfunded: the
+    enrolment is refused with the wallet's code). In the caller's transaction."""
+    if activity.kind != ActivityKind.LESSONS or not activity.service.has_wallet:
+        return None
+    sessions, price = _term_price(enrolment, activity)
+    if sessions * price == 0:
+        return None
+    account = wallets.open_account(household=enrolment.household, service=activity.service,
+                                   at=at)
+    entry = wallets.charge(account=account, amount_cents=sessions * price,
+                           reason=activity.name, idempotency_key=term_key(enrolment),
+                           actor=actor, at=at, joins_transaction=True)
+    return TermCharge.objects.create(enrolment=enrolment, sessions=sessions,
+                                     session_price_cents=price, amount_cents=sessions * price,
+                                     billed_at=at, entry=entry)
+
+
+def _term_refused(enrolment: ChildEnrolment, activity: Activity, code: str, at: datetime):
+    sessions, price = _term_price(enrolment, activity)
+    TermCharge.objects.create(enrolment=enrolment, sessions=sessions, session_price_cents=price,
+                              amount_cents=sessions * price, billed_at=at, refused_code=code)
+
+
+def refund_term(enrolment: ChildEnrolment, *, actor, at: datetime) -> None:
+    """A child who leaves before the first session of the term gets it back (in the caller's
+    transaction); from the first session on, the term stays billed."""
+    charge = TermCharge.objects.filter(enrolment=enrolment, entry__isnull=False,
+                                       refund__isnull=True).select_related("entry").first()
+    if charge is None:
+        return
+    first = (UnitDay.objects.filter(unit__activity_id=enrolment.activity_id)
+             .order_by("day").values_list("day", flat=True).first())
+    if first is None or local_day(at) >= first:
+        return
+    charge.refund = wallets.refund_owed(
+        account=charge.entry.account, amount_cents=charge.amount_cents,
+        reason=enrolment.activity.name, idempotency_key=f"{term_key(enrolment)}:refund",
+        actor=actor, at=at)
+    charge.save(update_fields=["refund"])
 
 
 # Reservations ----------------------------------------------------------------------------------
@@ -682,6 +756,8 @@ class Billable:
 def billable(activity: Activity, first: date, last: date) -> list[Billable]:
     """The reservations of the activity's days between two dates in a billed state, but the
     days inside a nursery contract (the contract bills them)."""
+    if activity.kind == ActivityKind.LESSONS:
+        return []  # billed by the term, when the child got the place
     covered = contracts.covered_days(contracts.contracts_in(activity, first, last))
     rows = (Reservation.objects.filter(unit_day__unit__activity=activity,
                                        unit_day__day__range=(first, last),
@@ -741,6 +817,11 @@ def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Peri
             closed_at=at)
         lines = price_reservations(activity, billable(activity, first, last))
         contract_lines = contracts.priced_contracts(activity, first, last, decided_by=at)
+        for household_id, balances in contracts.balances_due(activity, first, last,
+                                                             contract_lines).items():
+            contract_lines[household_id] = contracts.limit_to_bill(
+                contract_lines[household_id] + balances,
+                sum(amount for _r, amount in lines[household_id]))
         households = sorted(lines.keys() | contract_lines.keys())
         accounts = {a.household_id: a for a in Account.objects.select_related("service")
                     .filter(service=activity.service, household_id__in=households)}

@@ -3,8 +3,10 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, F, Sum
+from django.utils.formats import date_format
 
 from civicard.childhood import contracts, operations
 from civicard.childhood.models import (
@@ -18,6 +20,9 @@ from civicard.childhood.models import (
     BillingMode,
     ChildEnrolment,
     ContractLine,
+    ContractLineKind,
+    CreditNote,
+    CreditNoteLine,
     EnrolmentStatus,
     Invoice,
     InvoiceCounter,
@@ -28,9 +33,11 @@ from civicard.childhood.models import (
     Reservation,
     State,
     Statement,
+    TermCharge,
     UnitDay,
 )
 from civicard.core import audit
+from civicard.core.money import format_cents
 from civicard.core.permissions import check_role_over, role_communes
 from civicard.people.models import Household, Person
 from civicard.wallets.models import Account, LedgerEntry
@@ -122,7 +129,7 @@ def household_balances(person: Person):
 
 # Invoices ------------------------------------------------------------------------------------
 
-INVOICE_RELATED = ("statement__period__activity", "household", "credit_note")
+INVOICE_RELATED = ("statement__period__activity", "household")
 
 
 def invoices_of(person: Person):
@@ -139,25 +146,62 @@ def staff_invoices(actor):
 
 @dataclass
 class InvoiceLine:
+    """One line of an invoice as printed: a reserved day (quantity 1 at its price) or a part of
+    a nursery contract's month (hours at the hourly rate). `ref` names it for a credit note:
+    "b<pk>" a BilledLine, "c<pk>" a ContractLine."""
+
+    ref: str
     child: str
-    unit: str
-    day: date
-    state: str
+    day: date | None
+    what: str
+    minutes: int | None  # None: one unit
+    unit_price_cents: int
     amount_cents: int
+    credited_cents: int = 0
 
     @property
-    def label(self) -> str:
-        return State(self.state).label
+    def hours(self) -> Decimal | None:
+        return None if self.minutes is None else Decimal(self.minutes) / 60
+
+    @property
+    def creditable_cents(self) -> int:
+        return max(self.amount_cents - self.credited_cents, 0)
+
+    def choice_label(self, currency: str) -> str:
+        day = f"{date_format(self.day, 'SHORT_DATE_FORMAT')} " if self.day else ""
+        return f"{self.child}, {day}{self.what}: {format_cents(self.creditable_cents, currency)}"
+
+
+_CONTRACT_ORDER = {ContractLineKind.MONTHLY: 0, ContractLineKind.EXTRA: 1,
+                   ContractLineKind.DEDUCTION: 2, ContractLineKind.RECONCILIATION: 3}
 
 
 def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
-    """The invoice's lines: a child, a unit, a day, by child then day."""
-    return [InvoiceLine(*row) for row in BilledLine.objects.filter(
-        statement_id=invoice.statement_id)
-        .order_by("reservation__child__full_name", "reservation__unit_day__day",
-                  "reservation__unit_day__unit_id")
-        .values_list("reservation__child__full_name", "reservation__unit_day__unit__name",
-                     "reservation__unit_day__day", "state", "amount_cents")]
+    """The invoice's lines, by child: the reserved days by day, then the nursery contract's
+    monthly amount, hours beyond it and absences deducted. Their amounts sum to the total."""
+    credited = defaultdict(int)
+    for billed_id, contract_id, amount in CreditNoteLine.objects.filter(
+            credit_note__invoice=invoice).values_list("line_id", "contract_line_id",
+                                                      "amount_cents"):
+        credited[f"b{billed_id}" if billed_id else f"c{contract_id}"] += amount
+    lines = [InvoiceLine(f"b{pk}", child, day, f"{unit} — {State(state).label}", None, amount,
+                         amount, credited[f"b{pk}"])
+             for pk, child, unit, day, state, amount in BilledLine.objects.filter(
+                 statement_id=invoice.statement_id)
+             .order_by("reservation__child__full_name", "reservation__unit_day__day",
+                       "reservation__unit_day__unit_id")
+             .values_list("pk", "reservation__child__full_name",
+                          "reservation__unit_day__unit__name", "reservation__unit_day__day",
+                          "state", "amount_cents")]
+    contract_rows = sorted(
+        ContractLine.objects.filter(statement_id=invoice.statement_id)
+        .values_list("pk", "contract__enrolment__child__full_name", "kind", "minutes",
+                     "hourly_rate_cents", "amount_cents"),
+        key=lambda row: (row[1], _CONTRACT_ORDER[row[2]], row[0]))
+    lines += [InvoiceLine(f"c{pk}", child, None, str(ContractLineKind(kind).label), minutes,
+                          rate, amount, credited[f"c{pk}"])
+              for pk, child, kind, minutes, rate, amount in contract_rows]
+    return lines
 
 
 def family_language(household: Household) -> str:
@@ -315,7 +359,7 @@ def check_billing() -> list[str]:
                 problems.append(f"statement {statement.pk}: its entry has another key")
             if activity.billing_mode == BillingMode.INVOICE and statement.entry_id is not None:
                 problems.append(f"statement {statement.pk}: invoiced and charged to a wallet")
-    return problems + check_invoices()
+    return problems + check_invoices() + check_balances() + check_terms()
 
 
 def _gaps(name: str, numbers: dict[tuple, list[int]], counters: dict[tuple, int]) -> list[str]:
@@ -331,6 +375,39 @@ def _gaps(name: str, numbers: dict[tuple, list[int]], counters: dict[tuple, int]
     return problems
 
 
+def check_balances() -> list[str]:
+    """Each ended contract's reconciliation is the difference of its billed monthly hours and
+    the hours due for the dates it ran, once (or less in the family's favour, when it took
+    the month's bill to zero)."""
+    problems = []
+    seen = set()
+    for line in (ContractLine.objects.filter(kind=ContractLineKind.RECONCILIATION)
+                 .select_related("statement", "contract__enrolment__activity")
+                 .prefetch_related("contract__days").order_by("pk")):
+        if line.contract_id in seen:
+            problems.append(f"contract {line.contract_id}: reconciled twice")
+        seen.add(line.contract_id)
+        expected = contracts.balance(line.contract).amount_cents
+        limited = expected < line.amount_cents <= 0 and line.statement.total_cents == 0
+        if line.amount_cents != expected and not limited:
+            problems.append(f"contract {line.contract_id}: reconciliation {line.amount_cents} "
+                            f"!= {expected}")
+    return problems
+
+
+def check_terms() -> list[str]:
+    """Each term of lessons charged is its wallet charge, refunded at most once and in full."""
+    problems = []
+    for term in TermCharge.objects.select_related("entry", "refund").order_by("pk"):
+        if term.entry_id and (term.entry.amount_cents != -term.amount_cents
+                              or term.entry.kind != "charge"):
+            problems.append(f"term {term.pk}: its wallet charge does not match")
+        if term.refund_id and (term.entry_id is None
+                               or term.refund.amount_cents != term.amount_cents):
+            problems.append(f"term {term.pk}: its refund does not match")
+    return problems
+
+
 def check_invoices() -> list[str]:
     """Each invoice-mode statement with something to pay has one invoice of its total; each
     invoice's paid amount is the sum of its payments, each payment the charge that took it
@@ -338,28 +415,36 @@ def check_invoices() -> list[str]:
     problems = []
     invoiced = {s.pk: s.total_cents for s in Statement.objects.filter(
         period__activity__billing_mode=BillingMode.INVOICE, total_cents__gt=0)}
-    invoices = {i.statement_id: i for i in Invoice.objects.select_related("credit_note")}
+    invoices = {i.statement_id: i for i in Invoice.objects.all()}
     for statement_id in invoiced.keys() - invoices.keys():
         problems.append(f"statement {statement_id}: not invoiced")
     numbers, notes = defaultdict(list), defaultdict(list)
+    credited, refunded = defaultdict(int), defaultdict(int)
+    for note in CreditNote.objects.select_related("refund").annotate(
+            on_lines=Sum("lines__amount_cents")):
+        notes[(note.territory_id, note.year)].append(note.sequence)
+        credited[note.invoice_id] += note.amount_cents
+        refunded[note.invoice_id] += note.refund.amount_cents if note.refund_id else 0
+        if note.on_lines is not None and note.on_lines != note.amount_cents:
+            problems.append(f"credit note {note.number}: lines {note.on_lines} != "
+                            f"{note.amount_cents}")
     for statement_id, invoice in invoices.items():
         numbers[(invoice.territory_id, invoice.year)].append(invoice.sequence)
         if invoiced.get(statement_id) != invoice.total_cents:
             problems.append(f"invoice {invoice.number}: total {invoice.total_cents} != "
                             f"statement {invoiced.get(statement_id)}")
-        cancelled = hasattr(invoice, "credit_note")
-        expected = (InvoiceStatus.CANCELLED if cancelled else InvoiceStatus.PAID
-                    if invoice.paid_cents == invoice.total_cents else InvoiceStatus.ISSUED
-                    if invoice.paid_cents == 0 else InvoiceStatus.PARTLY_PAID)
+        if (credited[invoice.pk], refunded[invoice.pk]) != (invoice.credited_cents,
+                                                            invoice.refunded_cents):
+            problems.append(f"invoice {invoice.number}: credited {invoice.credited_cents} and "
+                            f"refunded {invoice.refunded_cents} != credit notes "
+                            f"{credited[invoice.pk]} and {refunded[invoice.pk]}")
+        if invoice.credited_cents > invoice.total_cents or invoice.kept_cents > max(
+                invoice.net_cents, 0):
+            problems.append(f"invoice {invoice.number}: credited {invoice.credited_cents} "
+                            f"and kept {invoice.kept_cents} of {invoice.total_cents}")
+        expected = invoice.status_for_amounts()
         if invoice.status != expected:
             problems.append(f"invoice {invoice.number}: {invoice.status} should be {expected}")
-        if cancelled:
-            note = invoice.credit_note
-            notes[(note.territory_id, note.year)].append(note.sequence)
-            refunded = note.refund.amount_cents if note.refund_id else 0
-            if refunded != invoice.paid_cents:
-                problems.append(f"credit note {note.number}: refunded {refunded} != paid "
-                                f"{invoice.paid_cents}")
     paid = defaultdict(int)
     for payment in InvoicePayment.objects.select_related("entry").annotate(
             allocated=Sum("allocations__amount_cents")):
@@ -373,10 +458,12 @@ def check_invoices() -> list[str]:
         if paid[invoice.pk] != invoice.paid_cents:
             problems.append(f"invoice {invoice.number}: paid {invoice.paid_cents} != payments "
                             f"{paid[invoice.pk]}")
-    for line_id, amount, allocated in (BilledLine.objects.annotate(
-            allocated=Sum("allocations__amount_cents")).filter(allocated__gt=F("amount_cents"))
-            .values_list("pk", "amount_cents", "allocated")):
-        problems.append(f"line {line_id}: {allocated} allocated to {amount}")
+    for name, model in (("line", BilledLine), ("contract line", ContractLine)):
+        for relation in ("allocations", "credits"):
+            for line_id, amount, taken in (model.objects.annotate(
+                    taken=Sum(f"{relation}__amount_cents")).filter(taken__gt=F("amount_cents"))
+                    .values_list("pk", "amount_cents", "taken")):
+                problems.append(f"{name} {line_id}: {taken} {relation} on {amount}")
     counters = {series: {(c.territory_id, c.year): c.last
                          for c in InvoiceCounter.objects.filter(series=series)}
                 for series in NumberSeries.values}
@@ -391,7 +478,8 @@ def _check_contract_lines(period: Period, first: date, last: date) -> list[str]:
                     period.activity, first, last, decided_by=period.closed_at).values()
                 for contract, line in lines}
     billed = {(line.contract_id, line.kind): line.amount_cents
-              for line in ContractLine.objects.filter(statement__period=period)}
+              for line in ContractLine.objects.filter(statement__period=period)
+              .exclude(kind=ContractLineKind.RECONCILIATION)}
     return [f"period {period.pk}: contract {contract_id} {kind} billed "
             f"{billed.get((contract_id, kind))} != {expected.get((contract_id, kind))}"
             for contract_id, kind in sorted(expected.keys() | billed.keys())
@@ -477,6 +565,28 @@ def pending_absences(activity):
     return (Absence.objects.select_related("enrolment__child", "document")
             .filter(enrolment__activity=activity, status=AbsenceStatus.PENDING)
             .order_by("starts_on", "pk"))
+
+
+@dataclass
+class ContractEnd:
+    """An ended contract's reconciliation as billed, with its explanation (contracts.Balance)."""
+
+    line: ContractLine
+    balance: contracts.Balance
+    month: date
+
+    @property
+    def magnitude_cents(self) -> int:
+        return abs(self.line.amount_cents)
+
+
+def contract_ends(enrolment) -> list[ContractEnd]:
+    """The reconciliations of the enrolment's ended contracts, the latest first."""
+    return [ContractEnd(line, contracts.balance(line.contract), line.statement.period.month)
+            for line in ContractLine.objects.filter(
+                contract__enrolment=enrolment, kind=ContractLineKind.RECONCILIATION)
+            .select_related("statement__period", "contract__enrolment__activity")
+            .prefetch_related("contract__days").order_by("-contract__ends_on")]
 
 
 def contracts_of(enrolment):

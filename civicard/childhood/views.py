@@ -275,6 +275,7 @@ def my_invoices(request):
 
 def _invoice_pdf(request, invoice: Invoice):
     context = {"invoice": invoice, "lines": queries.invoice_lines(invoice),
+               "credit_notes": invoice.credit_notes.all(),
                "activity": invoice.statement.period.activity,
                "month": invoice.statement.period.month}
     return pdf_response("childhood/invoice_pdf.html", context,
@@ -331,8 +332,11 @@ def _staff_invoice(request, pk) -> Invoice:
 @role_required(*INVOICE_STAFF)
 def staff_invoice(request, pk):
     invoice = _staff_invoice(request, pk)
+    lines = queries.invoice_lines(invoice)
     pay_form = CounterTopUpForm(request.POST if request.POST.get("form") == "pay" else None)
-    note_form = CreditNoteForm(request.POST if request.POST.get("form") == "credit" else None)
+    note_form = CreditNoteForm(request.POST if request.POST.get("form") == "credit" else None,
+                               lines=[(line.ref, line.choice_label(invoice.currency))
+                                      for line in lines if line.creditable_cents])
     limit_form = DebtLimitForm(request.POST if request.POST.get("form") == "limit" else None)
     now = clock.now()
     if request.method == "POST":
@@ -345,11 +349,12 @@ def staff_invoice(request, pk):
                 messages.success(request, _("The payment was recorded."))
                 return redirect("childhood:staff_invoice", pk=pk)
             if note_form.is_bound and note_form.is_valid():
-                note = invoices.cancel_by_credit_note(
-                    invoice=invoice, reason=note_form.cleaned_data["reason"],
-                    actor=request.user, at=now)
-                messages.success(request, _("The invoice is cancelled by credit note "
-                                            "%(number)s.") % {"number": note.number})
+                data = note_form.cleaned_data
+                note = invoices.credit(invoice=invoice, reason=data["reason"],
+                                       lines=data["lines"], amount_cents=data["amount"],
+                                       actor=request.user, at=now)
+                messages.success(request, _("Credit note %(number)s is issued.")
+                                 % {"number": note.number})
                 return redirect("childhood:staff_invoice", pk=pk)
             if limit_form.is_bound and limit_form.is_valid():
                 operations.set_debt_limit(household=invoice.household,
@@ -363,7 +368,7 @@ def staff_invoice(request, pk):
     is_manager = holds_role(request.user, Role.SERVICE_MANAGER,
                             commune_id=invoice.statement.period.activity.commune_id)
     return render(request, "childhood/staff_invoice.html", {
-        "invoice": invoice, "lines": queries.invoice_lines(invoice),
+        "invoice": invoice, "lines": lines, "credit_notes": invoice.credit_notes.all(),
         "payments": invoice.payments.select_related("actor"),
         "pay_form": pay_form, "note_form": note_form, "limit_form": limit_form,
         "is_agent": holds_role(request.user, Role.COUNTER_AGENT,
@@ -425,6 +430,7 @@ def enrolment(request, pk):
     return render(request, "childhood/enrolment.html", {
         "enrolment": enrolment, "document_form": document_form, "absence_form": absence_form,
         "summary": queries.contract_of(enrolment, operations.local_day(now), now=now),
+        "ends": queries.contract_ends(enrolment),
         "documents": queries.documents_of(enrolment),
         "absences": queries.absences_of(enrolment)})
 
@@ -481,6 +487,7 @@ def staff_enrolment(request, pk):
         "enrolment": enrolment, "form": form,
         "summary": queries.contract_of(enrolment, operations.local_day(now), now=now),
         "contracts": queries.contracts_of(enrolment),
+        "ends": queries.contract_ends(enrolment),
         "documents": queries.documents_of(enrolment),
         "absences": queries.absences_of(enrolment)})
 

@@ -7,6 +7,7 @@ from civicard.childhood.models import (
     NurseryContract,
     Period,
     Statement,
+    TermCharge,
 )
 from civicard.childhood.queries import check_billing
 from civicard.people import demo as people_demo
@@ -23,16 +24,21 @@ def test_the_demo_has_amina_s_children_a_waiting_list_and_a_billed_month(db, mon
     lessons = ChildEnrolment.objects.filter(activity__kind="lessons")
     assert (lessons.filter(status="active").count(), lessons.filter(status="waiting").count()) \
         == (8, 3)
+    # the term of lessons billed to the eight who have a place
+    assert TermCharge.objects.filter(entry__isnull=False).count() == 8
     # last month closed for the canteen, the after-school care, the leisure centre (invoiced)
-    # and the nursery
-    assert Period.objects.count() == 4
+    # and the nursery (invoiced, with the months before it)
+    assert Period.objects.exclude(activity__kind="nursery").count() == 3
+    assert Period.objects.filter(activity__kind="nursery").exists()
     contracts = NurseryContract.objects.select_related("enrolment__child")
     assert sorted(c.enrolment.child.full_name.split()[0] for c in contracts) == [
-        "Adam", "Chloé", "Inès"]
-    assert ContractLine.objects.filter(kind="monthly").count() == 3
+        "Adam", "Adam", "Chloé", "Inès"]  # Adam's contract changed this month
+    assert ContractLine.objects.filter(kind="balance").count() == 1
     assert Statement.objects.filter(entry__isnull=False).exists()
-    invoice = Invoice.objects.get()  # the leisure centre's, for Amina's household
-    assert (invoice.number.endswith("-000001"), invoice.status) == (True, "issued")
-    assert invoice.total_cents > 0 and invoice.household.memberships.filter(
-        person__full_name="Yanis Haddad").exists()
+    invoice = Invoice.objects.get(statement__period__activity__kind="leisure_centre")
+    assert (invoice.status, invoice.credit_notes.count()) == ("issued", 1)
+    assert 0 < invoice.credited_cents < invoice.total_cents and invoice.household.memberships\
+        .filter(person__full_name="Yanis Haddad").exists()
+    nursery = Invoice.objects.filter(statement__period__activity__kind="nursery")
+    assert nursery.exists() and all(i.statement.contract_lines.exists() for i in nursery)
     assert check_billing() == []
