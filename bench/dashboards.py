@@ -60,6 +60,7 @@ from civicard.inclusion.models import Accompaniment, Goal, Mediator, Place  # no
 from civicard.people.models import Person, RoleAssignment, User  # noqa: E402
 from civicard.territory import demo as territory_demo  # noqa: E402
 from civicard.territory.models import Neighbourhood  # noqa: E402
+from civicard.territory.queries import current_territory  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday afternoon
 BATCH = 5000
@@ -194,8 +195,9 @@ def build(residents: int, say) -> None:
                 _bulk(Accompaniment, rows)
                 rows = []
         _bulk(Accompaniment, rows)
-        goal = Goal.objects.create(territory=territory, name="Bench goal", percent=10, years=3,
-                                   start_date=date(2025, 11, 1))
+        # the dashboard shows the goal of the territory the install serves (the first one)
+        goal = Goal.objects.create(territory=current_territory(), name="Bench goal", percent=10,
+                                   years=3, start_date=date(2025, 11, 1))
         goal.neighbourhoods.add(*hoods)
 
     if "rebuild_summaries" in get_commands():

@@ -66,9 +66,10 @@ def test_seed_scale_writes_consistent_chunks_resumes_and_never_doubles(db, small
     # no card number twice: the third chunk drew its own
     assert Card.objects.values("number").annotate(n=Count("pk")).filter(n__gt=1).count() == 0
 
-    # the demo's households (and its three named ones), then the chunks'
+    # the demo's households (and its four named ones, the association editor's among them),
+    # then the chunks'
     households = Household.objects.count()
-    assert households == DEMO + 3 + 3 * CHUNK
+    assert households == DEMO + 4 + 3 * CHUNK
     bulk = Household.objects.order_by("-pk")[:3 * CHUNK].values_list("pk", flat=True)
     people = Person.objects.filter(memberships__household__in=list(bulk)).distinct()
     n_people = people.count()

@@ -14,6 +14,24 @@ def whole_credit_notes(apps, schema_editor):
                                                       refunded_cents=models.F("paid_cents"))
 
 
+class SeveralCreditNotesPerInvoice(migrations.AlterField):
+    """The credit note's one-to-one link to its invoice becomes a foreign key. On PostgreSQL
+    only the unique constraint is dropped (a catalog change held for milliseconds; a constraint
+    has no CONCURRENTLY form) and the foreign key is kept as it is, where AlterField would drop
+    and re-add it, validating the table under lock. SQLite rebuilds its table as usual."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        connection = schema_editor.connection
+        if connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, "childhood_creditnote")
+        for name, info in sorted(constraints.items()):
+            if info["unique"] and not info["primary_key"] and info["columns"] == ["invoice_id"]:
+                schema_editor.execute(f"ALTER TABLE childhood_creditnote DROP CONSTRAINT "
+                                      f"{schema_editor.quote_name(name)}")
+
+
 class Migration(migrations.Migration):
     atomic = False
 
@@ -37,7 +55,7 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('monthly', 'monthly amount of the contract'), ('extra', 'hours beyond the contract'), ('deduction', 'justified absences deducted'), ('balance', 'end-of-contract reconciliation')], max_length=10),
         ),
-        migrations.AlterField(
+        SeveralCreditNotesPerInvoice(
             model_name='creditnote',
             name='invoice',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='credit_notes', to='childhood.invoice'),
