@@ -10,7 +10,7 @@ from civicard.cards.models import Card, CardKind, CardStatus
 from civicard.core.permissions import Role, check_role
 from civicard.core.text import searchable
 from civicard.formats import DATE_INPUT_FORMATS
-from civicard.people.models import Person
+from civicard.people.models import Membership, Person
 
 
 def _usable(card: Card, at: datetime) -> Card:
@@ -144,8 +144,7 @@ def live_digital_card(person: Person) -> Card | None:
 
 def household_cards(person: Person):
     """The resident's cards and those of the other members of households they guard."""
-    guarded = Person.objects.filter(
-        memberships__household__memberships__person=person,
-        memberships__household__memberships__is_guardian=True)
+    guarded = Membership.objects.filter(household__in=Membership.objects.filter(
+        person=person, is_guardian=True).values("household_id")).values("person_id")
     return (Card.objects.filter(Q(person=person) | Q(person__in=guarded))
-            .select_related("person").distinct().order_by("person_id", "-issued_at"))
+            .select_related("person").order_by("person_id", "-issued_at"))

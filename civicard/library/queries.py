@@ -59,8 +59,9 @@ def ready_holds():
 
 def memberships_of(person: Person):
     """The person's own memberships and those of their households."""
-    return (Membership.objects.filter(Q(person=person) | Q(household__memberships__person=person))
-            .select_related("library", "home_branch").distinct().order_by("library__name"))
+    households = person.memberships.values("household_id")
+    return (Membership.objects.filter(Q(person=person) | Q(household__in=households))
+            .select_related("library", "home_branch").order_by("library__name"))
 
 
 def membership_of(library: Library, person: Person) -> Membership | None:

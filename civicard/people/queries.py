@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from civicard.core import audit, clock
 from civicard.core.models import AuditLogEntry
 from civicard.core.permissions import Role, check_role, holds_role
+from civicard.core.text import searchable
 from civicard.people.models import Household, Membership, Person
 
 MEMBERS = Prefetch("memberships", queryset=Membership.objects.select_related("person")
@@ -37,12 +38,22 @@ def find_households(agent, text: str, *, limit: int = 30):
     text = " ".join((text or "").split())
     if len(text) < 2:
         return Household.objects.none()
-    matches = Household.objects.filter(
-        Q(memberships__person__full_name__icontains=text)
-        | Q(memberships__person__email__iexact=text)
-        | Q(memberships__person__phone__icontains=text)
-        | Q(pk=int(text) if text.isdigit() else None)
-    ).distinct()
+    # Names through the normalised, indexed column (as the counter's people search); an e-mail
+    # or a phone number only when the text looks like one, so a name never scans every person.
+    people = Q()
+    for word in searchable(text).split():
+        people &= Q(search_name__contains=word)
+    if "@" in text:
+        people = Q(email__iexact=text)
+    elif text.lstrip("+").replace(" ", "").isdigit():
+        people = Q(phone__contains=text.replace(" ", ""))
+    if not people:
+        return Household.objects.none()
+    found = Q(pk__in=Membership.objects.filter(person__in=Person.objects.filter(people))
+              .values("household_id"))
+    if text.isdigit():
+        found |= Q(pk=int(text))
+    matches = Household.objects.filter(found)
     scopes = agent.role_assignments.values_list("commune_id", flat=True)
     if not holds_role(agent, Role.ADMINISTRATOR) and None not in set(scopes):
         matches = matches.filter(Q(address__neighbourhood__commune_id__in=scopes)
