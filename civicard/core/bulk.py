@@ -139,3 +139,11 @@ def loading() -> None:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         if cursor.fetchone()[0]:
             cursor.execute("SET LOCAL session_replication_role = replica")
+
+
+def analyse() -> None:
+    """After a load, on PostgreSQL: the planner's statistics of every table (without them a
+    million-row table is planned as if it were empty, and pages that use an index scan it)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

@@ -137,4 +137,7 @@ def seed_scale(*, residents: int, per_chunk: int = CHUNK_HOUSEHOLDS, progress=No
         started = time.perf_counter()
         rebuild_all(progress=say)
         counts["summaries"] = (0, time.perf_counter() - started)
+        started = time.perf_counter()
+        bulk.analyse()
+        counts["statistics"] = (0, time.perf_counter() - started)
     return counts
