@@ -64,15 +64,20 @@ def result(path: str, unit: str, measured: dict, *, floor: str, target: dict | N
             "extra": extra or {}}
 
 
-def timed_calls(calls: int, call) -> dict:
-    """`call(n)` timed `calls` times in this thread: the figures."""
+def timed(calls: int, call) -> tuple[list[float], float]:
+    """`call(n)` timed `calls` times in this thread: each call's seconds, and all of them."""
     latencies = []
     started = time.perf_counter()
     for n in range(calls):
         begun = time.perf_counter()
         call(n)
         latencies.append(time.perf_counter() - begun)
-    return figures(latencies, time.perf_counter() - started)
+    return latencies, time.perf_counter() - started
+
+
+def timed_calls(calls: int, call) -> dict:
+    """`call(n)` timed `calls` times in this thread: the figures."""
+    return figures(*timed(calls, call))
 
 
 def get_pages(client, urls: list[str], calls: int, warm: bool = True) -> tuple[dict, int, int]:

@@ -99,22 +99,12 @@ def machine() -> dict:
             "rows": counts, "commit": commit}
 
 
-def _timed(calls: int, call) -> tuple[list[float], float]:
-    latencies = []
-    started = time.perf_counter()
-    for n in range(calls):
-        begun = time.perf_counter()
-        call(n)
-        latencies.append(time.perf_counter() - begun)
-    return latencies, time.perf_counter() - started
-
-
 def measure_floors(quick: bool) -> dict[str, tuple[list[float], float]]:
     """The floors every script shares: (latencies, elapsed) of each."""
     from django.db import connection
     from django.test import Client
 
-    from bench.harness import test_environment
+    from bench.harness import test_environment, timed
 
     test_environment()
     calls = 200 if quick else 2000
@@ -129,7 +119,7 @@ def measure_floors(quick: bool) -> dict[str, tuple[list[float], float]]:
         def insert(n):
             cursor.execute("INSERT INTO bench_floor_insert DEFAULT VALUES")
 
-        floors = {"db_select": _timed(calls, select), "db_insert": _timed(calls // 2, insert)}
+        floors = {"db_select": timed(calls, select), "db_insert": timed(calls // 2, insert)}
         cursor.execute("TRUNCATE bench_floor_insert")
     client = Client()
     client.get("/health")
@@ -137,7 +127,7 @@ def measure_floors(quick: bool) -> dict[str, tuple[list[float], float]]:
     def health(n):
         assert client.get("/health").status_code == 200
 
-    floors["health"] = _timed(calls // 4, health)
+    floors["health"] = timed(calls // 4, health)
     return floors
 
 
