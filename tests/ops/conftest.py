@@ -108,8 +108,10 @@ def make_site(pg_server, tmp_path):
         created.append(database)
         var_dir = tmp_path / name / "var"
         var_dir.mkdir(parents=True)
+        # a site is its one database: no replica of the suite's (make test-postgres names one)
         base = {key: value for key, value in os.environ.items()
-                if not key.startswith(("CIVICARD_", "DJANGO_", "PROMETHEUS_"))}
+                if not key.startswith(("CIVICARD_", "DJANGO_", "PROMETHEUS_"))
+                and key != "DATABASE_REPLICA_URL"}
         site_environ = {**base, "DATABASE_URL": pg_server.url(database),
                         "CIVICARD_VAR_DIR": str(var_dir),
                         "CIVICARD_TERMINAL_SIGNING_KEY": new_signing_key(), **environ}
