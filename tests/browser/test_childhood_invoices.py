@@ -82,7 +82,7 @@ def test_a_closed_month_becomes_an_invoice_right_to_the_cent_and_paid_online(
     text = _words(pdf.body())
     assert f"Facture {number}" in text
     for day, state in zip(days, ("présent", "absent, non justifié", "présent"), strict=True):
-        assert f"Yanis Benali {day:%d/%m/%Y} Journée {state} 12,35 €" in text, text
+        assert f"Yanis Benali {day:%d/%m/%Y} Journée — {state} 1 12,35 € 12,35 €" in text, text
     assert "Total 37,05 €" in text and "Reste à payer 37,05 €" in text
 
     # …and pays it online through the (dummy) bank.
