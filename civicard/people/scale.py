@@ -37,6 +37,7 @@ def build(chunk):
     weights = [origin[1] for origin in ORIGINS]
     territory_id = fixed["territory"].pk
     made = chunk.made["households"] = []  # (household, commune, bracket code, members)
+    hoods = chunk.made["hoods"] = {}  # household: neighbourhood
     for _ in range(chunk.households):
         language, _w, first_names, family_names = rng.choices(ORIGINS, weights)[0]
         family = rng.choice(family_names)
@@ -47,6 +48,7 @@ def build(chunk):
         bracket = rng.choice(fixed["brackets"]) if rng.random() < 0.7 else (None, None)
         household_id = households.next_id()
         households.add(household_id, territory_id, address_id, bracket[0])
+        hoods[household_id] = hood
         size = rng.choices(SIZES, SIZE_WEIGHTS)[0]
         adults = 1 if size == 1 or rng.random() < 0.25 else 2
         if size == 1 and rng.random() < 0.4:

@@ -7,13 +7,30 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
 from civicard.access.models import AccessChange, DailyUses, Decision, Outcome, QuotaCounter
 from civicard.access.queries import recount_daily_uses
+from civicard.benefits import scale as benefits_scale
+from civicard.benefits.models import (
+    Booklet,
+    BookletStatus,
+    MonthlyUsage,
+    Redemption,
+    RedemptionDay,
+    Voucher,
+)
+from civicard.benefits.queries import recount_redemption_days
 from civicard.cards.models import Card, CardStatus
 from civicard.childhood.queries import check_billing
 from civicard.core import scale
+from civicard.inclusion import scale as inclusion_scale
+from civicard.inclusion.models import Accompaniment, FirstSeen, Place
+from civicard.inclusion.queries import recount_first_seen
+from civicard.moderation.models import ContentReport
+from civicard.moderation.models import Decision as ModerationDecision
+from civicard.mutualaid import scale as mutualaid_scale
+from civicard.mutualaid.models import Conversation, Message, Post
 from civicard.people.models import Household, Membership, Person
 from civicard.wallets.models import Account, LedgerEntry
 from civicard.wallets.queries import check_ledger
@@ -41,7 +58,8 @@ def seed(chunks: int) -> str:
 def counts() -> dict[str, int]:
     return {model._meta.label: model.objects.count() for model in
             (Household, Person, Membership, Card, Account, LedgerEntry, Decision,
-             QuotaCounter, AccessChange)}
+             QuotaCounter, AccessChange, Place, Accompaniment, Post, Conversation, Message,
+             MonthlyUsage, Booklet, Voucher, Redemption)}
 
 
 def test_plan_is_whole_chunks_whatever_n():
@@ -52,9 +70,12 @@ def test_plan_is_whole_chunks_whatever_n():
     assert scale.plan(1_000_000) == [4000] * 94
 
 
-def test_seed_scale_writes_consistent_chunks_resumes_and_never_doubles(db, small_demo):
+def test_seed_scale_writes_consistent_chunks_resumes_and_never_doubles(db, small_demo,
+                                                                       monkeypatch):
     """One demo load for it all (the demo is most of the test's time): two chunks, then a run
     for three that writes only the third, then a run that writes nothing."""
+    # booklets for a quarter of the households: a 40-household chunk has some to spend
+    monkeypatch.setattr(benefits_scale, "BOOKLET_HOUSEHOLDS", 0.25)
     assert Household.objects.count() == 0
     out = seed(2)
     assert "2/2 chunks" in out and "Scale territory ready" in out
@@ -109,9 +130,69 @@ def test_seed_scale_writes_consistent_chunks_resumes_and_never_doubles(db, small
     assert DailyUses.objects.aggregate(s=Sum("allowed"))["s"] == Decision.objects.filter(
         outcome=Outcome.ALLOW).count()
 
+    ordered = sorted(bulk)
+    chunks = [list(Person.objects.filter(
+        memberships__household__in=ordered[i * CHUNK:(i + 1) * CHUNK]).values_list("pk", flat=True))
+        for i in range(3)]
+    check_benefits_inclusion_mutualaid(chunks)
+
     # a second run finds every chunk written: nothing is added
     written = counts()
     out = seed(3)
     assert "Nothing to do: the 3 chunks" in out
     assert counts() == written
 
+
+
+def check_benefits_inclusion_mutualaid(chunks: list[list[int]]) -> None:
+    """The rows benefits, inclusion and mutualaid add for the chunks' residents (`chunks`: the
+    people of each chunk): as many as the chunk plan says, consistent with their tallies."""
+    people = [person for chunk in chunks for person in chunk]
+    # places: one per 100 residents of each chunk, each in its neighbourhood's commune
+    places = Place.objects.filter(standard_id__startswith="scale-")
+    assert places.count() == sum(round(len(c) / inclusion_scale.RESIDENTS_PER_PLACE)
+                                 for c in chunks)
+    assert not places.exclude(commune=F("neighbourhood__commune__name")).exists()
+    # accompaniments: one first visit per person, the goal's summaries recounted
+    accompanied = Accompaniment.objects.filter(person__in=people)
+    assert accompanied.exists()
+    assert accompanied.filter(first_visit=True).count() == accompanied.values(
+        "person").distinct().count()
+    assert {(row.neighbourhood_id, row.pseudonym): row.first_date
+            for row in FirstSeen.objects.all()} == recount_first_seen()
+
+    # monthly free entries: 6 % of each chunk's residents a month, `used` their redemptions
+    usages = MonthlyUsage.objects.filter(person__in=people)
+    months = usages.values("month").distinct().count()
+    assert months in (11, 12)
+    assert usages.count() == months * sum(round(benefits_scale.OUTINGS * len(c)) for c in chunks)
+    entries = Redemption.objects.filter(idempotency_key__startswith="scale-", kind="entry")
+    assert entries.count() == usages.aggregate(s=Sum("used"))["s"]
+    assert not entries.values("usage", "venue").annotate(n=Count("pk")).filter(n__gt=2).exists()
+    # pass numérique: five vouchers a booklet, each used one redeemed once, counts kept
+    booklets = Booklet.objects.filter(number__contains="-S")
+    assert booklets.filter(status=BookletStatus.HANDED_OUT).exists()
+    vouchers = Voucher.objects.filter(booklet__in=booklets)
+    assert vouchers.count() == 5 * booklets.count()
+    used = vouchers.filter(used_at__isnull=False)
+    assert used.count() == Redemption.objects.filter(voucher__in=vouchers).count() > 0
+    assert booklets.aggregate(s=Sum("vouchers_used"))["s"] == used.count()
+    assert not used.filter(booklet__status=BookletStatus.CREATED).exists()
+    assert {(r.programme_id, r.venue_id, r.kind, r.day): (r.count, r.cents, r.settled_cents)
+            for r in RedemptionDay.objects.all()} == recount_redemption_days()
+
+    # mutual aid: a post for 5 residents, in the author's neighbourhood; answers, a few hidden
+    posts = Post.objects.filter(author__in=people)
+    assert posts.count() == sum(round(mutualaid_scale.POSTS_PER_RESIDENT * len(c))
+                                for c in chunks)
+    assert not posts.exclude(neighbourhood=F(
+        "author__memberships__household__address__neighbourhood")).exists()
+    assert posts.filter(status=Post.Status.CLOSED, closed_at__isnull=False).exists()
+    conversations = Conversation.objects.filter(post__in=posts)
+    assert conversations.exists() and not conversations.filter(
+        recipient=F("starter")).exists()
+    assert Message.objects.filter(conversation__in=conversations).count() >= conversations.count()
+    hidden = list(posts.filter(status=Post.Status.HIDDEN).values_list("pk", flat=True))
+    assert ModerationDecision.objects.filter(kind="post", object_id__in=hidden).count() == len(
+        hidden) == ContentReport.objects.filter(kind="post", object_id__in=hidden,
+                                                resolved_at__isnull=False).count()
