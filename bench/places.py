@@ -5,8 +5,8 @@
 
 Prints, for the filtered list, the GeoJSON and "near me": p50 / p95 server time (Django test
 client, in-process, no network) and the payload size (raw and gzip). `bench(quick)` returns the
-same figures as data for `make bench`, on 10,000 places ("bench-…") added once beside the
-territory's own."""
+same figures as data for `make bench`, on 10,000 places: the scale territory's (seed-scale
+writes one per 100 residents), completed by places "bench-…" added once when there are fewer."""
 
 import gzip
 import os
@@ -35,13 +35,12 @@ from django.utils import timezone  # noqa: E402
 from civicard.core import clock  # noqa: E402
 from civicard.inclusion import standard  # noqa: E402
 from civicard.inclusion.models import Place  # noqa: E402
+from civicard.inclusion.scale import HOURS  # noqa: E402
 from civicard.territory import demo as territory_demo  # noqa: E402
 from civicard.territory.models import Neighbourhood  # noqa: E402
 
 PLACES = 10_000
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
-HOURS = ["Mo-Fr 09:00-12:00,14:00-18:00", "Tu-Sa 10:00-18:00", "Mo,We,Fr 13:30-18:00",
-         "Sa 14:00-18:00", "Mo-Fr 08:30-12:30,13:30-17:00; Sa 09:00-12:00", ""]
 
 
 def setup(places: int = PLACES, migrate: bool = True):
@@ -54,16 +53,19 @@ def setup(places: int = PLACES, migrate: bool = True):
     ctx = Ctx()
     territory_demo.load(ctx)
     territory = ctx.territory
-    have = Place.objects.filter(territory=territory, standard_id__startswith="bench-").count()
-    if have >= places:
+    # the scale territory's places (seed-scale: one per 100 residents) count: bench places
+    # are added only up to `places` in all, numbered after those an earlier run added
+    missing = places - Place.objects.filter(territory=territory).count()
+    if missing <= 0:
         return territory
+    have = Place.objects.filter(territory=territory, standard_id__startswith="bench-").count()
     rng = random.Random(10_000 + have)
     services = standard.services()
     fees = ["Gratuit", "Gratuit", "Payant", "Gratuit sous condition"]
     hoods = list(Neighbourhood.objects.filter(commune__territory=territory))
     now = timezone.now()
     batch = []
-    for n in range(have, places):
+    for n in range(have, have + missing):
         hood = rng.choice(hoods)
         batch.append(Place(
             territory=territory, standard_id=f"bench-{n}", pivot="12345678900012",

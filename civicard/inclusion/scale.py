@@ -31,8 +31,7 @@ KINDS = [  # (typologie, name, national programmes)
     ("ML", "Mission locale", ""),
 ]
 HOURS = ["Mo-Fr 09:00-12:00,14:00-18:00", "Tu-Sa 10:00-18:00", "Mo,We,Fr 13:30-18:00",
-         "Sa 14:00-18:00", "Mo-Fr 08:30-12:30,13:30-17:00; Sa 09:00-12:00",
-         "Tu,Th 09:00-12:00,14:00-18:00"]
+         "Sa 14:00-18:00", "Mo-Fr 08:30-12:30,13:30-17:00; Sa 09:00-12:00", ""]  # "": not known
 FEES = ["Gratuit", "Gratuit", "Gratuit", "Gratuit sous condition", "Payant"]
 ACCESS = ["Se présenter", "Se présenter|Téléphoner", "Prendre un RDV en ligne|Téléphoner",
           "Téléphoner|Contacter par mail"]
