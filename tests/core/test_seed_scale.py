@@ -77,8 +77,17 @@ def test_seed_scale_writes_consistent_chunks_resumes_and_never_doubles(db, small
     # booklets for a quarter of the households: a 40-household chunk has some to spend
     monkeypatch.setattr(benefits_scale, "BOOKLET_HOUSEHOLDS", 0.25)
     assert Household.objects.count() == 0
+    rebuild_all = scale.rebuild_all
+    monkeypatch.setattr(scale, "rebuild_all", lambda progress=None: {})
     out = seed(2)
     assert "2/2 chunks" in out and "Scale territory ready" in out
+    # the booklets' voucher counts as written, before any recount, are what a recount finds
+    written = list(Booklet.objects.order_by("pk").values_list("voucher_count", "vouchers_used"))
+    assert len(written) > 400  # the demo's 400 and the chunks'
+    call_command("rebuild_summaries", stdout=io.StringIO())
+    assert list(Booklet.objects.order_by("pk").values_list(
+        "voucher_count", "vouchers_used")) == written
+    monkeypatch.setattr(scale, "rebuild_all", rebuild_all)
     two = counts()
     out = seed(3)
     assert "Resuming: 2 of 3 chunks already written." in out and "1/1 chunks" in out
