@@ -1,7 +1,7 @@
 """`seed-scale`: a year of free entries and pass-numérique booklets for a chunk's residents.
 
 - Monthly free entries (the demo's "Sorties culture et sport", every card holder): each month
-  6 % of the chunk's residents go out, as in the demo's month (350 of its 5,500 people), 1 to
+  6 % of the chunk's card holders go out, as in the demo's month (350 of its 5,500 people), 1 to
   4 times at the demo's culture venues, at most 2 per venue (the programme's cap); one
   `MonthlyUsage` per person and month, its `used` the number of its redemptions. The current
   month up to yesterday.
@@ -98,8 +98,9 @@ def build(chunk):
     entries = fixed["programmes"].get(BenefitKind.ENTRIES)
     culture = fixed["venues"].get(BenefitKind.ENTRIES, [])
     if entries and len(culture) >= 2:
+        cards = chunk.made["cards"]  # every card holder: not those whose card is blocked
         people = [person for *_x, members in chunk.made["households"]
-                  for person, _adult, _age in members]
+                  for person, _adult, _age in members if person in cards]
         for month, days in fixed["months"]:
             for person in rng.sample(people, round(OUTINGS * len(people))):
                 used = rng.randint(*ENTRIES)

@@ -16,6 +16,7 @@ from civicard.inclusion import standard
 from civicard.inclusion.models import Accompaniment, OfficeHours, Place
 from civicard.inclusion.operations import pseudonym
 from civicard.people.models import Person
+from civicard.people.scale import POSTAL_CODES
 from civicard.territory.models import Neighbourhood
 
 RESIDENTS_PER_PLACE = 100
@@ -55,8 +56,6 @@ def _fixed(run):
         "territory": Place.objects.order_by("pk").values_list("territory_id", flat=True).first(),
         "offices": offices,
         "services": standard.services(),
-        "postal": Place.objects.order_by("pk").values_list("code_postal", flat=True).first()
-        or "79200",
     }
 
 
@@ -87,7 +86,7 @@ def build(chunk):
         typologie, kind, programmes = rng.choice(KINDS)
         places.add(places.next_id(), fixed["territory"], f"scale-{chunk.index}-{n}",
                    f"{rng.randint(10**13, 10**14 - 1)}", f"{kind} {hood_name} {chunk.index}-{n}",
-                   commune, fixed["postal"], insee,
+                   commune, POSTAL_CODES.get(insee, "79200"), insee,
                    f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
                    round(lat + rng.uniform(-0.02, 0.02), 5),
                    round(lon + rng.uniform(-0.03, 0.03), 5), typologie,

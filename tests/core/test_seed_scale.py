@@ -170,11 +170,13 @@ def check_benefits_inclusion_mutualaid(chunks: list[list[int]]) -> None:
     assert {(row.neighbourhood_id, row.pseudonym): row.first_date
             for row in FirstSeen.objects.all()} == recount_first_seen()
 
-    # monthly free entries: 6 % of each chunk's residents a month, `used` their redemptions
+    # monthly free entries: 6 % of each chunk's card holders a month, `used` their redemptions
     usages = MonthlyUsage.objects.filter(person__in=people)
     months = usages.values("month").distinct().count()
     assert months in (11, 12)
-    assert usages.count() == months * sum(round(benefits_scale.OUTINGS * len(c)) for c in chunks)
+    holders = [Person.objects.filter(pk__in=c, cards__status=CardStatus.ACTIVE).distinct()
+               .count() for c in chunks]
+    assert usages.count() == months * sum(round(benefits_scale.OUTINGS * n) for n in holders)
     entries = Redemption.objects.filter(idempotency_key__startswith="scale-", kind="entry")
     assert entries.count() == usages.aggregate(s=Sum("used"))["s"]
     assert not entries.values("usage", "venue").annotate(n=Count("pk")).filter(n__gt=2).exists()
