@@ -190,6 +190,8 @@ def target_text(target: dict) -> str:
             parts.append(f"≥ {limit:g} /s")
         elif key.startswith("exactly_"):
             parts.append(f"{key.removeprefix('exactly_').replace('_', ' ')} = {limit:g}")
+        elif key == "megabytes":
+            parts.append(f"≤ {limit:g} MB")
         elif key.endswith("bytes"):
             parts.append(f"{key.replace('_', ' ')} ≤ {limit / 1000:g} KB")
         else:
