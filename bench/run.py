@@ -43,7 +43,9 @@ COUNTED = [("people", "people_person"), ("households", "people_household"),
            ("cards", "cards_card"), ("ledger entries", "wallets_ledgerentry"),
            ("door decisions", "access_decision"), ("mutual-aid posts", "mutualaid_post"),
            ("places", "inclusion_place"), ("bookings", "bookings_booking"),
-           ("library titles", "library_title"), ("events", "agenda_event")]
+           ("library titles", "library_title"), ("library loans", "library_loan"),
+           ("childhood reservations", "childhood_reservation"),
+           ("agenda follows", "agenda_follow"), ("events", "agenda_event")]
 
 
 def environment(database_url: str) -> None:
