@@ -27,14 +27,15 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 from civicard.people.models import User  # noqa: E402
 
-# The resident's pages of issue #19 (their query counts: tests/core/test_page_queries.py) and
-# the counter's search by name (accents and case ignored; a typo), date of birth and address.
+# The resident's pages of issue #19 (their query counts: tests/core/test_page_queries.py), the
+# counter's household search by name (/counter/: names, e-mail, phone only), and its people
+# search (/counter/cards/) by a common name, a typo, a date of birth and an address.
 PAGES = [("anonymous", "/"), ("resident", "/"), ("resident", "/me/card/"),
          ("resident", "/me/services/"), ("resident", "/me/household/"),
          ("resident", "/me/benefits/"), ("resident", "/help/"),
-         ("agent", "/counter/?q=Benali"), ("agent", "/counter/?q=benali"),
-         ("agent", "/counter/?q=Bennali"), ("agent", "/counter/?q=1985-03-12"),
-         ("agent", "/counter/?q=rue+de+la+gare"), ("agent", "/counter/households/1/")]
+         ("agent", "/counter/?q=Benali"), ("agent", "/counter/cards/?q=Benali"),
+         ("agent", "/counter/cards/?q=Bennali"), ("agent", "/counter/cards/?q=1985-03-12"),
+         ("agent", "/counter/cards/?q=rue+de+la+gare"), ("agent", "/counter/households/1/")]
 
 
 def main():

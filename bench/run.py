@@ -43,7 +43,9 @@ COUNTED = [("people", "people_person"), ("households", "people_household"),
            ("cards", "cards_card"), ("ledger entries", "wallets_ledgerentry"),
            ("door decisions", "access_decision"), ("mutual-aid posts", "mutualaid_post"),
            ("places", "inclusion_place"), ("bookings", "bookings_booking"),
-           ("library titles", "library_title"), ("events", "agenda_event"),
+           ("library titles", "library_title"), ("library loans", "library_loan"),
+           ("childhood reservations", "childhood_reservation"),
+           ("agenda follows", "agenda_follow"), ("events", "agenda_event"),
            ("accompaniments", "inclusion_accompaniment"),
            ("benefit redemptions", "benefits_redemption")]
 
@@ -192,6 +194,8 @@ def target_text(target: dict) -> str:
             parts.append(f"≥ {limit:g} /s")
         elif key.startswith("exactly_"):
             parts.append(f"{key.removeprefix('exactly_').replace('_', ' ')} = {limit:g}")
+        elif key == "megabytes":
+            parts.append(f"≤ {limit:g} MB")
         elif key.endswith("bytes"):
             parts.append(f"{key.replace('_', ' ')} ≤ {limit / 1000:g} KB")
         else:

@@ -28,6 +28,10 @@ from civicard.providers import push
 
 
 def _batches(items: list, size: int):
+    """Runs of `size` ids of a sorted list. A delivery task finds its batch's alerts by the
+    run's first and last ids, a range the unique index answers; a list of 1,000 ids in a
+    prepared statement's generic plan was compared with every alert of the event instead
+    (1.9 s a batch at 100,000 followers, bench/agenda.py)."""
     for index in range(0, len(items), size):
         yield items[index:index + size]
 
@@ -75,7 +79,7 @@ def fan_out(event_id: int, revision: int, reason: str) -> int:
         with transaction.atomic():
             create_alerts(batch, event=event, revision=revision, reason=reason, at=at)
             transaction.on_commit(lambda batch=batch: deliver_event_alerts.enqueue(
-                event_id, revision, batch))
+                event_id, revision, batch[0], batch[-1]))
     return len(person_ids)
 
 
@@ -227,10 +231,12 @@ SENDERS = {Channel.EMAIL: _send_emails, Channel.PUSH: _send_pushes,
 
 
 @task()
-def deliver_event_alerts(event_id: int, revision: int, person_ids: list[int]) -> int:
+def deliver_event_alerts(event_id: int, revision: int, first_person_id: int,
+                         last_person_id: int) -> int:
     """Send the due pending alerts of one fan-out batch; returns how many were sent."""
     return _deliver(Alert.objects.filter(event_id=event_id, revision=revision,
-                                         person_id__in=person_ids))
+                                         person_id__gte=first_person_id,
+                                         person_id__lte=last_person_id))
 
 
 @task()
@@ -270,15 +276,16 @@ def remind_free_entries(month: str) -> int:
         with transaction.atomic():
             create_alerts(batch, reason=Alert.FREE_ENTRIES, month=first, at=at)
             transaction.on_commit(lambda batch=batch: deliver_reminders.enqueue(
-                first.isoformat(), batch))
+                first.isoformat(), batch[0], batch[-1]))
     return len(person_ids)
 
 
 @task()
-def deliver_reminders(month: str, person_ids: list[int]) -> int:
+def deliver_reminders(month: str, first_person_id: int, last_person_id: int) -> int:
     """Send the due free-entries reminders of one batch; returns how many were sent."""
     return _deliver(Alert.objects.filter(event__isnull=True, month=date.fromisoformat(month),
-                                         person_id__in=person_ids))
+                                         person_id__gte=first_person_id,
+                                         person_id__lte=last_person_id))
 
 
 @task()

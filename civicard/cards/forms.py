@@ -7,8 +7,14 @@ from civicard.cards.models import BlockReason, CardKind
 class FindPersonForm(forms.Form):
     q = forms.CharField(label=_("Name, card number, or scan the card"), max_length=100,
                         widget=forms.TextInput(attrs={"type": "search", "autofocus": True}))
-    shown = forms.IntegerField(required=False, min_value=1, max_value=1000,
-                               widget=forms.HiddenInput)
+
+
+class SearchPageForm(forms.Form):
+    """Which page of a counter search the "Next page" link asks for: the one after the person
+    `after`, numbered from `start`. Not part of the search form, so a new search starts over."""
+
+    after = forms.IntegerField(required=False, min_value=1)
+    start = forms.IntegerField(required=False, min_value=1, max_value=10_000_000)
 
 
 class IssueCardForm(forms.Form):

@@ -1,8 +1,9 @@
 """Reads about cards; `card_for_credential` is what every terminal and desk calls."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 
 from civicard.cards import codes
 from civicard.cards.exceptions import CardBlocked, CardExpired, CardUnknown, QrExpired
@@ -126,6 +127,45 @@ def _typed_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """One page of the counter search: `people` in name order, the first being the `start`-th
+    of `total` matches; `next_after` the pk to continue after when more follow."""
+
+    people: list[Person]
+    start: int
+    total: int
+    next_after: int | None
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.people) - 1
+
+
+def people_page(agent, text: str, *, after: int | None = None, start: int = 1,
+                size: int = 30) -> PeoplePage:
+    """The `size` matches of the counter search that follow the person `after` in name order
+    (keyset paging: a late page reads no more than the first), `start` being the position of
+    the first of them (the caller's count, for display). One query: the matches are counted as
+    they are read to be sorted (a second query counting them read every match again, the cost
+    of a common surname: docs/decisions/0026)."""
+    matching = people_matching(agent, text)
+    last = (Person.objects.filter(pk=after).values_list("search_name", flat=True).first()
+            if after is not None else None)
+    if last is not None:
+        matching = matching.filter(Q(search_name__gt=last) | Q(search_name=last, pk__gt=after),
+                                   search_name__gte=last)
+    else:
+        start = 1
+    rows = list(matching.annotate(matches=Window(Count("pk")))[:size + 1])
+    if not rows and last is not None:  # a stale link: those after it have gone
+        return people_page(agent, text, size=size)
+    people = rows[:size]
+    return PeoplePage(people=people, start=start,
+                      total=start - 1 + rows[0].matches if rows else 0,
+                      next_after=people[-1].pk if len(rows) > size else None)
 
 
 def find_people(agent, text: str, *, limit: int = 30):

@@ -8,7 +8,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicard.cards import codes, operations, queries
-from civicard.cards.forms import BlockCardForm, FindPersonForm, IssueCardForm, ReplaceCardForm
+from civicard.cards.forms import (
+    BlockCardForm,
+    FindPersonForm,
+    IssueCardForm,
+    ReplaceCardForm,
+    SearchPageForm,
+)
 from civicard.cards.models import Card, CardKind, CardPurpose
 from civicard.core import audit, clock
 from civicard.core.errors import DomainError
@@ -86,21 +92,18 @@ def manifest(request):
 
 # Counter ---------------------------------------------------------------------------------------
 
-SEARCH_PAGE = 30
-
 @role_required(Role.COUNTER_AGENT, Role.SERVICE_MANAGER)
 def counter_find(request):
     form = FindPersonForm(request.GET or None)
-    context = {"form": form, "results": None}
+    context = {"form": form, "page": None}
     if form.is_valid():
-        matching = queries.people_matching(request.user, form.cleaned_data["q"])
-        shown = form.cleaned_data["shown"] or SEARCH_PAGE
-        results = list(matching[:shown])
-        total = len(results) if len(results) < shown else matching.count()
-        if total == 1:
-            return redirect("cards:counter_person", pk=results[0].pk)
-        context.update(results=results, total=total,
-                       more=min(shown + SEARCH_PAGE, total) if total > shown else None)
+        paging = SearchPageForm(request.GET)
+        where = paging.cleaned_data if paging.is_valid() else {}
+        page = queries.people_page(request.user, form.cleaned_data["q"],
+                                   after=where.get("after"), start=where.get("start") or 1)
+        if page.total == 1:
+            return redirect("cards:counter_person", pk=page.people[0].pk)
+        context["page"] = page
     return render(request, "cards/counter_find.html", context)
 
 

@@ -105,8 +105,7 @@ class Writer:
         return table
 
     def next_id(self, model: type[models.Model]) -> int:
-        if model not in self.ids:
-            self.ids[model] = model.objects.aggregate(top=Max("pk"))["top"] or 0
+        known(self.ids, model)
         self.ids[model] += 1
         return self.ids[model]
 
@@ -124,6 +123,15 @@ class Writer:
                 for statement in statements:
                     cursor.execute(statement)
         return counts
+
+
+def known(ids: dict, *models: type[models.Model]) -> None:
+    """Look up the last key of each model not yet in `ids` (a writer's first row does, or a
+    scale module's fixed lookups: a chunk drawn while the previous one is written must not
+    read a table SQLite has locked)."""
+    for model in models:
+        if model not in ids:
+            ids[model] = model.objects.aggregate(top=Max("pk"))["top"] or 0
 
 
 def loading() -> None:

@@ -12,6 +12,7 @@
 
 from datetime import timedelta
 
+from civicard.core import bulk
 from civicard.inclusion import standard
 from civicard.inclusion.models import Accompaniment, OfficeHours, Place
 from civicard.inclusion.operations import pseudonym
@@ -47,6 +48,7 @@ SUMMARIES = ["Des ordinateurs en accès libre et une personne pour vous aider.",
 
 
 def _fixed(run):
+    bulk.known(run.ids, Place)  # read now: not while a chunk is written
     hoods = Neighbourhood.objects.select_related("commune").order_by("pk")
     offices = list(OfficeHours.objects.order_by("pk").values_list("mediator_id", "place_id"))
     return {

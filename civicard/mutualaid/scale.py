@@ -7,6 +7,7 @@ decision recorded, as moderation's own operations leave them)."""
 
 from datetime import timedelta
 
+from civicard.core import bulk
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
 from civicard.moderation.models import ContentKind, ContentReport
 from civicard.moderation.models import Decision as ModerationDecision
@@ -26,6 +27,7 @@ REPLIES = [("fr", "Bonjour, je peux vous aider !"),
 
 
 def _fixed(run):
+    bulk.known(run.ids, Post, Conversation)  # read now: not while a chunk is written
     lifetime = MutualAidSettings.objects.order_by("pk").values_list(
         "post_lifetime_days", flat=True).first() or 30
     return {

@@ -8,7 +8,7 @@ import pytest
 from civicard.cards import operations as card_ops
 from civicard.cards.models import Card
 from civicard.core.permissions import Role
-from civicard.people.models import Household, Membership
+from civicard.people.models import Household, Membership, Person
 from civicard.wallets import operations
 from civicard.wallets.models import Service, ShortageRule
 from tests.conftest import PASSWORD
@@ -132,3 +132,21 @@ def test_manager_and_cash_report_pages_are_accessible(visitor, family, make_logi
     page.click(f"#account-{account.pk} button:has-text('Record the top-up')")
     visitor.check()
     assert "Enter an amount" in page.locator(f"#account-{account.pk}").inner_text()
+
+
+def test_counter_agent_pages_through_a_common_name(visitor, territory, make_login):
+    for n in range(35):
+        Person.objects.create(full_name=f"Yasmine Benali {n:02}")
+    agent = make_login("agent@example.org", role=Role.COUNTER_AGENT, full_name="Sophie Lambert")
+    visitor.log_in(agent.email, PASSWORD)
+    page = visitor.go("/counter/cards/")
+    page.fill("input[name=q]", "benali")
+    page.click("main button[type=submit]")
+    visitor.check()
+    assert page.locator("main h2").inner_text() == "Results 1 to 30 of 35"
+    visitor.screenshot("cards-counter-search")
+    page.click("main a:has-text('Next page')")
+    visitor.check()
+    assert page.locator("main h2").inner_text() == "Results 31 to 35 of 35"
+    assert page.locator("main ol.card-list li").count() == 5
+    assert page.locator("main ol.card-list").get_attribute("start") == "31"

@@ -66,16 +66,63 @@ def test_only_counter_agents_and_managers_search(resident):
         people_matching(resident, "benali")
 
 
-def test_the_page_says_how_many_match_and_shows_more_on_request(client, agent, territory):
+def page_of(client, **params):
+    return client.get(reverse("cards:counter_find"), params).content.decode().split("</form>")[-1]
+
+
+def test_the_page_says_how_many_match_and_pages_through_them_in_name_order(client, agent):
+    for n in range(65):
+        Person.objects.create(full_name=f"Marie Dupont {n:02}")
+    first = Person.objects.get(full_name="Marie Dupont 29")
+    last = Person.objects.get(full_name="Marie Dupont 59")
+    client.force_login(agent)
+    page = page_of(client, q="dupont")
+    assert "Results 1 to 30 of 65" in page
+    assert page.count("Marie Dupont") == 30 and "Marie Dupont 29" in page
+    assert f"after={first.pk}&amp;start=31" in page
+    page = page_of(client, q="dupont", after=first.pk, start=31)
+    assert "Results 31 to 60 of 65" in page and '<ol class="card-list" start="31">' in page
+    assert page.count("Marie Dupont") == 30
+    assert "Marie Dupont 29" not in page and "Marie Dupont 30" in page
+    assert f"after={last.pk}&amp;start=61" in page
+    page = page_of(client, q="dupont", after=last.pk, start=61)
+    assert "Results 61 to 65 of 65" in page and page.count("Marie Dupont") == 5
+    assert "after=" not in page
+    assert 'name="after"' not in client.get(reverse("cards:counter_find"), {
+        "q": "dupont", "after": last.pk, "start": 61}).content.decode()  # a new search starts over
+    assert "Results 1 to 30 of 66" in page_of(client, q="dupont", after=Person.objects.create(
+        full_name="Marie Dupont 99").pk, start=91)  # a stale link: the first page
+
+
+def test_people_of_the_same_name_are_paged_by_their_number(client, agent):
+    twins = [Person.objects.create(full_name="Ali Benali") for _ in range(45)]
+    client.force_login(agent)
+    page = page_of(client, q="benali")
+    assert "Results 1 to 30 of 45" in page and f"after={twins[29].pk}&amp;" in page
+    page = page_of(client, q="benali", after=twins[29].pk, start=31)
+    assert "Results 31 to 45 of 45" in page and page.count("Ali Benali") == 15
+    assert f'href="{reverse("cards:counter_person", args=[twins[30].pk])}"' in page
+
+
+def test_few_matches_are_listed_whole_and_one_opens_the_person(client, agent, people):
+    client.force_login(agent)
+    assert "2 people found" in page_of(client, q="benali")
+    assert "0 people found" in page_of(client, q="zzzz")
+    response = client.get(reverse("cards:counter_find"), {"q": "amina"})
+    assert response.url == reverse("cards:counter_person", args=[people["Amina Bénali"].pk])
+
+
+def test_a_page_of_the_search_reads_the_same_few_queries_however_many_match(
+        client, agent, django_assert_num_queries):
     for n in range(65):
         Person.objects.create(full_name=f"Marie Dupont {n:02}")
     client.force_login(agent)
     url = reverse("cards:counter_find")
-    page = client.get(url, {"q": "dupont"}).content.decode()
-    assert "30 of 65 people" in page
-    assert page.count("Marie Dupont") == 30
-    assert "shown=60" in page
-    page = client.get(url, {"q": "dupont", "shown": 60}).content.decode()
-    assert "60 of 65 people" in page and "shown=65" in page
-    page = client.get(url, {"q": "dupont", "shown": 65}).content.decode()
-    assert "65 people found" in page and "shown=" not in page.split("</form>")[-1]
+    client.get(url, {"q": "dupont"})
+    # the session, its user and person, the agent's roles and assisted session (any page's);
+    # then the page, one more row and the count of the matches, at once
+    with django_assert_num_queries(6):
+        client.get(url, {"q": "dupont"})
+    after = Person.objects.get(full_name="Marie Dupont 29").pk
+    with django_assert_num_queries(7):  # and the name of the last person shown
+        client.get(url, {"q": "dupont", "after": after, "start": 31})

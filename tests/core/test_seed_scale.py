@@ -7,10 +7,11 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 
 from civicard.access.models import AccessChange, DailyUses, Decision, Outcome, QuotaCounter
 from civicard.access.queries import recount_daily_uses
+from civicard.agenda.models import Follow
 from civicard.benefits import scale as benefits_scale
 from civicard.benefits.models import (
     Booklet,
@@ -21,12 +22,26 @@ from civicard.benefits.models import (
     Voucher,
 )
 from civicard.benefits.queries import recount_redemption_days
+from civicard.bookings.models import Booking, Companion, Status
 from civicard.cards.models import Card, CardStatus
+from civicard.childhood.models import (
+    HOLDS_A_PLACE,
+    ChildEnrolment,
+    EnrolmentStatus,
+    Reservation,
+    Unit,
+    UnitDay,
+    UnitPrice,
+)
 from civicard.childhood.queries import check_billing
-from civicard.core import scale
+from civicard.childhood.scale import GROUP
+from civicard.core import clock, scale
+from civicard.core.bulk import Writer
 from civicard.inclusion import scale as inclusion_scale
 from civicard.inclusion.models import Accompaniment, FirstSeen, Place
 from civicard.inclusion.queries import recount_first_seen
+from civicard.library.models import Copy, CopyState, Loan, Return
+from civicard.library.models import Membership as LibraryMembership
 from civicard.moderation.models import ContentReport
 from civicard.moderation.models import Decision as ModerationDecision
 from civicard.mutualaid import scale as mutualaid_scale
@@ -55,11 +70,32 @@ def seed(chunks: int) -> str:
     return out.getvalue()
 
 
+# the later capabilities' tables (their demo rows, then the chunks')
+LATER = (Booking, Companion, ChildEnrolment, Unit, UnitPrice, UnitDay, Reservation,
+         LibraryMembership, Copy, Loan, Return, Follow)
+
+
 def counts() -> dict[str, int]:
     return {model._meta.label: model.objects.count() for model in
             (Household, Person, Membership, Card, Account, LedgerEntry, Decision,
-             QuotaCounter, AccessChange, Place, Accompaniment, Post, Conversation, Message,
-             MonthlyUsage, Booklet, Voucher, Redemption)}
+             QuotaCounter, AccessChange, *LATER, Place, Accompaniment, Post, Conversation,
+             Message, MonthlyUsage, Booklet, Voucher, Redemption)}
+
+
+def drawn(chunks: int, now) -> dict[str, int]:
+    """The rows the chunk plan gives each model: the chunks drawn again (seeded by their
+    number), without writing them."""
+    run, rows = scale.Run(now=now), {}
+    for index, households in enumerate(scale.plan(residents_for(chunks), CHUNK)):
+        chunk = scale.Chunk(run=run, index=index, households=households,
+                            writer=Writer(now, run.ids), rng=scale.random.Random(
+                                f"civicard-scale-{index}"))
+        for module in scale.scale_modules():
+            if hasattr(module, "build"):
+                module.build(chunk)
+        for model, table in chunk.writer.tables.items():
+            rows[model._meta.label] = rows.get(model._meta.label, 0) + len(table.rows)
+    return rows
 
 
 def test_plan_is_whole_chunks_whatever_n():
@@ -76,6 +112,11 @@ def test_seed_scale_writes_consistent_chunks_resumes_and_never_doubles(db, small
     for three that writes only the third, then a run that writes nothing."""
     # booklets for a quarter of the households: a 40-household chunk has some to spend
     monkeypatch.setattr(benefits_scale, "BOOKLET_HOUSEHOLDS", 0.25)
+    with clock.frozen(clock.now()) as now:
+        seed_and_check(now, monkeypatch)
+
+
+def seed_and_check(now, monkeypatch):
     assert Household.objects.count() == 0
     rebuild_all = scale.rebuild_all
     monkeypatch.setattr(scale, "rebuild_all", lambda progress=None: {})
@@ -118,7 +159,8 @@ def test_seed_scale_writes_consistent_chunks_resumes_and_never_doubles(db, small
     assert entries.count() > 3 * n_people  # a year of canteen months and pool visits
     accounts = Account.objects.filter(household__in=list(bulk))
     assert (accounts.aggregate(s=Sum("balance_cents"))["s"]
-            == entries.aggregate(s=Sum("amount_cents"))["s"])
+            == LedgerEntry.objects.filter(account__in=accounts).aggregate(
+                s=Sum("amount_cents"))["s"])
 
     # door decisions at the seeds' rate (3,000 a week per 39,000 residents), rounded per chunk;
     # each allowed pool entry is the charge that paid it
@@ -139,6 +181,7 @@ def test_seed_scale_writes_consistent_chunks_resumes_and_never_doubles(db, small
     assert DailyUses.objects.aggregate(s=Sum("allowed"))["s"] == Decision.objects.filter(
         outcome=Outcome.ALLOW).count()
 
+    later_capabilities(now, bulk, people, accounts)
     ordered = sorted(bulk)
     chunks = [list(Person.objects.filter(
         memberships__household__in=ordered[i * CHUNK:(i + 1) * CHUNK]).values_list("pk", flat=True))
@@ -151,6 +194,70 @@ def test_seed_scale_writes_consistent_chunks_resumes_and_never_doubles(db, small
     assert "Nothing to do: the 3 chunks" in out
     assert counts() == written
 
+
+
+def later_capabilities(now, bulk, people, accounts):
+    """Bookings, childhood, library and agenda: the rows the chunk plan gives, each kept as
+    the operations keep it."""
+    bulk = list(bulk)
+    ours = {
+        "bookings.Booking": Booking.objects.filter(idempotency_key__startswith="scale:"),
+        "bookings.Companion": Companion.objects.filter(
+            booking__idempotency_key__startswith="scale:"),
+        "childhood.ChildEnrolment": ChildEnrolment.objects.filter(household__in=bulk),
+        "childhood.Unit": Unit.objects.filter(name__regex=GROUP),
+        "childhood.UnitPrice": UnitPrice.objects.filter(unit__name__regex=GROUP),
+        "childhood.UnitDay": UnitDay.objects.filter(unit__name__regex=GROUP),
+        "childhood.Reservation": Reservation.objects.filter(enrolment__household__in=bulk),
+        "library.Membership": LibraryMembership.objects.filter(number__startswith="S"),
+        "library.Copy": Copy.objects.filter(barcode__startswith="S"),
+        "library.Loan": Loan.objects.filter(copy__barcode__startswith="S"),
+        "library.Return": Return.objects.filter(loan__copy__barcode__startswith="S"),
+        "agenda.Follow": Follow.objects.filter(person__in=people),
+        "wallets.Account": accounts,
+        "wallets.LedgerEntry": LedgerEntry.objects.filter(account__in=accounts),
+    }
+    expected = drawn(3, now)
+    assert {label: rows.count() for label, rows in ours.items()} == {
+        label: expected.get(label, 0) for label in ours}
+    assert all(expected[label] for label in ours if label != "bookings.Companion")
+
+    # bookings: never two confirmed on one slot; each priced one charged (refunded when
+    # cancelled in time) by entries that are the booking's, as `book` and `cancel` key them
+    bookings = ours["bookings.Booking"]
+    confirmed = Booking.objects.filter(status=Status.CONFIRMED)
+    assert confirmed.values("resource", "start").annotate(n=Count("pk")).filter(
+        n__gt=1).count() == 0
+    for booking in bookings.filter(price_cents__gt=0).select_related("charge", "refund"):
+        assert booking.charge.idempotency_key == f"booking:{booking.pk}"
+        assert booking.charge.amount_cents == -booking.price_cents
+        if booking.refund is not None:
+            assert booking.status == Status.CANCELLED
+            assert booking.refund.amount_cents == booking.price_cents
+    assert not bookings.filter(price_cents=0, charge__isnull=False).exists()
+    assert bookings.filter(end__lte=now, status=Status.CONFIRMED, no_show__isnull=True
+                           ).count() == 0
+    assert bookings.filter(end__gt=now, no_show__isnull=False).count() == 0
+
+    # childhood: a day's `booked` is its reservations holding a place, within its capacity;
+    # no reservation in a closed month (check-billing above), one live enrolment per child
+    for unit_day in ours["childhood.UnitDay"].annotate(
+            holding=Count("reservations", filter=Q(reservations__state__in=HOLDS_A_PLACE))):
+        assert unit_day.booked == unit_day.holding <= unit_day.capacity
+    assert ours["childhood.ChildEnrolment"].filter(status=EnrolmentStatus.WAITING).count() \
+        + ours["childhood.ChildEnrolment"].filter(status=EnrolmentStatus.ACTIVE).count() \
+        == ours["childhood.ChildEnrolment"].count()
+
+    # library: a copy is on loan exactly when its last loan is not returned, loans of a copy
+    # one after the other
+    for copy in ours["library.Copy"].prefetch_related("loans__returned"):
+        loans = sorted(copy.loans.all(), key=lambda loan: loan.lent_at)
+        out = [loan for loan in loans if not hasattr(loan, "returned")]
+        assert len(out) == (copy.state == CopyState.ON_LOAN)
+        assert copy.loan_id == (out[0].pk if out else None)
+        assert not out or out[0] is loans[-1]
+        for before, after in zip(loans, loans[1:], strict=False):
+            assert before.returned.at <= after.lent_at
 
 
 def check_benefits_inclusion_mutualaid(chunks: list[list[int]]) -> None:

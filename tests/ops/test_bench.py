@@ -14,7 +14,7 @@ from .conftest import ROOT
 
 # How many paths each script reports, and the floors the run measures.
 PATHS = {"pages": 13, "dashboards": 3, "places": 10, "feed": 3, "agenda": 3, "charge": 2,
-         "redeem": 2, "bookings": 3, "childhood": 3, "library": 3, "scan": 3, "exports": 1}
+         "redeem": 2, "bookings": 3, "childhood": 3, "library": 3, "scan": 5, "exports": 1}
 FLOORS = {"db_select", "db_insert", "health", "bench_floor", "bench_floor_open", "http_health"}
 FIGURES = ("count", "per_s", "p50", "p95", "p99")
 
