@@ -36,6 +36,7 @@ from civicard.benefits.models import (
 )
 from civicard.core import bulk
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
+from civicard.core.scale import own_rng
 from civicard.people.models import User
 
 OUTINGS = 0.06  # of residents, each month
@@ -87,7 +88,7 @@ def _bracket(age: int) -> str:
 
 def build(chunk):
     fixed = chunk.run.once("benefits", lambda: _fixed(chunk.run))
-    rng, writer = chunk.rng, chunk.writer
+    rng, writer = own_rng(chunk, "benefits"), chunk.writer
     # parents first: the writer writes its tables in the order they were first asked for
     usages = writer.table(MonthlyUsage, "id person_id programme_id month used")
     writer.table(BookletBatch, "id programme_id social_service_id created_at size")
@@ -118,11 +119,11 @@ def build(chunk):
     mediation = fixed["venues"].get(BenefitKind.MONEY, [])
     if not (passes and mediation and fixed["ccas"]):
         return
-    _booklets(chunk, fixed, passes, mediation, redemptions, key)
+    _booklets(chunk, rng, fixed, passes, mediation, redemptions, key)
 
 
-def _booklets(chunk, fixed, passes, mediation, redemptions, key):
-    rng, now, writer = chunk.rng, chunk.now, chunk.writer
+def _booklets(chunk, rng, fixed, passes, mediation, redemptions, key):
+    now, writer = chunk.now, chunk.writer
     given = dict(chunk.made.get("pass_numerique", {}))  # person: (neighbourhood, age)
     for household, _commune, _bracket_code, members in chunk.made["households"]:
         if rng.random() < BOOKLET_HOUSEHOLDS:

@@ -58,6 +58,12 @@ class Chunk:
         return self.run.now
 
 
+def own_rng(chunk: Chunk, app: str) -> random.Random:
+    """A generator of the chunk's own for one app, seeded by the chunk's number and the app's
+    name: an app that draws from it leaves the other apps' draws (`chunk.rng`) as they were."""
+    return random.Random(f"civicard-scale-{chunk.index}-{app}")
+
+
 def scale_modules() -> list:
     modules = []
     for app in settings.DOMAIN_APPS:

@@ -13,6 +13,7 @@
 from datetime import timedelta
 
 from civicard.core import bulk
+from civicard.core.scale import own_rng
 from civicard.inclusion import standard
 from civicard.inclusion.models import Accompaniment, OfficeHours, Place
 from civicard.inclusion.operations import pseudonym
@@ -70,7 +71,7 @@ def build(chunk):
     fixed = chunk.run.once("inclusion", lambda: _fixed(chunk.run))
     if fixed["territory"] is None:
         return
-    rng, now, writer = chunk.rng, chunk.now, chunk.writer
+    rng, now, writer = own_rng(chunk, "inclusion"), chunk.now, chunk.writer
     homes = chunk.made["hoods"]
     households = chunk.made["households"]
     people = sum(len(members) for *_x, members in households)

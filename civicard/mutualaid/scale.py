@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from civicard.core import bulk
 from civicard.core.demo import DEMO_EMAIL_DOMAIN
+from civicard.core.scale import own_rng
 from civicard.moderation.models import ContentKind, ContentReport
 from civicard.moderation.models import Decision as ModerationDecision
 from civicard.mutualaid.demo import TEXTS
@@ -43,7 +44,7 @@ def build(chunk):
     fixed = chunk.run.once("mutualaid", lambda: _fixed(chunk.run))
     if fixed["territory"] is None:
         return
-    rng, now, writer = chunk.rng, chunk.now, chunk.writer
+    rng, now, writer = own_rng(chunk, "mutualaid"), chunk.now, chunk.writer
     posts = writer.table(Post, "id territory_id kind category_id title description "
                                "neighbourhood_id availability language author_id contact_id "
                                "status created_at expires_at closed_at")
