@@ -61,6 +61,7 @@ from civicard.childhood.models import (
     BilledLine,
     BillingMode,
     ChildEnrolment,
+    ContractCredit,
     ContractDay,
     ContractLine,
     DebtLimitOverride,
@@ -69,6 +70,7 @@ from civicard.childhood.models import (
     EnrolmentStatus,
     Invoice,
     InvoiceStatus,
+    NumberSeries,
     NurseryContract,
     Period,
     Reservation,
@@ -87,6 +89,7 @@ from civicard.core.models import IdempotencyKey
 from civicard.core.permissions import Role, check_role_over, holds_role
 from civicard.people.models import Household, Person
 from civicard.wallets import operations as wallets
+from civicard.wallets.labels import Label
 from civicard.wallets.models import Account
 
 STAFF_ROLES = (Role.COUNTER_AGENT, Role.SERVICE_MANAGER)
@@ -817,9 +820,10 @@ def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Peri
             closed_at=at)
         lines = price_reservations(activity, billable(activity, first, last))
         contract_lines = contracts.priced_contracts(activity, first, last, decided_by=at)
+        beyond_bill = {}
         for household_id, balances in contracts.balances_due(activity, first, last,
                                                              contract_lines).items():
-            contract_lines[household_id] = contracts.limit_to_bill(
+            contract_lines[household_id], beyond_bill[household_id] = contracts.limit_to_bill(
                 contract_lines[household_id] + balances,
                 sum(amount for _r, amount in lines[household_id]))
         households = sorted(lines.keys() | contract_lines.keys())
@@ -849,9 +853,37 @@ def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Peri
                          amount_cents=line.amount_cents)
             for statement in statements
             for contract, line in contract_lines[statement.household_id]])
+        _credit_beyond_bill(activity, statements, beyond_bill, actor=actor, at=at)
         audit.record(actor=actor, action="childhood.month_closed", obj=period, at=at,
                      extra={"statements": len(statements)})
     return period
+
+
+def _credit_beyond_bill(activity: Activity, statements: list[Statement],
+                        beyond_bill: dict[int, list[tuple[NurseryContract, int]]], *, actor,
+                        at: datetime) -> None:
+    """What an end-of-contract reconciliation gives back beyond the month's bill: a credit
+    note numbered in the credit-note series, refunded into the household's wallet for the
+    activity's service, in the closing's transaction (decision 0025). A contract is
+    reconciled once (`balances_due`), so its credit is written once."""
+    credits = [(statement, contract, cents) for statement in statements
+               for contract, cents in beyond_bill.get(statement.household_id, [])]
+    if not credits:
+        return
+    year = timezone.localtime(at).year
+    first = invoices.take_numbers(territory_id=activity.territory_id,
+                                  series=NumberSeries.CREDIT_NOTE, year=year, count=len(credits))
+    for offset, (statement, contract, cents) in enumerate(credits):
+        credit = ContractCredit(contract=contract, statement=statement,
+                                territory_id=activity.territory_id, year=year,
+                                sequence=first + offset, issued_at=at, amount_cents=cents)
+        account = wallets.open_account(household=statement.household, service=activity.service,
+                                       at=at)
+        credit.refund = wallets.refund_owed(
+            account=account, amount_cents=cents,
+            reason=Label("credit_note", {"number": credit.number}),
+            idempotency_key=f"childhood:contract:{contract.pk}:credit", actor=actor, at=at)
+        credit.save()
 
 
 def _charge(statement: Statement, *, activity: Activity, actor, at: datetime,
