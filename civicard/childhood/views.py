@@ -269,7 +269,7 @@ def charge_again(request, pk):
 @resident_required
 def my_invoices(request):
     return render(request, "childhood/invoices.html", {
-        "invoices": queries.invoices_of(request.resident),
+        "invoices": queries.invoices_with_lines(request.resident),
         "online": default_provider() is not None})
 
 
