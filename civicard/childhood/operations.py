@@ -46,6 +46,7 @@ from civicard.childhood.exceptions import (
     NotARollCallPoint,
     NotEnrolled,
     ScheduleInvalid,
+    TermStillUnfunded,
     UnitFull,
     UnitIncompatible,
 )
@@ -399,6 +400,38 @@ def _term_refused(enrolment: ChildEnrolment, activity: Activity, code: str, at: 
     sessions, price = _term_price(enrolment, activity)
     TermCharge.objects.create(enrolment=enrolment, sessions=sessions, session_price_cents=price,
                               amount_cents=sessions * price, billed_at=at, refused_code=code)
+
+
+def charge_term_again(*, enrolment: ChildEnrolment, actor, at: datetime) -> TermCharge:
+    """Charge again a term the shortage rule refused when the child got a place: the staff of
+    the activity, or a guardian once they topped up. Once under retries: the term's row is
+    locked and the wallet charge keeps the term's idempotency key, so a charged term is
+    returned as it is; still unfunded → `term_still_unfunded`, nothing written."""
+    activity = enrolment.activity
+    if not is_staff_for(actor, activity):
+        person = getattr(actor, "person", None) if actor.is_authenticated else None
+        if not guarded_by(person).filter(pk=enrolment.household_id).exists():
+            raise NotAChildOfTheHousehold()
+    with transaction.atomic(durable=True):
+        term = TermCharge.objects.select_for_update().select_related(
+            "enrolment__household").get(enrolment=enrolment)
+        if term.entry_id is not None or term.refund_id is not None:
+            return term
+        account = wallets.open_account(household=term.enrolment.household,
+                                       service=activity.service, at=at)
+        try:
+            with transaction.atomic():
+                term.entry = wallets.charge(
+                    account=account, amount_cents=term.amount_cents, reason=activity.name,
+                    idempotency_key=term_key(enrolment), actor=actor, at=at,
+                    joins_transaction=True)
+        except DomainError as error:
+            raise TermStillUnfunded() from error
+        term.refused_code = ""
+        term.save(update_fields=["entry", "refused_code"])
+        audit.record(actor=actor, action="childhood.term_charged", obj=term, at=at,
+                     extra={"amount_cents": term.amount_cents})
+    return term
 
 
 def refund_term(enrolment: ChildEnrolment, *, actor, at: datetime) -> None:
