@@ -1210,10 +1210,34 @@ def declare_absence(*, enrolment: ChildEnrolment, reason: str, starts_on: date, 
     return _atomic_with_files(write)
 
 
+def _credit_closed_days(absence: Absence, *, actor, at: datetime) -> None:
+    """An absence accepted after its month was closed: the days it covers that were billed
+    as absences (the closed month keeps its lines: corrections are credit notes, never edits)
+    are credited on their invoice by one credit note each, with the absence as its reason,
+    numbered without gap and refunded into the wallet for what was already paid
+    (invoices.credit_billed_days). Once: an absence is decided once, and a line credited in
+    full is never credited again."""
+    lines = defaultdict(list)
+    for line in (BilledLine.objects.filter(
+            reservation__enrolment=absence.enrolment,
+            reservation__unit_day__day__range=(absence.starts_on, absence.ends_on),
+            state__in=(State.RESERVED, State.ABSENT_UNJUSTIFIED, State.LATE_CANCELLED),
+            amount_cents__gt=0,
+            statement__invoice__isnull=False)
+            .select_related("statement__invoice").order_by("pk")):
+        lines[line.statement.invoice].append(line)
+    reason = (f"absence {absence.pk}: {absence.reason} "
+              f"{absence.starts_on:%Y-%m-%d}/{absence.ends_on:%Y-%m-%d}")
+    for invoice, billed in sorted(lines.items(), key=lambda item: item[0].pk):
+        invoices.credit_billed_days(invoice=invoice, lines=billed, reason=reason, actor=actor,
+                                    at=at)
+
+
 def decide_absence(*, absence: Absence, accept: bool, actor, at: datetime) -> Absence:
     """Staff accept or refuse a justified absence. Accepted: the child's booked days of the
-    activity in those dates, not yet closed, become justified absences (not billed); a
-    nursery contract deducts its hours when the month is closed."""
+    activity in those dates, not yet closed, become justified absences (not billed); those of
+    a closed month billed on an invoice are credited (`_credit_closed_days`); a nursery
+    contract deducts its hours when the month is closed."""
     activity = absence.enrolment.activity
     check_role_over(actor, *STAFF_ROLES, commune_id=activity.commune_id)
     with transaction.atomic():
@@ -1233,6 +1257,7 @@ def decide_absence(*, absence: Absence, accept: bool, actor, at: datetime) -> Ab
                                                    State.LATE_CANCELLED))
                                 .order_by("pk")):
                 _move_state(reservation, State.ABSENT_JUSTIFIED, actor=actor, at=at)
+            _credit_closed_days(absence, actor=actor, at=at)
         audit.record(actor=actor, action="childhood.absence_decided", obj=absence, at=at,
                      extra={"status": absence.status})
     return absence
