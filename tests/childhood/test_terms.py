@@ -2,6 +2,7 @@
 enrolment, or when promoted from the waiting list), by the household's bracket, through the
 wallet; given back when the child leaves before the first session."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -127,6 +128,9 @@ def test_a_promotion_the_wallet_refused_is_charged_again_once_by_the_family_or_t
     # The family, still short: refused with a clear message, nothing written.
     guardian = families[2][0]
     client.force_login(guardian)
+    page = client.get(reverse("childhood:enrolment", args=[enrolments[2].pk])).content.decode()
+    assert "Not charged yet: the balance was too low." in page
+    assert re.search(r"Charge the term again \([^)]*85\.00[^)]*\)", page)
     page = client.post(url, follow=True).content.decode()
     assert ("The term could not be charged: the prepaid account still holds too little. "
             "Top it up, then try again.") in page
@@ -139,6 +143,8 @@ def test_a_promotion_the_wallet_refused_is_charged_again_once_by_the_family_or_t
     assert "The term is charged to the prepaid account." in page
     assert client.post(url).status_code == 302
     client.force_login(manager)
+    page = client.get(reverse("childhood:staff_enrolment", args=[enrolments[2].pk]))
+    assert "Charge the term again" not in page.content.decode()
     assert client.post(url).status_code == 302
     term.refresh_from_db()
     account.refresh_from_db()
