@@ -260,14 +260,17 @@ def balances_due(activity: Activity, first: date, last: date,
 
 
 def limit_to_bill(lines: list[tuple[NurseryContract, Line]], others_cents: int
-                  ) -> list[tuple[NurseryContract, Line]]:
-    """A reconciliation in the family's favour takes the month's bill to zero at most."""
+                  ) -> tuple[list[tuple[NurseryContract, Line]], list[tuple[NurseryContract, int]]]:
+    """A reconciliation in the family's favour takes the month's bill to zero at most: the
+    lines as billed, and [(contract, cents)] of what is left of it to give back by a credit
+    note (operations.close_month)."""
     total = others_cents + sum(line.amount_cents for _c, line in lines)
-    result = []
+    result, beyond = [], []
     for contract, line in lines:
         if total < 0 and line.kind == ContractLineKind.RECONCILIATION and line.amount_cents < 0:
             raised = min(-total, -line.amount_cents)
             line = replace(line, amount_cents=line.amount_cents + raised)
             total += raised
+            beyond.append((contract, raised))
         result.append((contract, line))
-    return result
+    return result, beyond

@@ -18,7 +18,9 @@ from civicard.childhood.models import (
     Invoice,
     NurseryFloor,
     Pricing,
+    Reservation,
     RollCallPoint,
+    State,
     Unit,
     UnitDay,
     UnitPrice,
@@ -232,6 +234,22 @@ def _families(ctx, activities, manager):
         invoices.credit(invoice=invoice, reason="Sortie annulée par le centre",
                         lines=[first_line.ref], actor=manager, at=ctx.now,
                         joins_transaction=True)
+        _late_certificate(activities["leisure_centre"], amina, lina, manager, ctx.now)
+
+
+def _late_certificate(centre, amina, lina, manager, now):
+    """Lina's missed morning, billed on last month's invoice: the certificate comes after the
+    closing and is accepted, so a credit note gives that morning back on its own."""
+    missed = (Reservation.objects.filter(enrolment__activity=centre, child=lina,
+                                         state=State.ABSENT_UNJUSTIFIED)
+              .select_related("enrolment", "unit_day").first())
+    if missed is None:
+        return
+    absence = operations.declare_absence(
+        enrolment=missed.enrolment, reason="illness", starts_on=missed.unit_day.day,
+        ends_on=missed.unit_day.day,
+        upload=SimpleUploadedFile("certificat.pdf", DEMO_CERTIFICATE), actor=amina, at=now)
+    operations.decide_absence(absence=absence, accept=True, actor=manager, at=now)
 
 
 def _leisure_centre(centre, amina, manager, yanis, lina, last_month, first_of_month,

@@ -170,3 +170,10 @@ class AbsenceAlreadyDecided(DomainError):
     code = "absence_decided"
     message = _("This absence was already accepted or refused.")
     http_status = 409
+
+
+class TermStillUnfunded(DomainError):
+    code = "term_still_unfunded"
+    message = _("The term could not be charged: the prepaid account still holds too little. "
+                "Top it up, then try again.")
+    http_status = 409

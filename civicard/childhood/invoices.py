@@ -252,40 +252,66 @@ def credit(*, invoice: Invoice, reason: str, actor, at: datetime, lines=None,
     if amount_cents is not None:
         wallets.check_amount(amount_cents)
     with transaction.atomic(durable=not joins_transaction):
-        account = _locked_account(invoice, at)
-        invoice = _locked(invoice)
-        if invoice.status == InvoiceStatus.CANCELLED:
-            raise InvoiceAlreadyCancelled()
-        targets = _line_targets(invoice, lines) if lines else []
-        amount = (sum(left for _line, left in targets) if targets
-                  else amount_cents if amount_cents is not None else invoice.creditable_cents)
-        if amount > invoice.creditable_cents:
-            raise CreditAboveInvoice(left=format_cents(invoice.creditable_cents,
-                                                       invoice.currency))
-        year = timezone.localtime(at).year
-        sequence = take_numbers(territory_id=invoice.territory_id,
-                                series=NumberSeries.CREDIT_NOTE, year=year, count=1)
-        number = f"AV-{year}-{sequence:06d}"
-        invoice.credited_cents += amount
-        back = max(invoice.kept_cents - invoice.net_cents, 0)
-        refund = None
-        if back:
-            refund = wallets.refund(account=account, amount_cents=back,
-                                    reason=Label("credit_note", {"number": number}),
-                                    idempotency_key=f"credit_note:{number}:{invoice.pk}",
-                                    actor=actor, at=at, joins_transaction=True)
-            invoice.refunded_cents += back
-        note = CreditNote.objects.create(
-            invoice=invoice, territory_id=invoice.territory_id, year=year, sequence=sequence,
-            issued_at=at, issued_by=actor, amount_cents=amount, reason=reason, refund=refund)
-        CreditNoteLine.objects.bulk_create([
-            CreditNoteLine(credit_note=note, amount_cents=left,
-                           line=line if isinstance(line, BilledLine) else None,
-                           contract_line=line if isinstance(line, ContractLine) else None)
-            for line, left in targets])
-        invoice.status = invoice.status_for_amounts()
-        invoice.save(update_fields=["credited_cents", "refunded_cents", "status"])
-        audit.record(actor=actor, action="childhood.invoice_credited", obj=invoice, at=at,
-                     extra={"credit_note": note.number, "amount_cents": amount,
-                            "refunded_cents": back})
+        return _write_credit(invoice, reason=reason, lines=lines, amount_cents=amount_cents,
+                             actor=actor, at=at)
+
+
+def credit_billed_days(*, invoice: Invoice, lines: list[BilledLine], reason: str, actor,
+                       at: datetime) -> CreditNote | None:
+    """The rule's own credit note, in the caller's transaction: the billed `lines` of a
+    closed month that an absence accepted afterwards justifies, each for what is left of it
+    (a line credited already in full is skipped; nothing left, or the invoice cancelled → no
+    credit note). Numbered and refunded like a manager's (`credit`), without a manager."""
+    if invoice.status == InvoiceStatus.CANCELLED:
+        return None
+    credited = defaultdict(int)
+    for line_id, amount in CreditNoteLine.objects.filter(
+            credit_note__invoice=invoice, line__in=lines).values_list("line_id", "amount_cents"):
+        credited[line_id] += amount
+    refs = [f"b{line.pk}" for line in lines if line.amount_cents > credited[line.pk]]
+    if not refs:
+        return None
+    return _write_credit(invoice, reason=reason, lines=refs, amount_cents=None, actor=actor,
+                         at=at)
+
+
+def _write_credit(invoice: Invoice, *, reason: str, lines, amount_cents: int | None, actor,
+                  at: datetime) -> CreditNote:
+    """The credit note's writes, in the caller's transaction (see `credit`)."""
+    account = _locked_account(invoice, at)
+    invoice = _locked(invoice)
+    if invoice.status == InvoiceStatus.CANCELLED:
+        raise InvoiceAlreadyCancelled()
+    targets = _line_targets(invoice, lines) if lines else []
+    amount = (sum(left for _line, left in targets) if targets
+              else amount_cents if amount_cents is not None else invoice.creditable_cents)
+    if amount > invoice.creditable_cents:
+        raise CreditAboveInvoice(left=format_cents(invoice.creditable_cents,
+                                                   invoice.currency))
+    year = timezone.localtime(at).year
+    sequence = take_numbers(territory_id=invoice.territory_id,
+                            series=NumberSeries.CREDIT_NOTE, year=year, count=1)
+    number = f"AV-{year}-{sequence:06d}"
+    invoice.credited_cents += amount
+    back = max(invoice.kept_cents - invoice.net_cents, 0)
+    refund = None
+    if back:
+        refund = wallets.refund(account=account, amount_cents=back,
+                                reason=Label("credit_note", {"number": number}),
+                                idempotency_key=f"credit_note:{number}:{invoice.pk}",
+                                actor=actor, at=at, joins_transaction=True)
+        invoice.refunded_cents += back
+    note = CreditNote.objects.create(
+        invoice=invoice, territory_id=invoice.territory_id, year=year, sequence=sequence,
+        issued_at=at, issued_by=actor, amount_cents=amount, reason=reason, refund=refund)
+    CreditNoteLine.objects.bulk_create([
+        CreditNoteLine(credit_note=note, amount_cents=left,
+                       line=line if isinstance(line, BilledLine) else None,
+                       contract_line=line if isinstance(line, ContractLine) else None)
+        for line, left in targets])
+    invoice.status = invoice.status_for_amounts()
+    invoice.save(update_fields=["credited_cents", "refunded_cents", "status"])
+    audit.record(actor=actor, action="childhood.invoice_credited", obj=invoice, at=at,
+                 extra={"credit_note": note.number, "amount_cents": amount,
+                        "refunded_cents": back})
     return note

@@ -654,6 +654,39 @@ class ContractLine(models.Model):
         return f"{self.contract_id} {self.kind}: {self.amount_cents}"
 
 
+class ContractCredit(AppendOnlyModel):
+    """The part of an end-of-contract reconciliation in the family's favour that the month's
+    bill could not take (it went to zero): a credit note ("avoir") numbered in the credit-note
+    series, given back at once to the household's wallet for the activity's service
+    (`refund`). One per contract, written by the closing that reconciled it."""
+
+    contract = models.OneToOneField(NurseryContract, on_delete=models.PROTECT,
+                                    related_name="credit")
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT,
+                                  related_name="contract_credits")
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    issued_at = models.DateTimeField()
+    amount_cents = models.PositiveIntegerField()
+    refund = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "year", "sequence"],
+                                    name="contract_credit_number_unique"),
+            models.CheckConstraint(condition=Q(amount_cents__gt=0),
+                                   name="contract_credit_positive"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"AV-{self.year}-{self.sequence:06d}"
+
+
 # Documents and absences --------------------------------------------------------------------------
 
 class DocumentKind(models.TextChoices):

@@ -46,6 +46,7 @@ from civicard.childhood.exceptions import (
     NotARollCallPoint,
     NotEnrolled,
     ScheduleInvalid,
+    TermStillUnfunded,
     UnitFull,
     UnitIncompatible,
 )
@@ -61,6 +62,7 @@ from civicard.childhood.models import (
     BilledLine,
     BillingMode,
     ChildEnrolment,
+    ContractCredit,
     ContractDay,
     ContractLine,
     DebtLimitOverride,
@@ -69,6 +71,7 @@ from civicard.childhood.models import (
     EnrolmentStatus,
     Invoice,
     InvoiceStatus,
+    NumberSeries,
     NurseryContract,
     Period,
     Reservation,
@@ -87,6 +90,7 @@ from civicard.core.models import IdempotencyKey
 from civicard.core.permissions import Role, check_role_over, holds_role
 from civicard.people.models import Household, Person
 from civicard.wallets import operations as wallets
+from civicard.wallets.labels import Label
 from civicard.wallets.models import Account
 
 STAFF_ROLES = (Role.COUNTER_AGENT, Role.SERVICE_MANAGER)
@@ -396,6 +400,38 @@ def _term_refused(enrolment: ChildEnrolment, activity: Activity, code: str, at: 
     sessions, price = _term_price(enrolment, activity)
     TermCharge.objects.create(enrolment=enrolment, sessions=sessions, session_price_cents=price,
                               amount_cents=sessions * price, billed_at=at, refused_code=code)
+
+
+def charge_term_again(*, enrolment: ChildEnrolment, actor, at: datetime) -> TermCharge:
+    """Charge again a term the shortage rule refused when the child got a place: the staff of
+    the activity, or a guardian once they topped up. Once under retries: the term's row is
+    locked and the wallet charge keeps the term's idempotency key, so a charged term is
+    returned as it is; still unfunded → `term_still_unfunded`, nothing written."""
+    activity = enrolment.activity
+    if not is_staff_for(actor, activity):
+        person = getattr(actor, "person", None) if actor.is_authenticated else None
+        if not guarded_by(person).filter(pk=enrolment.household_id).exists():
+            raise NotAChildOfTheHousehold()
+    with transaction.atomic(durable=True):
+        term = TermCharge.objects.select_for_update().select_related(
+            "enrolment__household").get(enrolment=enrolment)
+        if term.entry_id is not None or term.refund_id is not None:
+            return term
+        account = wallets.open_account(household=term.enrolment.household,
+                                       service=activity.service, at=at)
+        try:
+            with transaction.atomic():
+                term.entry = wallets.charge(
+                    account=account, amount_cents=term.amount_cents, reason=activity.name,
+                    idempotency_key=term_key(enrolment), actor=actor, at=at,
+                    joins_transaction=True)
+        except DomainError as error:
+            raise TermStillUnfunded() from error
+        term.refused_code = ""
+        term.save(update_fields=["entry", "refused_code"])
+        audit.record(actor=actor, action="childhood.term_charged", obj=term, at=at,
+                     extra={"amount_cents": term.amount_cents})
+    return term
 
 
 def refund_term(enrolment: ChildEnrolment, *, actor, at: datetime) -> None:
@@ -817,9 +853,10 @@ def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Peri
             closed_at=at)
         lines = price_reservations(activity, billable(activity, first, last))
         contract_lines = contracts.priced_contracts(activity, first, last, decided_by=at)
+        beyond_bill = {}
         for household_id, balances in contracts.balances_due(activity, first, last,
                                                              contract_lines).items():
-            contract_lines[household_id] = contracts.limit_to_bill(
+            contract_lines[household_id], beyond_bill[household_id] = contracts.limit_to_bill(
                 contract_lines[household_id] + balances,
                 sum(amount for _r, amount in lines[household_id]))
         households = sorted(lines.keys() | contract_lines.keys())
@@ -849,9 +886,37 @@ def close_month(*, activity: Activity, month: date, actor, at: datetime) -> Peri
                          amount_cents=line.amount_cents)
             for statement in statements
             for contract, line in contract_lines[statement.household_id]])
+        _credit_beyond_bill(activity, statements, beyond_bill, actor=actor, at=at)
         audit.record(actor=actor, action="childhood.month_closed", obj=period, at=at,
                      extra={"statements": len(statements)})
     return period
+
+
+def _credit_beyond_bill(activity: Activity, statements: list[Statement],
+                        beyond_bill: dict[int, list[tuple[NurseryContract, int]]], *, actor,
+                        at: datetime) -> None:
+    """What an end-of-contract reconciliation gives back beyond the month's bill: a credit
+    note numbered in the credit-note series, refunded into the household's wallet for the
+    activity's service, in the closing's transaction (decision 0025). A contract is
+    reconciled once (`balances_due`), so its credit is written once."""
+    credits = [(statement, contract, cents) for statement in statements
+               for contract, cents in beyond_bill.get(statement.household_id, [])]
+    if not credits:
+        return
+    year = timezone.localtime(at).year
+    first = invoices.take_numbers(territory_id=activity.territory_id,
+                                  series=NumberSeries.CREDIT_NOTE, year=year, count=len(credits))
+    for offset, (statement, contract, cents) in enumerate(credits):
+        credit = ContractCredit(contract=contract, statement=statement,
+                                territory_id=activity.territory_id, year=year,
+                                sequence=first + offset, issued_at=at, amount_cents=cents)
+        account = wallets.open_account(household=statement.household, service=activity.service,
+                                       at=at)
+        credit.refund = wallets.refund_owed(
+            account=account, amount_cents=cents,
+            reason=Label("credit_note", {"number": credit.number}),
+            idempotency_key=f"childhood:contract:{contract.pk}:credit", actor=actor, at=at)
+        credit.save()
 
 
 def _charge(statement: Statement, *, activity: Activity, actor, at: datetime,
@@ -1145,10 +1210,34 @@ def declare_absence(*, enrolment: ChildEnrolment, reason: str, starts_on: date, 
     return _atomic_with_files(write)
 
 
+def _credit_closed_days(absence: Absence, *, actor, at: datetime) -> None:
+    """An absence accepted after its month was closed: the days it covers that were billed
+    as absences (the closed month keeps its lines: corrections are credit notes, never edits)
+    are credited on their invoice by one credit note each, with the absence as its reason,
+    numbered without gap and refunded into the wallet for what was already paid
+    (invoices.credit_billed_days). Once: an absence is decided once, and a line credited in
+    full is never credited again."""
+    lines = defaultdict(list)
+    for line in (BilledLine.objects.filter(
+            reservation__enrolment=absence.enrolment,
+            reservation__unit_day__day__range=(absence.starts_on, absence.ends_on),
+            state__in=(State.RESERVED, State.ABSENT_UNJUSTIFIED, State.LATE_CANCELLED),
+            amount_cents__gt=0,
+            statement__invoice__isnull=False)
+            .select_related("statement__invoice").order_by("pk")):
+        lines[line.statement.invoice].append(line)
+    reason = (f"absence {absence.pk}: {absence.reason} "
+              f"{absence.starts_on:%Y-%m-%d}/{absence.ends_on:%Y-%m-%d}")
+    for invoice, billed in sorted(lines.items(), key=lambda item: item[0].pk):
+        invoices.credit_billed_days(invoice=invoice, lines=billed, reason=reason, actor=actor,
+                                    at=at)
+
+
 def decide_absence(*, absence: Absence, accept: bool, actor, at: datetime) -> Absence:
     """Staff accept or refuse a justified absence. Accepted: the child's booked days of the
-    activity in those dates, not yet closed, become justified absences (not billed); a
-    nursery contract deducts its hours when the month is closed."""
+    activity in those dates, not yet closed, become justified absences (not billed); those of
+    a closed month billed on an invoice are credited (`_credit_closed_days`); a nursery
+    contract deducts its hours when the month is closed."""
     activity = absence.enrolment.activity
     check_role_over(actor, *STAFF_ROLES, commune_id=activity.commune_id)
     with transaction.atomic():
@@ -1168,6 +1257,7 @@ def decide_absence(*, absence: Absence, accept: bool, actor, at: datetime) -> Ab
                                                    State.LATE_CANCELLED))
                                 .order_by("pk")):
                 _move_state(reservation, State.ABSENT_JUSTIFIED, actor=actor, at=at)
+            _credit_closed_days(absence, actor=actor, at=at)
         audit.record(actor=actor, action="childhood.absence_decided", obj=absence, at=at,
                      extra={"status": absence.status})
     return absence

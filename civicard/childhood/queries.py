@@ -19,6 +19,7 @@ from civicard.childhood.models import (
     BilledLine,
     BillingMode,
     ChildEnrolment,
+    ContractCredit,
     ContractLine,
     ContractLineKind,
     CreditNote,
@@ -204,6 +205,11 @@ def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
     return lines
 
 
+def invoices_with_lines(person: Person) -> list[tuple[Invoice, list[InvoiceLine]]]:
+    """The family's invoices (invoices_of) each with its lines, for their page."""
+    return [(invoice, invoice_lines(invoice)) for invoice in invoices_of(person)]
+
+
 def family_language(household: Household) -> str:
     """The language the household's papers are written in: its first guardian's."""
     guardian = (Person.objects.filter(memberships__household=household,
@@ -377,10 +383,13 @@ def _gaps(name: str, numbers: dict[tuple, list[int]], counters: dict[tuple, int]
 
 def check_balances() -> list[str]:
     """Each ended contract's reconciliation is the difference of its billed monthly hours and
-    the hours due for the dates it ran, once (or less in the family's favour, when it took
-    the month's bill to zero)."""
+    the hours due for the dates it ran, accounted for once: on the month's bill, and — in the
+    family's favour, beyond that bill, which it took to zero — by a credit note refunded into
+    the wallet (decision 0025)."""
     problems = []
     seen = set()
+    credits = {credit.contract_id: credit for credit in ContractCredit.objects.select_related(
+        "refund", "refund__account")}
     for line in (ContractLine.objects.filter(kind=ContractLineKind.RECONCILIATION)
                  .select_related("statement", "contract__enrolment__activity")
                  .prefetch_related("contract__days").order_by("pk")):
@@ -388,10 +397,23 @@ def check_balances() -> list[str]:
             problems.append(f"contract {line.contract_id}: reconciled twice")
         seen.add(line.contract_id)
         expected = contracts.balance(line.contract).amount_cents
-        limited = expected < line.amount_cents <= 0 and line.statement.total_cents == 0
-        if line.amount_cents != expected and not limited:
+        credit = credits.get(line.contract_id)
+        credited = credit.amount_cents if credit else 0
+        if line.amount_cents - credited != expected:
             problems.append(f"contract {line.contract_id}: reconciliation {line.amount_cents} "
-                            f"!= {expected}")
+                            f"and credit note {credited} != {expected}")
+        if credit is not None and (line.amount_cents > 0 or line.statement.total_cents != 0
+                                   or credit.statement_id != line.statement_id):
+            problems.append(f"contract {line.contract_id}: credit note {credit.number} but "
+                            f"the bill was not taken to zero")
+        if credit is not None and (
+                credit.refund.amount_cents != credit.amount_cents
+                or credit.refund.kind != "refund"
+                or credit.refund.account.household_id != line.statement.household_id):
+            problems.append(f"contract {line.contract_id}: credit note {credit.number} does "
+                            f"not match its refund")
+    for contract_id in credits.keys() - seen:
+        problems.append(f"contract {contract_id}: credit note without reconciliation")
     return problems
 
 
@@ -428,6 +450,8 @@ def check_invoices() -> list[str]:
         if note.on_lines is not None and note.on_lines != note.amount_cents:
             problems.append(f"credit note {note.number}: lines {note.on_lines} != "
                             f"{note.amount_cents}")
+    for credit in ContractCredit.objects.all():
+        notes[(credit.territory_id, credit.year)].append(credit.sequence)
     for statement_id, invoice in invoices.items():
         numbers[(invoice.territory_id, invoice.year)].append(invoice.sequence)
         if invoiced.get(statement_id) != invoice.total_cents:
@@ -579,13 +603,19 @@ class ContractEnd:
     def magnitude_cents(self) -> int:
         return abs(self.line.amount_cents)
 
+    @property
+    def credit(self) -> ContractCredit | None:
+        """The credit note of what the month's bill could not take (decision 0025)."""
+        return getattr(self.line.contract, "credit", None)
+
 
 def contract_ends(enrolment) -> list[ContractEnd]:
     """The reconciliations of the enrolment's ended contracts, the latest first."""
     return [ContractEnd(line, contracts.balance(line.contract), line.statement.period.month)
             for line in ContractLine.objects.filter(
                 contract__enrolment=enrolment, kind=ContractLineKind.RECONCILIATION)
-            .select_related("statement__period", "contract__enrolment__activity")
+            .select_related("statement__period", "contract__enrolment__activity",
+                            "contract__credit")
             .prefetch_related("contract__days").order_by("-contract__ends_on")]
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("child/<int:pk>/book/", views.book, name="book"),
     path("child/<int:pk>/enrol/", views.enrol, name="enrol"),
     path("enrolment/<int:pk>/", views.enrolment, name="enrolment"),
+    path("enrolment/<int:pk>/term/charge/", views.charge_term, name="charge_term"),
     path("document/<int:pk>/", views.document, name="document"),
     path("nursery-rate/", views.nursery_rate, name="nursery_rate"),
     path("invoices/", views.my_invoices, name="my_invoices"),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicard.childhood import invoices, operations, pricing, queries
+from civicard.childhood.exceptions import NotAChildOfTheHousehold
 from civicard.childhood.forms import (
     AbsenceForm,
     ActivityForm,
@@ -26,7 +27,14 @@ from civicard.childhood.forms import (
     SeasonDaysForm,
     UnitForm,
 )
-from civicard.childhood.models import Absence, Document, Invoice, NurseryContract, UnitDay
+from civicard.childhood.models import (
+    Absence,
+    ChildEnrolment,
+    Document,
+    Invoice,
+    NurseryContract,
+    UnitDay,
+)
 from civicard.core import clock
 from civicard.core.errors import DomainError, InvalidInput, PermissionRefused
 from civicard.core.pdf import pdf_response
@@ -269,7 +277,7 @@ def charge_again(request, pk):
 @resident_required
 def my_invoices(request):
     return render(request, "childhood/invoices.html", {
-        "invoices": queries.invoices_of(request.resident),
+        "invoices": queries.invoices_with_lines(request.resident),
         "online": default_provider() is not None})
 
 
@@ -455,6 +463,26 @@ def document(request, pk):
 
 _EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png",
                "image/webp": ".webp"}
+
+
+@require_POST
+@login_required
+def charge_term(request, pk):
+    """Charge again a term of lessons the wallet refused: the activity's staff, or a guardian
+    from their page once they topped up; back to the page the form was on."""
+    enrolment = get_object_or_404(ChildEnrolment.objects.select_related("activity__service"),
+                                  pk=pk)
+    try:
+        operations.charge_term_again(enrolment=enrolment, actor=request.user, at=clock.now())
+    except NotAChildOfTheHousehold as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The term is charged to the prepaid account."))
+    if operations.is_staff_for(request.user, enrolment.activity):
+        return redirect("childhood:staff_enrolment", pk=enrolment.pk)
+    return redirect("childhood:enrolment", pk=enrolment.pk)
 
 
 def _staff_enrolment(request, pk):

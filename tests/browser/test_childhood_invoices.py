@@ -77,6 +77,22 @@ def test_a_closed_month_becomes_an_invoice_right_to_the_cent_and_paid_online(
     visitor.check()
     assert f"Facture {number}" in page.content()
     visitor.screenshot("childhood-invoices")
+    # Its lines, at 360 px, stacked with their column's name: nothing scrolls sideways and
+    # the amounts are on screen; screen readers still get a table.
+    page.click(f"text=Les lignes de la facture {number}")
+    region = page.locator(".invoice-lines")
+    assert region.evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    amount = page.locator(".invoice-lines tbody tr").first.locator("td").last
+    box = amount.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert amount.text_content().replace("\u202f", " ").replace("\u00a0", " ") == "12,35 €"
+    assert amount.evaluate("e => getComputedStyle(e, '::before').content") == '"Montant"'
+    assert page.get_by_role("table").get_by_role("columnheader").all_inner_texts() == [
+        "Enfant", "Description", "Quantité", "Prix unitaire", "Montant"]
+    assert page.get_by_role("table").get_by_role("row").count() == 5  # head, 3 days, total
+    visitor.check()
+    visitor.screenshot("childhood-invoice-360")
     pdf = visitor.page.request.get(f"{visitor.base_url}/childhood/invoices/{invoice.pk}.pdf")
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     text = _words(pdf.body())

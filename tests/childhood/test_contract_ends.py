@@ -2,15 +2,16 @@
 billed in equal monthly parts are compared with the hours its weeks of care give for the dates
 it ran, and the difference is billed or given back with the month — worked by hand below."""
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from civicard.childhood import contracts, operations
-from civicard.childhood.models import ContractLine, Invoice, Statement
+from civicard.childhood.models import ContractCredit, ContractLine, Invoice, Statement
 from civicard.childhood.queries import check_billing, invoice_lines
+from civicard.wallets.models import LedgerEntry
 
 from .conftest import AT, CLOSING
 from .test_contracts import baby, february, nursery, terms  # noqa: F401 (fixtures)
@@ -91,5 +92,46 @@ def test_a_contract_ended_in_a_closed_month_is_reconciled_at_the_next_closing(
     assert Statement.objects.get(period__month=date(2025, 11, 1)).total_cents == 267_62
     assert check_billing() == []
     ContractLine.objects.filter(kind="balance").update(amount_cents=-50_43)
-    assert any(f"contract {contract.pk}: reconciliation -5043 != -5044" in p
-               for p in check_billing())
+    assert (f"contract {contract.pk}: reconciliation -5043 and credit note 0 != -5044"
+            in check_billing())
+
+
+def test_a_reconciliation_beyond_the_months_bill_is_given_back_by_a_credit_note_once(
+        client, nursery, baby, manager, family):  # noqa: F811
+    contract = operations.create_contract(enrolment=baby, terms=terms(), actor=manager, at=AT)
+    for month in AUTUMN[:2]:
+        close(nursery, month, manager)
+    # From 1 November, one hour on Mondays: the first contract ends on 31 October and gives
+    # back 50.44 € (as above). The new one: 1 h × 38 weeks ÷ 10 months = 228 min × 1.86 € =
+    # 7.068 → 7.07 €. November's bill goes to zero (7.07 of the 50.44 €); the other 43.37 €
+    # are a credit note refunded into the wallet for the nursery.
+    later = operations.change_contract(
+        contract=contract, terms=terms(starts_on=date(2025, 11, 1),
+                                       schedule={0: (time(9), time(10))}),
+        actor=manager, at=CLOSING)
+    close(nursery, date(2025, 11, 1), manager)
+    lines = {(line.contract_id, line.kind): line.amount_cents
+             for line in ContractLine.objects.filter(statement__period__month=date(2025, 11, 1))}
+    assert lines == {(contract.pk, "balance"): -7_07, (later.pk, "monthly"): 7_07}
+    statement = Statement.objects.get(period__month=date(2025, 11, 1))
+    assert (statement.total_cents, statement.entry_id) == (0, None)
+    credit = ContractCredit.objects.get()
+    assert (credit.contract_id, credit.statement_id, credit.amount_cents, credit.number) == (
+        contract.pk, statement.pk, 43_37, "AV-2026-000001")
+    refund = LedgerEntry.objects.get(pk=credit.refund_id)
+    assert (refund.kind, refund.amount_cents, refund.account.service_id,
+            refund.account.household_id) == ("refund", 43_37, nursery.service_id,
+                                             statement.household_id)
+    assert check_billing() == []
+    client.force_login(family[0])
+    text = client.get(reverse("childhood:enrolment", args=[baby.pk])).content.decode()
+    assert "is given back to your prepaid account for this service by credit note " \
+           "AV-2026-000001." in text
+    # Closing again writes nothing more.
+    entries = LedgerEntry.objects.count()
+    close(nursery, date(2025, 11, 1), manager)
+    assert (ContractCredit.objects.count(), LedgerEntry.objects.count()) == (1, entries)
+    # Every cent is proven: a line that no longer adds up with its credit note is found.
+    ContractLine.objects.filter(kind="balance").update(amount_cents=-7_06)
+    assert (f"contract {contract.pk}: reconciliation -706 and credit note 4337 != -5044"
+            in check_billing())

@@ -4,6 +4,7 @@ an invoice, never more than what is left, and give back what was paid beyond wha
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from civicard.childhood import invoices, operations
@@ -130,3 +131,53 @@ def test_a_manager_credits_lines_on_the_invoice_page(client, centre):  # noqa: F
     assert "AV-2026-000001" in page
     assert 'Left to credit: <bdi dir="ltr">37.05' in page
     assert not LedgerEntry.objects.exists() and check_billing() == []
+
+
+def test_an_absence_accepted_after_its_month_was_closed_credits_its_billed_days_once(
+        centre, agent, tmp_path, settings):  # noqa: F811
+    settings.MEDIA_ROOT = tmp_path
+    close(centre)
+    invoice = Invoice.objects.get()
+    invoices.pay_at_counter(invoice=invoice, amount_cents=51_25, means="cash",
+                            request_key="k", actor=agent, at=CLOSING)
+    account = Account.objects.get(household=centre.household)
+    # Yanis was ill on his last two booked days (billed as booked, 12.35 € each); the
+    # certificate comes after the closing and is accepted.
+    enrolment = centre.activity.enrolments.get(child=centre.yanis)
+    absence = operations.declare_absence(
+        enrolment=enrolment, reason="illness", starts_on=centre.days[2],
+        ends_on=centre.days[3], upload=SimpleUploadedFile(
+            "certificat.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", content_type="application/pdf"),
+        actor=centre.amina, at=CLOSING)
+    operations.decide_absence(absence=absence, accept=True, actor=centre.manager,
+                              at=CLOSING + timedelta(minutes=1))
+    note = CreditNote.objects.get()
+    invoice.refresh_from_db()
+    account.refresh_from_db()
+    assert (note.number, note.amount_cents, note.reason) == (
+        "AV-2026-000001", 24_70,
+        f"absence {absence.pk}: illness {centre.days[2]:%Y-%m-%d}/{centre.days[3]:%Y-%m-%d}")
+    assert sorted(CreditNoteLine.objects.values_list("line__reservation__unit_day__day",
+                                                     "amount_cents")) == [
+        (centre.days[2], 12_35), (centre.days[3], 12_35)]
+    # It was paid: the 24.70 € go back to the wallet for the service, once.
+    assert (note.refund.kind, note.refund.amount_cents, note.refund.account_id) == (
+        "refund", 24_70, account.pk)
+    assert (invoice.credited_cents, invoice.refunded_cents, invoice.status) == (
+        24_70, 24_70, "paid")
+    assert account.balance_cents == 24_70
+    assert check_billing() == []
+    # Deciding again is refused; another absence over the same days credits nothing more.
+    assert code_of(lambda: operations.decide_absence(
+        absence=absence, accept=True, actor=centre.manager, at=CLOSING)) == \
+        "absence_decided"
+    again = operations.declare_absence(
+        enrolment=enrolment, reason="illness", starts_on=centre.days[2],
+        ends_on=centre.days[3], upload=SimpleUploadedFile(
+            "certificat.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", content_type="application/pdf"),
+        actor=centre.amina, at=CLOSING)
+    entries = LedgerEntry.objects.count()
+    operations.decide_absence(absence=again, accept=True, actor=centre.manager, at=CLOSING)
+    assert (CreditNote.objects.count(), LedgerEntry.objects.count()) == (1, entries)
+    assert InvoiceCounter.objects.get(series="credit_note").last == 1
+    assert check_billing() == []

@@ -2,6 +2,7 @@
 enrolment, or when promoted from the waiting list), by the household's bracket, through the
 wallet; given back when the child leaves before the first session."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -103,3 +104,65 @@ def test_a_waiting_child_is_billed_when_promoted(swimming, territory, make_login
     assert Account.objects.get(household=families[2][1]).balance_cents == 0
     assert Account.objects.get(household=families[0][1]).balance_cents == 85_00
     assert check_billing() == []
+
+
+def test_a_promotion_the_wallet_refused_is_charged_again_once_by_the_family_or_the_staff(
+        swimming, territory, make_login, agent, manager, client, settings):
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    families = [make_family(territory, make_login, i) for i in range(3)]
+    for (_guardian, household, _child), cents in zip(families, (85_00, 85_00, 50_00),
+                                                     strict=True):
+        fund(household, swimming, cents, agent)
+    enrolments = [operations.enrol_child(activity=swimming, child=child, actor=guardian, at=AT)
+                  for guardian, _h, child in families]
+    operations.cancel_enrolment(enrolment=enrolments[0], actor=families[0][0], at=AT)
+    # The third child gets the place; 85.00 € is more than the 50.00 € in the pool's wallet.
+    term = TermCharge.objects.get(enrolment=enrolments[2])
+    assert (term.amount_cents, term.entry_id, term.refused_code) == (
+        85_00, None, "insufficient_balance")
+    url = reverse("childhood:charge_term", args=[enrolments[2].pk])
+    entries = LedgerEntry.objects.count()
+    # Another family cannot charge it: not found, nothing written.
+    client.force_login(families[1][0])
+    assert client.post(url).status_code == 404
+    # The family, still short: refused with a clear message, nothing written.
+    guardian = families[2][0]
+    client.force_login(guardian)
+    page = client.get(reverse("childhood:enrolment", args=[enrolments[2].pk])).content.decode()
+    assert "Not charged yet: the balance was too low." in page
+    assert re.search(r"Charge the term again \([^)]*85\.00[^)]*\)", page)
+    page = client.post(url, follow=True).content.decode()
+    assert ("The term could not be charged: the prepaid account still holds too little. "
+            "Top it up, then try again.") in page
+    term.refresh_from_db()
+    assert (term.entry_id, term.refused_code, LedgerEntry.objects.count()) == (
+        None, "insufficient_balance", entries)
+    # Topped up by 35.00 €: charged once, however many times the button is pressed.
+    account = fund(families[2][1], swimming, 35_00, agent)
+    page = client.post(url, follow=True).content.decode()
+    assert "The term is charged to the prepaid account." in page
+    assert client.post(url).status_code == 302
+    client.force_login(manager)
+    page = client.get(reverse("childhood:staff_enrolment", args=[enrolments[2].pk]))
+    assert "Charge the term again" not in page.content.decode()
+    assert client.post(url).status_code == 302
+    term.refresh_from_db()
+    account.refresh_from_db()
+    assert term.refused_code == "" and term.entry.amount_cents == -85_00
+    assert account.balance_cents == 0
+    assert LedgerEntry.objects.filter(kind="charge", account=account).count() == 1
+    assert check_billing() == []
+
+
+def test_charging_a_term_again_for_a_child_of_another_household_is_refused(
+        swimming, territory, make_login, agent):
+    families = [make_family(territory, make_login, i) for i in range(3)]
+    for _guardian, household, _child in families[:2]:
+        fund(household, swimming, 85_00, agent)
+    enrolments = [operations.enrol_child(activity=swimming, child=child, actor=guardian, at=AT)
+                  for guardian, _h, child in families]
+    operations.cancel_enrolment(enrolment=enrolments[0], actor=families[0][0], at=AT)
+    with pytest.raises(DomainError) as refused:
+        operations.charge_term_again(enrolment=enrolments[2], actor=families[1][0], at=AT)
+    assert refused.value.code == "not_a_child_of_the_household"
+    assert TermCharge.objects.get(enrolment=enrolments[2]).refused_code == "insufficient_balance"
