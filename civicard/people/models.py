@@ -65,7 +65,8 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        indexes = [models.Index(fields=["full_name"])]
+        indexes = [models.Index(fields=["full_name"]),
+                   models.Index(fields=["birth_date"], name="people_person_birth_date")]
 
     def __str__(self):
         return self.display_name
