@@ -36,6 +36,12 @@ PAGES = [("anonymous", "/"), ("resident", "/"), ("resident", "/me/card/"),
          ("agent", "/counter/?q=Benali"), ("agent", "/counter/cards/?q=Benali"),
          ("agent", "/counter/cards/?q=Bennali"), ("agent", "/counter/cards/?q=1985-03-12"),
          ("agent", "/counter/cards/?q=rue+de+la+gare"), ("agent", "/counter/households/1/")]
+# A search that one person alone matches opens their page (a redirect): so on a tiny database.
+SEARCH = "/counter/cards/?"
+
+
+def statuses(path: str) -> tuple:
+    return (200, 302) if path.startswith(SEARCH) else (200,)
 
 
 def main():
@@ -63,7 +69,7 @@ def main():
             response = client.get(path)
             timings.append((time.perf_counter() - start) * 1000)
             size = len(response.content)
-            assert response.status_code == 200, (path, response.status_code)
+            assert response.status_code in statuses(path), (path, response.status_code)
         timings.sort()
         print(f"{who:<10} {path:<28} {statistics.median(timings):7.2f} "
               f"{timings[int(len(timings) * 0.95) - 1]:7.2f} {size:8d}")
@@ -115,7 +121,8 @@ def bench(quick: bool = False) -> list[dict]:
              for who, path in PAGES]
     results = []
     for who, path in pages:
-        measured, size, gz = get_pages(clients[who], [path], 10 if quick else 200)
+        measured, size, gz = get_pages(clients[who], [path], 10 if quick else 200,
+                                       statuses=statuses(path))
         results.append(result(f"{who} GET {path}", "page", measured, floor="health",
                               target={"p95": 50}, extra={"bytes": size, "gzip_bytes": gz}))
     return results
