@@ -165,20 +165,31 @@ def judge(path: dict, floors: dict[str, dict]) -> dict:
                                "per_s": path["per_s"] / floor["per_s"] if floor["per_s"] else None}
     else:
         path["floor_ratio"] = {"p50": None, "p95": None, "per_s": None}
-    checks = []
+    checks, missed = [], []
     for key, limit in path["target"].items():
         if key in ("p50", "p95", "p99"):
-            checks.append(path[key] <= limit)
+            value, ok = path[key], path[key] <= limit
+            miss = f"{key} {value:,.1f} ms, {value / limit:.1f}× the target"
         elif key == "per_s_ratio":
-            checks.append((path["floor_ratio"]["per_s"] or 0) >= limit)
+            value = path["floor_ratio"]["per_s"] or 0
+            ok, miss = value >= limit, f"{value:.2f} × the floor's rate"
         elif key == "per_s":
-            checks.append(path["per_s"] >= limit)
+            value = path["per_s"]
+            ok, miss = value >= limit, f"{value:,.0f} /s"
         elif key.startswith("exactly_"):
-            checks.append(path["extra"].get(key.removeprefix("exactly_")) == limit)
+            value = path["extra"].get(key.removeprefix("exactly_"))
+            ok, miss = value == limit, f"{key.removeprefix('exactly_').replace('_', ' ')} {value}"
         elif key in path["extra"]:
-            checks.append(path["extra"][key] <= limit)
+            value = path["extra"][key]
+            ok = value <= limit
+            miss = f"{key.replace('_', ' ')} {value:,.1f}" + (
+                f", {value / limit:.1f}× the target" if limit else "")
         else:
-            checks.append(False)
+            ok, miss = False, f"{key} not measured"
+        checks.append(ok)
+        if not ok:
+            missed.append(miss)
+    path["missed_by"] = missed
     path["met"] = all(checks) if checks else None
     return path
 
@@ -252,6 +263,8 @@ def render(report: dict, template: str) -> str:
                  "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|---|---|"]
         for p in paths:
             met = {True: "yes", False: "**no**", None: "–"}[p["met"]]
+            if p.get("missed_by"):
+                met += ": " + "; ".join(p["missed_by"])
             lines.append(
                 f"| {p['path']} | {p['unit']} | {p['count']:,} | {_number(p['per_s'], 0)} | "
                 f"{_number(p['p50'], 2)} | {_number(p['p95'], 2)} | {_number(p['p99'], 2)} | "

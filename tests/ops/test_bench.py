@@ -58,6 +58,9 @@ def test_make_bench_quick_reports_every_path_against_its_floor(make_site, tmp_pa
         assert path["floor_ratio"]["p50"] > 0 and path["floor_ratio"]["per_s"] > 0, path
         assert path["met"] in (True, False, None)
         assert (path["met"] is None) == (not path["target"]), path
+        # A missed target says by how much, each missed limit once.
+        assert (path["met"] is False) == bool(path["missed_by"]), path
+        assert len(path["missed_by"]) <= len(path["target"]), path
     assert counted == PATHS
 
     races = {path["path"]: path["extra"] for path in data["paths"] if "at once" in path["path"]}
@@ -70,6 +73,8 @@ def test_make_bench_quick_reports_every_path_against_its_floor(make_site, tmp_pa
     assert markdown.startswith("# Benchmarks\n")
     for path in data["paths"]:
         assert f"\n| {path['path']} | {path['unit']} | " in markdown, path["path"]
+        for miss in path["missed_by"]:
+            assert f"**no**: {'; '.join(path['missed_by'])} |" in markdown, miss
     for name in FLOORS:
         assert f"| `{name}` |" in markdown
     assert "## The machine" in markdown and machine["postgresql"] in markdown
