@@ -76,7 +76,7 @@ def test_the_billing_pages_of_the_demo_on_a_phone(visitor, demo):
     visitor.screenshot("childhood-contract-end")
 
     # Amina enrols Yanis in the swimming lessons (a place freed for him), paid ahead.
-    lessons = Activity.objects.get(kind="lessons")
+    lessons = Activity.objects.get(kind="lessons", billing_mode="wallet")
     Activity.objects.filter(pk=lessons.pk).update(places=None)
     amina = User.objects.get(email="resident@demo.civicard.test")
     yanis = Person.objects.get(full_name="Yanis Haddad")
