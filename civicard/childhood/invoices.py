@@ -103,7 +103,7 @@ def _locked_account(invoice: Invoice, at: datetime) -> Account:
 
 
 def _locked(invoice: Invoice) -> Invoice:
-    return (Invoice.objects.select_for_update()
+    return (Invoice.objects.select_for_update(of=("self",))
             .select_related("household", "statement__period__activity__service",
                             "term__enrolment__activity__service")
             .get(pk=invoice.pk))
