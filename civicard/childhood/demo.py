@@ -1,7 +1,8 @@
 """Demo: two schools with a canteen and after-school care, a leisure centre billed by monthly
-invoice, a nursery, a term of swimming lessons with a waiting list; Amina's children Yanis and
-Lina enrolled with their reservations and attendance, last month closed (charged to the wallets,
-and the leisure centre's invoice to pay), and a canteen tablet."""
+invoice, a nursery, a term of swimming lessons with a waiting list, a term of piano lessons at
+the music school billed by invoice; Amina's children Yanis and Lina enrolled with their
+reservations and attendance (Yanis at the piano: the term's invoice), last month closed
+(charged to the wallets, and the leisure centre's invoice to pay), and a canteen tablet."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -68,7 +69,12 @@ ACTIVITIES = [
     ("Leçons de natation — trimestre", "lessons", "pool-aquabrenne", 8, 72, 144, {5},
      [("Leçon du samedi", 8, Pricing.PER_UNIT, 45, {"QF1": 450, "QF2": 600, "QF3": 750,
                                                     "QF4": 900}, None, None)]),
+    ("École de musique — piano, premier trimestre", "lessons", "music-school", 6, 48, 216, {2},
+     [("Cours de piano", 6, Pricing.PER_UNIT, 30, {"QF1": 600, "QF2": 900, "QF3": 1200,
+                                                  "QF4": 1500}, None, None)]),
 ]
+INVOICED = {"leisure-centre", "nursery", "music-school"}  # services billed by invoice
+SERVICE_NAMES = {"nursery": "Multi-accueil", "music-school": "École de musique"}
 
 
 def _season(today: date) -> tuple[date, date]:
@@ -88,10 +94,12 @@ def _holidays(starts: date) -> set[date]:
 
 
 def _service(ctx, slug: str) -> Service:
-    """The wallets demo's service, or the nursery's: what a contract costs is owed monthly."""
+    """The wallets demo's service, or the nursery's (what a contract costs is owed monthly) or
+    the music school's (its invoices are paid through it)."""
     service, _ = Service.objects.get_or_create(
         territory=ctx.territory, slug=slug, defaults={
-            "name": "Multi-accueil", "shortage_rule": ShortageRule.SERVE_AND_GO_NEGATIVE})
+            "name": SERVICE_NAMES.get(slug, slug),
+            "shortage_rule": ShortageRule.SERVE_AND_GO_NEGATIVE})
     return service
 
 
@@ -111,8 +119,7 @@ def load(ctx):
             min_age_months=low, max_age_months=high, deadline_days_before=1,
             deadline_weekday=3 if kind == "canteen" else None,
             deadline_time=time(12, 0),
-            billing_mode=BillingMode.INVOICE if kind in ("leisure_centre", "nursery")
-            else BillingMode.WALLET)
+            billing_mode=BillingMode.INVOICE if slug in INVOICED else BillingMode.WALLET)
         if kind == "lessons":  # a term: the Saturdays until the Christmas holidays
             activity.season_ends_on = date(starts.year, 12, 19)
             activity.save()
@@ -150,7 +157,8 @@ def load(ctx):
         "page for its three contracts and an absence to decide. Amina opens “My children's "
         "activities” to book Yanis's and Lina's days "
         "(canteen deadline: Thursday noon for the next week) and “My invoices” for last "
-        "month's leisure-centre invoice (PDF, pay online); the manager opens “Childhood: "
+        "month's leisure-centre invoice and Yanis's piano term, invoiced when he got his "
+        "place (PDF, pay online); the manager opens “Childhood: "
         "roll-call and billing” for the day's lists, last month's closing and the swimming "
         "lessons' waiting list, and “Invoices and payments” (the agent takes a payment "
         f"there). A canteen tablet's token: {TABLET_TOKEN}.")
@@ -225,6 +233,9 @@ def _families(ctx, activities, manager):
                                    at=booking_time + timedelta(minutes=index))
     _leisure_centre(activities["leisure_centre"], amina, manager, yanis, lina, last_month,
                     first_of_month, booking_time)
+    # The piano lessons: enrolling Yanis issues the term's invoice at once.
+    operations.enrol_child(activity=activities["École de musique — piano, premier trimestre"],
+                           child=yanis, actor=amina, at=booking_time)
     for activity in (canteen, daycare, activities["leisure_centre"]):
         operations.close_month(activity=activity, month=last_month, actor=manager, at=ctx.now)
     invoice = Invoice.objects.filter(statement__period__activity=activities["leisure_centre"],

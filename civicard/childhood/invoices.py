@@ -1,6 +1,6 @@
-"""Invoices of the activities billed by invoice: issued when a month is closed, numbered
-without gap per territory and year, paid online or at the counter, cancelled by a credit
-note; never edited, never deleted.
+"""Invoices of the activities billed by invoice: issued when a month is closed (or, for a
+term of lessons, when the child gets a place), numbered without gap per territory and year,
+paid online or at the counter, cancelled by a credit note; never edited, never deleted.
 
 Money paid on an invoice takes the one money path: it comes into the household's wallet for
 the activity's service (a top-up by its means: cash, cheque, card, online) and goes at once to
@@ -12,6 +12,7 @@ account before it reaches the invoice)."""
 
 from collections import defaultdict
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.db.models import F
@@ -37,6 +38,7 @@ from civicard.childhood.models import (
     NumberSeries,
     PaymentAllocation,
     Statement,
+    TermCharge,
 )
 from civicard.core import audit
 from civicard.core.errors import DomainError, InvalidInput
@@ -81,23 +83,41 @@ def issue(*, statements: list[Statement], territory_id: int, currency: str,
         for offset, statement in enumerate(owing)], batch_size=2000)
 
 
+def issue_term(*, term: TermCharge, activity, at: datetime) -> Invoice:
+    """The invoice of a term of lessons, its one line the term, in the caller's transaction
+    (which holds the activity's lock), numbered in the monthly invoices' series."""
+    year = timezone.localtime(at).year
+    sequence = take_numbers(territory_id=activity.territory_id, series=NumberSeries.INVOICE,
+                            year=year, count=1)
+    return Invoice.objects.create(term=term, household_id=term.enrolment.household_id,
+                                  territory_id=activity.territory_id, year=year,
+                                  sequence=sequence, issued_at=at,
+                                  total_cents=term.amount_cents,
+                                  currency=activity.territory.currency)
+
+
 def _locked_account(invoice: Invoice, at: datetime) -> Account:
-    service = invoice.statement.period.activity.service
+    service = invoice.activity.service
     account = wallets.open_account(household=invoice.household, service=service, at=at)
     return Account.objects.select_for_update().select_related("service").get(pk=account.pk)
 
 
 def _locked(invoice: Invoice) -> Invoice:
-    return (Invoice.objects.select_for_update()
-            .select_related("household", "statement__period__activity__service")
+    return (Invoice.objects.select_for_update(of=("self",))
+            .select_related("household", "statement__period__activity__service",
+                            "term__enrolment__activity__service")
             .get(pk=invoice.pk))
 
 
 def _allocate(payment: InvoicePayment, invoice: Invoice) -> None:
     """Give the payment to the lines still unpaid: the reserved days, the oldest first, then
     the nursery contract's lines (monthly amount, then hours beyond it); a line's credited part
-    takes no payment."""
+    takes no payment. A term's invoice has one line, the term."""
     left = payment.amount_cents
+    if invoice.term_id:
+        PaymentAllocation.objects.create(payment=payment, term_id=invoice.term_id,
+                                         amount_cents=left)
+        return
     days = list(BilledLine.objects.filter(statement_id=invoice.statement_id)
                 .order_by("reservation__unit_day__day", "reservation__child_id", "pk"))
     months = sorted(ContractLine.objects.filter(statement_id=invoice.statement_id,
@@ -180,7 +200,7 @@ def start_online_payment(*, invoice: Invoice, provider: str, actor, at: datetime
         if invoice.due_cents == 0:
             raise NothingDue()
         account = wallets.open_account(household=invoice.household,
-                                       service=invoice.statement.period.activity.service, at=at)
+                                       service=invoice.activity.service, at=at)
         payment = wallets.start_online_payment(account=account, amount_cents=invoice.due_cents,
                                                provider=provider, actor=actor, at=at)
         InvoiceOnlinePayment.objects.create(online_payment=payment, invoice=invoice)
@@ -213,8 +233,9 @@ def cancel_by_credit_note(*, invoice: Invoice, reason: str, actor, at: datetime)
 
 
 def _line_targets(invoice: Invoice, refs) -> list[tuple[object, int]]:
-    """[(BilledLine or ContractLine, what is left to credit on it)] for the refs "b<pk>" and
-    "c<pk>" of the invoice's lines; a line already credited in full is refused."""
+    """[(BilledLine, ContractLine or TermCharge, what is left to credit on it)] for the refs
+    "b<pk>", "c<pk>" and "t<pk>" (a term's invoice has that one line) of the invoice's lines;
+    a line already credited in full is refused."""
     credited = defaultdict(int)
     for billed_id, contract_id, amount in CreditNoteLine.objects.filter(
             credit_note__invoice=invoice).values_list("line_id", "contract_line_id",
@@ -224,12 +245,14 @@ def _line_targets(invoice: Invoice, refs) -> list[tuple[object, int]]:
         statement_id=invoice.statement_id)}
     contract = {f"c{line.pk}": line for line in ContractLine.objects.filter(
         statement_id=invoice.statement_id)}
+    term = {f"t{invoice.term_id}": invoice.term} if invoice.term_id else {}
     targets = []
     for ref in sorted(set(refs)):
-        line = billed.get(ref) or contract.get(ref)
+        line = billed.get(ref) or contract.get(ref) or term.get(ref)
         if line is None:
             raise InvalidInput(fields={"lines": [_("Choose lines of this invoice.")]})
-        left = line.amount_cents - credited[ref]
+        left = (invoice.creditable_cents if ref in term
+                else line.amount_cents - credited[ref])
         if left <= 0:
             raise CreditAboveInvoice(left=format_cents(0, invoice.currency))
         targets.append((line, left))
@@ -244,7 +267,7 @@ def credit(*, invoice: Invoice, reason: str, actor, at: datetime, lines=None,
     What was paid beyond the new amount due goes back to the household's wallet as a refund.
     The invoice, its lines and payments stay as they were. A caller whose own transaction
     holds it (the demo loader) passes `joins_transaction=True`."""
-    activity = invoice.statement.period.activity
+    activity = invoice.activity
     check_role_over(actor, Role.SERVICE_MANAGER, commune_id=activity.commune_id)
     reason = " ".join((reason or "").split())[:200]
     if not reason:
@@ -275,9 +298,20 @@ def credit_billed_days(*, invoice: Invoice, lines: list[BilledLine], reason: str
                          at=at)
 
 
+def credit_term(*, invoice: Invoice, reason: str, actor, at: datetime) -> CreditNote | None:
+    """The rule's own credit note for a term of lessons left before its first session, in the
+    caller's transaction: all that is left of the invoice, what was paid refunded into the
+    wallet (`_write_credit`); nothing when it is cancelled already."""
+    if invoice.status == InvoiceStatus.CANCELLED:
+        return None
+    return _write_credit(invoice, reason=reason, lines=None, amount_cents=None, actor=actor,
+                         at=at, owed=True)
+
+
 def _write_credit(invoice: Invoice, *, reason: str, lines, amount_cents: int | None, actor,
-                  at: datetime) -> CreditNote:
-    """The credit note's writes, in the caller's transaction (see `credit`)."""
+                  at: datetime, owed: bool = False) -> CreditNote:
+    """The credit note's writes, in the caller's transaction (see `credit`). `owed`: the
+    rule's own refund, whoever's action set it off (a guardian withdrawing a child)."""
     account = _locked_account(invoice, at)
     invoice = _locked(invoice)
     if invoice.status == InvoiceStatus.CANCELLED:
@@ -296,10 +330,11 @@ def _write_credit(invoice: Invoice, *, reason: str, lines, amount_cents: int | N
     back = max(invoice.kept_cents - invoice.net_cents, 0)
     refund = None
     if back:
-        refund = wallets.refund(account=account, amount_cents=back,
-                                reason=Label("credit_note", {"number": number}),
-                                idempotency_key=f"credit_note:{number}:{invoice.pk}",
-                                actor=actor, at=at, joins_transaction=True)
+        move = (wallets.refund_owed if owed
+                else partial(wallets.refund, joins_transaction=True))
+        refund = move(account=account, amount_cents=back,
+                      reason=Label("credit_note", {"number": number}),
+                      idempotency_key=f"credit_note:{number}:{invoice.pk}", actor=actor, at=at)
         invoice.refunded_cents += back
     note = CreditNote.objects.create(
         invoice=invoice, territory_id=invoice.territory_id, year=year, sequence=sequence,
@@ -308,7 +343,7 @@ def _write_credit(invoice: Invoice, *, reason: str, lines, amount_cents: int | N
         CreditNoteLine(credit_note=note, amount_cents=left,
                        line=line if isinstance(line, BilledLine) else None,
                        contract_line=line if isinstance(line, ContractLine) else None)
-        for line, left in targets])
+        for line, left in targets if not isinstance(line, TermCharge)])
     invoice.status = invoice.status_for_amounts()
     invoice.save(update_fields=["credited_cents", "refunded_cents", "status"])
     audit.record(actor=actor, action="childhood.invoice_credited", obj=invoice, at=at,

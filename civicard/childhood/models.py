@@ -348,11 +348,15 @@ class InvoiceStatus(models.TextChoices):
 
 
 class Invoice(models.Model):
-    """A closed month of an invoice-mode activity for one household: the statement's lines,
-    numbered without gap per territory and year ("2026-000123"). Never deleted: a mistake is
+    """A closed month of an invoice-mode activity for one household (the statement's lines), or
+    a term of lessons billed when the child got a place (`term`, one line), numbered without
+    gap per territory and year ("2026-000123") in one series. Never deleted: a mistake is
     cancelled by a credit note."""
 
-    statement = models.OneToOneField(Statement, on_delete=models.PROTECT, related_name="invoice")
+    statement = models.OneToOneField(Statement, on_delete=models.PROTECT, related_name="invoice",
+                                     null=True, blank=True)
+    term = models.OneToOneField("TermCharge", on_delete=models.PROTECT, related_name="invoice",
+                                null=True, blank=True)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
@@ -374,6 +378,8 @@ class Invoice(models.Model):
                                     name="invoice_number_unique"),
             models.CheckConstraint(condition=Q(paid_cents__lte=F("total_cents")),
                                    name="invoice_not_overpaid"),
+            models.CheckConstraint(condition=Q(statement__isnull=True) ^ Q(term__isnull=True),
+                                   name="invoice_statement_or_term"),
         ]
         indexes = [models.Index(fields=["household", "status"])]
 
@@ -383,6 +389,16 @@ class Invoice(models.Model):
     @property
     def number(self) -> str:
         return f"{self.year}-{self.sequence:06d}"
+
+    @property
+    def activity(self) -> "Activity":
+        return (self.statement.period.activity if self.statement_id
+                else self.term.enrolment.activity)
+
+    @property
+    def month(self):
+        """The closed month invoiced; None for a term of lessons."""
+        return self.statement.period.month if self.statement_id else None
 
     @property
     def net_cents(self) -> int:
@@ -445,6 +461,8 @@ class PaymentAllocation(AppendOnlyModel):
                              null=True, blank=True)
     contract_line = models.ForeignKey("ContractLine", on_delete=models.PROTECT, null=True,
                                       blank=True, related_name="allocations")
+    term = models.ForeignKey("TermCharge", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="allocations")
     amount_cents = models.PositiveIntegerField()
 
     class Meta:
@@ -521,8 +539,9 @@ class TermCharge(models.Model):
     """A term of lessons billed once when the child gets a place (enrolled, or promoted from
     the waiting list): the sessions opened for the term at the price of the household's
     bracket, charged to the wallet for the activity's service under its shortage rule (a
-    promotion the rule refuses keeps the code); given back when the child leaves before the
-    first session."""
+    promotion the rule refuses keeps the code), or — an invoice-mode activity — the one line
+    of its own invoice (`invoice`); given back when the child leaves before the first session
+    (a refund, or a credit note of the invoice)."""
 
     enrolment = models.OneToOneField(ChildEnrolment, on_delete=models.PROTECT,
                                      related_name="term_charge")

@@ -378,14 +378,27 @@ def term_key(enrolment: ChildEnrolment) -> str:
 
 def bill_term(enrolment: ChildEnrolment, *, activity: Activity, actor, at: datetime
               ) -> TermCharge | None:
-    """Lessons: the whole term charged once when the child gets a place, through the wallet
-    for the activity's service under its shortage rule (a pool refuses when unfunded: the
-    enrolment is refused with the wallet's code). In the caller's transaction."""
-    if activity.kind != ActivityKind.LESSONS or not activity.service.has_wallet:
+    """Lessons: the whole term billed once when the child gets a place: charged through the
+    wallet for the activity's service under its shortage rule (a pool refuses when unfunded:
+    the enrolment is refused with the wallet's code), or — billed by invoice — put on an
+    invoice of its own, payable like the monthly ones. In the caller's transaction."""
+    by_invoice = activity.billing_mode == BillingMode.INVOICE
+    if activity.kind != ActivityKind.LESSONS or not (by_invoice or activity.service.has_wallet):
         return None
+    billed = TermCharge.objects.filter(enrolment=enrolment).first()
+    if billed is not None:  # billed once: a retry writes nothing more
+        return billed
     sessions, price = _term_price(enrolment, activity)
     if sessions * price == 0:
         return None
+    if by_invoice:
+        term = TermCharge.objects.create(enrolment=enrolment, sessions=sessions,
+                                         session_price_cents=price,
+                                         amount_cents=sessions * price, billed_at=at)
+        invoice = invoices.issue_term(term=term, activity=activity, at=at)
+        audit.record(actor=actor, action="childhood.term_invoiced", obj=term, at=at,
+                     extra={"invoice": invoice.number, "amount_cents": term.amount_cents})
+        return term
     account = wallets.open_account(household=enrolment.household, service=activity.service,
                                    at=at)
     entry = wallets.charge(account=account, amount_cents=sessions * price,
@@ -415,7 +428,7 @@ def charge_term_again(*, enrolment: ChildEnrolment, actor, at: datetime) -> Term
     with transaction.atomic(durable=True):
         term = TermCharge.objects.select_for_update().select_related(
             "enrolment__household").get(enrolment=enrolment)
-        if term.entry_id is not None or term.refund_id is not None:
+        if not term.refused_code:  # charged, given back, or billed by invoice
             return term
         account = wallets.open_account(household=term.enrolment.household,
                                        service=activity.service, at=at)
@@ -436,14 +449,22 @@ def charge_term_again(*, enrolment: ChildEnrolment, actor, at: datetime) -> Term
 
 def refund_term(enrolment: ChildEnrolment, *, actor, at: datetime) -> None:
     """A child who leaves before the first session of the term gets it back (in the caller's
-    transaction); from the first session on, the term stays billed."""
-    charge = TermCharge.objects.filter(enrolment=enrolment, entry__isnull=False,
-                                       refund__isnull=True).select_related("entry").first()
-    if charge is None:
-        return
+    transaction): a refund of the wallet charge, or a credit note of the term's invoice (what
+    was paid on it refunded into the wallet); from the first session on, the term stays
+    billed."""
     first = (UnitDay.objects.filter(unit__activity_id=enrolment.activity_id)
              .order_by("day").values_list("day", flat=True).first())
     if first is None or local_day(at) >= first:
+        return
+    invoice = Invoice.objects.filter(term__enrolment=enrolment).first()
+    if invoice is not None:
+        invoices.credit_term(invoice=invoice, actor=actor, at=at,
+                             reason=f"term {invoice.term_id}: enrolment {enrolment.pk} "
+                                    f"cancelled before the first session ({first:%Y-%m-%d})")
+        return
+    charge = TermCharge.objects.filter(enrolment=enrolment, entry__isnull=False,
+                                       refund__isnull=True).select_related("entry").first()
+    if charge is None:
         return
     charge.refund = wallets.refund_owed(
         account=charge.entry.account, amount_cents=charge.amount_cents,

@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from civicard.childhood import contracts, operations
 from civicard.childhood.models import (
@@ -35,6 +36,7 @@ from civicard.childhood.models import (
     State,
     Statement,
     TermCharge,
+    Unit,
     UnitDay,
 )
 from civicard.core import audit
@@ -130,7 +132,7 @@ def household_balances(person: Person):
 
 # Invoices ------------------------------------------------------------------------------------
 
-INVOICE_RELATED = ("statement__period__activity", "household")
+INVOICE_RELATED = ("statement__period__activity", "term__enrolment__activity", "household")
 
 
 def invoices_of(person: Person):
@@ -141,15 +143,18 @@ def invoices_of(person: Person):
 
 def staff_invoices(actor):
     """The invoices of the activities of the communes where the actor is staff."""
+    activities = staff_activities(actor)
     return (Invoice.objects.select_related(*INVOICE_RELATED)
-            .filter(statement__period__activity__in=staff_activities(actor)))
+            .filter(Q(statement__period__activity__in=activities)
+                    | Q(term__enrolment__activity__in=activities)))
 
 
 @dataclass
 class InvoiceLine:
-    """One line of an invoice as printed: a reserved day (quantity 1 at its price) or a part of
-    a nursery contract's month (hours at the hourly rate). `ref` names it for a credit note:
-    "b<pk>" a BilledLine, "c<pk>" a ContractLine."""
+    """One line of an invoice as printed: a reserved day (quantity 1 at its price), a part of
+    a nursery contract's month (hours at the hourly rate) or a term of lessons (`sessions` at
+    the session's price). `ref` names it for a credit note: "b<pk>" a BilledLine, "c<pk>" a
+    ContractLine ("t<pk>", the term, is credited by an amount)."""
 
     ref: str
     child: str
@@ -159,6 +164,7 @@ class InvoiceLine:
     unit_price_cents: int
     amount_cents: int
     credited_cents: int = 0
+    sessions: int | None = None
 
     @property
     def hours(self) -> Decimal | None:
@@ -179,7 +185,16 @@ _CONTRACT_ORDER = {ContractLineKind.MONTHLY: 0, ContractLineKind.EXTRA: 1,
 
 def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
     """The invoice's lines, by child: the reserved days by day, then the nursery contract's
-    monthly amount, hours beyond it and absences deducted. Their amounts sum to the total."""
+    monthly amount, hours beyond it and absences deducted; or the term of lessons. Their
+    amounts sum to the total."""
+    if invoice.term_id:
+        term = TermCharge.objects.select_related("enrolment__child").get(pk=invoice.term_id)
+        unit = (Unit.objects.filter(activity_id=term.enrolment.activity_id).order_by("pk")
+                .values_list("name", flat=True).first())
+        return [InvoiceLine(f"t{term.pk}", term.enrolment.child.full_name, None,
+                            _("%(unit)s — term of lessons") % {"unit": unit}, None,
+                            term.session_price_cents, term.amount_cents,
+                            invoice.credited_cents, sessions=term.sessions)]
     credited = defaultdict(int)
     for billed_id, contract_id, amount in CreditNoteLine.objects.filter(
             credit_note__invoice=invoice).values_list("line_id", "contract_line_id",
@@ -418,9 +433,16 @@ def check_balances() -> list[str]:
 
 
 def check_terms() -> list[str]:
-    """Each term of lessons charged is its wallet charge, refunded at most once and in full."""
+    """Each term of lessons is billed once: charged to the wallet (its charge, refunded at most
+    once and in full), or — billed by invoice — on one invoice of its own and never charged."""
     problems = []
-    for term in TermCharge.objects.select_related("entry", "refund").order_by("pk"):
+    invoiced = set(Invoice.objects.filter(term__isnull=False).values_list("term_id", flat=True))
+    for term in TermCharge.objects.select_related(
+            "entry", "refund", "enrolment__activity").order_by("pk"):
+        by_invoice = term.enrolment.activity.billing_mode == BillingMode.INVOICE
+        if by_invoice != (term.pk in invoiced) or (by_invoice and (term.entry_id
+                                                                   or term.refund_id)):
+            problems.append(f"term {term.pk}: not billed exactly once")
         if term.entry_id and (term.entry.amount_cents != -term.amount_cents
                               or term.entry.kind != "charge"):
             problems.append(f"term {term.pk}: its wallet charge does not match")
@@ -437,7 +459,8 @@ def check_invoices() -> list[str]:
     problems = []
     invoiced = {s.pk: s.total_cents for s in Statement.objects.filter(
         period__activity__billing_mode=BillingMode.INVOICE, total_cents__gt=0)}
-    invoices = {i.statement_id: i for i in Invoice.objects.all()}
+    every = list(Invoice.objects.select_related("term"))
+    invoices = {i.statement_id: i for i in every if i.statement_id}
     for statement_id in invoiced.keys() - invoices.keys():
         problems.append(f"statement {statement_id}: not invoiced")
     numbers, notes = defaultdict(list), defaultdict(list)
@@ -452,11 +475,13 @@ def check_invoices() -> list[str]:
                             f"{note.amount_cents}")
     for credit in ContractCredit.objects.all():
         notes[(credit.territory_id, credit.year)].append(credit.sequence)
-    for statement_id, invoice in invoices.items():
+    for invoice in every:
         numbers[(invoice.territory_id, invoice.year)].append(invoice.sequence)
-        if invoiced.get(statement_id) != invoice.total_cents:
+        billed = (invoiced.get(invoice.statement_id) if invoice.statement_id
+                  else invoice.term.amount_cents)
+        if billed != invoice.total_cents:
             problems.append(f"invoice {invoice.number}: total {invoice.total_cents} != "
-                            f"statement {invoiced.get(statement_id)}")
+                            f"{'statement' if invoice.statement_id else 'term'} {billed}")
         if (credited[invoice.pk], refunded[invoice.pk]) != (invoice.credited_cents,
                                                             invoice.refunded_cents):
             problems.append(f"invoice {invoice.number}: credited {invoice.credited_cents} and "
@@ -478,12 +503,15 @@ def check_invoices() -> list[str]:
         if (payment.allocated or 0) != payment.amount_cents:
             problems.append(f"payment {payment.pk}: allocated {payment.allocated or 0} != "
                             f"{payment.amount_cents}")
-    for invoice in invoices.values():
+    for invoice in every:
         if paid[invoice.pk] != invoice.paid_cents:
             problems.append(f"invoice {invoice.number}: paid {invoice.paid_cents} != payments "
                             f"{paid[invoice.pk]}")
-    for name, model in (("line", BilledLine), ("contract line", ContractLine)):
-        for relation in ("allocations", "credits"):
+    both = ("allocations", "credits")
+    for name, model, relations in (("line", BilledLine, both),
+                                   ("contract line", ContractLine, both),
+                                   ("term", TermCharge, ("allocations",))):
+        for relation in relations:
             for line_id, amount, taken in (model.objects.annotate(
                     taken=Sum(f"{relation}__amount_cents")).filter(taken__gt=F("amount_cents"))
                     .values_list("pk", "amount_cents", "taken")):

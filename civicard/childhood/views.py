@@ -284,8 +284,7 @@ def my_invoices(request):
 def _invoice_pdf(request, invoice: Invoice):
     context = {"invoice": invoice, "lines": queries.invoice_lines(invoice),
                "credit_notes": invoice.credit_notes.all(),
-               "activity": invoice.statement.period.activity,
-               "month": invoice.statement.period.month}
+               "activity": invoice.activity, "month": invoice.month}
     return pdf_response("childhood/invoice_pdf.html", context,
                         f"invoice-{invoice.number}.pdf", request)
 
@@ -374,7 +373,7 @@ def staff_invoice(request, pk):
             bound = next(f for f in (pay_form, note_form, limit_form) if f.is_bound)
             form_error(bound, error)
     is_manager = holds_role(request.user, Role.SERVICE_MANAGER,
-                            commune_id=invoice.statement.period.activity.commune_id)
+                            commune_id=invoice.activity.commune_id)
     return render(request, "childhood/staff_invoice.html", {
         "invoice": invoice, "lines": lines, "credit_notes": invoice.credit_notes.all(),
         "payments": invoice.payments.select_related("actor"),

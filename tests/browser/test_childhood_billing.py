@@ -76,7 +76,7 @@ def test_the_billing_pages_of_the_demo_on_a_phone(visitor, demo):
     visitor.screenshot("childhood-contract-end")
 
     # Amina enrols Yanis in the swimming lessons (a place freed for him), paid ahead.
-    lessons = Activity.objects.get(kind="lessons")
+    lessons = Activity.objects.get(kind="lessons", billing_mode="wallet")
     Activity.objects.filter(pk=lessons.pk).update(places=None)
     amina = User.objects.get(email="resident@demo.civicard.test")
     yanis = Person.objects.get(full_name="Yanis Haddad")
@@ -95,3 +95,12 @@ def test_the_billing_pages_of_the_demo_on_a_phone(visitor, demo):
     assert f"{term.sessions} " in page.inner_text("main") and term.entry_id is not None
     assert overflow(page) == 0
     visitor.screenshot("childhood-term")
+
+    # Yanis's piano term at the music school, billed by invoice when he got his place.
+    piano = Invoice.objects.get(term__isnull=False)
+    page = visitor.go(f"/childhood/enrolment/{piano.term.enrolment_id}/")
+    assert piano.number in page.inner_text("main") and overflow(page) == 0
+    page = visitor.go("/childhood/invoices/")
+    assert piano.number in page.inner_text("main") and overflow(page) == 0
+    page.locator(f"text={piano.number}").first.scroll_into_view_if_needed()
+    visitor.screenshot("childhood-term-invoice")

@@ -20,8 +20,9 @@ def test_the_demo_has_amina_s_children_a_waiting_list_and_a_billed_month(db, mon
         "Yanis Haddad", "Lina Haddad"]).values_list("child__full_name", "activity__kind"))
     assert enrolled == {("Yanis Haddad", "canteen"), ("Lina Haddad", "canteen"),
                         ("Lina Haddad", "after_school"), ("Yanis Haddad", "leisure_centre"),
-                        ("Lina Haddad", "leisure_centre")}
-    lessons = ChildEnrolment.objects.filter(activity__kind="lessons")
+                        ("Lina Haddad", "leisure_centre"), ("Yanis Haddad", "lessons")}
+    lessons = ChildEnrolment.objects.filter(activity__kind="lessons",
+                                            activity__billing_mode="wallet")
     assert (lessons.filter(status="active").count(), lessons.filter(status="waiting").count()) \
         == (8, 3)
     # the term of lessons billed to the eight who have a place
@@ -46,4 +47,8 @@ def test_the_demo_has_amina_s_children_a_waiting_list_and_a_billed_month(db, mon
         .filter(person__full_name="Yanis Haddad").exists()
     nursery = Invoice.objects.filter(statement__period__activity__kind="nursery")
     assert nursery.exists() and all(i.statement.contract_lines.exists() for i in nursery)
+    # Yanis's piano term at the music school, on an invoice of its own
+    piano = Invoice.objects.get(term__isnull=False)
+    assert (piano.term.enrolment.child.full_name, piano.status, piano.total_cents) == (
+        "Yanis Haddad", "issued", piano.term.sessions * piano.term.session_price_cents)
     assert check_billing() == []
