@@ -168,13 +168,20 @@ def delete_account(request):
 # Counter agents
 
 
+HOUSEHOLDS_SHOWN = 30
+
+
 @role_required(Role.COUNTER_AGENT, Role.SERVICE_MANAGER)
 def counter(request):
+    """The first households found; one more is read to say honestly when there are more."""
     form = FindHouseholdForm(request.GET or None)
-    results = None
+    results, more = None, False
     if form.is_valid():
-        results = list(queries.find_households(request.user, form.cleaned_data["q"]))
-    return render(request, "people/counter.html", {"form": form, "results": results})
+        found = list(queries.find_households(request.user, form.cleaned_data["q"],
+                                             limit=HOUSEHOLDS_SHOWN + 1))
+        results, more = found[:HOUSEHOLDS_SHOWN], len(found) > HOUSEHOLDS_SHOWN
+    return render(request, "people/counter.html",
+                  {"form": form, "results": results, "more": more})
 
 
 @role_required(Role.COUNTER_AGENT)

@@ -198,3 +198,23 @@ def test_export_contains_the_persons_data(home, resident):
     assert data["person"]["full_name"] == "Rosa Parkinson"
     assert data["households"][0]["members"] == [
         {"name": "Rosa Parkinson", "guardian": True, "birth_date": None}]
+
+
+def test_counter_says_when_more_households_match_than_it_shows(client, agent, make_household,
+                                                               settings):
+    from civicard.people.views import HOUSEHOLDS_SHOWN
+
+    settings.CIVICARD_REQUIRE_STAFF_MFA = False
+    client.force_login(agent)
+    homes = [make_household(Person.objects.create(full_name=f"Nadia Benali {n}"))
+             for n in range(HOUSEHOLDS_SHOWN)]
+    page = client.get("/counter/?q=benali").content.decode()
+    assert f"{HOUSEHOLDS_SHOWN} households found" in page
+    assert "More than" not in page and "Only the first ones are shown" not in page
+
+    homes.append(make_household(Person.objects.create(full_name="Nadia Benali extra")))
+    page = client.get("/counter/?q=benali").content.decode()
+    assert f"More than {HOUSEHOLDS_SHOWN} households found" in page
+    assert "Only the first ones are shown" in page
+    shown = [h.pk for h in homes if f"/counter/households/{h.pk}/" in page]
+    assert shown == [h.pk for h in homes[:HOUSEHOLDS_SHOWN]]
