@@ -461,13 +461,15 @@ class PaymentAllocation(AppendOnlyModel):
                              null=True, blank=True)
     contract_line = models.ForeignKey("ContractLine", on_delete=models.PROTECT, null=True,
                                       blank=True, related_name="allocations")
+    # Its index is built without locking the table (migration 0007).
     term = models.ForeignKey("TermCharge", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="allocations")
+                             related_name="allocations", db_index=False)
     amount_cents = models.PositiveIntegerField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["payment", "line"],
                                                name="allocation_once_per_line")]
+        indexes = [models.Index(fields=["term"], name="childhood_allocation_term")]
 
 
 class InvoiceOnlinePayment(models.Model):
