@@ -17,11 +17,13 @@ from civicard.childhood.models import (
     Activity,
     ContractLine,
     ContractLineKind,
+    CreditNoteLine,
     NurseryContract,
     NurseryFloor,
     Period,
     Reservation,
     State,
+    Statement,
     UnitDay,
 )
 
@@ -140,8 +142,72 @@ def month_lines(contract: NurseryContract, month: date, *, decided_by: datetime,
     deducted = deducted_minutes(contract, first, last, decided_by=decided_by)
     if deducted:
         lines.append(Line(ContractLineKind.DEDUCTION, deducted, rate,
-                          -min(pricing.hours_amount(deducted, rate), monthly)))
+                          -deduction_cents(deducted, rate, monthly)))
     return lines
+
+
+def deduction_cents(minutes: int, hourly_rate_cents: int, monthly_cents: int) -> int:
+    """The justified absences' minutes at the hourly rate, never more than the monthly amount."""
+    return min(pricing.hours_amount(minutes, hourly_rate_cents), monthly_cents)
+
+
+@dataclass(frozen=True)
+class MonthDeduction:
+    """A closed month of a contract: the deduction its accepted absences make now (`due`),
+    against what the closing deducted and the absences accepted since were credited."""
+
+    statement: Statement
+    monthly: ContractLine
+    due: int
+    deducted: int
+
+    @property
+    def shortfall(self) -> int:
+        return self.due - self.deducted
+
+
+def closed_month_deductions(enrolment_id: int, first: date, last: date, *, at: datetime
+                            ) -> list[MonthDeduction]:
+    """The closed months of the enrolment's contracts between two dates, as of `at`."""
+    deductions = []
+    for contract in (NurseryContract.objects.filter(enrolment_id=enrolment_id,
+                                                    starts_on__lte=last, ends_on__gte=first)
+                     .select_related("enrolment__activity").prefetch_related("days")
+                     .order_by("pk")):
+        months = defaultdict(dict)
+        for line in (ContractLine.objects.filter(
+                contract=contract, statement__period__month__range=(first.replace(day=1), last))
+                .select_related("statement__period").order_by("pk")):
+            months[line.statement][line.kind] = line
+        for statement, kinds in sorted(months.items(), key=lambda item: item[0].pk):
+            monthly = kinds.get(ContractLineKind.MONTHLY)
+            if monthly is None:
+                continue
+            month = statement.period.month
+            since_first, until = max(month, contract.starts_on), min(pricing.month_end(month),
+                                                                     contract.ends_on)
+            closing = kinds.get(ContractLineKind.DEDUCTION)
+            deductions.append(MonthDeduction(
+                statement, monthly,
+                due=deduction_cents(deducted_minutes(contract, since_first, until,
+                                                     decided_by=at),
+                                    monthly.hourly_rate_cents, monthly.amount_cents),
+                deducted=(-closing.amount_cents if closing else 0) + sum(
+                    CreditNoteLine.objects.filter(contract_line=monthly,
+                                                  credit_note__reason_code="absence")
+                    .values_list("amount_cents", flat=True))))
+    return deductions
+
+
+def deductions_after_closing(absence: Absence, *, at: datetime
+                             ) -> list[tuple[Statement, ContractLine, int]]:
+    """For an absence accepted at `at`: [(statement, a contract's monthly line, cents)] for each
+    closed month of the child's contracts it touches, what the month's deduction is now, less
+    what the closing deducted and what absences accepted since were credited."""
+    return [(month.statement, month.monthly, month.shortfall)
+            for month in closed_month_deductions(absence.enrolment_id, absence.starts_on,
+                                                 absence.ends_on, at=at)
+            if month.shortfall > 0]
 
 
 def contracts_in(activity: Activity, first: date, last: date):

@@ -11,11 +11,12 @@ Lock order, everywhere: the wallet account, then the invoice (a provider's notic
 account before it reaches the invoice)."""
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -232,20 +233,42 @@ def cancel_by_credit_note(*, invoice: Invoice, reason: str, actor, at: datetime)
     return credit(invoice=invoice, reason=reason, actor=actor, at=at)
 
 
+@dataclass(frozen=True)
+class Reason:
+    """A credit note's reason: a manager's words, or the rule's code and parameters
+    (models.CREDIT_REASONS)."""
+
+    typed: str = ""
+    code: str = ""
+    params: dict = field(default_factory=dict)
+
+
+def _ref(line) -> str:
+    return f"b{line.pk}" if isinstance(line, BilledLine) else f"c{line.pk}"
+
+
+def _credited_on(lines) -> dict[str, int]:
+    """What credit notes took off each of the lines (BilledLine, ContractLine) already."""
+    credited = defaultdict(int)
+    for billed_id, contract_id, amount in CreditNoteLine.objects.filter(
+            Q(line__in=[line.pk for line in lines if isinstance(line, BilledLine)])
+            | Q(contract_line__in=[line.pk for line in lines
+                                   if isinstance(line, ContractLine)])
+    ).values_list("line_id", "contract_line_id", "amount_cents"):
+        credited[f"b{billed_id}" if billed_id else f"c{contract_id}"] += amount
+    return credited
+
+
 def _line_targets(invoice: Invoice, refs) -> list[tuple[object, int]]:
     """[(BilledLine, ContractLine or TermCharge, what is left to credit on it)] for the refs
     "b<pk>", "c<pk>" and "t<pk>" (a term's invoice has that one line) of the invoice's lines;
     a line already credited in full is refused."""
-    credited = defaultdict(int)
-    for billed_id, contract_id, amount in CreditNoteLine.objects.filter(
-            credit_note__invoice=invoice).values_list("line_id", "contract_line_id",
-                                                      "amount_cents"):
-        credited[f"b{billed_id}" if billed_id else f"c{contract_id}"] += amount
     billed = {f"b{line.pk}": line for line in BilledLine.objects.filter(
         statement_id=invoice.statement_id)}
     contract = {f"c{line.pk}": line for line in ContractLine.objects.filter(
         statement_id=invoice.statement_id)}
     term = {f"t{invoice.term_id}": invoice.term} if invoice.term_id else {}
+    credited = _credited_on([*billed.values(), *contract.values()])
     targets = []
     for ref in sorted(set(refs)):
         line = billed.get(ref) or contract.get(ref) or term.get(ref)
@@ -275,75 +298,131 @@ def credit(*, invoice: Invoice, reason: str, actor, at: datetime, lines=None,
     if amount_cents is not None:
         wallets.check_amount(amount_cents)
     with transaction.atomic(durable=not joins_transaction):
-        return _write_credit(invoice, reason=reason, lines=lines, amount_cents=amount_cents,
-                             actor=actor, at=at)
+        account = _locked_account(invoice, at)
+        invoice = _locked(invoice)
+        if invoice.status == InvoiceStatus.CANCELLED:
+            raise InvoiceAlreadyCancelled()
+        targets = _line_targets(invoice, lines) if lines else []
+        amount = (sum(left for _line, left in targets) if targets
+                  else amount_cents if amount_cents is not None else invoice.creditable_cents)
+        if amount > invoice.creditable_cents:
+            raise CreditAboveInvoice(left=format_cents(invoice.creditable_cents,
+                                                       invoice.currency))
+        return _write_credit(invoice, account, amount=amount, targets=targets,
+                             reason=Reason(typed=reason), actor=actor, at=at,
+                             refund=partial(wallets.refund, joins_transaction=True))
 
 
-def credit_billed_days(*, invoice: Invoice, lines: list[BilledLine], reason: str, actor,
-                       at: datetime) -> CreditNote | None:
-    """The rule's own credit note, in the caller's transaction: the billed `lines` of a
-    closed month that an absence accepted afterwards justifies, each for what is left of it
-    (a line credited already in full is skipped; nothing left, or the invoice cancelled → no
-    credit note). Numbered and refunded like a manager's (`credit`), without a manager."""
-    if invoice.status == InvoiceStatus.CANCELLED:
+def _within(targets: list[tuple[object, int]], limit: int) -> list[tuple[object, int]]:
+    """The targets, the last ones cut down so that they take no more than `limit`."""
+    kept = []
+    for line, cents in targets:
+        cents = min(cents, limit)
+        if cents > 0:
+            kept.append((line, cents))
+            limit -= cents
+    return kept
+
+
+def credit_absence(*, statement: Statement, wanted: list[tuple[object, int]], reason: Reason,
+                   actor, at: datetime) -> CreditNote | None:
+    """The rule's own credit note for an absence accepted after its month was closed, in the
+    caller's transaction: each of the statement's lines (BilledLine, ContractLine) for the
+    amount `wanted`, never more than is left of it (a line credited in full is skipped) nor
+    than is left of the month. On the month's invoice (nothing when it is cancelled): what
+    was paid beyond the new amount due is refunded into the wallet. Or, for a month charged
+    to the wallet, on the statement: refunded when the wallet was charged, else the month is
+    charged that much less when it is charged again (operations.charge_again)."""
+    credited = _credited_on([line for line, _cents in wanted])
+    targets = [(line, min(cents, line.amount_cents - credited[_ref(line)]))
+               for line, cents in wanted]
+    invoice = Invoice.objects.filter(statement_id=statement.pk).first()
+    if invoice is not None:
+        account = _locked_account(invoice, at)
+        invoice = _locked(invoice)
+        targets = _within(targets, invoice.creditable_cents)
+        if not targets:
+            return None
+        return _write_credit(invoice, account, amount=sum(c for _l, c in targets),
+                             targets=targets, reason=reason, actor=actor, at=at,
+                             refund=wallets.refund_owed)
+    statement = Statement.objects.select_for_update().select_related(
+        "period__activity__service", "household").get(pk=statement.pk)
+    taken = sum(statement.credit_notes.values_list("amount_cents", flat=True))
+    targets = _within(targets, statement.total_cents - taken)
+    if not targets:
         return None
-    credited = defaultdict(int)
-    for line_id, amount in CreditNoteLine.objects.filter(
-            credit_note__invoice=invoice, line__in=lines).values_list("line_id", "amount_cents"):
-        credited[line_id] += amount
-    refs = [f"b{line.pk}" for line in lines if line.amount_cents > credited[line.pk]]
-    if not refs:
-        return None
-    return _write_credit(invoice, reason=reason, lines=refs, amount_cents=None, actor=actor,
-                         at=at)
+    activity = statement.period.activity
+    amount = sum(cents for _line, cents in targets)
+    number, year, sequence = _next_number(activity.territory_id, at)
+    refund = None
+    if statement.entry_id is not None:
+        account = wallets.open_account(household=statement.household, service=activity.service,
+                                       at=at)
+        refund = wallets.refund_owed(account=account, amount_cents=amount,
+                                     reason=Label("credit_note", {"number": number}),
+                                     idempotency_key=f"credit_note:{number}:s{statement.pk}",
+                                     actor=actor, at=at)
+    note = _note(statement=statement, territory_id=activity.territory_id, year=year,
+                 sequence=sequence, amount=amount, targets=targets, reason=reason,
+                 refund=refund, actor=actor, at=at)
+    audit.record(actor=actor, action="childhood.statement_credited", obj=statement, at=at,
+                 extra={"credit_note": note.number, "amount_cents": amount,
+                        "refunded_cents": amount if refund else 0})
+    return note
 
 
-def credit_term(*, invoice: Invoice, reason: str, actor, at: datetime) -> CreditNote | None:
+def credit_term(*, invoice: Invoice, first_session, actor, at: datetime) -> CreditNote | None:
     """The rule's own credit note for a term of lessons left before its first session, in the
     caller's transaction: all that is left of the invoice, what was paid refunded into the
-    wallet (`_write_credit`); nothing when it is cancelled already."""
-    if invoice.status == InvoiceStatus.CANCELLED:
-        return None
-    return _write_credit(invoice, reason=reason, lines=None, amount_cents=None, actor=actor,
-                         at=at, owed=True)
-
-
-def _write_credit(invoice: Invoice, *, reason: str, lines, amount_cents: int | None, actor,
-                  at: datetime, owed: bool = False) -> CreditNote:
-    """The credit note's writes, in the caller's transaction (see `credit`). `owed`: the
-    rule's own refund, whoever's action set it off (a guardian withdrawing a child)."""
+    wallet; nothing when it is cancelled already."""
     account = _locked_account(invoice, at)
     invoice = _locked(invoice)
     if invoice.status == InvoiceStatus.CANCELLED:
-        raise InvoiceAlreadyCancelled()
-    targets = _line_targets(invoice, lines) if lines else []
-    amount = (sum(left for _line, left in targets) if targets
-              else amount_cents if amount_cents is not None else invoice.creditable_cents)
-    if amount > invoice.creditable_cents:
-        raise CreditAboveInvoice(left=format_cents(invoice.creditable_cents,
-                                                   invoice.currency))
+        return None
+    return _write_credit(invoice, account, amount=invoice.creditable_cents, targets=[],
+                         reason=Reason(code="term_withdrawn",
+                                       params={"day": first_session.isoformat()}),
+                         actor=actor, at=at, refund=wallets.refund_owed)
+
+
+def _next_number(territory_id: int, at: datetime) -> tuple[str, int, int]:
     year = timezone.localtime(at).year
-    sequence = take_numbers(territory_id=invoice.territory_id,
-                            series=NumberSeries.CREDIT_NOTE, year=year, count=1)
-    number = f"AV-{year}-{sequence:06d}"
-    invoice.credited_cents += amount
-    back = max(invoice.kept_cents - invoice.net_cents, 0)
-    refund = None
-    if back:
-        move = (wallets.refund_owed if owed
-                else partial(wallets.refund, joins_transaction=True))
-        refund = move(account=account, amount_cents=back,
-                      reason=Label("credit_note", {"number": number}),
-                      idempotency_key=f"credit_note:{number}:{invoice.pk}", actor=actor, at=at)
-        invoice.refunded_cents += back
+    sequence = take_numbers(territory_id=territory_id, series=NumberSeries.CREDIT_NOTE,
+                            year=year, count=1)
+    return f"AV-{year}-{sequence:06d}", year, sequence
+
+
+def _note(*, targets, reason: Reason, amount: int, actor, at: datetime, **fields) -> CreditNote:
     note = CreditNote.objects.create(
-        invoice=invoice, territory_id=invoice.territory_id, year=year, sequence=sequence,
-        issued_at=at, issued_by=actor, amount_cents=amount, reason=reason, refund=refund)
+        issued_at=at, issued_by=actor, amount_cents=amount, reason=reason.typed,
+        reason_code=reason.code, reason_params=reason.params, **fields)
     CreditNoteLine.objects.bulk_create([
-        CreditNoteLine(credit_note=note, amount_cents=left,
+        CreditNoteLine(credit_note=note, amount_cents=cents,
                        line=line if isinstance(line, BilledLine) else None,
                        contract_line=line if isinstance(line, ContractLine) else None)
-        for line, left in targets if not isinstance(line, TermCharge)])
+        for line, cents in targets if not isinstance(line, TermCharge)])
+    return note
+
+
+def _write_credit(invoice: Invoice, account: Account, *, amount: int, targets,
+                  reason: Reason, actor, at: datetime, refund) -> CreditNote:
+    """The credit note of a locked invoice, in the caller's transaction: `amount` off it
+    (`targets`: the lines it takes, with how much of each); what was paid beyond the new
+    amount due goes back to the wallet by `refund` (an agent's refund when a manager writes
+    the note, the rule's own otherwise)."""
+    number, year, sequence = _next_number(invoice.territory_id, at)
+    invoice.credited_cents += amount
+    back = max(invoice.kept_cents - invoice.net_cents, 0)
+    entry = None
+    if back:
+        entry = refund(account=account, amount_cents=back,
+                       reason=Label("credit_note", {"number": number}),
+                       idempotency_key=f"credit_note:{number}:{invoice.pk}", actor=actor, at=at)
+        invoice.refunded_cents += back
+    note = _note(invoice=invoice, territory_id=invoice.territory_id, year=year,
+                 sequence=sequence, amount=amount, targets=targets, reason=reason,
+                 refund=entry, actor=actor, at=at)
     invoice.status = invoice.status_for_amounts()
     invoice.save(update_fields=["credited_cents", "refunded_cents", "status"])
     audit.record(actor=actor, action="childhood.invoice_credited", obj=invoice, at=at,

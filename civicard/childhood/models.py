@@ -2,9 +2,12 @@
 list, reservations and their roll-call states, closed months and what they billed: charged to
 the wallet, or put on a numbered invoice paid online or at the counter."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from civicard.access.models import Checkpoint
@@ -484,13 +487,27 @@ class InvoiceOnlinePayment(models.Model):
         return f"{self.invoice_id}: {self.online_payment_id}"
 
 
+# The rule's own reasons for a credit note, written out in the reader's language (the
+# parameters: an absence's reason code and dates, a term's first session).
+CREDIT_REASONS = {
+    "absence": _("Justified absence (%(reason)s), %(first)s to %(last)s"),
+    "term_withdrawn": _("Left before the first session, %(day)s"),
+}
+ONE_DAY_ABSENCE = _("Justified absence (%(reason)s), %(first)s")
+
+
 class CreditNote(AppendOnlyModel):
-    """Takes an amount off an invoice — all of it, some of its lines, or an amount —, numbered
-    in its own gap-free series; what was paid beyond what is left to pay goes back to the
-    household's wallet (`refund`). Never more than the invoice's total with the others."""
+    """Takes an amount off what a household was billed for a closed month or a term, numbered
+    in its own gap-free series: off an invoice — all of it, some of its lines, or an amount —,
+    or off a month charged to the wallet (`statement`: an absence accepted after the closing).
+    What was paid beyond what is left goes back to the household's wallet (`refund`); a month
+    the wallet has not been charged yet is charged that much less. Never more than what was
+    billed. The reason is the manager's words, or the rule's code and parameters."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes",
-                                db_index=False)
+                                null=True, blank=True, db_index=False)
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="credit_notes", db_index=False)
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
     sequence = models.PositiveIntegerField()
@@ -498,13 +515,22 @@ class CreditNote(AppendOnlyModel):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="+")
     amount_cents = models.PositiveIntegerField()
-    reason = models.CharField(max_length=200)
+    reason = models.CharField(max_length=200, blank=True)
+    reason_code = models.CharField(max_length=24, blank=True, default="", db_default="")
+    reason_params = models.JSONField(
+        blank=True, default=dict, db_default=models.Value({}, output_field=models.JSONField()))
     refund = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["territory", "year", "sequence"],
-                                               name="credit_note_number_unique")]
+        indexes = [models.Index(fields=["statement"], name="credit_note_statement",
+                                condition=Q(statement__isnull=False))]
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "year", "sequence"],
+                                    name="credit_note_number_unique"),
+            models.CheckConstraint(condition=Q(invoice__isnull=True) ^ Q(statement__isnull=True),
+                                   name="credit_note_invoice_or_statement"),
+        ]
 
     def __str__(self):
         return self.number
@@ -512,6 +538,22 @@ class CreditNote(AppendOnlyModel):
     @property
     def number(self) -> str:
         return f"AV-{self.year}-{self.sequence:06d}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language: the rule's sentence, or the manager's words."""
+        if not self.reason_code:
+            return self.reason
+        params = dict(self.reason_params)
+        if "reason" in params:
+            params["reason"] = AbsenceReason(params["reason"]).label
+        for name in ("first", "last", "day"):
+            if name in params:
+                params[name] = date_format(date.fromisoformat(params[name]), "DATE_FORMAT")
+        sentence = CREDIT_REASONS[self.reason_code]
+        if self.reason_code == "absence" and params["first"] == params["last"]:
+            sentence = ONE_DAY_ABSENCE
+        return str(sentence) % params
 
 
 class CreditNoteLine(AppendOnlyModel):

@@ -458,9 +458,7 @@ def refund_term(enrolment: ChildEnrolment, *, actor, at: datetime) -> None:
         return
     invoice = Invoice.objects.filter(term__enrolment=enrolment).first()
     if invoice is not None:
-        invoices.credit_term(invoice=invoice, actor=actor, at=at,
-                             reason=f"term {invoice.term_id}: enrolment {enrolment.pk} "
-                                    f"cancelled before the first session ({first:%Y-%m-%d})")
+        invoices.credit_term(invoice=invoice, first_session=first, actor=actor, at=at)
         return
     charge = TermCharge.objects.filter(enrolment=enrolment, entry__isnull=False,
                                        refund__isnull=True).select_related("entry").first()
@@ -941,17 +939,19 @@ def _credit_beyond_bill(activity: Activity, statements: list[Statement],
 
 
 def _charge(statement: Statement, *, activity: Activity, actor, at: datetime,
-            account: Account | None = None) -> None:
-    """Charge the statement's total through wallets.operations.charge, in the caller's
-    transaction; a refusal by the shortage rule writes nothing and is kept on the statement."""
-    if statement.total_cents == 0 or not activity.service.has_wallet:
+            account: Account | None = None, credited_cents: int = 0) -> None:
+    """Charge the statement's total, less what credit notes took off it before
+    (`credited_cents`), through wallets.operations.charge, in the caller's transaction; a
+    refusal by the shortage rule writes nothing and is kept on the statement."""
+    amount = statement.total_cents - credited_cents
+    if amount == 0 or not activity.service.has_wallet:
         return
     if account is None:
         account = wallets.open_account(household=statement.household,
                                        service=activity.service, at=at)
     try:
         statement.entry = wallets.charge(
-            account=account, amount_cents=statement.total_cents,
+            account=account, amount_cents=amount,
             reason=f"{activity.name} {statement.period.month:%Y-%m}",
             idempotency_key=statement_key(statement.period_id, statement.household_id),
             actor=actor, at=at, joins_transaction=True)
@@ -968,7 +968,9 @@ def charge_again(*, statement: Statement, actor, at: datetime) -> Statement:
         statement = Statement.objects.select_for_update().select_related(
             "period", "household").get(pk=statement.pk)
         if statement.entry_id is None and activity.billing_mode == BillingMode.WALLET:
-            _charge(statement, activity=activity, actor=actor, at=at)
+            _charge(statement, activity=activity, actor=actor, at=at,
+                    credited_cents=sum(statement.credit_notes.values_list("amount_cents",
+                                                                          flat=True)))
             statement.save(update_fields=["entry", "refused_code"])
     return statement
 
@@ -1232,33 +1234,34 @@ def declare_absence(*, enrolment: ChildEnrolment, reason: str, starts_on: date, 
 
 
 def _credit_closed_days(absence: Absence, *, actor, at: datetime) -> None:
-    """An absence accepted after its month was closed: the days it covers that were billed
-    as absences (the closed month keeps its lines: corrections are credit notes, never edits)
-    are credited on their invoice by one credit note each, with the absence as its reason,
-    numbered without gap and refunded into the wallet for what was already paid
-    (invoices.credit_billed_days). Once: an absence is decided once, and a line credited in
-    full is never credited again."""
-    lines = defaultdict(list)
+    """An absence accepted after its month was closed: the closed month keeps its lines
+    (corrections are credit notes, never edits), and each month's bill gets one credit note
+    with the absence as its reason (invoices.credit_absence): the days it covers that were
+    billed as absences, and for a nursery contract the hours it adds to the month's
+    deduction. Once: an absence is decided once, a line credited in full is never credited
+    again, and a contract's month is credited up to what the deduction is now."""
+    wanted = defaultdict(list)
     for line in (BilledLine.objects.filter(
             reservation__enrolment=absence.enrolment,
             reservation__unit_day__day__range=(absence.starts_on, absence.ends_on),
             state__in=(State.RESERVED, State.ABSENT_UNJUSTIFIED, State.LATE_CANCELLED),
-            amount_cents__gt=0,
-            statement__invoice__isnull=False)
-            .select_related("statement__invoice").order_by("pk")):
-        lines[line.statement.invoice].append(line)
-    reason = (f"absence {absence.pk}: {absence.reason} "
-              f"{absence.starts_on:%Y-%m-%d}/{absence.ends_on:%Y-%m-%d}")
-    for invoice, billed in sorted(lines.items(), key=lambda item: item[0].pk):
-        invoices.credit_billed_days(invoice=invoice, lines=billed, reason=reason, actor=actor,
-                                    at=at)
+            amount_cents__gt=0).select_related("statement").order_by("pk")):
+        wanted[line.statement].append((line, line.amount_cents))
+    for statement, line, cents in contracts.deductions_after_closing(absence, at=at):
+        wanted[statement].append((line, cents))
+    reason = invoices.Reason(code="absence", params={
+        "reason": absence.reason, "first": absence.starts_on.isoformat(),
+        "last": absence.ends_on.isoformat()})
+    for statement, lines in sorted(wanted.items(), key=lambda item: item[0].pk):
+        invoices.credit_absence(statement=statement, wanted=lines, reason=reason, actor=actor,
+                                at=at)
 
 
 def decide_absence(*, absence: Absence, accept: bool, actor, at: datetime) -> Absence:
     """Staff accept or refuse a justified absence. Accepted: the child's booked days of the
     activity in those dates, not yet closed, become justified absences (not billed); those of
-    a closed month billed on an invoice are credited (`_credit_closed_days`); a nursery
-    contract deducts its hours when the month is closed."""
+    a closed month are credited (`_credit_closed_days`); a nursery contract deducts its hours
+    when the month is closed, or by a credit note when it was closed already."""
     activity = absence.enrolment.activity
     check_role_over(actor, *STAFF_ROLES, commune_id=activity.commune_id)
     with transaction.atomic():

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -327,7 +328,9 @@ def unpaid_statements(actor):
     return (Statement.objects.select_related("period__activity", "household")
             .filter(period__activity__in=staff_activities(actor), entry__isnull=True,
                     period__activity__billing_mode=BillingMode.WALLET)
-            .exclude(total_cents=0).order_by("period__month", "pk"))
+            .annotate(due_cents=F("total_cents") - Coalesce(Sum("credit_notes__amount_cents"),
+                                                            0))
+            .filter(due_cents__gt=0).order_by("period__month", "pk"))
 
 
 nursery_floor = contracts.nursery_floor
@@ -363,6 +366,10 @@ def check_billing() -> list[str]:
         contract_totals = dict(ContractLine.objects.filter(statement__period=period)
                                .values("statement_id").annotate(total=Sum("amount_cents"))
                                .values_list("statement_id", "total"))
+        uncharged = dict(CreditNote.objects.filter(statement__period=period,
+                                                   refund__isnull=True)
+                         .values("statement_id").annotate(total=Sum("amount_cents"))
+                         .values_list("statement_id", "total"))
         keys = {operations.statement_key(period.pk, s.household_id): s for s in statements}
         entries = {e.idempotency_key: e for e in LedgerEntry.objects.filter(
             idempotency_key__in=list(keys))}
@@ -372,15 +379,17 @@ def check_billing() -> list[str]:
                 problems.append(f"statement {statement.pk}: total {statement.total_cents} != "
                                 f"lines {lines_total}")
             entry = entries.get(key)
+            to_charge = statement.total_cents - uncharged.get(statement.pk, 0)
             if entry is not None and (statement.entry_id != entry.pk
-                                      or entry.amount_cents != -statement.total_cents):
+                                      or entry.amount_cents != -to_charge):
                 problems.append(f"statement {statement.pk}: wallet entry {entry.pk} of "
                                 f"{entry.amount_cents} does not match")
             if entry is None and statement.entry_id is not None:
                 problems.append(f"statement {statement.pk}: its entry has another key")
             if activity.billing_mode == BillingMode.INVOICE and statement.entry_id is not None:
                 problems.append(f"statement {statement.pk}: invoiced and charged to a wallet")
-    return problems + check_invoices() + check_balances() + check_terms()
+    return (problems + check_invoices() + check_statement_credits() + check_absence_credits()
+            + check_balances() + check_terms())
 
 
 def _gaps(name: str, numbers: dict[tuple, list[int]], counters: dict[tuple, int]) -> list[str]:
@@ -468,6 +477,8 @@ def check_invoices() -> list[str]:
     for note in CreditNote.objects.select_related("refund").annotate(
             on_lines=Sum("lines__amount_cents")):
         notes[(note.territory_id, note.year)].append(note.sequence)
+        if note.invoice_id is None:
+            continue  # a month charged to the wallet: check_statement_credits
         credited[note.invoice_id] += note.amount_cents
         refunded[note.invoice_id] += note.refund.amount_cents if note.refund_id else 0
         if note.on_lines is not None and note.on_lines != note.amount_cents:
@@ -521,6 +532,74 @@ def check_invoices() -> list[str]:
                 for series in NumberSeries.values}
     return (problems + _gaps("invoices", numbers, counters[NumberSeries.INVOICE])
             + _gaps("credit notes", notes, counters[NumberSeries.CREDIT_NOTE]))
+
+def check_statement_credits() -> list[str]:
+    """Each credit note of a month charged to the wallet takes no more than the month's total
+    with the others, equals its lines, and — written once the wallet was charged — is
+    refunded in full into the household's wallet for the activity's service (one written
+    before is taken off the charge: check_billing)."""
+    problems = []
+    taken = defaultdict(int)
+    for note in (CreditNote.objects.filter(statement__isnull=False)
+                 .select_related("statement__period__activity", "refund__account")
+                 .annotate(on_lines=Sum("lines__amount_cents")).order_by("pk")):
+        statement, activity = note.statement, note.statement.period.activity
+        taken[statement.pk] += note.amount_cents
+        if activity.billing_mode != BillingMode.WALLET:
+            problems.append(f"credit note {note.number}: on a month billed by invoice")
+        if (note.on_lines or 0) != note.amount_cents:
+            problems.append(f"credit note {note.number}: lines {note.on_lines or 0} != "
+                            f"{note.amount_cents}")
+        if taken[statement.pk] > statement.total_cents:
+            problems.append(f"statement {statement.pk}: credited {taken[statement.pk]} of "
+                            f"{statement.total_cents}")
+        if note.refund_id and (note.refund.amount_cents != note.amount_cents
+                               or note.refund.kind != "refund"
+                               or note.refund.account.household_id != statement.household_id
+                               or note.refund.account.service_id != activity.service_id):
+            problems.append(f"credit note {note.number}: does not match its refund")
+    return problems
+
+
+def check_absence_credits() -> list[str]:
+    """Each absence accepted after a month of its dates was closed is credited on that
+    month's bill, once: every day it covers billed as an absence, in full, and each nursery
+    contract's month up to the deduction its hours now make — never more, and no less unless
+    the bill has nothing left to credit (cancelled, or credited in full)."""
+    problems = []
+    left = {}
+    for invoice in Invoice.objects.filter(statement__isnull=False):
+        left[invoice.statement_id] = invoice.creditable_cents
+    for statement_id, total, taken in (Statement.objects.filter(
+            period__activity__billing_mode=BillingMode.WALLET)
+            .annotate(taken=Sum("credit_notes__amount_cents"))
+            .values_list("pk", "total_cents", "taken")):
+        left[statement_id] = total - (taken or 0)
+    months = {}
+    accepted = Absence.objects.filter(status=AbsenceStatus.ACCEPTED)
+    latest = accepted.aggregate(latest=Max("decided_at"))["latest"]
+    for absence in accepted.order_by("pk"):
+        for line in (BilledLine.objects.filter(
+                reservation__enrolment_id=absence.enrolment_id,
+                reservation__unit_day__day__range=(absence.starts_on, absence.ends_on),
+                statement__period__closed_at__lt=absence.decided_at,
+                state__in=(State.RESERVED, State.ABSENT_UNJUSTIFIED, State.LATE_CANCELLED),
+                amount_cents__gt=0)
+                .annotate(taken=Sum("credits__amount_cents")).order_by("pk")):
+            if (line.taken or 0) != line.amount_cents and left.get(line.statement_id, 0) > 0:
+                problems.append(f"absence {absence.pk}: line {line.pk} not credited")
+        for month in contracts.closed_month_deductions(absence.enrolment_id, absence.starts_on,
+                                                       absence.ends_on, at=latest):
+            months[month.monthly.pk] = month
+    for pk, month in sorted(months.items()):
+        line_left = month.monthly.amount_cents - sum(
+            month.monthly.credits.values_list("amount_cents", flat=True))
+        if month.shortfall < 0 or (month.shortfall > 0 and line_left > 0
+                                   and left.get(month.statement.pk, 0) > 0):
+            problems.append(f"contract line {pk}: deduction {month.due} != deducted "
+                            f"{month.deducted}")
+    return problems
+
 
 def _check_contract_lines(period: Period, first: date, last: date) -> list[str]:
     """Each contract of the month has its lines as its terms, roll-call times and accepted

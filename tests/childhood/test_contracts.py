@@ -10,6 +10,7 @@ from civicard.childhood import operations, pricing
 from civicard.childhood.models import (
     Absence,
     ContractLine,
+    CreditNote,
     NurseryContract,
     Reservation,
     State,
@@ -192,8 +193,8 @@ def test_closing_the_month_bills_the_contract_extras_and_deductions(february, nu
         amount_cents__lt=0).count() == 1
 
 
-def test_a_refused_or_late_accepted_absence_is_not_deducted(february, nursery, manager, baby,
-                                                            family):
+def test_a_refused_absence_is_not_deducted_and_a_late_accepted_one_is_credited_once(
+        february, nursery, manager, baby, family):
     late = operations.declare_absence(
         enrolment=baby, reason="hospitalisation", starts_on=date(2026, 2, 10),
         ends_on=date(2026, 2, 10), upload=pdf(), actor=family[0], at=AT)
@@ -206,9 +207,38 @@ def test_a_refused_or_late_accepted_absence_is_not_deducted(february, nursery, m
     operations.close_month(activity=nursery, month=date(2026, 2, 1), actor=manager,
                            at=CLOSING)
     assert Statement.objects.get().total_cents == 282_26
-    # Accepted after the closing: no edit of the closed month, and the check still holds.
+    # Accepted after the closing: the closed month keeps its lines; a credit note on the
+    # month's statement takes the day's 9 h off (9 h × 1.86 € = 16.74 €), refunded into the
+    # wallet the month was charged to.
+    statement = Statement.objects.get()
     operations.decide_absence(absence=late, accept=True, actor=manager,
                               at=CLOSING + timedelta(days=1))
+    note = CreditNote.objects.get()
+    monthly = ContractLine.objects.get(kind="monthly")
+    assert (note.statement_id, note.invoice_id, note.amount_cents, note.reason_code) == (
+        statement.pk, None, 16_74, "absence")
+    assert list(note.lines.values_list("contract_line_id", "amount_cents")) == [
+        (monthly.pk, 16_74)]
+    assert (note.refund.kind, note.refund.amount_cents, note.refund.account_id) == (
+        "refund", 16_74, statement.entry.account_id)
+    assert ContractLine.objects.count() == 3 and Statement.objects.get().total_cents == 282_26
+    assert check_billing() == []
+    # Another absence over that Tuesday and the closed Wednesday adds no hour: nothing more.
+    again = operations.declare_absence(
+        enrolment=baby, reason="hospitalisation", starts_on=date(2026, 2, 10),
+        ends_on=date(2026, 2, 11), upload=pdf(), actor=family[0], at=AT)
+    operations.decide_absence(absence=again, accept=True, actor=manager,
+                              at=CLOSING + timedelta(days=2))
+    assert CreditNote.objects.count() == 1
+    # One from Friday 13 to Thursday 19: the 13th, 16th and 17th (the illness's waiting days,
+    # not deducted at the closing) add 27 h = 50.22 €; the 19th was deducted already.
+    friday = operations.declare_absence(
+        enrolment=baby, reason="hospitalisation", starts_on=date(2026, 2, 13),
+        ends_on=date(2026, 2, 19), upload=pdf(), actor=family[0], at=AT)
+    operations.decide_absence(absence=friday, accept=True, actor=manager,
+                              at=CLOSING + timedelta(days=3))
+    assert list(CreditNote.objects.order_by("pk").values_list("amount_cents", flat=True)) == [
+        16_74, 50_22]
     assert check_billing() == []
 
 

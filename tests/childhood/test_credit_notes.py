@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from civicard.childhood import invoices, operations
 from civicard.childhood.models import CreditNote, CreditNoteLine, Invoice, InvoiceCounter
@@ -154,9 +155,16 @@ def test_an_absence_accepted_after_its_month_was_closed_credits_its_billed_days_
     note = CreditNote.objects.get()
     invoice.refresh_from_db()
     account.refresh_from_db()
-    assert (note.number, note.amount_cents, note.reason) == (
-        "AV-2026-000001", 24_70,
-        f"absence {absence.pk}: illness {centre.days[2]:%Y-%m-%d}/{centre.days[3]:%Y-%m-%d}")
+    assert (note.number, note.amount_cents, note.reason, note.reason_code,
+            note.reason_params) == (
+        "AV-2026-000001", 24_70, "", "absence",
+        {"reason": "illness", "first": "2026-02-12", "last": "2026-02-13"})
+    # The reason is written out in the reader's language.
+    assert note.reason_text == ("Justified absence (illness, with a medical certificate), "
+                                "12 February 2026 to 13 February 2026")
+    with translation.override("fr"):
+        assert note.reason_text == ("Absence justifiée (maladie, avec certificat médical), "
+                                    "du 12 février 2026 au 13 février 2026")
     assert sorted(CreditNoteLine.objects.values_list("line__reservation__unit_day__day",
                                                      "amount_cents")) == [
         (centre.days[2], 12_35), (centre.days[3], 12_35)]

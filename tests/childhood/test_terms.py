@@ -258,7 +258,8 @@ def test_withdrawing_before_the_first_session_credits_the_term_once_and_not_afte
     note = CreditNote.objects.get()
     assert (note.number, note.invoice.term.enrolment_id, note.amount_cents, note.refund_id) == (
         "AV-2026-000001", early.pk, 40_00, None)
-    assert "before the first session" in note.reason
+    assert (note.reason_code, note.reason_params) == ("term_withdrawn", {"day": "2026-02-07"})
+    assert note.reason_text == "Left before the first session, 7 February 2026"
     assert Invoice.objects.get(term__enrolment=early).status == "cancelled"
     assert Invoice.objects.get(term__enrolment=late).status == "issued"  # stays billed
     assert not LedgerEntry.objects.exists()
