@@ -3,6 +3,7 @@ from django.core.management import call_command
 from civicard.childhood.models import (
     ChildEnrolment,
     ContractLine,
+    CreditNote,
     Invoice,
     NurseryContract,
     Period,
@@ -42,6 +43,13 @@ def test_the_demo_has_amina_s_children_a_waiting_list_and_a_billed_month(db, mon
     assert (invoice.status, invoice.credit_notes.count()) == ("issued", 2)
     late = invoice.credit_notes.order_by("sequence").last()
     assert (late.reason_code, late.reason_params["reason"]) == ("absence", "illness")
+    # Yanis's canteen meal missed last month: its certificate, accepted after the closing,
+    # gives it back into the canteen's prepaid account by a credit note on the statement
+    meal = CreditNote.objects.get(statement__period__activity__kind="canteen")
+    assert (meal.reason_code, meal.refund.amount_cents, meal.lines.get().line.reservation
+            .child.full_name) == ("absence", meal.amount_cents, "Yanis Haddad")
+    assert meal.amount_cents > 0 and meal.refund.account.service == meal.statement.period\
+        .activity.service
     assert late.lines.get().line.reservation.child.full_name == "Lina Haddad"
     assert 0 < invoice.credited_cents < invoice.total_cents and invoice.household.memberships\
         .filter(person__full_name="Yanis Haddad").exists()
