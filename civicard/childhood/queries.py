@@ -566,19 +566,27 @@ def check_absence_credits() -> list[str]:
     month's bill, once: every day it covers billed as an absence, in full, and each nursery
     contract's month up to the deduction its hours now make — never more, and no less unless
     the bill has nothing left to credit (cancelled, or credited in full)."""
-    problems = []
-    left = {}
-    for invoice in Invoice.objects.filter(statement__isnull=False):
-        left[invoice.statement_id] = invoice.creditable_cents
+    accepted = Absence.objects.filter(status=AbsenceStatus.ACCEPTED)
+    closings = defaultdict(list)
+    for activity_id, month, closed_at in Period.objects.values_list("activity_id", "month",
+                                                                   "closed_at"):
+        closings[activity_id].append((month, closed_at))
+    late = [absence for absence in accepted.select_related("enrolment").order_by("pk")
+            if any(absence.starts_on.replace(day=1) <= month <= absence.ends_on
+                   and closed_at < absence.decided_at
+                   for month, closed_at in closings[absence.enrolment.activity_id])]
+    if not late:  # every absence was decided before its months were closed: they count it
+        return []
+    latest = accepted.aggregate(latest=Max("decided_at"))["latest"]
+    left = {invoice.statement_id: invoice.creditable_cents
+            for invoice in Invoice.objects.filter(statement__isnull=False)}
     for statement_id, total, taken in (Statement.objects.filter(
             period__activity__billing_mode=BillingMode.WALLET)
             .annotate(taken=Sum("credit_notes__amount_cents"))
             .values_list("pk", "total_cents", "taken")):
         left[statement_id] = total - (taken or 0)
-    months = {}
-    accepted = Absence.objects.filter(status=AbsenceStatus.ACCEPTED)
-    latest = accepted.aggregate(latest=Max("decided_at"))["latest"]
-    for absence in accepted.order_by("pk"):
+    problems, months = [], {}
+    for absence in late:
         for line in (BilledLine.objects.filter(
                 reservation__enrolment_id=absence.enrolment_id,
                 reservation__unit_day__day__range=(absence.starts_on, absence.ends_on),

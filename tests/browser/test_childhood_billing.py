@@ -1,6 +1,7 @@
 """On the demo territory, at 360 px: a nursery invoice with its contract's lines and the
-credit-note form, an invoice with a partial credit note, an ended contract's reconciliation,
-and a term of swimming lessons billed at enrolment — each page checked by axe-core, none wider
+credit-note form, an invoice with a partial credit note and an absence credited after the
+closing, an ended contract's reconciliation, a term of swimming lessons billed at enrolment,
+and a canteen meal given back into the family's account — each page checked by axe-core, none wider
 than the phone, and the nursery invoice's PDF with its lines."""
 
 import io
@@ -16,6 +17,7 @@ from civicard.childhood.models import (
     ChildEnrolment,
     ContractLine,
     ContractLineKind,
+    CreditNote,
     Invoice,
 )
 from civicard.childhood.queries import family_language
@@ -65,7 +67,11 @@ def test_the_billing_pages_of_the_demo_on_a_phone(visitor, demo):
 
     centre = Invoice.objects.get(statement__period__activity__kind="leisure_centre")
     page = visitor.go(f"/childhood/staff/invoices/{centre.pk}/")
+    late = centre.credit_notes.get(reason_code="absence")
+    with translation.override(language):  # the rule's reason, in the manager's language
+        reason = late.reason_text
     assert "Sortie annulée par le centre" in page.inner_text("main")
+    assert reason in page.inner_text("main")
     assert overflow(page) == 0
     visitor.screenshot("childhood-invoice-credited")
 
@@ -104,3 +110,10 @@ def test_the_billing_pages_of_the_demo_on_a_phone(visitor, demo):
     assert piano.number in page.inner_text("main") and overflow(page) == 0
     page.locator(f"text={piano.number}").first.scroll_into_view_if_needed()
     visitor.screenshot("childhood-term-invoice")
+
+    # Yanis's canteen meal, justified after last month was closed, is back in her account.
+    meal = CreditNote.objects.get(statement__period__activity__kind="canteen")
+    page = visitor.go("/me/services/")
+    assert meal.number in page.inner_text("main") and overflow(page) == 0
+    page.locator(f"text={meal.number}").first.scroll_into_view_if_needed()
+    visitor.screenshot("childhood-absence-refund")

@@ -173,3 +173,16 @@ def test_the_rules_reasons_stored_as_english_sentences_get_their_codes_back(cent
             "Absence justifiée (maladie, avec certificat médical), du 12 février 2026 au "
             "13 février 2026", "Départ avant la première séance, le 5 septembre 2026",
             "Sortie annulée par le centre"]
+
+
+def test_the_check_finds_a_contract_month_not_credited_the_hours_of_a_late_absence(
+        nursery, february, manager, baby, family):  # noqa: F811
+    operations.close_month(activity=nursery, month=date(2026, 2, 1), actor=manager, at=CLOSING)
+    absence = operations.declare_absence(
+        enrolment=baby, reason="hospitalisation", starts_on=date(2026, 2, 10),
+        ends_on=date(2026, 2, 10), upload=pdf(), actor=family[0], at=AT)
+    Absence.objects.filter(pk=absence.pk).update(status="accepted",
+                                                 decided_at=CLOSING + timedelta(days=1))
+    monthly = ContractLine.objects.get(kind="monthly")
+    # Deducted at the closing: 27 h = 50.22 €; with Tuesday 10: 36 h = 66.96 €.
+    assert check_billing() == [f"contract line {monthly.pk}: deduction 6696 != deducted 5022"]
