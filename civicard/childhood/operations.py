@@ -1250,7 +1250,7 @@ def _credit_closed_days(absence: Absence, *, actor, at: datetime) -> None:
     for statement, line, cents in contracts.deductions_after_closing(absence, at=at):
         wanted[statement].append((line, cents))
     reason = invoices.Reason(code="absence", params={
-        "reason": absence.reason, "first": absence.starts_on.isoformat(),
+        "absence": absence.pk, "reason": absence.reason, "first": absence.starts_on.isoformat(),
         "last": absence.ends_on.isoformat()})
     for statement, lines in sorted(wanted.items(), key=lambda item: item[0].pk):
         invoices.credit_absence(statement=statement, wanted=lines, reason=reason, actor=actor,

@@ -696,8 +696,18 @@ def documents_of(enrolment):
     return enrolment.documents.filter(erased_at__isnull=True)
 
 
-def absences_of(enrolment):
-    return enrolment.absences.select_related("document")
+def absences_of(enrolment) -> list[Absence]:
+    """The enrolment's absences, each with the credit notes that gave back days of months
+    already closed when it was accepted (`credit_notes`)."""
+    absences = list(enrolment.absences.select_related("document"))
+    notes = defaultdict(list)
+    for note in CreditNote.objects.filter(
+            reason_code="absence",
+            reason_params__absence__in=[absence.pk for absence in absences]).order_by("pk"):
+        notes[note.reason_params["absence"]].append(note)
+    for absence in absences:
+        absence.credit_notes = notes[absence.pk]
+    return absences
 
 
 def pending_absences(activity):

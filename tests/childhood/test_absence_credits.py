@@ -10,11 +10,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
+from django.urls import reverse
 from django.utils import translation
 
 from civicard.childhood import operations
 from civicard.childhood.models import Absence, ContractLine, CreditNote, Invoice, Statement
 from civicard.childhood.queries import check_billing, unpaid_statements
+from civicard.core.money import format_cents
 from civicard.wallets import operations as wallets
 from civicard.wallets.labels import Label
 from civicard.wallets.models import Account, ShortageRule
@@ -61,14 +63,15 @@ def by_wallet(centre, agent):  # noqa: F811
 
 
 def test_a_month_charged_to_the_wallet_is_refunded_the_days_justified_after_closing(
-        by_wallet, agent):  # noqa: F811
+        by_wallet, agent, client):  # noqa: F811
     wallets.top_up(account=by_wallet.account, amount_cents=51_25, means="cash",
                    reason=Label("counter_top_up"), idempotency_key="top-up", actor=agent, at=AT)
     close(by_wallet)
     statement = Statement.objects.get()
     assert (statement.total_cents, statement.entry.amount_cents) == (51_25, -51_25)
-    ill_after_closing(by_wallet)
+    absence = ill_after_closing(by_wallet)
     note = CreditNote.objects.get()
+    assert note.reason_params["absence"] == absence.pk
     assert (note.number, note.statement_id, note.invoice_id, note.amount_cents) == (
         "AV-2026-000001", statement.pk, None, 24_70)
     assert sorted(note.lines.values_list("line__reservation__unit_day__day", "amount_cents")) == [
@@ -81,6 +84,13 @@ def test_a_month_charged_to_the_wallet_is_refunded_the_days_justified_after_clos
     # The closed month is not edited.
     assert (Statement.objects.get().total_cents, statement.lines.count()) == (51_25, 5)
     assert check_billing() == []
+    # The family and the staff read it under the absence.
+    amount = format_cents(24_70, "EUR")
+    said = f"Given back after the month was closed: credit note AV-2026-000001, {amount}."
+    for reader, page in ((by_wallet.amina, "childhood:enrolment"),
+                         (by_wallet.manager, "childhood:staff_enrolment")):
+        client.force_login(reader)
+        assert said in client.get(reverse(page, args=[absence.enrolment_id])).content.decode()
     # A second absence over the same days credits nothing more.
     ill_after_closing(by_wallet, at=CLOSING + timedelta(minutes=2))
     by_wallet.account.refresh_from_db()
@@ -165,7 +175,8 @@ def test_the_rules_reasons_stored_as_english_sentences_get_their_codes_back(cent
     MIGRATION.code_the_rules_reasons(then, connection.schema_editor())
     assert list(CreditNote.objects.order_by("sequence").values_list(
         "reason", "reason_code", "reason_params")) == [
-        ("", "absence", {"reason": "illness", "first": "2026-02-12", "last": "2026-02-13"}),
+        ("", "absence", {"absence": 12, "reason": "illness", "first": "2026-02-12",
+                         "last": "2026-02-13"}),
         ("", "term_withdrawn", {"day": "2026-09-05"}),
         ("Sortie annulée par le centre", "", {})]
     with translation.override("fr"):

@@ -158,7 +158,8 @@ def test_an_absence_accepted_after_its_month_was_closed_credits_its_billed_days_
     assert (note.number, note.amount_cents, note.reason, note.reason_code,
             note.reason_params) == (
         "AV-2026-000001", 24_70, "", "absence",
-        {"reason": "illness", "first": "2026-02-12", "last": "2026-02-13"})
+        {"absence": absence.pk, "reason": "illness", "first": "2026-02-12",
+         "last": "2026-02-13"})
     # The reason is written out in the reader's language.
     assert note.reason_text == ("Justified absence (illness, with a medical certificate), "
                                 "12 February 2026 to 13 February 2026")

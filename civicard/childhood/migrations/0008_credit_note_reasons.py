@@ -10,7 +10,7 @@ from django.db import migrations, models
 from civicard.core.append_only import append_only_trigger, changes_allowed
 
 TABLE = "childhood_creditnote"
-ABSENCE = re.compile(r"^absence \d+: (\w+) (\d{4}-\d\d-\d\d)/(\d{4}-\d\d-\d\d)$")
+ABSENCE = re.compile(r"^absence (\d+): (\w+) (\d{4}-\d\d-\d\d)/(\d{4}-\d\d-\d\d)$")
 TERM = re.compile(r"^term \d+: enrolment \d+ cancelled before the first session "
                   r"\((\d{4}-\d\d-\d\d)\)$")
 
@@ -20,8 +20,9 @@ def code_the_rules_reasons(apps, schema_editor):
     with changes_allowed(schema_editor, TABLE):
         for note in CreditNote.objects.filter(reason_code="").iterator():
             if found := ABSENCE.match(note.reason):
-                code, params = "absence", dict(zip(("reason", "first", "last"), found.groups(),
-                                                   strict=True))
+                code, params = "absence", {"absence": int(found.group(1)),
+                                           **dict(zip(("reason", "first", "last"),
+                                                      found.groups()[1:], strict=True))}
             elif found := TERM.match(note.reason):
                 code, params = "term_withdrawn", {"day": found.group(1)}
             else:
