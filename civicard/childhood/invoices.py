@@ -313,6 +313,14 @@ def credit(*, invoice: Invoice, reason: str, actor, at: datetime, lines=None,
                              refund=partial(wallets.refund, joins_transaction=True))
 
 
+def _left_on(wanted: list[tuple[object, int]]) -> list[tuple[object, int]]:
+    """Each line for the amount wanted, never more than is left of it — read under the bill's
+    lock, so that two credit notes racing for a line take it once."""
+    credited = _credited_on([line for line, _cents in wanted])
+    return [(line, min(cents, line.amount_cents - credited[_ref(line)]))
+            for line, cents in wanted]
+
+
 def _within(targets: list[tuple[object, int]], limit: int) -> list[tuple[object, int]]:
     """The targets, the last ones cut down so that they take no more than `limit`."""
     kept = []
@@ -333,14 +341,11 @@ def credit_absence(*, statement: Statement, wanted: list[tuple[object, int]], re
     was paid beyond the new amount due is refunded into the wallet. Or, for a month charged
     to the wallet, on the statement: refunded when the wallet was charged, else the month is
     charged that much less when it is charged again (operations.charge_again)."""
-    credited = _credited_on([line for line, _cents in wanted])
-    targets = [(line, min(cents, line.amount_cents - credited[_ref(line)]))
-               for line, cents in wanted]
     invoice = Invoice.objects.filter(statement_id=statement.pk).first()
     if invoice is not None:
         account = _locked_account(invoice, at)
         invoice = _locked(invoice)
-        targets = _within(targets, invoice.creditable_cents)
+        targets = _within(_left_on(wanted), invoice.creditable_cents)
         if not targets:
             return None
         return _write_credit(invoice, account, amount=sum(c for _l, c in targets),
@@ -349,7 +354,7 @@ def credit_absence(*, statement: Statement, wanted: list[tuple[object, int]], re
     statement = Statement.objects.select_for_update().select_related(
         "period__activity__service", "household").get(pk=statement.pk)
     taken = sum(statement.credit_notes.values_list("amount_cents", flat=True))
-    targets = _within(targets, statement.total_cents - taken)
+    targets = _within(_left_on(wanted), statement.total_cents - taken)
     if not targets:
         return None
     activity = statement.period.activity

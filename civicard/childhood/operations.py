@@ -1265,6 +1265,9 @@ def decide_absence(*, absence: Absence, accept: bool, actor, at: datetime) -> Ab
     activity = absence.enrolment.activity
     check_role_over(actor, *STAFF_ROLES, commune_id=activity.commune_id)
     with transaction.atomic():
+        # The child's decisions one at a time: what a closed month still owes is read once
+        # the ones before it are written.
+        ChildEnrolment.objects.select_for_update().get(pk=absence.enrolment_id)
         absence = Absence.objects.select_for_update().get(pk=absence.pk)
         if absence.status != AbsenceStatus.PENDING:
             raise AbsenceAlreadyDecided()

@@ -3,12 +3,15 @@
 from datetime import date, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from civicard.childhood import invoices, operations
 from civicard.childhood.models import (
+    Absence,
     Activity,
     BilledLine,
     ChildEnrolment,
+    CreditNote,
     EnrolmentStatus,
     Invoice,
     Reservation,
@@ -20,6 +23,7 @@ from civicard.people.models import Person, User
 from tests.races import race
 
 from .conftest import AT, CLOSING, MONDAY, make_family
+from .test_invoices import agent, centre, close  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -147,4 +151,28 @@ def test_closings_racing_number_their_invoices_without_gap_even_when_one_rolls_b
     monkeypatch.setattr(invoices, "issue", issue)
     race(6, work)  # the failed one closes now; the others bill nothing more
     assert sorted(Invoice.objects.values_list("sequence", flat=True)) == list(range(1, 13))
+    assert check_billing() == []
+
+
+def test_two_absences_over_the_same_closed_days_accepted_at_once_credit_them_once(
+        postgres_only, centre, agent, tmp_path, settings):  # noqa: F811
+    """Yanis's last two days, billed on last month's invoice, justified twice (two
+    certificates) and accepted by two managers at once: the days are given back once."""
+    settings.MEDIA_ROOT = tmp_path
+    close(centre)
+    enrolment = centre.activity.enrolments.get(child=centre.yanis)
+    absences = [operations.declare_absence(
+        enrolment=enrolment, reason="illness", starts_on=centre.days[2],
+        ends_on=centre.days[3], upload=SimpleUploadedFile(
+            "certificat.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", content_type="application/pdf"),
+        actor=centre.amina, at=CLOSING) for _ in range(2)]
+
+    def work(index):
+        return operations.decide_absence(
+            absence=Absence.objects.get(pk=absences[index].pk), accept=True,
+            actor=User.objects.get(pk=centre.manager.pk), at=CLOSING + timedelta(minutes=1)).pk
+
+    assert race(2, work) == [absence.pk for absence in absences]
+    note = CreditNote.objects.get()
+    assert (note.amount_cents, Invoice.objects.get().credited_cents) == (24_70, 24_70)
     assert check_billing() == []

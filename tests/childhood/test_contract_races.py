@@ -1,11 +1,18 @@
 """Nursery contracts under real connections racing on PostgreSQL."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from civicard.childhood import operations
-from civicard.childhood.models import Activity, ChildEnrolment, ContractLine, NurseryContract
+from civicard.childhood.models import (
+    Absence,
+    Activity,
+    ChildEnrolment,
+    ContractLine,
+    CreditNote,
+    NurseryContract,
+)
 from civicard.childhood.queries import check_billing
 from civicard.people.models import Membership, Person, User
 from tests.races import race
@@ -57,3 +64,26 @@ def test_a_contract_racing_the_closing_of_its_month_is_billed_or_refused(postgre
         assert NurseryContract.objects.count() == 0 and ContractLine.objects.count() == 0
     else:
         assert ContractLine.objects.get(kind="monthly").amount_cents == 327_83
+
+
+def test_two_late_absences_over_the_same_contract_day_deduct_it_once(postgres_only, baby,
+                                                                     manager):
+    """Noé's contract month is closed; two closures of the nursery recorded over Tuesday 10
+    February (9 h of the contract) are accepted by two managers at once: the day's 16.74 €
+    is credited once."""
+    operations.create_contract(enrolment=baby, terms=terms(), actor=manager, at=AT)
+    operations.close_month(activity=Activity.objects.get(pk=baby.activity_id),
+                           month=date(2026, 2, 1), actor=manager, at=CLOSING)
+    absences = [operations.declare_absence(
+        enrolment=baby, reason="closure", starts_on=date(2026, 2, 9 + index),
+        ends_on=date(2026, 2, 10), upload=None, actor=manager, at=AT) for index in range(2)]
+
+    def work(index):
+        return operations.decide_absence(
+            absence=Absence.objects.get(pk=absences[index].pk), accept=True,
+            actor=User.objects.get(pk=manager.pk), at=CLOSING + timedelta(days=1)).pk
+
+    assert race(2, work) == [absence.pk for absence in absences]
+    # Monday 9 and Tuesday 10, 9 h each at 1.86 €: 33.48 €, whichever was decided first.
+    assert sum(CreditNote.objects.values_list("amount_cents", flat=True)) == 33_48
+    assert check_billing() == []
