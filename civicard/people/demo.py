@@ -138,8 +138,12 @@ def load(ctx):
             ages = [(67, 92)]  # many people living alone are elderly
         else:
             ages = [(25, 60)] * adults + [(0, 17)] * (size - adults)
+        given = set()
         for index, (low, high) in enumerate(ages):
             first = rng.choice(first_names)
+            while first in given and len(given) < len(first_names):  # no two alike at home
+                first = first_names[(first_names.index(first) + 1) % len(first_names)]
+            given.add(first)
             has_phone = rng.random() < 0.8
             people.append((number, index < adults, Person(
                 full_name=f"{first} {family}", search_name=searchable(f"{first} {family}"),

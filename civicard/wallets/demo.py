@@ -151,6 +151,9 @@ def load(ctx):
         "household_id", flat=True).first()
 
     start = today - timedelta(days=91)
+    # From last month on, the resident's children's meals are billed by the month from their
+    # reservations (childhood demo), not one by one.
+    billed_by_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     school_days = [start + timedelta(days=n) for n in range(91)
                    if (start + timedelta(days=n)).weekday() in (0, 1, 3, 4)]
     accounts, enrolments, plans = [], [], []
@@ -187,7 +190,7 @@ def load(ctx):
         careless = rng.random() < 0.12  # these families forget to top up
         if kind == "canteen":
             for day in school_days:
-                if day < today:
+                if day < (billed_by_month if household.pk == resident_household else today):
                     events.append((at_on(day, 12, rng.randint(0, 40)), "charge", -price * kids))
             monthly = price * kids * 17
             for month_offset in (0, 30, 60) if not careless else (0,):

@@ -7,7 +7,7 @@ than the phone, and the nursery invoice's PDF with its lines."""
 import io
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
@@ -19,6 +19,7 @@ from civicard.childhood.models import (
     ContractLineKind,
     CreditNote,
     Invoice,
+    UnitDay,
 )
 from civicard.childhood.queries import family_language
 from civicard.core import clock
@@ -58,6 +59,12 @@ def test_the_billing_pages_of_the_demo_on_a_phone(visitor, demo):
     assert monthly in text and lines in text
     assert overflow(page) == 0
     visitor.screenshot("childhood-invoice-nursery")
+    # The day's head counts on a school day, and the invoices' list, fit the phone.
+    school_day = (UnitDay.objects.filter(unit__activity__kind="canteen",
+                                        day__lt=timezone.localdate(clock.now()))
+                  .latest("day").day)
+    for path in (f"/childhood/staff/?day={school_day:%Y-%m-%d}", "/childhood/staff/invoices/"):
+        assert overflow(visitor.go(path)) == 0, path
     pdf = visitor.page.request.get(f"{visitor.base_url}/childhood/staff/invoices/"
                                    f"{nursery.pk}.pdf")
     words = " ".join("\n".join(p.extract_text() for p in PdfReader(
