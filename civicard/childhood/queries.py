@@ -137,8 +137,9 @@ INVOICE_RELATED = ("statement__period__activity", "term__enrolment__activity", "
 
 
 def invoices_of(person: Person):
-    """The invoices of the households the person guards, the newest first."""
-    return (Invoice.objects.select_related(*INVOICE_RELATED)
+    """The invoices of the households the person guards, the newest first, with their credit
+    notes."""
+    return (Invoice.objects.select_related(*INVOICE_RELATED).prefetch_related("credit_notes")
             .filter(household__in=operations.guarded_by(person)))
 
 

@@ -197,3 +197,14 @@ def test_the_check_finds_a_contract_month_not_credited_the_hours_of_a_late_absen
     monthly = ContractLine.objects.get(kind="monthly")
     # Deducted at the closing: 27 h = 50.22 €; with Tuesday 10: 36 h = 66.96 €.
     assert check_billing() == [f"contract line {monthly.pk}: deduction 6696 != deducted 5022"]
+
+
+def test_the_family_reads_the_invoices_credit_notes_and_their_reasons(centre, client):  # noqa: F811
+    close(centre)
+    ill_after_closing(centre)
+    note = CreditNote.objects.get()
+    client.force_login(centre.amina)
+    page = client.get(reverse("childhood:my_invoices")).content.decode()
+    assert f"Credit note {note.number} of " in page
+    assert "Justified absence (illness, with a medical certificate), 12 February 2026 to " \
+           "13 February 2026" in page
