@@ -5,10 +5,12 @@ paid online or at the counter, cancelled by a credit note; never edited, never d
 Money paid on an invoice takes the one money path: it comes into the household's wallet for
 the activity's service (a top-up by its means: cash, cheque, card, online) and goes at once to
 the invoice (a charge, "Paid on invoice 2026-000123"), so the ledger holds every cent and the
-wallet's balance is where it was. A credit note gives back what was paid as a refund.
+wallet's balance is where it was. A credit note gives back what was paid as a refund; the
+same numbered credit notes correct a month charged to the wallet (an absence accepted after
+the closing: `credit_absence`).
 
 Lock order, everywhere: the wallet account, then the invoice (a provider's notice locks the
-account before it reaches the invoice)."""
+account before it reaches the invoice); on a wallet month, the statement, then the account."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
