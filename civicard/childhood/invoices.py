@@ -355,8 +355,7 @@ def credit_absence(*, statement: Statement, wanted: list[tuple[object, int]], re
                              refund=wallets.refund_owed)
     statement = Statement.objects.select_for_update().select_related(
         "period__activity__service", "household").get(pk=statement.pk)
-    taken = sum(statement.credit_notes.values_list("amount_cents", flat=True))
-    targets = _within(_left_on(wanted), statement.total_cents - taken)
+    targets = _within(_left_on(wanted), statement.total_cents - statement.credited_cents())
     if not targets:
         return None
     activity = statement.period.activity

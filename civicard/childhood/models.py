@@ -274,6 +274,10 @@ class Statement(models.Model):
     def __str__(self):
         return f"{self.period} {self.household}: {self.total_cents}"
 
+    def credited_cents(self) -> int:
+        """What credit notes took off the month (absences accepted after the closing)."""
+        return self.credit_notes.aggregate(total=models.Sum("amount_cents"))["total"] or 0
+
 
 class BilledLine(models.Model):
     """One priced reservation: a reservation is billed at most once (one-to-one)."""

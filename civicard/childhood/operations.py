@@ -969,8 +969,7 @@ def charge_again(*, statement: Statement, actor, at: datetime) -> Statement:
             "period", "household").get(pk=statement.pk)
         if statement.entry_id is None and activity.billing_mode == BillingMode.WALLET:
             _charge(statement, activity=activity, actor=actor, at=at,
-                    credited_cents=sum(statement.credit_notes.values_list("amount_cents",
-                                                                          flat=True)))
+                    credited_cents=statement.credited_cents())
             statement.save(update_fields=["entry", "refused_code"])
     return statement
 
