@@ -254,7 +254,7 @@ def bench(quick: bool = False) -> list[dict]:
                        idempotency_key=f"bench:{run}:fund:{household_id}", actor=agent,
                        at=clock.now())
     raced = Booking.objects.filter(resource=resources[0], idempotency_key__contains=":race:")
-    day = timezone.localdate(clock.now()) + timedelta(days=1 + raced.count())
+    day = clock.today() + timedelta(days=1 + raced.count())
     start = datetime.combine(day, clock_time(9), tzinfo=timezone.get_current_timezone())
     outcomes = [None] * len(racers)
     charges = LedgerEntry.objects.filter(account__service=service, kind="charge")

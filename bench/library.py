@@ -121,8 +121,8 @@ def kiosks(library, branch, interval):
         Membership.objects.get_or_create(household=household, person=person)
         membership = LibraryMembership.objects.create(
             library=library, person=person, number=f"B{run_id}{index:02d}",
-            home_branch=branch, starts_on=clock.now().date(),
-            ends_on=clock.now().date().replace(year=clock.now().year + 1),
+            home_branch=branch, starts_on=clock.today(),
+            ends_on=clock.today().replace(year=clock.now().year + 1),
             created_at=clock.now())
         numbers.append(membership.number)
     barcodes = list(Copy.objects.filter(library=library, state="on_shelf")

@@ -5,6 +5,7 @@ checkpoint; staff door groups; four weeks of scan history."""
 from datetime import date, time, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from civicard.access.models import (
     Checkpoint,
@@ -121,7 +122,7 @@ def _test_card(ctx, pool):
     Card.objects.create(person=person, kind=CardKind.PHYSICAL, number=codes.new_number(),
                         uid_hash=codes.uid_hash(DEMO_UID), uid_hint=DEMO_UID[-4:],
                         status=CardStatus.ACTIVE, issued_at=ctx.now, activated_at=ctx.now,
-                        expires_on=ctx.now.date().replace(year=ctx.now.year + 5))
+                        expires_on=timezone.localdate(ctx.now).replace(year=ctx.now.year + 5))
 
 
 def _history(ctx, terminals, cards_by_person, staff_groups):

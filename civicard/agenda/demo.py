@@ -6,6 +6,8 @@ languages; Amina follows "children" and "culture"."""
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
+from django.utils import timezone
+
 from civicard.agenda import operations, queries
 from civicard.agenda.models import Event, Publisher
 from civicard.benefits.models import Venue
@@ -57,7 +59,7 @@ MULTILINGUAL = {
 
 
 def _at(ctx, days: int, hour: int) -> datetime:
-    day = (ctx.now + timedelta(days=days)).date()
+    day = timezone.localdate(ctx.now + timedelta(days=days))
     return datetime.combine(day, time(hour, 0), tzinfo=queries.zone())
 
 

@@ -34,15 +34,11 @@ from civicard.territory.queries import neighbourhood_choices
 PAGE_SIZE = 30  # occurrences a page of the week: a cheap phone receives about 10 KB
 
 
-def _today() -> date:
-    return clock.now().astimezone(queries.zone()).date()
-
-
 def _listing(request, *, days: int, start: date | None = None):
     """The filter form, its filters over `days` days (from `start` when given, else from the
     form's date or today), and the query string without the page's place."""
     form = FilterForm(request.GET or None)
-    filters = form.filters(today=_today(), days=days, start=start)
+    filters = form.filters(today=clock.today(), days=days, start=start)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("after", None)
@@ -111,7 +107,7 @@ def week(request):
 
 
 def month(request):
-    today = _today()
+    today = clock.today()
     try:
         first = date.fromisoformat(request.GET.get("month", "") + "-01")
     except ValueError:
@@ -198,7 +194,7 @@ def event_ics(request, pk):
 def feed(request):
     """The whole agenda, or one category, organiser or neighbourhood: ?category=…&publisher=…"""
     form = FilterForm(request.GET or None)
-    filters = form.filters(today=_today() - timedelta(days=7),
+    filters = form.filters(today=clock.today() - timedelta(days=7),
                            days=settings.CIVICARD_AGENDA_HORIZON_DAYS)
     publisher = request.GET.get("publisher", "")
     if publisher.isdigit():

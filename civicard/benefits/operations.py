@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicard.benefits import codes, rules
@@ -308,7 +309,7 @@ def hand_out_booklet(*, booklet: Booklet, actor, at: datetime, person: Person | 
             locked.person = person
             locked.neighbourhood_id = rules.neighbourhood_of(person)
             if person.birth_date:
-                locked.age_bracket = _age_bracket(person.birth_date, at.date())
+                locked.age_bracket = _age_bracket(person.birth_date, timezone.localdate(at))
         else:
             locked.age_bracket, locked.neighbourhood = age_bracket, neighbourhood
         locked.save(update_fields=["status", "handed_out_at", "handed_out_by", "person",

@@ -4,7 +4,6 @@ rent a hall, see and withdraw the requests."""
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
@@ -105,7 +104,7 @@ def _booking(booking) -> dict:
 @router.get("/resources", response=list[ResourceOut], summary="What can be booked")
 def resources(request):
     household = queries.household_of(_resident(request))
-    today = timezone.localdate(clock.now())
+    today = clock.today()
     return [{"id": r.pk, "name": r.name, "kind": r.kind, "place": r.facility.name,
              "slot_minutes": r.slot_minutes, "book_ahead_days": r.book_ahead_days,
              "price_cents": queries.price_of(r, household, today),
@@ -119,7 +118,7 @@ def resources(request):
 def slots(request, resource_id: Id, period: Query[Period]):
     person = _resident(request)
     resource = queries.resource(resource_id)
-    today = timezone.localdate(clock.now())
+    today = clock.today()
     first = period.from_ or today
     last = period.to or first + timedelta(days=6)
     if last < first or (last - first).days >= MAX_DAYS:

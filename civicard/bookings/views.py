@@ -311,7 +311,7 @@ def rent(request, pk):
                                         "service answers."))
             return redirect("bookings:my_rentals")
     household = queries.household_of(request.resident)
-    today = timezone.localdate(clock.now())
+    today = clock.today()
     return render(request, "bookings/rent.html", {
         "resource": resource, "form": form,
         "price": queries.price_of(resource, household, today),

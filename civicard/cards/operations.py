@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from civicard.cards import codes
 from civicard.cards.exceptions import (
@@ -42,7 +43,7 @@ def _event(card: Card, *, action: str, actor, at: datetime, detail: str = "") ->
 
 
 def _default_expiry(at: datetime) -> date:
-    today = at.date()
+    today = timezone.localdate(at)
     try:
         return today.replace(year=today.year + VALIDITY_YEARS)
     except ValueError:  # 29 February
@@ -67,7 +68,7 @@ def _create(*, person: Person, kind: str, purpose: str, uid: str | None, at: dat
     if Card.objects.filter(person=person, kind=kind, purpose=purpose,
                            status__in=LIVE_STATUSES).exists():
         raise CardAlreadyHeld()
-    if expires_on is not None and expires_on <= at.date():
+    if expires_on is not None and expires_on <= timezone.localdate(at):
         raise InvalidInput(fields={"expires_on": [InvalidInput.message]})
     try:
         with transaction.atomic():

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Count, Q, QuerySet, Window
+from django.utils import timezone
 
 from civicard.cards import codes
 from civicard.cards.exceptions import CardBlocked, CardExpired, CardUnknown, QrExpired
@@ -19,7 +20,7 @@ def _usable(card: Card, at: datetime) -> Card:
         raise CardBlocked()
     if card.status != CardStatus.ACTIVE:
         raise CardBlocked()
-    if card.expires_on < at.date():
+    if card.expires_on < timezone.localdate(at):
         raise CardExpired()
     return card
 

@@ -107,7 +107,7 @@ def load(ctx):
     if Activity.objects.filter(territory=ctx.territory).exists():
         return
     manager = User.objects.get(email=f"manager@{DEMO_EMAIL_DOMAIN}")
-    starts, ends = _season(ctx.now.date())
+    starts, ends = _season(timezone.localdate(ctx.now))
     closed = _holidays(starts)
     brackets = {b.code: b for b in IncomeBracket.objects.filter(territory=ctx.territory)}
     commune = Commune.objects.filter(official_code="79901").first()

@@ -1,9 +1,10 @@
-"""An injectable clock: domain code asks `clock.now()`; tests freeze it with `clock.frozen(at)`."""
+"""An injectable clock: domain code asks `clock.now()` or `clock.today()`; tests freeze it with
+`clock.frozen(at)`."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import timezone
 
@@ -12,6 +13,12 @@ _frozen_at: ContextVar[datetime | None] = ContextVar("civicard_frozen_at", defau
 
 def now() -> datetime:
     return _frozen_at.get() or timezone.now()
+
+
+def today() -> date:
+    """The territory's calendar day now (its time zone's, not UTC's: 00:30 in Paris is already
+    tomorrow while UTC is still on today)."""
+    return timezone.localdate(now())
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicard.core import audit
@@ -251,9 +252,9 @@ def propose_place(*, territory: Territory, data: dict, place: Place | None, prop
     """Anyone proposes a new place (`place` None) or a correction."""
     if place is None:
         data = {**data, "id": data.get("id") or f"prop-{int(at.timestamp())}-{proposer.pk}",
-                "date_maj": at.date().isoformat()}
+                "date_maj": timezone.localdate(at).isoformat()}
     else:
-        data = {**data, "date_maj": at.date().isoformat()}
+        data = {**data, "date_maj": timezone.localdate(at).isoformat()}
     _validate_proposal({k: v for k, v in data.items() if k not in EXTRA_FIELDS}, place=place)
     return PlaceProposal.objects.create(territory=territory, place=place, data=data,
                                         proposer=proposer, created_at=at)
@@ -550,7 +551,7 @@ def log_accompaniment(*, mediator: Mediator, place: Place, day: date, duration_m
     if mediator.user_id != actor.pk and not holds_role(actor, Role.ADMINISTRATOR):
         raise NotYourOfficeHours()
     problems = {}
-    if day > at.date() + timedelta(days=1):
+    if day > timezone.localdate(at) + timedelta(days=1):
         problems["day"] = [_("The date cannot be in the future.")]
     if not 1 <= duration_minutes <= 600:
         problems["duration_minutes"] = [_("Enter a duration between 1 and 600 minutes.")]

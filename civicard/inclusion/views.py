@@ -191,7 +191,7 @@ def book(request, pk):
                 messages.success(request, _("Your appointment is booked. You will get a "
                                             "reminder the day before."))
                 return redirect("inclusion:my_appointments")
-    slots = queries.free_slots(office_hours, start=_local_now().date(), days=28, at=now)
+    slots = queries.free_slots(office_hours, start=clock.today(), days=28, at=now)
     return render(request, "inclusion/book.html", {"office_hours": office_hours,
                                                    "slots": slots[:6], "form": form})
 
@@ -246,7 +246,7 @@ def mediator_home(request):
     try:
         day = date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
-        day = _local_now().date()
+        day = clock.today()
     sessions, appointments = queries.mediator_day(mediator, day)
     audit.record(actor=request.user, action="inclusion.mediator_day_viewed",
                  extra={"day": day.isoformat()})
@@ -303,7 +303,7 @@ def session_change(request, pk):
 @role_required(Role.MEDIATOR)
 def log_accompaniment(request):
     mediator = _mediator(request)
-    form = AccompanimentForm(request.POST or None, initial={"day": _local_now().date()})
+    form = AccompanimentForm(request.POST or None, initial={"day": clock.today()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person = None
@@ -343,7 +343,7 @@ def _goal():
 @reads_from_replica
 def dashboard(request):
     goal = _goal()
-    deadline, progress = queries.goal_progress(goal, today=_local_now().date())
+    deadline, progress = queries.goal_progress(goal, today=clock.today())
     for item in progress:
         item.chart = charts.progress_svg(item, deadline=deadline, goal=goal)
     return render(request, "inclusion/dashboard.html", {
@@ -355,7 +355,7 @@ def dashboard(request):
 @reads_from_replica
 def dashboard_csv(request):
     goal = _goal()
-    _deadline, progress = queries.goal_progress(goal, today=_local_now().date())
+    _deadline, progress = queries.goal_progress(goal, today=clock.today())
     return spreadsheets.csv_response("inclusion-goal.csv", spreadsheets.csv_lines(
         ["neighbourhood", "commune", "population", "target_people", "month",
          "unique_people_accompanied", "target_so_far"],

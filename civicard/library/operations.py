@@ -88,7 +88,7 @@ def check_built_in(library: Library) -> None:
 
 
 def check_current(membership: Membership, at: datetime) -> None:
-    if membership.ends_on < at.date():
+    if membership.ends_on < timezone.localdate(at):
         raise MembershipExpired()
 
 
@@ -166,14 +166,14 @@ def join(*, library: Library, person: Person, home_branch: Branch, actor, at: da
         owner = {"household": household}
     if queries.membership_of(library, person) is not None:
         raise AlreadyMember()
-    ends_on = _one_year_from(at.date())
+    ends_on = _one_year_from(timezone.localdate(at))
     with transaction.atomic():
         for _attempt in range(5):
             try:
                 with transaction.atomic():
                     membership = Membership.objects.create(
                         library=library, number=_new_number(library), home_branch=home_branch,
-                        starts_on=at.date(), ends_on=ends_on, created_at=at,
+                        starts_on=timezone.localdate(at), ends_on=ends_on, created_at=at,
                         share_with_library_system=share_with_library_system, **owner)
                 break
             except IntegrityError:
@@ -201,7 +201,7 @@ def renew_membership(*, membership: Membership, actor, at: datetime) -> Membersh
         check_librarian(actor, library)
     with transaction.atomic():
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
-        ends_on = _one_year_from(max(locked.ends_on, at.date()))
+        ends_on = _one_year_from(max(locked.ends_on, timezone.localdate(at)))
         household = locked.household or _household_of(locked.person)
         _charge_fee(library=library, household=household, period_end=ends_on,
                     membership_key=f"{library.pk}:{locked.number}", actor=actor, at=at)
@@ -448,7 +448,8 @@ def forget_person(*, person: Person, at: datetime) -> None:
             if not HoldEnd.objects.filter(hold=hold).exists():
                 _end_hold(hold, HoldOutcome.CANCELLED, actor=None, at=at)
     Membership.objects.filter(person=person).update(
-        share_with_library_system=False, ends_on=Greatest("starts_on", Value(at.date())))
+        share_with_library_system=False,
+        ends_on=Greatest("starts_on", Value(timezone.localdate(at))))
 
 
 # Reminders ------------------------------------------------------------------------------------
@@ -482,7 +483,7 @@ def send_reminders(*, at: datetime) -> int:
                                body=_("“%(title)s” is due back on %(date)s."), params=params)
     for membership in Membership.objects.select_related("library", "person", "household"):
         notice_from = membership.ends_on - timedelta(days=membership.library.renewal_notice_days)
-        if not notice_from <= at.date() <= membership.ends_on:
+        if not notice_from <= timezone.localdate(at) <= membership.ends_on:
             continue
         person = queries.owner_person(membership)
         if person is None or person.erased_at:

@@ -312,7 +312,7 @@ def ccas_helpers(request):
 
 @role_required(Role.SOCIAL_WORKER)
 def ccas_slip(request):
-    form = forms.SlipForm(request.POST or None, initial={"slip_date": clock.now().date()})
+    form = forms.SlipForm(request.POST or None, initial={"slip_date": clock.today()})
     if request.method == "POST" and form.is_valid():
         try:
             slip = operations.type_paper_slip(actor=request.user, at=clock.now(),

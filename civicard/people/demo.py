@@ -4,6 +4,7 @@ diverse names, and one login per role."""
 from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from civicard.core.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 from civicard.core.permissions import Role
@@ -80,7 +81,7 @@ def _birth(rng, today, low, high) -> date:
 
 def load(ctx):
     territory = ctx.territory
-    today = ctx.now.date()
+    today = timezone.localdate(ctx.now)
     rng = ctx.rng_for("people")
     hoods = list(Neighbourhood.objects.filter(commune__territory=territory).select_related(
         "commune"))

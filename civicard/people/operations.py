@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicard.core import audit
@@ -50,7 +51,7 @@ def _create_person(*, full_name: str, at: datetime, **details) -> Person:
     full_name = " ".join((full_name or "").split())
     if not full_name:
         raise InvalidInput(fields={"full_name": [_("Enter the person's full name.")]})
-    check_birth_date(details.get("birth_date"), today=at.date())
+    check_birth_date(details.get("birth_date"), today=timezone.localdate(at))
     return Person.objects.create(full_name=full_name, **details)
 
 

@@ -3,6 +3,8 @@ territory's neighbourhoods by their population (priority neighbourhoods included
 
 from datetime import timedelta
 
+from django.utils import timezone
+
 from civicard.core.text import searchable
 from civicard.people.demo import ORIGINS, STREETS
 from civicard.people.models import Household, Membership, Person
@@ -29,7 +31,7 @@ def _fixed(run):
 def build(chunk):
     fixed = chunk.run.once("people", lambda: _fixed(chunk.run))
     names = chunk.run.cache.setdefault("searchable", {})
-    rng, writer, today = chunk.rng, chunk.writer, chunk.now.date()
+    rng, writer, today = chunk.rng, chunk.writer, timezone.localdate(chunk.now)
     addresses = writer.table(Address, "id street postal_code neighbourhood_id")
     households = writer.table(Household, "id territory_id address_id income_bracket_id")
     people = writer.table(Person, "id full_name search_name language birth_date phone")

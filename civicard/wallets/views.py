@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -45,7 +45,7 @@ def my_services(request):
     accounts = list(queries.accounts_of(request.resident))
     for account in accounts:
         account.recent = queries.last_entries(account)
-    today = clock.now().date()
+    today = clock.today()
     last = today.replace(day=1) - timedelta(days=1)
     return render(request, "wallets/my_services.html",
                   {"accounts": accounts, "year": today.year, "month": today.month,
@@ -244,7 +244,7 @@ def receipt(request, pk):
 
 @role_required(Role.COUNTER_AGENT)
 def cash_report(request):
-    form = CashReportForm(request.GET or {"day": clock.now().date().isoformat()})
+    form = CashReportForm(request.GET or {"day": clock.today().isoformat()})
     rows, day = [], None
     if form.is_valid():
         day = form.cleaned_data["day"]
@@ -310,5 +310,5 @@ def manage_service(request, pk):
         "enrolments": service.enrolments.select_related("household", "person")
         .order_by("-starts_on")[:20],
         "negative": accounts.filter(balance_cents__lt=0)[:50], "totals": totals,
-        "today": date.today(),
+        "today": clock.today(),
     })

@@ -1,7 +1,7 @@
 # ruff: noqa: F811 - pytest fixtures imported from tests/access/conftest.py
-from datetime import date
 
 from civicard.access.models import Checkpoint, Decision, Terminal
+from civicard.core import clock
 from civicard.core.permissions import Role
 from civicard.simulator.terminal import Simulator, http_transport
 from tests.access.conftest import (  # noqa: F401 - fixtures shared with tests/access
@@ -65,7 +65,7 @@ def test_resident_sees_where_their_card_was_used(visitor, make_login, holder, ma
     Quota.objects.create(service=waste, free_per_year=24, max_per_year=34)
     enrol(waste, household=holder.household)
     QuotaCounter.objects.create(quota=Quota.objects.get(), household=holder.household,
-                                year=date.today().year, used=7)
+                                year=clock.today().year, used=7)
     terminal, token = make_terminal(make_checkpoint(waste, name="Gate",
                                                     facility_name="Waste centre"))
     Simulator(transport=http_transport(visitor.base_url), token=token).scan(UID)

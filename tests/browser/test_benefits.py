@@ -26,7 +26,7 @@ def test_hand_out_redeem_and_settle(visitor, territory, make_login, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     funder = Funder.objects.create(territory=territory, name="Département")
     ccas = SocialService.objects.create(territory=territory, name="CCAS")
-    today = clock.now().date()
+    today = clock.today()
     programme = Programme.objects.create(
         funder=funder, name="Pass numérique", kind=BenefitKind.MONEY, grant=Grant.BOOKLETS,
         voucher_value_cents=1000, starts_on=date(2020, 1, 1), ends_on=today + timedelta(days=365))

@@ -7,7 +7,7 @@ than the phone, and the nursery invoice's PDF with its lines."""
 import io
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
@@ -61,7 +61,7 @@ def test_the_billing_pages_of_the_demo_on_a_phone(visitor, demo):
     visitor.screenshot("childhood-invoice-nursery")
     # The day's head counts on a school day, and the invoices' list, fit the phone.
     school_day = (UnitDay.objects.filter(unit__activity__kind="canteen",
-                                        day__lt=timezone.localdate(clock.now()))
+                                        day__lt=clock.today())
                   .latest("day").day)
     for path in (f"/childhood/staff/?day={school_day:%Y-%m-%d}", "/childhood/staff/invoices/"):
         assert overflow(visitor.go(path)) == 0, path

@@ -29,7 +29,7 @@ def inclusion_world(territory, make_login, settings):
             latitude="45.5", longitude="-1.2", horaires="Mo-Su 00:00-24:00"),
     ), territory=territory, actor=mediator_user, at=clock.now())
     mediator = Mediator.objects.create(user=mediator_user, display_name="Kevin Moulin")
-    tomorrow = clock.now().date() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     OfficeHours.objects.create(mediator=mediator, place=Place.objects.get(standard_id="open"),
                                weekday=tomorrow.weekday(), start_time=time(14),
                                end_time=time(16), valid_from=date(2026, 1, 1))
@@ -37,7 +37,7 @@ def inclusion_world(territory, make_login, settings):
     hood.population = 400
     hood.save()
     goal = Goal.objects.create(territory=territory, name="Goal", percent=10, years=5,
-                               start_date=clock.now().date().replace(day=1))
+                               start_date=clock.today().replace(day=1))
     goal.neighbourhoods.add(hood)
     return {"mediator": mediator_user, "resident": make_login("amina@example.org",
                                                               full_name="Amina Benali")}

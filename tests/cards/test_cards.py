@@ -96,6 +96,8 @@ def test_expired_card_is_refused(resident, agent):
     assert card_for_credential("99887766", datetime(2026, 6, 30, 20, tzinfo=UTC)) == card
     with pytest.raises(CardExpired):
         card_for_credential("99887766", datetime(2026, 7, 1, 8, tzinfo=UTC))
+    with pytest.raises(CardExpired):  # 00:30 on 1 July in Paris, still 30 June in UTC
+        card_for_credential("99887766", datetime(2026, 6, 30, 22, 30, tzinfo=UTC))
 
 
 def test_only_agents_issue_and_only_the_holder_or_an_agent_blocks(resident, agent, make_login):

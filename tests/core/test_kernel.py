@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection, transaction
@@ -17,6 +17,13 @@ def test_clock_can_be_frozen_and_released():
     with clock.frozen(at):
         assert clock.now() == at
     assert clock.now() != at
+
+
+def test_today_is_the_territorys_calendar_day_not_utcs():
+    with clock.frozen(datetime(2026, 3, 1, 23, 30, tzinfo=UTC)):  # 00:30 in Paris
+        assert clock.today() == date(2026, 3, 2)
+    with clock.frozen(datetime(2026, 3, 1, 22, 59, tzinfo=UTC)):
+        assert clock.today() == date(2026, 3, 1)
 
 
 def test_clock_refuses_naive_datetimes():

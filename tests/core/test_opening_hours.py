@@ -26,7 +26,7 @@ def shown(expression: str, start: date, days: int = 7) -> list[tuple[str, str]]:
 
 def test_a_week_with_a_public_holiday_in_english_and_french():
     with clock.frozen(at(13, 8)), translation.override("en"):
-        assert shown(OFFICE, clock.now().date()) == [
+        assert shown(OFFICE, clock.today()) == [
             ("Monday 13 July", "09:00–12:00, 14:00–17:30"),
             ("Tuesday 14 July", "Closed (public holiday)"),
             ("Wednesday 15 July", "09:00–12:00, 14:00–17:30"),

@@ -1,7 +1,10 @@
+from datetime import UTC, date, datetime
+
 import pytest
 from django.urls import reverse
 
 from civicard.cards import operations as card_ops
+from civicard.core import clock
 from civicard.core.permissions import Role
 from civicard.people.models import Household, Membership
 from civicard.providers.payments import DummyProvider
@@ -143,6 +146,18 @@ def test_counter_top_up_refund_transfer_and_cash_report(client, agent, setup):
     report = client.get(reverse("wallets:cash_report"), {"day": "2026-03-02"})
     content = report.content.decode()
     assert "cash" in content and "20.00\u00a0€" in content
+
+
+def test_cash_report_opens_on_the_territorys_day_after_midnight(client, agent, setup):
+    """At 00:30 in Paris (23:30 UTC, still yesterday there) the report opens on today."""
+    client.force_login(agent)
+    url = reverse("wallets:counter_top_up", args=[setup["pool"].pk])
+    with clock.frozen(datetime(2026, 3, 2, 23, 20, tzinfo=UTC)):
+        client.post(url, {"amount": "7", "means": "cash", "request_key": "night"})
+    with clock.frozen(datetime(2026, 3, 2, 23, 30, tzinfo=UTC)):
+        report = client.get(reverse("wallets:cash_report"))
+    assert report.context["day"] == date(2026, 3, 3)
+    assert [(row["means"], row["total"]) for row in report.context["rows"]] == [("cash", 700)]
 
 
 def test_manager_sets_rule_tariff_and_enrols(client, setup, territory):

@@ -5,7 +5,6 @@ repetition rules as the horizon moves on), weekly with
 --digest weekly, and on the 1st of the month with --free-entries."""
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
 from civicard.agenda import feeds as feed_tasks
 from civicard.agenda import tasks
@@ -32,6 +31,6 @@ class Command(BaseCommand):
         if digest == AlertSettings.Rhythm.DAILY:
             feed_tasks.extend_recurrences.enqueue()
         if free_entries:
-            month = timezone.localdate(clock.now()).replace(day=1)
+            month = clock.today().replace(day=1)
             tasks.remind_free_entries.enqueue(month.isoformat())
         self.stdout.write("enqueued")
