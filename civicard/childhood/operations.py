@@ -710,6 +710,7 @@ class MarkResult:
     idempotency_key: str
     status: str  # recorded, duplicate, rejected
     code: str = ""
+    message: str = ""  # a refusal in the reader's language, for the staff's roll-call page
     state: str = ""
     name: str = ""
     allergies: bool = False
@@ -752,7 +753,7 @@ def record_mark(*, scope: str, unit: Unit, idempotency_key: str, at: datetime | 
     try:
         _status, body = replay_or_run(scope=scope, key=key, payload=payload, run=run)
     except DomainError as error:
-        return MarkResult(key, "rejected", error.code)
+        return MarkResult(key, "rejected", error.code, message=error.text())
     return MarkResult(key, "duplicate" if already else "recorded", **body)
 
 

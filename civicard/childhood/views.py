@@ -219,17 +219,20 @@ def roll_call_marks(request, pk):
 def _staff_mark(event, now: datetime) -> dict | operations.MarkResult:
     """A mark of the offline roll-call page as record_mark takes it, or its refusal."""
     key = event.get("idempotency_key") if isinstance(event, dict) else None
+    invalid = InvalidInput().text()
     if not isinstance(key, str) or has_control_characters(key):
-        return operations.MarkResult("", "rejected", "event_invalid")
+        return operations.MarkResult("", "rejected", "event_invalid", invalid)
     try:
         at = datetime.fromisoformat(event["at"])
         if at.tzinfo is None or not EARLIEST <= at <= now + LATEST_AHEAD:
             raise ValueError
     except (KeyError, TypeError, ValueError):
-        return operations.MarkResult(key, "rejected", "at_invalid")
+        return operations.MarkResult(key, "rejected", "at_invalid", _(
+            "The time of this mark is not possible: check the date and time of this phone "
+            "or tablet."))
     child, mark = event.get("child"), event.get("mark")
     if not isinstance(child, int) or _id(child) != child or not isinstance(mark, str):
-        return operations.MarkResult(key, "rejected", "event_invalid")
+        return operations.MarkResult(key, "rejected", "event_invalid", invalid)
     return {"idempotency_key": key, "child_id": child, "mark_name": mark, "at": at}
 
 

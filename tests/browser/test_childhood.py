@@ -87,6 +87,17 @@ def test_book_roll_call_offline_and_close_the_month(visitor, settings, territory
     visitor.check()
     assert "present without booking" in page.content()
     visitor.screenshot("childhood-roll-call")
+    # A mark the server refuses says why in words, next to the child.
+    visitor.page.context.set_offline(True)
+    page.click(f"#child-{yanis.pk} button[value=absent]")
+    UnitDay.objects.filter(day=today).update(closed_at=timezone.now())
+    visitor.page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.locator("#roll-call-status:empty").wait_for(state="attached")
+    assert page.locator(f"#child-{yanis.pk} [data-state]").inner_text() == (
+        "⚠ This day is closed and billed: it can no longer be changed.")
+    assert Reservation.objects.get(unit_day__day=today).state == State.UNEXPECTED
+    visitor.screenshot("childhood-roll-call-refused")
 
     # A manager closes last month: two lunches at 3.25 charged to the canteen wallet.
     manager = make_login("boss@example.org", role=Role.SERVICE_MANAGER, full_name="Marc Boss")

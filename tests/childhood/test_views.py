@@ -1,7 +1,7 @@
 """The family pages (book a week on a phone) and the staff pages (roll-call, closing)."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -110,15 +110,21 @@ def test_roll_call_marks_sent_later_are_recorded_once(staff_client, enrolled):
                "at": lunch.isoformat()},
               {"idempotency_key": "m2", "child": "x", "mark": "present",
                "at": lunch.isoformat()},
-              {"idempotency_key": "m3", "child": enrolled.pk, "mark": "present", "at": "soon"}]
+              {"idempotency_key": "m3", "child": enrolled.pk, "mark": "present", "at": "soon"},
+              {"idempotency_key": "m4", "child": enrolled.pk, "mark": "present",
+               "at": (lunch - timedelta(days=1)).isoformat()}]  # a Sunday
     url = f"/childhood/staff/day/{unit_day.pk}/marks/"
     with clock.frozen(lunch):
         first = staff_client.post(url, json.dumps({"events": events}),
                                   content_type="application/json").json()
         again = staff_client.post(url, json.dumps({"events": events[:1]}),
                                   content_type="application/json").json()
-    assert [(r["status"], r["code"]) for r in first["results"]] == [
-        ("recorded", ""), ("rejected", "event_invalid"), ("rejected", "at_invalid")]
+    assert [(r["status"], r["code"], r["message"]) for r in first["results"]] == [
+        ("recorded", "", ""),
+        ("rejected", "event_invalid", "Some fields are not filled in correctly."),
+        ("rejected", "at_invalid", "The time of this mark is not possible: check the date and "
+                                   "time of this phone or tablet."),
+        ("rejected", "day_not_open", "This activity is not open on that day.")]
     assert again["results"][0]["status"] == "duplicate"
     assert Reservation.objects.get().state == State.UNEXPECTED  # present without booking
     assert IdempotencyKey.objects.count() == 1

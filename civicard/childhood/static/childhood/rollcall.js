@@ -36,7 +36,7 @@
         if (r.status === "rejected") {
           var mark = marks.filter(function (m) { return m.idempotency_key === r.idempotency_key; })[0];
           var item = mark && document.getElementById("child-" + mark.child);
-          if (item) { item.querySelector("[data-state]").textContent = "⚠ " + r.code; }
+          if (item) { item.querySelector("[data-state]").textContent = "⚠ " + (r.message || r.code); }
         }
       });
     }).catch(function () { /* offline: kept for the next try */ });
