@@ -36,7 +36,7 @@ from civicard.wallets.forms import (
     TransferForm,
 )
 from civicard.wallets.labels import Label
-from civicard.wallets.models import Account, LedgerEntry, OnlinePayment, Service
+from civicard.wallets.models import Account, LedgerEntry, Means, OnlinePayment, Service
 
 # Resident --------------------------------------------------------------------------------------
 
@@ -248,7 +248,8 @@ def cash_report(request):
     rows, day = [], None
     if form.is_valid():
         day = form.cleaned_data["day"]
-        rows = queries.cash_report(agent=request.user, day=day)
+        rows = [{**row, "means": Means(row["means"]).label}
+                for row in queries.cash_report(agent=request.user, day=day)]
     total = sum(r["total"] for r in rows)
     return render(request, "wallets/cash_report.html",
                   {"form": form, "rows": rows, "day": day, "total": total})

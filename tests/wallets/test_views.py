@@ -158,6 +158,10 @@ def test_cash_report_opens_on_the_territorys_day_after_midnight(client, agent, s
         report = client.get(reverse("wallets:cash_report"))
     assert report.context["day"] == date(2026, 3, 3)
     assert [(row["means"], row["total"]) for row in report.context["rows"]] == [("cash", 700)]
+    agent.person.language = "fr"
+    agent.person.save()
+    french = client.get(reverse("wallets:cash_report"), {"day": "2026-03-03"}).content.decode()
+    assert "<td>espèces</td>" in french
 
 
 def test_manager_sets_rule_tariff_and_enrols(client, setup, territory):
