@@ -54,7 +54,12 @@ from civicard.wallets.models import Service
 def family(request):
     now = clock.now()
     today = operations.local_day(now)
-    children = [(child, [(enrolment, queries.contract_of(enrolment, today, now=now))
+    # A child may live in two households (each parent's): both see what the child attends;
+    # an enrolment's contract, documents and absences are its own household's.
+    own = set(operations.guarded_by(request.resident).values_list("pk", flat=True))
+    children = [(child, [(enrolment, enrolment.household_id in own,
+                          enrolment.household_id in own
+                          and queries.contract_of(enrolment, today, now=now))
                          for enrolment in queries.enrolments_of(child)])
                 for child in queries.children_of(request.resident)]
     return render(request, "childhood/family.html", {

@@ -17,6 +17,7 @@ from civicard.childhood.models import (
 from civicard.core import clock
 from civicard.core.models import AuditLogEntry, IdempotencyKey
 from civicard.core.permissions import Role
+from civicard.people.models import Household, Membership
 from civicard.territory.models import Commune
 
 from .conftest import AT, CLOSING, MONDAY
@@ -63,6 +64,23 @@ def test_a_late_booking_shows_the_deadline_and_writes_nothing(client, enrolled):
                              {"unit_day": unit_day.pk, "action": "book"}, follow=True)
     assert "The deadline to book or cancel this day was" in answer.content.decode()
     assert Reservation.objects.count() == 0
+
+
+def test_a_parent_in_another_household_sees_the_activity_not_its_documents(
+        client, enrolled, make_login, territory):
+    """Yanis also lives with his father, in a household of his own; his mother enrolled him."""
+    enrolment = ChildEnrolment.objects.get(child=enrolled)
+    link = f'href="/childhood/enrolment/{enrolment.pk}/"'
+    with clock.frozen(AT):
+        assert link in client.get("/childhood/").content.decode()
+        father = make_login("karim@example.org")
+        home = Household.objects.create(territory=territory)
+        Membership.objects.create(household=home, person=father.person, is_guardian=True)
+        Membership.objects.create(household=home, person=enrolled)
+        client.force_login(father)
+        page = client.get("/childhood/").content.decode()
+        assert "Canteen" in page and link not in page
+        assert client.get(f"/childhood/enrolment/{enrolment.pk}/").status_code == 404
 
 
 def test_another_household_s_child_is_not_found(client, enrolled, make_login):
