@@ -716,8 +716,9 @@ class MarkResult:
     allergies: bool = False
 
 
-def _marked(*, unit: Unit, child: Person, mark_name: str, at: datetime, actor) -> dict:
-    unit_day = UnitDay.objects.filter(unit=unit, day=local_day(at)).select_related(
+def _marked(*, unit: Unit, day: date, child: Person, mark_name: str, at: datetime,
+            actor) -> dict:
+    unit_day = UnitDay.objects.filter(unit=unit, day=day).select_related(
         "unit__activity").first()
     if unit_day is None:
         raise DayNotOpen()
@@ -728,9 +729,11 @@ def _marked(*, unit: Unit, child: Person, mark_name: str, at: datetime, actor) -
 
 def record_mark(*, scope: str, unit: Unit, idempotency_key: str, at: datetime | None,
                 now: datetime, mark_name: str, credential: str | None = None,
-                child_id: int | None = None, actor=None) -> MarkResult:
+                child_id: int | None = None, day: date | None = None,
+                actor=None) -> MarkResult:
     """One roll-call mark sent by a tablet or a terminal, for the child behind a presented card
-    (`credential`) or chosen on the list (`child_id`, staff pages), taken at `at` (else now).
+    (`credential`) or chosen on the list (`child_id`, staff pages), taken at `at` (else now),
+    for `day` (a staff page's day), else for the day of `at`.
     A retry with the same key returns the first answer and changes nothing; a refused mark
     records nothing."""
     key = (idempotency_key or "").strip()
@@ -748,7 +751,8 @@ def record_mark(*, scope: str, unit: Unit, idempotency_key: str, at: datetime | 
             child = Person.objects.filter(pk=child_id).first()
             if child is None:
                 raise NotEnrolled()
-        return 200, _marked(unit=unit, child=child, mark_name=mark_name, at=at, actor=actor)
+        return 200, _marked(unit=unit, day=day or local_day(at), child=child,
+                            mark_name=mark_name, at=at, actor=actor)
 
     try:
         _status, body = replay_or_run(scope=scope, key=key, payload=payload, run=run)
@@ -761,11 +765,12 @@ MAX_MARKS = 500
 
 
 def record_marks(*, scope: str, unit: Unit, marks: list[dict], now: datetime,
-                 actor=None) -> list[MarkResult]:
+                 day: date | None = None, actor=None) -> list[MarkResult]:
     """Marks taken offline, each recorded or refused on its own (record_mark)."""
     if len(marks) > MAX_MARKS:
         raise InvalidInput(fields={"events": [_("Send at most 500 marks at a time.")]})
-    return [record_mark(scope=scope, unit=unit, actor=actor, now=now, **m) for m in marks]
+    return [record_mark(scope=scope, unit=unit, day=day, actor=actor, now=now, **m)
+            for m in marks]
 
 
 # Closing a month -------------------------------------------------------------------------------

@@ -215,8 +215,8 @@ def roll_call_marks(request, pk):
     now = clock.now()
     checked = [_staff_mark(event, now) for event in events]
     recorded = iter(operations.record_marks(
-        scope=f"childhood.user:{request.user.pk}", unit=unit_day.unit, now=now,
-        actor=request.user, marks=[c for c in checked if isinstance(c, dict)]))
+        scope=f"childhood.user:{request.user.pk}", unit=unit_day.unit, day=unit_day.day,
+        now=now, actor=request.user, marks=[c for c in checked if isinstance(c, dict)]))
     results = [c if not isinstance(c, dict) else next(recorded) for c in checked]
     return JsonResponse({"results": [r.__dict__ for r in results]})
 
