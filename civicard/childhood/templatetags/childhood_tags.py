@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from civicard.childhood import operations
@@ -23,6 +24,13 @@ def hours(minutes) -> str:
     if rest:
         return _("%(hours)d h %(minutes)02d") % {"hours": whole, "minutes": rest}
     return _("%(hours)d h") % {"hours": whole}
+
+
+@register.filter
+def ltr(number) -> str:
+    """An invoice's number kept left to right on a right-to-left page (Arabic): "2026-000002",
+    not "000002-2026"."""
+    return format_html('<bdi dir="ltr">{}</bdi>', number)
 
 
 @register.filter
