@@ -81,6 +81,7 @@ class Cell:
     deadline: datetime | None = None
     can_book: bool = False
     can_cancel: bool = False
+    late: bool = False  # past the deadline: a cancellation is billed
 
     @property
     def label(self) -> str:
@@ -120,7 +121,8 @@ def child_week(child: Person, monday: date, now: datetime) -> list[tuple]:
                     unit_day, state=state, deadline=deadline,
                     can_book=changeable and state not in (*HOLDS_A_PLACE, State.UNEXPECTED)
                     and unit_day.booked < unit_day.capacity,
-                    can_cancel=unit_day.closed_at is None and state == State.RESERVED))
+                    can_cancel=unit_day.closed_at is None and state == State.RESERVED,
+                    late=now >= deadline))
             unit_weeks.append(row)
         weeks.append((enrolment, unit_weeks))
     return weeks

@@ -57,6 +57,19 @@ def test_a_guardian_books_and_cancels_a_day_from_the_week_page(client, enrolled)
     assert Reservation.objects.get().state == State.CANCELLED
 
 
+def test_after_the_deadline_the_week_says_a_cancellation_is_billed(client, enrolled):
+    unit_day = UnitDay.objects.get(day=MONDAY)
+    with clock.frozen(AT):
+        client.post(f"/childhood/child/{enrolled.pk}/book/",
+                    {"unit_day": unit_day.pk, "action": "book"})
+        before = client.get(f"/childhood/child/{enrolled.pk}/?week={MONDAY}").content.decode()
+    with clock.frozen(datetime(2026, 2, 9, 8, 0, tzinfo=UTC)):
+        after = client.get(f"/childhood/child/{enrolled.pk}/?week={MONDAY}").content.decode()
+    late = "The deadline has passed: cancelling this day will be billed"
+    assert late not in before and ">Cancel</button>" in before
+    assert late in after and ">Cancel (billed)</button>" in after
+
+
 def test_a_late_booking_shows_the_deadline_and_writes_nothing(client, enrolled):
     unit_day = UnitDay.objects.get(day=MONDAY)
     with clock.frozen(datetime(2026, 2, 9, 8, 0, tzinfo=UTC)):
