@@ -563,7 +563,11 @@ def contract_new(request, pk):
 def contract_change(request, pk):
     contract = get_object_or_404(NurseryContract.objects.prefetch_related("days"), pk=pk)
     enrolment = _staff_enrolment(request, contract.enrolment_id)
-    form = ContractForm(request.POST or None, initial=ContractForm.initial_from(contract))
+    initial = ContractForm.initial_from(contract)
+    first = operations.first_changeable_day(enrolment.activity)
+    if first is not None:  # a change starts after the last closed month
+        initial["starts_on"] = min(max(contract.starts_on, first), contract.ends_on)
+    form = ContractForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             operations.change_contract(contract=contract, terms=_terms(form.cleaned_data),

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from civicard.childhood import operations
-from civicard.childhood.models import Absence, Document, NurseryContract
+from civicard.childhood.models import Absence, Document, NurseryContract, Period
 from civicard.core import clock
 from civicard.core.errors import DomainError
 from civicard.core.models import AuditLogEntry
@@ -248,7 +248,14 @@ def test_the_change_page_starts_new_terms_from_a_date(client, enrolment, make_lo
         actor=manager, at=AT)
     client.force_login(manager)
     url = f"/childhood/staff/contract/{contract.pk}/change/"
-    assert 'value="08:30"' in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert 'value="08:30"' in page and 'value="2026-01-05"' in page  # nothing closed yet
+    # January closed: the form offers 1 February, the first day a change may start
+    Period.objects.create(activity=enrolment.activity, month=date(2026, 1, 1), closed_at=AT,
+                          closed_by=manager)
+    page = client.get(url).content.decode()
+    assert 'name="starts_on" value="2026-02-01"' in page
+    Period.objects.all().delete()
     client.post(url, contract_post(starts_on="2026-03-02", from_4="", to_4=""))
     old, new = NurseryContract.objects.order_by("pk")
     assert old.ends_on == date(2026, 3, 1) and new.starts_on == date(2026, 3, 2)
