@@ -183,6 +183,9 @@ def test_a_manager_closes_a_month_from_the_activity_page(client, enrolled, manag
     with clock.frozen(CLOSING):
         page = client.get(f"/childhood/staff/activity/{canteen.pk}/?month=2026-02")
         assert page.status_code == 200
+        # one month picker (the list's), the closing posts the month shown
+        assert page.content.decode().count('id="id_month"') == 1
+        assert '<input type="hidden" name="month" value="2026-02">' in page.content.decode()
         client.post(f"/childhood/staff/activity/{canteen.pk}/", {"month": "2026-02"})
         page = client.get(f"/childhood/staff/activity/{canteen.pk}/?month=2026-02")
     assert Period.objects.get().month.isoformat() == "2026-02-01"
