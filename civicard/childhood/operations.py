@@ -958,7 +958,8 @@ def _charge(statement: Statement, *, activity: Activity, actor, at: datetime,
     try:
         statement.entry = wallets.charge(
             account=account, amount_cents=amount,
-            reason=f"{activity.name} {statement.period.month:%Y-%m}",
+            reason=Label("month_charge", {"activity": activity.name,
+                                          "month": f"{statement.period.month:%Y-%m}"}),
             idempotency_key=statement_key(statement.period_id, statement.household_id),
             actor=actor, at=at, joins_transaction=True)
         statement.refused_code = ""

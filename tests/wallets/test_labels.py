@@ -77,3 +77,13 @@ def test_lines_stored_as_sentences_get_their_code_back(make_service, make_accoun
     ]
     with pytest.raises(DatabaseError, match="append-only"):  # the database's guard is back
         LedgerEntry._base_manager.filter(account=account).update(reason="x")
+
+
+def test_a_months_charge_names_the_month_in_the_readers_language(make_service, make_account):
+    account = make_account(make_service(), balance=1000)
+    entry = operations.charge(account=account, amount_cents=650, idempotency_key="m1",
+                              reason=Label("month_charge", {"activity": "Cantine Jules Ferry",
+                                                            "month": "2026-11"}),
+                              actor=None, at=AT)
+    assert read(entry, "en", "fr") == {"en": "Cantine Jules Ferry, November 2026",
+                                       "fr": "Cantine Jules Ferry, novembre 2026"}
