@@ -43,7 +43,7 @@ from civicard.childhood.models import (
 from civicard.core import audit
 from civicard.core.money import format_cents
 from civicard.core.permissions import check_role_over, role_communes
-from civicard.people.models import Household, Person
+from civicard.people.models import Household, Membership, Person
 from civicard.wallets.models import Account, LedgerEntry
 
 
@@ -237,6 +237,20 @@ def family_language(household: Household) -> str:
     return guardian.language if guardian else ""
 
 
+def name_guardians(households) -> None:
+    """Gives each household `guardians`: its guardians' names, as its invoices are addressed
+    ("Amina Haddad, Karim Haddad")."""
+    households = list(households)
+    names = defaultdict(list)
+    for household_id, name in (Membership.objects.filter(
+            household__in=[h.pk for h in households], is_guardian=True,
+            person__erased_at__isnull=True).order_by("pk")
+            .values_list("household_id", "person__full_name")):
+        names[household_id].append(name)
+    for household in households:
+        household.guardians = ", ".join(names[household.pk])
+
+
 def unpaid_households(actor) -> list[dict]:
     """Households with invoices left to pay, what they owe the most first."""
     owed = {}
@@ -247,6 +261,7 @@ def unpaid_households(actor) -> list[dict]:
                                                      "currency": invoice.currency})
         row["invoices"] += 1
         row["owed_cents"] += invoice.due_cents
+    name_guardians(row["household"] for row in owed.values())
     return sorted(owed.values(), key=lambda r: (-r["owed_cents"], r["household"].pk))
 
 

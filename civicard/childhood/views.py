@@ -290,6 +290,7 @@ def my_invoices(request):
 
 
 def _invoice_pdf(request, invoice: Invoice):
+    queries.name_guardians([invoice.household])
     context = {"invoice": invoice, "lines": queries.invoice_lines(invoice),
                "credit_notes": invoice.credit_notes.all(),
                "activity": invoice.activity, "month": invoice.month}
@@ -333,8 +334,10 @@ def staff_invoices(request):
     status = request.GET.get("status", "")
     if status in dict(Invoice._meta.get_field("status").choices):
         invoices_list = invoices_list.filter(status=status)
+    invoices_list = list(invoices_list[:200])
+    queries.name_guardians(invoice.household for invoice in invoices_list)
     return render(request, "childhood/staff_invoices.html", {
-        "invoices": invoices_list[:200], "status": status,
+        "invoices": invoices_list, "status": status,
         "statuses": Invoice._meta.get_field("status").choices,
         "unpaid": queries.unpaid_households(request.user),
         "payments": queries.invoice_payments(request.user)})
@@ -382,6 +385,7 @@ def staff_invoice(request, pk):
             form_error(bound, error)
     is_manager = holds_role(request.user, Role.SERVICE_MANAGER,
                             commune_id=invoice.activity.commune_id)
+    queries.name_guardians([invoice.household])
     return render(request, "childhood/staff_invoice.html", {
         "invoice": invoice, "lines": lines, "credit_notes": invoice.credit_notes.all(),
         "payments": invoice.payments.select_related("actor"),

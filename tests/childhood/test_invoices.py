@@ -317,6 +317,7 @@ def test_the_family_sees_its_invoices_and_a_pdf_in_its_language(client, centre, 
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
     assert "Facture 2026-000001" in text
+    assert "Amina Benali" in text  # addressed to the household's guardians
     assert "12,35\u00a0€" in text.replace(" €", "\u00a0€") and "51,25" in text
     assert "09/02/2026" in text
     stranger = make_login("stranger@example.org")
@@ -358,6 +359,9 @@ def test_staff_invoice_pages_are_scoped_by_commune(client, centre, make_login, t
         assert listing.status_code == 403
     else:
         assert ("2026-000001" in listing.content.decode()) == (status == 200)
+    if status == 200:  # the household is named by its guardians, owing and invoiced
+        assert listing.content.decode().count("<bdi>Amina Benali</bdi>") == 2
+        assert ": <bdi>Amina Benali</bdi></p>" in page.content.decode()
 
 
 def test_an_agent_takes_a_payment_and_a_refused_one_changes_nothing(client, centre, agent):
