@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.http import urlencode
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ class DummyProvider(PaymentProvider):
                                       payment.currency)}
 
     def start(self, payment, *, return_url: str, notify_url: str) -> str:
-        return reverse("wallets:dummy_bank", args=[payment.reference])
+        # As a real bank does, it sends the payer back to `return_url` (see wallets.views).
+        return (f"{reverse('wallets:dummy_bank', args=[payment.reference])}"
+                f"?{urlencode({'return': return_url})}")
 
     def parse_notification(self, data: dict) -> Notice:
         from civicard.providers.exceptions import PaymentSignatureInvalid

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -124,6 +125,10 @@ def dummy_bank(request, reference):
         notice = DummyProvider.notice_for(payment, paid=paid)
         if request.POST.get("notify", "1") == "1":
             _handle_notice(DummyProvider.name, notice)
+        back = request.GET.get("return", "")
+        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+            return redirect(back)
         return redirect("wallets:payment_return", reference=reference)
     return render(request, "wallets/dummy_bank.html", {"payment": payment})
 

@@ -334,10 +334,16 @@ def test_paying_online_from_the_family_page_goes_to_the_bank(client, centre):
     response = client.post(reverse("childhood:pay_invoice", args=[invoice.pk]))
     payment = OnlinePayment.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("wallets:dummy_bank", args=[payment.reference])
-    client.post(response.url, {"choice": "pay"})
+    assert response.url.startswith(reverse("wallets:dummy_bank", args=[payment.reference]))
+    back = client.post(response.url, {"choice": "pay"})
     invoice.refresh_from_db()
     assert invoice.status == "paid"
+    # the bank sends the family back to its invoices, where this one now reads paid
+    assert back.url == f"http://testserver{reverse('childhood:my_invoices')}"
+    # a return address elsewhere is not followed
+    elsewhere = client.post(f"{reverse('wallets:dummy_bank', args=[payment.reference])}"
+                            "?return=https://evil.example/", {"choice": "pay", "notify": "0"})
+    assert elsewhere.url == reverse("wallets:payment_return", args=[payment.reference])
 
 
 @pytest.mark.parametrize("role, commune, status", [

@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -53,7 +54,9 @@ def test_online_top_up_with_the_dummy_provider_credits_once(client, resident, se
     response = client.post(reverse("wallets:top_up", args=[account.pk]), {"amount": "15,50"})
     payment = OnlinePayment.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("wallets:dummy_bank", args=[payment.reference])
+    back = f"http://testserver{reverse('wallets:payment_return', args=[payment.reference])}"
+    assert response.url == (f"{reverse('wallets:dummy_bank', args=[payment.reference])}"
+                            f"?return={quote(back, safe='')}")
     # The browser comes back before the bank's notice: nothing is credited yet.
     page = client.get(reverse("wallets:payment_return", args=[payment.reference]))
     assert "waiting for the bank" in page.content.decode()
