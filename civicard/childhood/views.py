@@ -57,10 +57,12 @@ def family(request):
     # A child may live in two households (each parent's): both see what the child attends;
     # an enrolment's contract, documents and absences are its own household's.
     own = set(operations.guarded_by(request.resident).values_list("pk", flat=True))
-    children = [(child, [(enrolment, enrolment.household_id in own,
-                          enrolment.household_id in own
-                          and queries.contract_of(enrolment, today, now=now))
-                         for enrolment in queries.enrolments_of(child)])
+
+    def row(enrolment):
+        mine = enrolment.household_id in own
+        return enrolment, mine, mine and queries.contract_of(enrolment, today, now=now)
+
+    children = [(child, [row(enrolment) for enrolment in queries.enrolments_of(child)])
                 for child in queries.children_of(request.resident)]
     return render(request, "childhood/family.html", {
         "children": children, "accounts": queries.household_balances(request.resident)})
