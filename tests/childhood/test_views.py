@@ -131,6 +131,8 @@ def test_the_roll_call_page_shows_health_sheets_and_audits_the_read(staff_client
     with clock.frozen(AT):
         page = staff_client.get(f"/childhood/staff/day/{unit_day.pk}/").content.decode()
     assert "Allergies: Peanuts" in page
+    # the birth date tells apart two children of the same name
+    assert '<strong>Yanis Benali</strong> <span class="muted">01/05/2016</span>' in page
     assert AuditLogEntry.objects.filter(action="childhood.health_read").count() == 1
 
 
