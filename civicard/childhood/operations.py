@@ -1011,13 +1011,9 @@ def _check_terms(activity: Activity, terms: ContractTerms) -> None:
         raise InvalidInput()
 
 
-def _last_billed_month(activity: Activity) -> date | None:
-    return activity.periods.order_by("-month").values_list("month", flat=True).first()
-
-
 def first_changeable_day(activity: Activity) -> date | None:
     """The first day after the activity's last closed month (None: nothing closed yet)."""
-    last = _last_billed_month(activity)
+    last = activity.periods.order_by("-month").values_list("month", flat=True).first()
     return None if last is None else month_bounds(last)[1] + timedelta(days=1)
 
 
@@ -1025,8 +1021,8 @@ def _check_not_billed(activity: Activity, starts_on: date) -> None:
     """Nothing may change in a month already closed: a contract or a change starts after."""
     first = first_changeable_day(activity)
     if first is not None and starts_on < first:
-        raise ContractMonthBilled(month=date_format(_last_billed_month(activity),
-                                                    "YEAR_MONTH_FORMAT"))
+        last_day_billed = first - timedelta(days=1)
+        raise ContractMonthBilled(month=date_format(last_day_billed, "YEAR_MONTH_FORMAT"))
 
 
 def _write_contract(enrolment: ChildEnrolment, terms: ContractTerms, *, actor, at: datetime,
